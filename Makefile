@@ -1,0 +1,42 @@
+# FieldCase: `make run` serves the app with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test test-fast test-sqlite test-postgres bench venv clean-venv
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@scripts/system-deps.sh run
+	@$(PY) -m venv $(VENV) 2>/dev/null || { scripts/system-deps.sh venv; $(PY) -m venv $(VENV); }
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(BIN)/.installed
+
+## The app with demo data on http://127.0.0.1:$(PORT) (gunicorn); data kept across runs.
+run: venv
+	$(BIN)/flask --app server db upgrade
+	$(BIN)/flask --app server demo seed
+	@echo "FieldCase: http://127.0.0.1:$(PORT)/"
+	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+## Every test, on SQLite and then on PostgreSQL, browser tests included.
+test: venv
+	@scripts/system-deps.sh test
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: venv
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres: venv
+	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+
+## SQLite only, for a quick loop.
+test-fast: test-sqlite
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,22 @@
+"""gunicorn settings for FieldCase; values come from server/config.py (FIELDCASE_* variables).
+
+Threaded workers: a phone uploading a large video slowly over a weak link holds one thread, not a
+whole process. `timeout` is the silence allowed before a worker is restarted, generous for that.
+"""
+from server.config import Config
+
+_settings = Config()
+
+bind = _settings.BIND
+workers = _settings.WORKERS
+worker_class = "gthread"
+threads = _settings.THREADS
+timeout = _settings.REQUEST_TIMEOUT
+graceful_timeout = 30
+keepalive = 5
+# Headers and request line limits stay at gunicorn's safe defaults; bodies are limited by the app.
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+# No preload: each worker opens its own database connections after the fork.
+preload_app = False

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a make target needs, only those missing.
+#   scripts/system-deps.sh run    -> nothing beyond Python (venv support)
+#   scripts/system-deps.sh test   -> chromium (browser tests), CJK fonts, PostgreSQL server
+set -euo pipefail
+
+want=()
+case "${1:-run}" in
+  run) ;;
+  test) want+=(chromium fonts-noto-cjk postgresql) ;;
+  venv) want+=(python3-venv) ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+  echo "missing Debian packages: ${missing[*]} (run as root or install them)" >&2; exit 1
+fi
+echo "installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, teams, enforcement certificates, login sessions and CSRF."""

@@ -1,0 +1,91 @@
+"""Who is asking: the session cookie, the CSRF check and the role guards used by every view.
+
+The cookie (Flask's signed session, HttpOnly, SameSite=Lax) carries a session token and the CSRF
+token. Its signature expires after the idle lifetime, and each request renews it (sliding); the
+server-side row gives the absolute lifetime and lets logout and disabling revoke it.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from functools import wraps
+
+from flask import g, request, session
+
+from ..errors import ApiError
+from . import service
+from .models import User
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def load_current_user() -> None:
+    """Before each request: g.user is the logged-in user or None."""
+    g.user = None
+    token = session.get("token")
+    if token:
+        g.user = service.session_user(token)
+        if g.user is None:
+            session.clear()
+
+
+def begin_session(user: User) -> str:
+    """Log the user in: a fresh session (never reuse one from before login); returns the CSRF token."""
+    session.clear()
+    session.permanent = True
+    session["token"] = service.open_session(user, client_address(), request.user_agent.string)
+    session["csrf"] = secrets.token_urlsafe(32)
+    g.user = user
+    return session["csrf"]
+
+
+def end_session() -> None:
+    if g.user is not None and session.get("token"):
+        service.close_session(session["token"], g.user)
+    session.clear()
+
+
+def csrf_token() -> str | None:
+    return session.get("csrf")
+
+
+def check_csrf() -> None:
+    """State-changing requests of a logged-in session must echo the session's CSRF token."""
+    if request.method in SAFE_METHODS or g.user is None:
+        return
+    expected = session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
+        raise ApiError("auth.csrf_failed")
+
+
+def current_user() -> User:
+    if g.get("user") is None:
+        raise ApiError("auth.required")
+    return g.user
+
+
+def login_required(view):
+    """Any logged-in user."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        current_user()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def roles_required(*roles: str):
+    """A logged-in user holding at least one of `roles`."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user().has_role(*roles):
+                raise ApiError("auth.forbidden")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator

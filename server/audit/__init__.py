@@ -1,0 +1,1 @@
+"""The append-only audit log: every change of state leaves an entry here."""

@@ -1,0 +1,78 @@
+"""Writing to the audit log: `record_event` appends one entry inside the caller's transaction."""
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..clock import utcnow
+from ..extensions import db
+from .models import AuditEntry
+
+# The client address of the request being served, set by the app for each request.
+client_address_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "client_address", default=None)
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no insignificant white space, UTF-8 text (not \\u escapes)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def entry_content(entry: AuditEntry) -> bytes:
+    """The bytes an entry's hash covers: every field, as canonical JSON."""
+    return canonical_json({
+        "seq": entry.seq,
+        "recorded_at": entry.recorded_at.isoformat(),
+        "actor_id": entry.actor_id,
+        "actor_username": entry.actor_username,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "client_address": entry.client_address,
+        "details": json.loads(entry.details),
+    }).encode("utf-8")
+
+
+def _lock_log() -> None:
+    """Serialise appends so that sequence numbers are gapless and commit in order.
+
+    SQLite write transactions are already serial (BEGIN IMMEDIATE); on PostgreSQL a
+    transaction-scoped advisory lock does it.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(6962)"))
+
+
+def record_event(action: str, *, actor=None, object_type: str | None = None,
+                 object_id: Any = None, details: dict | None = None,
+                 client_address: str | None = None, actor_username: str | None = None) -> AuditEntry:
+    """Append an event to the log within the current transaction (committed with it)."""
+    _lock_log()
+    last = db.session.execute(sa.select(sa.func.max(AuditEntry.seq))).scalar()
+    entry = AuditEntry(
+        seq=(last or 0) + 1,
+        recorded_at=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        actor_username=getattr(actor, "username", None) or actor_username,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        client_address=client_address or client_address_var.get(),
+        details=canonical_json(details or {}),
+    )
+    entry.entry_hash = hashlib.sha256(entry_content(entry)).hexdigest()
+    db.session.add(entry)
+    db.session.flush()
+    return entry

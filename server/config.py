@@ -1,0 +1,123 @@
+"""Every setting of FieldCase, read from the environment in this one place.
+
+Each setting is `FIELDCASE_<NAME>` in the environment (e.g. `FIELDCASE_DATABASE_URL`) and has a
+default that needs no set-up: an SQLite file and the evidence folder under `storage/`.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PREFIX = "FIELDCASE_"
+ROOT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(PREFIX + name)
+    return default if value in (None, "") else value
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return default if value is None else int(value)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_secret_key(storage_dir: Path) -> str:
+    """Return the secret key kept in storage/, creating it (mode 0600) on first start.
+
+    Several gunicorn workers may start at once: O_EXCL makes exactly one of them write it.
+    """
+    path = storage_dir / "secret_key"
+    storage_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the creating worker may not have written it yet
+            key = path.read_text().strip()
+            if key:
+                return key
+            import time
+
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty: delete it to generate a new key")
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return key
+
+
+class Config:
+    """Settings with their defaults; `create_app(config)` applies a mapping on top."""
+
+    def __init__(self) -> None:
+        # Folder of runtime data: the SQLite database, evidence files, keys.
+        self.STORAGE_DIR = Path(_env("STORAGE_DIR", str(ROOT_DIR / "storage"))).resolve()
+        # SQLAlchemy URL; PostgreSQL e.g. postgresql+psycopg://user:pass@host/fieldcase.
+        # Unset: an SQLite file in STORAGE_DIR.
+        self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
+        # Signs session cookies; generated and kept in STORAGE_DIR/secret_key when unset.
+        self.SECRET_KEY = _env("SECRET_KEY")
+        # Idle lifetime of a login session; every request extends it (a field day by default).
+        self.SESSION_IDLE_HOURS = _env_int("SESSION_IDLE_HOURS", 14)
+        # Absolute lifetime of a login session, however active.
+        self.SESSION_MAX_DAYS = _env_int("SESSION_MAX_DAYS", 7)
+        # Mark the session cookie Secure (set when served over HTTPS behind a proxy).
+        self.SECURE_COOKIES = _env_bool("SECURE_COOKIES", False)
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+        # Largest JSON request body accepted, in bytes.
+        self.JSON_MAX_BYTES = _env_int("JSON_MAX_BYTES", 8 * 1024 * 1024)
+        # Failed logins for one account within the window before it is locked.
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        # Failed logins from one address within the window before it is refused.
+        self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+        # Window over which failures are counted, and the length of a lockout, in minutes.
+        self.LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
+        # Argon2id cost: memory in KiB and passes (OWASP: 19 MiB, 2 passes at least).
+        self.ARGON2_MEMORY_KIB = _env_int("ARGON2_MEMORY_KIB", 19456)
+        self.ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)
+        # Folder holding the form definitions (forms/*.yaml).
+        self.FORMS_DIR = Path(_env("FORMS_DIR", str(ROOT_DIR / "forms"))).resolve()
+        # Password of the demo accounts for scripted demos; random when unset.
+        self.DEMO_PASSWORD = _env("DEMO_PASSWORD")
+        # gunicorn: address to bind, worker processes and threads per worker.
+        self.BIND = _env("BIND", f"127.0.0.1:{os.environ.get('PORT') or '8000'}")
+        self.WORKERS = _env_int("WORKERS", 2)
+        self.THREADS = _env_int("THREADS", 8)
+        # Seconds a request may stay silent before gunicorn gives up on it (slow phone uploads).
+        self.REQUEST_TIMEOUT = _env_int("REQUEST_TIMEOUT", 300)
+        # Log level of the app's own logger.
+        self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+
+    def flask_mapping(self) -> dict:
+        """The settings as Flask config keys, including derived Flask/extension keys."""
+        mapping = {k: v for k, v in vars(self).items() if k.isupper()}
+        self.STORAGE_DIR = Path(self.STORAGE_DIR)
+        if not self.SQLALCHEMY_DATABASE_URI:
+            mapping["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{self.STORAGE_DIR / 'fieldcase.sqlite3'}"
+        mapping.update(
+            SQLALCHEMY_TRACK_MODIFICATIONS=False,
+            PERMANENT_SESSION_LIFETIME=timedelta(hours=self.SESSION_IDLE_HOURS),
+            SESSION_REFRESH_EACH_REQUEST=True,
+            SESSION_COOKIE_NAME="fieldcase_session",
+            SESSION_COOKIE_SECURE=self.SECURE_COOKIES,
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Lax",
+            MAX_CONTENT_LENGTH=self.JSON_MAX_BYTES,
+            JSON_AS_ASCII=False,
+            API_TITLE="FieldCase API",
+            API_VERSION="1",
+            OPENAPI_VERSION="3.0.3",
+            OPENAPI_URL_PREFIX="/api",
+            OPENAPI_JSON_PATH="openapi.json",
+        )
+        return mapping

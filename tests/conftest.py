@@ -1,0 +1,250 @@
+"""Fixtures: an app on a fresh, migrated database per test (SQLite, or PostgreSQL when
+FIELDCASE_TEST_DATABASE_URL is set), named personas, and logged-in clients per role."""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from server import create_app
+from server.clock import local_today
+from server.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("FIELDCASE_TEST_DATABASE_URL")
+PASSWORD = "correct-horse-battery"
+# Argon2 at its cheapest in tests: hashing cost is not what they test (test_passwords does).
+FAST_HASHING = {"ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
+
+_counter = itertools.count()
+
+
+def _pg_admin_url(dbname: str) -> str:
+    return sa.engine.make_url(PG_URL).set(database=dbname).render_as_string(hide_password=False)
+
+
+def _migrate(url: str, storage: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A migrated database to copy for each test: a file (SQLite) or a template (PostgreSQL)."""
+    storage = tmp_path_factory.mktemp("template")
+    if PG_URL:
+        name = f"fc_template_{os.getpid()}"
+        admin = sa.create_engine(_pg_admin_url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        _migrate(_pg_admin_url(name), storage)
+        yield {"kind": "postgresql", "name": name, "admin": admin}
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+    else:
+        path = storage / "template.sqlite3"
+        _migrate(f"sqlite:///{path}", storage)
+        yield {"kind": "sqlite", "path": path}
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """The URL of a fresh database for this test, dropped afterwards."""
+    if database_template["kind"] == "sqlite":
+        path = tmp_path / "fieldcase.sqlite3"
+        shutil.copyfile(database_template["path"], path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"fc_test_{os.getpid()}_{next(_counter)}"
+    admin = database_template["admin"]
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template["name"]}"'))
+    yield _pg_admin_url(name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def storage_dir(tmp_path) -> Path:
+    path = tmp_path / "storage"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def app_config(database_url, storage_dir) -> dict:
+    """Settings of the app under test; a test may change them before `app` is built."""
+    return {"SQLALCHEMY_DATABASE_URI": database_url, "STORAGE_DIR": storage_dir,
+            "TESTING": True, **FAST_HASHING}
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    app.test_client_class = ApiClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class ApiClient(FlaskClient):
+    """A test client that sends the CSRF token it got at login, as the PWA does."""
+
+    csrf_token: str | None = None
+
+    def open(self, *args, **kwargs):
+        if self.csrf_token:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRF-Token", self.csrf_token)
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def login(self, username: str, password: str = PASSWORD):
+        response = self.post("/api/session", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        self.csrf_token = response.get_json()["csrf_token"]
+        return response
+
+
+@pytest.fixture
+def client(app) -> ApiClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_user(app):
+    """Factory: a user with sensible defaults (an officer of team A with a valid certificate)."""
+    from server.accounts import service
+
+    def make(username, *, roles=("officer",), team="A", certificate="valid", password=PASSWORD,
+             display_name=None):
+        for code in {team} - {None} - {t.code for t in service.list_teams()}:
+            service.create_team(code, f"执法{code}中队")
+        today = local_today()
+        cert = {
+            "valid": ("330424" + username, today - timedelta(days=30), today + timedelta(days=365)),
+            "expired": ("330424" + username, today - timedelta(days=800), today - timedelta(days=1)),
+            None: (None, None, None),
+        }[certificate]
+        user = service.create_user(username, password, display_name=display_name or username,
+                                   roles=list(roles), team_code=team, certificate_number=cert[0],
+                                   certificate_valid_from=cert[1], certificate_valid_until=cert[2])
+        db.session.commit()
+        return user
+
+    return make
+
+
+PERSONAS = {
+    "officer1": dict(roles=("officer",), team="A"),
+    "officer2": dict(roles=("officer",), team="A"),
+    "officer3": dict(roles=("officer",), team="B"),
+    "supervisor1": dict(roles=("supervisor",), team="A", certificate=None),
+    "reviewer1": dict(roles=("legal_reviewer",), team=None, certificate=None),
+    "admin": dict(roles=("admin",), team=None, certificate=None),
+}
+
+
+@pytest.fixture
+def personas(create_user) -> dict:
+    """The named cast: two officers of team A, one of team B, a supervisor of A, a legal
+    reviewer and an admin."""
+    return {name: create_user(name, **kw) for name, kw in PERSONAS.items()}
+
+
+@pytest.fixture
+def login_as(app, personas):
+    """Factory: a fresh client logged in as one of the personas."""
+    def make(username: str) -> ApiClient:
+        client = app.test_client()
+        client.login(username)
+        return client
+    return make
+
+
+# --- a real gunicorn on loopback ------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, url: str, process: subprocess.Popen, log: Path):
+        self.url, self.process, self.log = url, process, log
+
+    def session(self) -> requests.Session:
+        return requests.Session()
+
+    def login(self, username: str, password: str = PASSWORD) -> requests.Session:
+        s = requests.Session()
+        r = s.post(self.url + "/api/session", json={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        s.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        return s
+
+
+def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int = 2,
+                   extra_env: dict | None = None) -> LiveServer:
+    port = free_port()
+    env = {**os.environ, "FIELDCASE_DATABASE_URL": database_url,
+           "FIELDCASE_STORAGE_DIR": str(storage_dir), "FIELDCASE_BIND": f"127.0.0.1:{port}",
+           "FIELDCASE_WORKERS": str(workers), **{f"FIELDCASE_{k}": str(v) for k, v in FAST_HASHING.items()},
+           **(extra_env or {})}
+    out = open(log, "wb")
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                               cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {log.read_text()[-3000:]}")
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                return LiveServer(url, process, log)
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"gunicorn did not answer in 30 s: {log.read_text()[-3000:]}")
+
+
+def stop_gunicorn(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture
+def live_server(app, personas, database_url, storage_dir, tmp_path):
+    """The app under gunicorn on a loopback port, on this test's database, personas created."""
+    db.session.remove()
+    server = start_gunicorn(database_url, storage_dir, tmp_path / "gunicorn.log")
+    yield server
+    stop_gunicorn(server)

@@ -1,0 +1,131 @@
+"""Log in, stay logged in for a field day, log out; CSRF; throttling and lockout."""
+import sqlalchemy as sa
+
+from server.audit.models import AuditEntry
+from server.extensions import db
+
+from .conftest import PASSWORD
+
+
+def actions():
+    return [e.action for e in db.session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)).scalars()]
+
+
+def test_officer_logs_in_sees_self_and_logs_out(client, personas):
+    r = client.post("/api/session", json={"username": "officer1", "password": PASSWORD})
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["user"]["username"] == "officer1"
+    assert "password" not in body["user"] and "password_hash" not in body["user"]
+    assert len(body["csrf_token"]) >= 32
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+
+    me = client.get("/api/me").get_json()
+    assert me["roles"] == ["officer"]
+    assert me["team"]["code"] == "A"
+    assert me["certificate"]["state"] == "valid"
+    assert me["csrf_token"] == body["csrf_token"]
+
+    r = client.delete("/api/session", headers={"X-CSRF-Token": body["csrf_token"]})
+    assert r.status_code == 204
+    assert client.get("/api/me").status_code == 401
+    assert actions()[-2:] == ["auth.login", "auth.logout"]
+
+
+def test_username_is_case_insensitive(client, personas):
+    assert client.post("/api/session", json={"username": " Officer1 ", "password": PASSWORD}).status_code == 200
+
+
+def test_a_stolen_cookie_is_dead_after_logout(app, personas):
+    a = app.test_client()
+    a.login("officer1")
+    stolen = a.get_cookie("fieldcase_session").value
+    a.delete("/api/session")
+    b = app.test_client()
+    b.set_cookie("fieldcase_session", stolen)
+    assert b.get("/api/me").status_code == 401
+
+
+def test_wrong_password_and_unknown_user_answer_alike(client, personas):
+    wrong = client.post("/api/session", json={"username": "officer1", "password": "nope-nope-nope"})
+    unknown = client.post("/api/session", json={"username": "ghost", "password": "nope-nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.mimetype == unknown.mimetype == "application/problem+json"
+    assert wrong.get_json()["code"] == unknown.get_json()["code"] == "auth.invalid_credentials"
+    assert "用户名或密码错误" in wrong.get_json()["detail"]
+    assert actions()[-2:] == ["auth.login_failed", "auth.login_failed"]
+
+
+def test_state_change_without_csrf_token_is_refused(client, personas):
+    client.login("officer1")
+    token, client.csrf_token = client.csrf_token, None
+    r = client.delete("/api/session")
+    assert r.status_code == 403 and r.get_json()["code"] == "auth.csrf_failed"
+    r = client.delete("/api/session", headers={"X-CSRF-Token": "x" * 43})
+    assert r.status_code == 403
+    assert client.get("/api/me").status_code == 200  # still logged in: nothing changed
+    assert client.delete("/api/session", headers={"X-CSRF-Token": token}).status_code == 204
+
+
+def test_account_is_locked_after_repeated_failures_and_the_lockout_is_logged(client, personas, app):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit):
+        assert client.post("/api/session", json={"username": "officer1", "password": "bad-password-x"}).status_code == 401
+    r = client.post("/api/session", json={"username": "officer1", "password": PASSWORD})
+    assert r.status_code == 429
+    assert r.get_json()["code"] == "auth.account_locked"
+    assert int(r.headers["Retry-After"]) > 0
+    assert "auth.account_locked" in actions() and actions()[-1] == "auth.login_refused"
+    # Another account is not affected.
+    assert client.post("/api/session", json={"username": "officer2", "password": PASSWORD}).status_code == 200
+
+
+def test_an_address_is_throttled_across_accounts(app, personas):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 6
+    client = app.test_client()
+    for i in range(6):
+        client.post("/api/session", json={"username": f"guess{i}", "password": "bad-password-x"})
+    r = client.post("/api/session", json={"username": "officer1", "password": PASSWORD})
+    assert r.status_code == 429 and r.get_json()["code"] == "auth.address_throttled"
+
+
+def test_successful_login_clears_the_failure_count(client, personas, app):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit - 1):
+        client.post("/api/session", json={"username": "officer1", "password": "bad-password-x"})
+    client.login("officer1")
+    for _ in range(limit - 1):
+        client.post("/api/session", json={"username": "officer1", "password": "bad-password-x"})
+    assert client.post("/api/session", json={"username": "officer1", "password": PASSWORD}).status_code == 200
+
+
+def test_disabled_account_cannot_log_in_and_its_sessions_end(app, login_as, personas):
+    officer = login_as("officer1")
+    admin = login_as("admin")
+    r = admin.patch(f"/api/users/{personas['officer1'].id}", json={"active": False})
+    assert r.status_code == 200 and r.get_json()["active"] is False
+    assert officer.get("/api/me").status_code == 401
+    r = app.test_client().post("/api/session", json={"username": "officer1", "password": PASSWORD})
+    assert r.status_code == 403 and r.get_json()["code"] == "auth.account_disabled"
+
+
+def test_session_cookie_is_secure_when_configured(app_config):
+    from server import create_app
+    from server.accounts import service
+
+    app = create_app({**app_config, "SECURE_COOKIES": True})
+    with app.app_context():
+        service.create_user("officer9", PASSWORD, team_code=None)
+        db.session.commit()
+        r = app.test_client().post("/api/session", json={"username": "officer9", "password": PASSWORD})
+        assert "Secure" in r.headers["Set-Cookie"]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_unauthenticated_requests_get_401(client):
+    for path in ("/api/me", "/api/users", "/api/officers", "/api/teams"):
+        r = client.get(path)
+        assert r.status_code == 401, path
+        assert r.get_json()["code"] == "auth.required"
