@@ -18,5 +18,7 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
+# No control socket: it lives at one path per user, and instances must run side by side.
+control_socket_disable = True
 # No preload: each worker opens its own database connections after the fork.
 preload_app = False

@@ -41,6 +41,7 @@ def create_app(config: Mapping | None = None) -> Flask:
             setattr(settings, key, overrides.pop(key))
     app.config.update(settings.flask_mapping())
     app.config.update(overrides)
+    app.json.ensure_ascii = False  # zh-CN text readable in JSON answers
     storage = Path(app.config["STORAGE_DIR"])
     storage.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
@@ -76,6 +77,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for blp in (health_blp, accounts_blp):
         api.register_blueprint(blp)
+    from .pwa import bp as pwa_bp
+
+    app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 
 def _register_request_hooks(app: Flask) -> None:

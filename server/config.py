@@ -113,7 +113,6 @@ class Config:
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
             MAX_CONTENT_LENGTH=self.JSON_MAX_BYTES,
-            JSON_AS_ASCII=False,
             API_TITLE="FieldCase API",
             API_VERSION="1",
             OPENAPI_VERSION="3.0.3",

@@ -55,7 +55,7 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
     missing = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("api-docs") or rule.rule.startswith("/static"):
+        if rule.endpoint.startswith(("api-docs", "pwa.")):
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
@@ -63,6 +63,13 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
                 missing.append(f"{method} {path}")
     assert not missing, f"routes missing from /api/openapi.json: {missing}"
     assert len(documented) >= 14
+
+
+def test_the_app_shell_is_served_at_the_root(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "FieldCase" in r.get_data(as_text=True)
+    assert client.get("/../server/config.py").status_code == 404
+    assert client.get("/api/../server/config.py").status_code == 404
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys_and_full_sync(app):
