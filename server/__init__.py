@@ -69,6 +69,7 @@ def _register_models() -> None:
     # Imported for their side effect: the tables are known to SQLAlchemy and Alembic.
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .inspections import models as _inspections  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""Inspection records: offline sync with idempotency keys, states, revisions and access rules."""

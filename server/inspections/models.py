@@ -1,0 +1,140 @@
+"""Inspection records (one row per submitted revision), their officers and expected evidence.
+
+Nothing submitted is overwritten: an amendment is a new row naming the one it replaces. The
+database guards the states: statuses are a CHECK constraint, an `incomplete` record has evidence
+missing, and a record that is `complete` or later has every piece of evidence it listed.
+"""
+from __future__ import annotations
+
+import uuid as uuidlib
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import JSONDocument, UTCDateTime
+from ..extensions import db
+
+STATUSES = ("incomplete", "complete", "in_review", "approved", "returned")
+# Statuses in which every listed piece of evidence has been received.
+EVIDENCE_COMPLETE_STATUSES = ("complete", "in_review", "approved", "returned")
+SUBJECT_KINDS = ("vehicle", "ship", "business", "site", "person")
+
+
+class Inspection(db.Model):
+    __tablename__ = "inspections"
+
+    # The client-generated UUID: the idempotency key of the sync, kept forever.
+    uuid: Mapped[uuidlib.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    # The first revision's UUID: the identity of the inspection across amendments.
+    root_uuid: Mapped[uuidlib.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    revision: Mapped[int] = mapped_column(nullable=False)
+    replaces_uuid: Mapped[uuidlib.UUID | None] = mapped_column(
+        sa.ForeignKey("inspections.uuid"), unique=True)
+    amendment_reason: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False, index=True)
+
+    form_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    form_version: Mapped[int] = mapped_column(nullable=False)
+    submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    # The submitting officer's team when the record arrived: whose supervisor reviews it.
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+
+    subject_kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    subject_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)  # plate, ship, business…
+    subject_code: Mapped[str | None] = mapped_column(sa.String(64))  # credit code, licence no.
+    subject_description: Mapped[str | None] = mapped_column(sa.Text)
+    place_latitude: Mapped[float | None] = mapped_column(sa.Float)
+    place_longitude: Mapped[float | None] = mapped_column(sa.Float)
+    place_accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
+    place_address: Mapped[str | None] = mapped_column(sa.String(300))
+
+    # Device clock: when the inspection started and finished, as the phone saw it.
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    answers: Mapped[dict] = mapped_column(JSONDocument, nullable=False)
+    computed: Mapped[dict] = mapped_column(JSONDocument, nullable=False, default=dict)
+    device_id: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    app_version: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+
+    # Server clock: when the record arrived, and the device clock's offset observed then
+    # (device time minus server time, in milliseconds; null when the device did not say).
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    device_clock_offset_ms: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # SHA-256 of the record as sent (canonical JSON): the same UUID with other content is a conflict.
+    content_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+
+    evidence_expected: Mapped[int] = mapped_column(nullable=False, default=0)
+    evidence_received: Mapped[int] = mapped_column(nullable=False, default=0)
+    # Set when a supervisor sends the record to legal review (a major decision).
+    legal_review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    officers: Mapped[list[InspectionOfficer]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", lazy="selectin",
+        order_by="InspectionOfficer.position")
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="inspection", lazy="selectin", order_by="Evidence.position")
+
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {STATUSES!r}", name="ck_inspections_status"),
+        sa.CheckConstraint(f"subject_kind IN {SUBJECT_KINDS!r}", name="ck_inspections_subject_kind"),
+        sa.CheckConstraint("finished_at >= started_at", name="ck_inspections_times"),
+        sa.CheckConstraint("revision >= 1", name="ck_inspections_revision"),
+        sa.CheckConstraint("(revision = 1) = (replaces_uuid IS NULL)", name="ck_inspections_replaces"),
+        sa.CheckConstraint("replaces_uuid IS NULL OR amendment_reason IS NOT NULL",
+                           name="ck_inspections_amendment_reason"),
+        sa.CheckConstraint("evidence_received >= 0 AND evidence_received <= evidence_expected",
+                           name="ck_inspections_evidence_counts"),
+        sa.CheckConstraint("(status = 'incomplete') = (evidence_received < evidence_expected)",
+                           name="ck_inspections_incomplete"),
+        sa.UniqueConstraint("root_uuid", "revision", name="uq_inspections_root_revision"),
+        sa.Index("ix_inspections_received_uuid", "received_at", "uuid"),
+    )
+
+    @property
+    def missing_evidence(self) -> list[uuidlib.UUID]:
+        return [e.uuid for e in self.evidence if e.received_at is None]
+
+
+class InspectionOfficer(db.Model):
+    """An officer who took part, with the certificate number shown on site (表明身份)."""
+
+    __tablename__ = "inspection_officers"
+
+    inspection_uuid: Mapped[uuidlib.UUID] = mapped_column(
+        sa.ForeignKey("inspections.uuid"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(nullable=False)  # 0: the submitting officer
+    certificate_number: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="officers")
+    user = relationship("User", lazy="joined")
+
+
+class Evidence(db.Model):
+    """A file a record says it has (photo, audio, video, signature), and whether it arrived.
+
+    The row is written when the record syncs (`received_at` null: expected); the evidence store
+    sets `received_at` and the stored file's facts when the upload completes and its SHA-256
+    matches `sha256`, in the same transaction.
+    """
+
+    __tablename__ = "evidence"
+
+    uuid: Mapped[uuidlib.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    inspection_uuid: Mapped[uuidlib.UUID] = mapped_column(
+        sa.ForeignKey("inspections.uuid"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(nullable=False)
+    item_id: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    media_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # device clock
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # server clock
+
+    inspection: Mapped[Inspection] = relationship(back_populates="evidence")
+
+    __table_args__ = (
+        sa.CheckConstraint("size > 0", name="ck_evidence_size"),
+        sa.CheckConstraint("length(sha256) = 64", name="ck_evidence_sha256"),
+    )

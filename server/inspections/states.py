@@ -1,0 +1,34 @@
+"""State changes of a record that other features cause: evidence arriving completes it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..audit.service import record_event
+from ..extensions import db
+from .models import Evidence
+
+
+def mark_evidence_received(evidence: Evidence, received_at: datetime, *, actor=None,
+                           details: dict | None = None) -> bool:
+    """Record that a listed evidence file arrived intact; completes the record when it was the
+    last one missing. Returns False (and changes nothing) when it was already received.
+
+    Call it in the same transaction that stores the file's facts.
+    """
+    if evidence.received_at is not None:
+        return False
+    inspection = evidence.inspection
+    evidence.received_at = received_at
+    inspection.evidence_received += 1
+    became_complete = (inspection.status == "incomplete"
+                       and inspection.evidence_received == inspection.evidence_expected)
+    if became_complete:
+        inspection.status = "complete"
+    db.session.flush()
+    record_event("evidence.received", actor=actor, object_type="evidence", object_id=evidence.uuid,
+                 details={"inspection": str(inspection.uuid), "item": evidence.item_id,
+                          "sha256": evidence.sha256, "size": evidence.size, **(details or {})})
+    if became_complete:
+        record_event("inspection.completed", actor=actor, object_type="inspection",
+                     object_id=inspection.uuid, details={"evidence": inspection.evidence_expected})
+    return True
