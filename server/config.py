@@ -85,6 +85,9 @@ class Config:
         # Argon2id cost: memory in KiB and passes (OWASP: 19 MiB, 2 passes at least).
         self.ARGON2_MEMORY_KIB = _env_int("ARGON2_MEMORY_KIB", 19456)
         self.ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)
+        # Most records in one sync batch, and how old a record's device times may be.
+        self.SYNC_MAX_RECORDS = _env_int("SYNC_MAX_RECORDS", 200)
+        self.SYNC_MAX_RECORD_AGE_DAYS = _env_int("SYNC_MAX_RECORD_AGE_DAYS", 365)
         # Folder holding the form definitions (forms/*.yaml).
         self.FORMS_DIR = Path(_env("FORMS_DIR", str(ROOT_DIR / "forms"))).resolve()
         # Password of the demo accounts for scripted demos; random when unset.

@@ -69,6 +69,8 @@ class Inspection(db.Model):
     # Set when a supervisor sends the record to legal review (a major decision).
     legal_review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    submitted_by = relationship("User", lazy="joined", foreign_keys=[submitted_by_id])
+    team = relationship("Team", lazy="joined")
     officers: Mapped[list[InspectionOfficer]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan", lazy="selectin",
         order_by="InspectionOfficer.position")
@@ -90,6 +92,13 @@ class Inspection(db.Model):
         sa.UniqueConstraint("root_uuid", "revision", name="uq_inspections_root_revision"),
         sa.Index("ix_inspections_received_uuid", "received_at", "uuid"),
     )
+
+    @property
+    def revisions(self) -> list[Inspection]:
+        """Every revision of this inspection, first to last."""
+        return list(db.session.execute(
+            sa.select(Inspection).where(Inspection.root_uuid == self.root_uuid)
+            .order_by(Inspection.revision)).scalars())
 
     @property
     def missing_evidence(self) -> list[uuidlib.UUID]:

@@ -1,0 +1,139 @@
+"""The rules a record must meet before it is stored, beyond the shape its schema checks.
+
+The form version it names exists and its answers fit it; at least two distinct, active officers,
+each certified on the inspection's date (持证上岗), the submitter among them; plausible device
+times; evidence that belongs to items of the form; an amendment replaces a returned revision.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..accounts.models import User
+from ..clock import to_local
+from ..extensions import db
+from ..forms import service as forms
+from .models import Evidence, Inspection
+
+# Device clocks run fast; a record from "the future" by more than this is refused.
+FUTURE_TOLERANCE = timedelta(hours=24)
+
+
+@dataclass
+class RecordPlan:
+    """What a valid record will store: resolved officers, the revision it replaces, the new
+    evidence rows it lists, and the computed values the server derived from its answers."""
+
+    officers: list[User]
+    replaces: Inspection | None = None
+    new_evidence: list[dict] = field(default_factory=list)
+    computed: dict = field(default_factory=dict)
+
+
+def _reject(code: str, detail: str, errors: dict):
+    from .service import Rejected
+
+    raise Rejected(code, detail, errors)
+
+
+def check_record(user: User, data: dict, server_time: datetime) -> RecordPlan:
+    """Return the plan for a valid record; raise Rejected naming each problem otherwise."""
+    _check_times(data, server_time)
+    officers = _check_officers(user, data)
+    replaces = _check_replaces(user, data) if data.get("replaces") else None
+    form = forms.get_form_version(data["form_id"], data["form_version"])
+    if form is None:
+        _reject("sync.unknown_form", "记录所用的检查表单版本不存在，请更新应用后重试。",
+                {"form_id": [f"表单 {data['form_id']} 第 {data['form_version']} 版不存在。"]})
+    outcome = forms.validate_answers(form, data["answers"])
+    errors = dict(outcome.errors)
+    new_evidence = _check_evidence(form, data, replaces, errors)
+    if errors:
+        _reject("sync.invalid_answers", "检查内容有误，请按提示逐项修改。", errors)
+    return RecordPlan(officers=officers, replaces=replaces, new_evidence=new_evidence,
+                      computed=outcome.computed)
+
+
+def _check_times(data: dict, server_time: datetime) -> None:
+    oldest = server_time - timedelta(days=current_app.config["SYNC_MAX_RECORD_AGE_DAYS"])
+    for name in ("started_at", "finished_at"):
+        moment = data[name]
+        if moment > server_time + FUTURE_TOLERANCE:
+            _reject("sync.implausible_time", "检查时间晚于当前时间，请核对手机时钟。",
+                    {name: ["时间晚于服务器当前时间超过 24 小时，请核对手机时钟。"]})
+        if moment < oldest:
+            _reject("sync.implausible_time", "检查时间过早，请核对手机时钟。",
+                    {name: [f"时间早于 {current_app.config['SYNC_MAX_RECORD_AGE_DAYS']} 天前，请核对手机时钟。"]})
+
+
+def _check_officers(user: User, data: dict) -> list[User]:
+    names = [n.strip().lower() for n in data["officers"]]
+    if len(set(names)) != len(names):
+        _reject("sync.invalid_officers", "执法人员重复。", {"officers": ["同一执法人员不能重复填写。"]})
+    if user.username not in names:
+        _reject("sync.invalid_officers", "提交人必须是参加检查的执法人员之一。",
+                {"officers": ["提交人不在执法人员名单中。"]})
+    found = {u.username: u for u in db.session.execute(
+        sa.select(User).where(User.username.in_(names))).scalars()}
+    on = to_local(data["started_at"]).date()
+    problems = []
+    for name in names:
+        officer = found.get(name)
+        if officer is None:
+            problems.append(f"{name}：账号不存在。")
+        elif not officer.is_active:
+            problems.append(f"{officer.display_name}（{name}）：账号已停用。")
+        elif not officer.has_role("officer"):
+            problems.append(f"{officer.display_name}（{name}）：不是执法人员。")
+        elif officer.certificate_state(on) != "valid":
+            problems.append(f"{officer.display_name}（{name}）：检查当日（{on.isoformat()}）无有效执法证。")
+    if problems:
+        _reject("sync.invalid_officers", "参加检查的执法人员须持有效执法证（持证上岗）。",
+                {"officers": problems})
+    # The submitter first: position 0 on the record.
+    return [user] + [found[n] for n in names if n != user.username]
+
+
+def _check_replaces(user: User, data: dict) -> Inspection:
+    replaced = db.session.get(Inspection, data["replaces"])
+    if replaced is None or not any(o.user_id == user.id for o in replaced.officers):
+        _reject("sync.invalid_amendment", "要更正的记录不存在。", {"replaces": ["找不到要更正的记录。"]})
+    if replaced.status != "returned":
+        _reject("sync.invalid_amendment", "只有被退回的记录才能更正。",
+                {"replaces": ["该记录未被退回，不能更正。"]})
+    if db.session.execute(sa.select(Inspection.uuid).where(
+            Inspection.replaces_uuid == replaced.uuid)).first():
+        _reject("sync.invalid_amendment", "该记录已有更正记录。", {"replaces": ["该记录已被更正过。"]})
+    if replaced.form_id != data["form_id"]:
+        _reject("sync.invalid_amendment", "更正记录须使用同一检查表单。", {"form_id": ["与原记录表单不同。"]})
+    return replaced
+
+
+def _check_evidence(form, data: dict, replaces: Inspection | None, errors: dict) -> list[dict]:
+    """The evidence rows to create; evidence carried over from earlier revisions is not new."""
+    listed = data["evidence"]
+    uuids = [e["uuid"] for e in listed]
+    if len(set(uuids)) != len(uuids):
+        errors.setdefault("evidence", []).append("证据编号重复。")
+        return []
+    existing = {e.uuid: e for e in db.session.execute(
+        sa.select(Evidence).where(Evidence.uuid.in_(uuids))).scalars()} if uuids else {}
+    new = []
+    for e in listed:
+        if not forms.is_evidence_item(form, e["item_id"]):
+            errors.setdefault("evidence", []).append(f"检查项 {e['item_id']} 不接受证据文件。")
+            continue
+        old = existing.get(e["uuid"])
+        if old is None:
+            new.append(e)
+        elif replaces is None or old.inspection.root_uuid != replaces.root_uuid or old.sha256 != e["sha256"]:
+            errors.setdefault("evidence", []).append(f"证据编号 {e['uuid']} 已被其他记录使用。")
+    referenced = forms.referenced_evidence(form, data["answers"])
+    unknown = referenced - set(uuids)
+    if unknown:
+        errors.setdefault("evidence", []).append(
+            f"答案引用了未列出的证据：{', '.join(sorted(str(u) for u in unknown))}。")
+    return new

@@ -1,0 +1,119 @@
+"""Sync from phones, sync status, and reading inspection records."""
+from __future__ import annotations
+
+import base64
+import json
+import uuid as uuidlib
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import g
+
+from ..accounts import auth
+from ..accounts.models import Team, User
+from ..clock import LOCAL_ZONE
+from ..errors import ApiError, register_codes
+from ..extensions import db
+from ..schemas import Blueprint
+from . import access, service
+from .models import Inspection, InspectionOfficer
+from .schemas import (
+    InspectionListQuerySchema, InspectionPageSchema, InspectionSchema, SyncRequestSchema,
+    SyncResponseSchema, SyncResultSchema, SyncStatusQuerySchema,
+)
+
+register_codes({
+    "sync.too_many_records": (413, "Too many records", "一次同步的记录过多，请分批同步（应用会自动分批）。"),
+    "sync.invalid_cursor": (400, "Invalid cursor", "翻页参数无效，请从第一页重新查询。"),
+})
+
+blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspection records and sync")
+
+
+@blp.route("/sync", methods=["POST"])
+@blp.arguments(SyncRequestSchema)
+@blp.response(200, SyncResponseSchema)
+@auth.roles_required("officer")
+def sync(data):
+    """Submit a batch of records; each is answered created, duplicate, conflict or rejected."""
+    if len(data["records"]) > service.max_batch_records():
+        raise ApiError("sync.too_many_records",
+                       errors={"records": [f"每批最多 {service.max_batch_records()} 条记录。"]})
+    if not data["records"]:
+        raise ApiError("request.validation", errors={"records": ["至少包含一条记录。"]})
+    return service.sync_batch(g.user, data["records"], data.get("device_time"))
+
+
+@blp.route("/sync/status", methods=["GET"])
+@blp.arguments(SyncStatusQuerySchema, location="query")
+@blp.response(200, SyncResultSchema(many=True))
+@auth.roles_required("officer")
+def sync_status(query):
+    """What the server holds of my submissions (by UUID or since a time), to confirm a lost answer."""
+    if not query.get("uuid") and not query.get("since"):
+        raise ApiError("request.validation", errors={"since": ["请给出 since 或 uuid。"]})
+    held = service.sync_status(g.user, since=query.get("since"), uuids=query.get("uuid"),
+                               device_id=query.get("device_id"))
+    return [{**service.describe(i, inspection, "held"), "index": i} for i, inspection in enumerate(held)]
+
+
+def _encode_cursor(inspection: Inspection) -> str:
+    raw = json.dumps([inspection.received_at.isoformat(), str(inspection.uuid)])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str):
+    try:
+        received, uuid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(received), uuidlib.UUID(uuid)
+    except (ValueError, TypeError):
+        raise ApiError("sync.invalid_cursor") from None
+
+
+@blp.route("/inspections", methods=["GET"])
+@blp.arguments(InspectionListQuerySchema, location="query")
+@blp.response(200, InspectionPageSchema)
+@auth.login_required
+def list_inspections(query):
+    """Inspections I may see, newest first, filtered; keyset pagination with `next_cursor`."""
+    stmt = sa.select(Inspection).where(access.visibility_clause(g.user))
+    if "date_from" in query:
+        start = datetime.combine(query["date_from"], time.min, LOCAL_ZONE)
+        stmt = stmt.where(Inspection.started_at >= start)
+    if "date_to" in query:
+        end = datetime.combine(query["date_to"] + timedelta(days=1), time.min, LOCAL_ZONE)
+        stmt = stmt.where(Inspection.started_at < end)
+    if "officer" in query:
+        stmt = stmt.where(Inspection.uuid.in_(
+            sa.select(InspectionOfficer.inspection_uuid).join(User)
+            .where(User.username == query["officer"].strip().lower())))
+    if "team" in query:
+        stmt = stmt.where(Inspection.team_id.in_(sa.select(Team.id).where(Team.code == query["team"])))
+    if "form" in query:
+        stmt = stmt.where(Inspection.form_id == query["form"])
+    if "status" in query:
+        stmt = stmt.where(Inspection.status == query["status"])
+    if query.get("incomplete"):
+        stmt = stmt.where(Inspection.status == "incomplete")
+    if "q" in query:
+        pattern = "%" + query["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(sa.or_(Inspection.subject_name.ilike(pattern, escape="\\"),
+                                 Inspection.subject_code.ilike(pattern, escape="\\")))
+    if "cursor" in query:
+        received, uuid = _decode_cursor(query["cursor"])
+        stmt = stmt.where(sa.or_(
+            Inspection.received_at < received,
+            sa.and_(Inspection.received_at == received, Inspection.uuid < uuid)))
+    limit = query["limit"]
+    rows = list(db.session.execute(
+        stmt.order_by(Inspection.received_at.desc(), Inspection.uuid.desc()).limit(limit + 1)).scalars())
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return {"items": rows[:limit], "next_cursor": next_cursor}
+
+
+@blp.route("/inspections/<uuid:inspection_uuid>", methods=["GET"])
+@blp.response(200, InspectionSchema)
+@auth.login_required
+def get_inspection(inspection_uuid):
+    """One inspection record with its answers, officers, evidence and revisions."""
+    return access.get_visible_inspection(g.user, inspection_uuid)

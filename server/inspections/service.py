@@ -1,0 +1,185 @@
+"""Sync: take a batch of records from a phone and answer per record, exactly once each.
+
+Each record is `created`, a `duplicate` (same UUID, same content: the original answer is
+replayed), a `conflict` (same UUID, other content: nothing changes, the attempt is audited) or
+`rejected` (per-item errors in zh-CN). Records are written in savepoints of the request's single
+transaction: one bad record does not fail the batch, and the answer leaves only after the commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid as uuidlib
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from marshmallow import ValidationError
+
+from ..accounts.models import User
+from ..audit.service import canonical_json, record_event
+from ..clock import utcnow
+from ..errors import translate_field_messages
+from ..extensions import db
+from . import checks
+from .models import Evidence, Inspection, InspectionOfficer
+from .schemas import RecordSchema
+
+_record_schema = RecordSchema()
+
+
+class Rejected(Exception):
+    """A record that cannot be accepted: `errors` maps a field or item id to zh-CN messages."""
+
+    def __init__(self, code: str, detail: str, errors: dict | None = None):
+        super().__init__(detail)
+        self.code, self.detail, self.errors = code, detail, errors or {}
+
+
+def record_content_hash(raw: dict) -> str:
+    """SHA-256 of the record as sent (canonical JSON): what `duplicate` and `conflict` compare."""
+    return hashlib.sha256(canonical_json(raw).encode("utf-8")).hexdigest()
+
+
+def clock_offset_ms(device_time: datetime | None, server_time: datetime) -> int | None:
+    """Device clock minus server clock, in milliseconds (positive: the phone is ahead)."""
+    if device_time is None:
+        return None
+    return round((device_time - server_time).total_seconds() * 1000)
+
+
+def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
+    """Process a batch from `user`'s device; returns the answer for each record, in order."""
+    server_time = utcnow()
+    offset = clock_offset_ms(device_time, server_time)
+    results = [_sync_one(user, index, raw, server_time, offset) for index, raw in enumerate(records)]
+    return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
+
+
+def _sync_one(user: User, index: int, raw, server_time: datetime, offset: int | None) -> dict:
+    record_uuid = _peek_uuid(raw)
+    if record_uuid is None:
+        return _rejected(index, None, "sync.invalid_uuid", "记录缺少有效的 UUID，无法保存。",
+                         {"uuid": ["应为 UUID。"]})
+    content_hash = record_content_hash(raw)
+    existing = db.session.get(Inspection, record_uuid)
+    if existing is not None:
+        return _answer_existing(user, index, existing, content_hash)
+    try:
+        data = _record_schema.load(raw)
+        plan = checks.check_record(user, data, server_time)
+    except ValidationError as error:
+        return _rejected(index, record_uuid, "sync.invalid_record", "记录内容有误，请按提示修改。",
+                         translate_field_messages(error.messages))
+    except Rejected as rejected:
+        return _rejected(index, record_uuid, rejected.code, rejected.detail, rejected.errors)
+    try:
+        with db.session.begin_nested():
+            inspection = _insert(user, data, plan, content_hash, server_time, offset)
+    except sa.exc.IntegrityError:
+        # Another worker stored the same UUID (or evidence UUID) a moment ago: answer as a resend.
+        existing = db.session.get(Inspection, record_uuid)
+        if existing is None:
+            return _rejected(index, record_uuid, "sync.evidence_taken",
+                             "记录中的证据编号已被另一条记录使用。", {"evidence": ["证据编号重复。"]})
+        return _answer_existing(user, index, existing, content_hash)
+    return describe(index, inspection, "created")
+
+
+def _peek_uuid(raw) -> uuidlib.UUID | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("uuid"), str):
+        return None
+    try:
+        return uuidlib.UUID(raw["uuid"])
+    except ValueError:
+        return None
+
+
+def describe(index: int, inspection: Inspection, result: str) -> dict:
+    return {"index": index, "uuid": str(inspection.uuid), "result": result,
+            "status": inspection.status, "received_at": inspection.received_at,
+            "revision": inspection.revision,
+            "missing_evidence": [str(u) for u in inspection.missing_evidence]}
+
+
+def _rejected(index: int, record_uuid, code: str, detail: str, errors: dict) -> dict:
+    return {"index": index, "uuid": str(record_uuid) if record_uuid else None,
+            "result": "rejected", "code": code, "detail": detail, "errors": errors}
+
+
+def _answer_existing(user: User, index: int, existing: Inspection, content_hash: str) -> dict:
+    if existing.content_hash == content_hash and existing.submitted_by_id == user.id:
+        return describe(index, existing, "duplicate")
+    record_event("inspection.sync_conflict", actor=user, object_type="inspection",
+                 object_id=existing.uuid,
+                 details={"stored_hash": existing.content_hash, "sent_hash": content_hash})
+    return {"index": index, "uuid": str(existing.uuid), "result": "conflict",
+            "code": "sync.conflict",
+            "detail": "该编号的记录已保存且内容不同，未作修改。如需更正，请在记录被退回后提交更正。"}
+
+
+def _insert(user: User, data: dict, plan: checks.RecordPlan, content_hash: str,
+            server_time: datetime, offset: int | None) -> Inspection:
+    subject, place = data["subject"], data["place"]
+    replaced = plan.replaces
+    inspection = Inspection(
+        uuid=data["uuid"],
+        root_uuid=replaced.root_uuid if replaced else data["uuid"],
+        revision=replaced.revision + 1 if replaced else 1,
+        replaces_uuid=replaced.uuid if replaced else None,
+        amendment_reason=data.get("amendment_reason"),
+        status="incomplete" if plan.new_evidence else "complete",
+        form_id=data["form_id"], form_version=data["form_version"],
+        submitted_by_id=user.id, team_id=user.team_id,
+        subject_kind=subject["kind"], subject_name=subject["name"],
+        subject_code=subject.get("code"), subject_description=subject.get("description"),
+        place_latitude=place.get("latitude"), place_longitude=place.get("longitude"),
+        place_accuracy_m=place.get("accuracy_m"), place_address=place.get("address"),
+        started_at=data["started_at"], finished_at=data["finished_at"],
+        answers=data["answers"], computed=plan.computed,
+        device_id=data["device_id"], app_version=data["app_version"],
+        received_at=server_time, device_clock_offset_ms=offset, content_hash=content_hash,
+        evidence_expected=len(plan.new_evidence), evidence_received=0,
+    )
+    inspection.officers = [
+        InspectionOfficer(user_id=officer.id, position=position,
+                          certificate_number=officer.certificate_number)
+        for position, officer in enumerate(plan.officers)]
+    db.session.add(inspection)
+    db.session.add_all(
+        Evidence(uuid=e["uuid"], inspection_uuid=inspection.uuid, position=position,
+                 item_id=e["item_id"], sha256=e["sha256"], size=e["size"],
+                 media_type=e["media_type"], captured_at=e["captured_at"])
+        for position, e in enumerate(plan.new_evidence))
+    db.session.flush()
+    record_event("inspection.submitted", actor=user, object_type="inspection",
+                 object_id=inspection.uuid, details={
+                     "form": f"{inspection.form_id}@{inspection.form_version}",
+                     "revision": inspection.revision,
+                     "replaces": str(inspection.replaces_uuid) if inspection.replaces_uuid else None,
+                     "content_hash": content_hash, "device_id": inspection.device_id,
+                     "device_clock_offset_ms": offset,
+                     "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]}
+                                  for e in plan.new_evidence],
+                 })
+    return inspection
+
+
+def sync_status(user: User, *, since: datetime | None, uuids: list | None,
+                device_id: str | None, limit: int = 1000) -> list[Inspection]:
+    """What the server holds of `user`'s submissions: by UUID, or received since a time."""
+    query = sa.select(Inspection).where(Inspection.submitted_by_id == user.id)
+    if uuids:
+        query = query.where(Inspection.uuid.in_(uuids))
+    if since is not None:
+        query = query.where(Inspection.received_at >= since)
+    if device_id:
+        query = query.where(Inspection.device_id == device_id)
+    return list(db.session.execute(query.order_by(Inspection.received_at).limit(limit)).scalars())
+
+
+def max_batch_records() -> int:
+    return current_app.config["SYNC_MAX_RECORDS"]
+
+
+def record_age_limit() -> timedelta:
+    return timedelta(days=current_app.config["SYNC_MAX_RECORD_AGE_DAYS"])
