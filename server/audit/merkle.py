@@ -1,0 +1,130 @@
+"""RFC 6962 / RFC 9162 Merkle tree hashing, inclusion and consistency proofs.
+
+Standard library only: the standalone case-file verifier uses this module too, without Flask or
+a database. Hashes are bytes; leaves are the hashes of entries (`leaf_hash`).
+"""
+from __future__ import annotations
+
+import hashlib
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def leaf_hash(entry: bytes) -> bytes:
+    """SHA-256(0x00 ‖ entry)."""
+    return hashlib.sha256(b"\x00" + entry).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """SHA-256(0x01 ‖ left ‖ right)."""
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1): RFC 6962's split point."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def root(leaves: list[bytes]) -> bytes:
+    """MTH(D[n]) over leaf hashes, iteratively: O(n) hashes, O(log n) memory beyond the input."""
+    if not leaves:
+        return EMPTY_ROOT
+    # Fold complete subtrees on a stack, as an append-only log would (left to right).
+    stack: list[tuple[int, bytes]] = []  # (size, hash) with strictly decreasing powers of two
+    for leaf in leaves:
+        size, value = 1, leaf
+        while stack and stack[-1][0] == size:
+            left_size, left = stack.pop()
+            size, value = size + left_size, node_hash(left, value)
+        stack.append((size, value))
+    value = stack.pop()[1]
+    while stack:  # the right edge: smaller subtrees hang off the right of larger ones
+        value = node_hash(stack.pop()[1], value)
+    return value
+
+
+def inclusion_proof(leaves: list[bytes], index: int) -> list[bytes]:
+    """PATH(m, D[n]): the audit path of leaf `index` (RFC 6962 §2.1.1)."""
+    if not 0 <= index < len(leaves):
+        raise ValueError(f"leaf {index} is not in a tree of {len(leaves)}")
+    return _path(leaves, index)
+
+
+def _path(leaves: list[bytes], m: int) -> list[bytes]:
+    n = len(leaves)
+    if n == 1:
+        return []
+    k = _split(n)
+    if m < k:
+        return _path(leaves[:k], m) + [root(leaves[k:])]
+    return _path(leaves[k:], m - k) + [root(leaves[:k])]
+
+
+def consistency_proof(leaves: list[bytes], old_size: int) -> list[bytes]:
+    """PROOF(m, D[n]): proves the tree of `old_size` leaves is a prefix (RFC 6962 §2.1.2)."""
+    if not 0 <= old_size <= len(leaves):
+        raise ValueError(f"size {old_size} is not within a tree of {len(leaves)}")
+    if old_size in (0, len(leaves)):
+        return []
+    return _subproof(old_size, leaves, True)
+
+
+def _subproof(m: int, leaves: list[bytes], complete: bool) -> list[bytes]:
+    n = len(leaves)
+    if m == n:
+        return [] if complete else [root(leaves)]
+    k = _split(n)
+    if m <= k:
+        return _subproof(m, leaves[:k], complete) + [root(leaves[k:])]
+    return _subproof(m - k, leaves[k:], False) + [root(leaves[:k])]
+
+
+def verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], expected_root: bytes) -> bool:
+    """RFC 9162 §2.1.3.2: does `proof` show `leaf` at `index` in the tree of `size` with that root?"""
+    if not 0 <= index < size or any(len(p) != 32 for p in proof) or len(leaf) != 32:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == expected_root
+
+
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes,
+                       proof: list[bytes]) -> bool:
+    """RFC 9162 §2.1.4.2: is the tree of `old_size` with `old_root` a prefix of the newer one?"""
+    if old_size > new_size or any(len(p) != 32 for p in proof):
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    if old_size == 0:
+        return not proof
+    if not proof:
+        return False
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:  # a power of two: the old root is the first node
+        path.insert(0, old_root)
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == old_root and sr == new_root
