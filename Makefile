@@ -19,6 +19,7 @@ venv: $(BIN)/.installed
 ## The app with demo data on http://127.0.0.1:$(PORT) (gunicorn); data kept across runs.
 run: venv
 	$(BIN)/flask --app server db upgrade
+	$(BIN)/flask --app server forms publish
 	$(BIN)/flask --app server demo seed
 	@echo "FieldCase: http://127.0.0.1:$(PORT)/"
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app

@@ -59,6 +59,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     api.init_app(app)
     errors.init_app(app)
     _register_models()
+    _load_forms(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_cli(app)
@@ -69,14 +70,23 @@ def _register_models() -> None:
     # Imported for their side effect: the tables are known to SQLAlchemy and Alembic.
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
+
+
+def _load_forms(app: Flask) -> None:
+    # A mistake in forms/ or an edited published version stops the start here.
+    from .forms import service as forms_service
+
+    forms_service.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
+    from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
 
-    for blp in (health_blp, accounts_blp):
+    for blp in (health_blp, accounts_blp, forms_blp):
         api.register_blueprint(blp)
     from .pwa import bp as pwa_bp
 
@@ -117,6 +127,7 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import teams_cli, users_cli
     from .demo import demo_cli
+    from .forms.cli import forms_cli
 
-    for group in (users_cli, teams_cli, demo_cli):
+    for group in (users_cli, teams_cli, demo_cli, forms_cli):
         app.cli.add_command(group)

@@ -1,0 +1,235 @@
+"""JSON Logic on the server with the semantics of json-logic-js, which the PWA runs.
+
+panzi's `json_logic` walks the expression (if/and/or/map/filter/reduce/all/some/none); the
+operators where Python's defaults differ from JavaScript are replaced here by faithful versions:
+loose and strict equality (`null == 0` is false), relational comparison (`null < 1` is true),
+`+` and `*` via parseFloat (`null + 1` is NaN), division by zero (Infinity, not an exception),
+`%` with the dividend's sign, `in` with strict equality, `cat` (null joins as "").
+Forms may use only PORTABLE_OPERATIONS; `check_expression` enforces that at load time.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from json_logic import jsonLogic
+from json_logic.builtins import BUILTINS, op_merge, op_missing, op_missing_some, op_var
+
+NAN = float("nan")
+CONTROL_OPERATIONS = frozenset({"if", "?:", "and", "or", "map", "filter", "reduce", "all", "some", "none"})
+# Operators whose first argument is a list and second a logic run once per element.
+ITERATING_OPERATIONS = frozenset({"map", "filter", "reduce", "all", "some", "none"})
+_JS_FLOAT_PREFIX = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+_JS_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def js_to_string(value) -> str:
+    """String(value) as JavaScript spells it for JSON values."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if _is_number(value):
+        if isinstance(value, float):
+            if math.isnan(value):
+                return "NaN"
+            if math.isinf(value):
+                return "Infinity" if value > 0 else "-Infinity"
+            if value.is_integer() and abs(value) < 1e21:
+                return str(int(value))
+        return repr(value)
+    if isinstance(value, list):
+        return ",".join("" if v is None else js_to_string(v) for v in value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    return str(value)
+
+
+def _to_primitive(value):
+    return js_to_string(value) if isinstance(value, (list, dict)) else value
+
+
+def js_to_number(value) -> float | int:
+    """Number(value) (the ToNumber of `-`, `/`, `<` …) for JSON values."""
+    value = _to_primitive(value)
+    if value is None or value is False:
+        return 0
+    if value is True:
+        return 1
+    if _is_number(value):
+        return value
+    text = value.strip()
+    if text == "":
+        return 0
+    if text in ("Infinity", "+Infinity", "-Infinity"):
+        return -math.inf if text.startswith("-") else math.inf
+    return float(text) if _JS_NUMBER.fullmatch(text) else NAN
+
+
+def js_parse_float(value) -> float | int:
+    """parseFloat(value), which json-logic-js's `+` and `*` use (null and booleans are NaN)."""
+    if _is_number(value):
+        return value
+    if value is None or isinstance(value, (bool, dict)):
+        return NAN
+    match = _JS_FLOAT_PREFIX.match(js_to_string(value))
+    return float(match.group(1)) if match else NAN
+
+
+def js_strict_equals(a, b) -> bool:
+    """a === b (arrays and objects are equal only to themselves)."""
+    if _is_number(a) and _is_number(b):
+        return a == b
+    if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
+        return a is b
+    return type(a) is type(b) and a == b
+
+
+def js_loose_equals(a, b) -> bool:
+    """a == b by JavaScript's abstract equality for JSON values."""
+    if a is None or b is None:
+        return a is None and b is None
+    if type(a) is type(b) or (_is_number(a) and _is_number(b)):
+        return js_strict_equals(a, b)
+    if isinstance(a, bool):
+        return js_loose_equals(int(a), b)
+    if isinstance(b, bool):
+        return js_loose_equals(a, int(b))
+    if isinstance(a, (list, dict)):
+        return not isinstance(b, (list, dict)) and js_loose_equals(_to_primitive(a), b)
+    if isinstance(b, (list, dict)):
+        return js_loose_equals(a, _to_primitive(b))
+    return js_to_number(a) == js_to_number(b)  # number and string
+
+
+def _js_less(a, b) -> bool | None:
+    """a < b; None when the comparison is undefined (a NaN was involved)."""
+    a, b = _to_primitive(a), _to_primitive(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return a < b
+    x, y = js_to_number(a), js_to_number(b)
+    if math.isnan(x) or math.isnan(y):
+        return None
+    return x < y
+
+
+def _lt(a, b) -> bool:
+    return _js_less(a, b) is True
+
+
+def _le(a, b) -> bool:
+    return _js_less(b, a) is False
+
+
+def _between(compare):
+    def op(data=None, a=None, b=None, *rest):
+        if not rest:
+            return compare(a, b)
+        return compare(a, b) and compare(b, rest[0])
+    return op
+
+
+def _add(data=None, *args):
+    total = 0
+    for arg in args:
+        total = js_parse_float(total) + js_parse_float(arg)
+    return total
+
+
+def _multiply(data=None, *args):
+    if not args:
+        return NAN
+    product = args[0]
+    for arg in args[1:]:
+        product = js_parse_float(product) * js_parse_float(arg)
+    return product
+
+
+def _subtract(data=None, *args):
+    # Unary only when there is one argument: a - null is a - 0, as in JavaScript.
+    if len(args) == 1:
+        return -js_to_number(args[0])
+    a, b = (args + (None, None))[:2]
+    return js_to_number(a) - js_to_number(b)
+
+
+def _divide(a, b):
+    x, y = js_to_number(a), js_to_number(b)
+    if y == 0:
+        return NAN if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1, y)
+    return x / y
+
+
+def _remainder(a, b):
+    x, y = js_to_number(a), js_to_number(b)
+    if y == 0 or math.isinf(x) or math.isnan(x) or math.isnan(y):
+        return NAN
+    return math.fmod(x, y)
+
+
+def _extreme(pick, empty):
+    def op(data=None, *args):
+        numbers = [js_to_number(a) for a in args]
+        if any(math.isnan(n) for n in numbers):
+            return NAN
+        return pick(numbers) if numbers else empty
+    return op
+
+
+def _in(data=None, needle=None, haystack=None, *_):
+    if isinstance(haystack, list):
+        return any(js_strict_equals(needle, item) for item in haystack)
+    if isinstance(haystack, str) and haystack:
+        return js_to_string(needle) in haystack
+    return False
+
+
+def _truthy(value) -> bool:
+    if isinstance(value, list):
+        return bool(value)
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return value is not None and (isinstance(value, dict) or bool(value))
+
+
+PORTABLE_OPERATIONS = {
+    "var": op_var,
+    "missing": op_missing,
+    "missing_some": op_missing_some,
+    "merge": op_merge,
+    "==": lambda data=None, a=None, b=None, *_: js_loose_equals(a, b),
+    "!=": lambda data=None, a=None, b=None, *_: not js_loose_equals(a, b),
+    "===": lambda data=None, a=None, b=None, *_: js_strict_equals(a, b),
+    "!==": lambda data=None, a=None, b=None, *_: not js_strict_equals(a, b),
+    "<": _between(_lt),
+    "<=": _between(_le),
+    ">": lambda data=None, a=None, b=None, *_: _lt(b, a),
+    ">=": lambda data=None, a=None, b=None, *_: _le(b, a),
+    "!": lambda data=None, a=None, *_: not _truthy(a),
+    "!!": lambda data=None, a=None, *_: _truthy(a),
+    "+": _add,
+    "*": _multiply,
+    "-": _subtract,
+    "/": lambda data=None, a=None, b=None, *_: _divide(a, b),
+    "%": lambda data=None, a=None, b=None, *_: _remainder(a, b),
+    "min": _extreme(min, math.inf),
+    "max": _extreme(max, -math.inf),
+    "in": _in,
+    "cat": lambda data=None, *args: "".join("" if a is None else js_to_string(a) for a in args),
+}
+assert set(PORTABLE_OPERATIONS) <= set(BUILTINS)
+KNOWN_OPERATIONS = frozenset(PORTABLE_OPERATIONS) | CONTROL_OPERATIONS
+
+
+def evaluate(logic, data: dict):
+    """Apply a JSON Logic expression to `data` by json-logic-js's rules."""
+    return jsonLogic(logic, data, PORTABLE_OPERATIONS)
+
+
+def truthy(value) -> bool:
+    """JSON Logic truthiness (an empty list is false), as json-logic-js defines it."""
+    return _truthy(value)

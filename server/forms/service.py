@@ -1,0 +1,149 @@
+"""The forms the server knows: loaded from FORMS_DIR when the app is built, published to the
+database (kept for ever) when the server starts serving.
+
+- `create_app` loads and checks every file (a bad file stops it) and, if the form_versions table
+  exists, compares each file with its published version (an edited published file stops it).
+  It writes nothing, so `flask db upgrade` works on a fresh database.
+- `publish_form_versions` (run by wsgi.py at start, `flask forms publish`, and by whoever stores
+  a record naming a version) inserts the versions not yet published and audits each one.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from ..audit.service import record_event
+from ..clock import utcnow
+from ..extensions import db
+from .loader import FormDefinitionError, FormVersion, build_form, load_forms_dir
+from .models import PublishedFormVersion
+
+log = logging.getLogger("fieldcase.forms")
+EXTENSION = "fieldcase_forms"
+# Parsed forms by the files' (path, mtime, size): building an app again (tests, CLI) re-reads nothing.
+_parsed: dict[tuple, dict] = {}
+
+
+class PublishedVersionChanged(FormDefinitionError):
+    """A form file differs from the version already published under its id and number."""
+
+
+def _files_key(forms_dir: Path) -> tuple:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(forms_dir.rglob("*.yaml")))
+
+
+def init_app(app: Flask) -> None:
+    """Load and check forms/ for this app; refuse an edited published version."""
+    forms_dir = Path(app.config["FORMS_DIR"])
+    key = (str(forms_dir), _files_key(forms_dir))
+    if key not in _parsed:
+        _parsed.clear()
+        _parsed[key] = load_forms_dir(forms_dir)
+    app.extensions[EXTENSION] = {"files": _parsed[key], "archived": {}}
+    with app.app_context():
+        try:
+            if not sa.inspect(db.engine).has_table(PublishedFormVersion.__tablename__):
+                log.info("form_versions table absent (database not migrated yet): nothing to compare")
+                return
+            check_published_versions()
+        except sa.exc.OperationalError as exc:
+            log.warning("cannot compare forms with the published versions now: %s", exc)
+        finally:
+            db.session.remove()
+
+
+def _state() -> dict:
+    return current_app.extensions[EXTENSION]
+
+
+def list_forms() -> list[FormVersion]:
+    """Every form version in forms/, by id then version."""
+    return [form for _, form in sorted(_state()["files"].items())]
+
+
+def current_versions() -> list[FormVersion]:
+    """The highest version of each form in forms/ (the one to start new inspections with)."""
+    latest: dict[str, FormVersion] = {}
+    for form in list_forms():
+        latest[form.id] = form
+    return list(latest.values())
+
+
+def get_form_version(form_id: str, version: int) -> FormVersion | None:
+    """The exact version a record names: from forms/, or from the database once its file is gone."""
+    state = _state()
+    form = state["files"].get((form_id, version))
+    if form is not None or (form_id, version) in state["archived"]:
+        return form or state["archived"][(form_id, version)]
+    row = db.session.execute(sa.select(PublishedFormVersion).filter_by(
+        form_id=form_id, version=version)).scalar_one_or_none()
+    if row is None:
+        return None
+    form = build_form(row.document, f"{row.source} (published {row.published_at:%Y-%m-%d})")
+    state["archived"][(form_id, version)] = form
+    return form
+
+
+def published_hashes() -> dict[tuple[str, int], str]:
+    """(form id, version) -> content hash of every published version."""
+    rows = db.session.execute(sa.select(PublishedFormVersion.form_id, PublishedFormVersion.version,
+                                        PublishedFormVersion.content_hash))
+    return {(f, v): h for f, v, h in rows}
+
+
+def check_published_versions() -> None:
+    """Raise PublishedVersionChanged if a file in forms/ differs from its published version."""
+    published = published_hashes()
+    for key, form in sorted(_state()["files"].items()):
+        if key in published and published[key] != form.content_hash:
+            raise PublishedVersionChanged(
+                form.source, None,
+                f"form {form.id} version {form.version} was published with content hash "
+                f"{published[key][:12]}…, the file now hashes to {form.content_hash[:12]}…: "
+                f"published versions are immutable; restore the file or save the change as "
+                f"{form.id}-v{form.version + 1}.yaml with version: {form.version + 1}")
+
+
+def publish_form_version(form: FormVersion, published: dict | None = None) -> bool:
+    """Keep `form` in the database if it is not there yet (audited); True if it was added."""
+    published = published_hashes() if published is None else published
+    key = (form.id, form.version)
+    if key in published:
+        if published[key] != form.content_hash:
+            check_published_versions()
+        return False
+    db.session.add(PublishedFormVersion(
+        form_id=form.id, version=form.version, content_hash=form.content_hash, title=form.title,
+        domain=form.domain, document=form.document, source=form.source, published_at=utcnow()))
+    db.session.flush()
+    record_event("form.version_loaded", object_type="form", object_id=f"{form.id}/{form.version}",
+                 details={"hash": form.content_hash, "source": form.source, "title": form.title})
+    return True
+
+
+def publish_form_versions() -> list[FormVersion]:
+    """Publish every version in forms/ not yet published (caller commits); returns those added."""
+    check_published_versions()
+    published = published_hashes()
+    return [form for form in list_forms() if publish_form_version(form, published)]
+
+
+def publish_at_start(app: Flask) -> None:
+    """At server start: publish new versions and commit; a worker racing another one yields."""
+    with app.app_context():
+        try:
+            if not sa.inspect(db.engine).has_table(PublishedFormVersion.__tablename__):
+                log.warning("form versions not published: run `flask --app server db upgrade`")
+                return
+            added = publish_form_versions()
+            db.session.commit()
+            for form in added:
+                log.info("published form %s version %s (%s)", form.id, form.version, form.content_hash)
+        except sa.exc.IntegrityError:
+            db.session.rollback()  # another worker published them first: compare with its rows
+            check_published_versions()
+        finally:
+            db.session.remove()
