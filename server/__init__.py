@@ -85,8 +85,9 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
+    from .inspections.routes import blp as inspections_blp
 
-    for blp in (health_blp, accounts_blp, forms_blp):
+    for blp in (health_blp, accounts_blp, forms_blp, inspections_blp):
         api.register_blueprint(blp)
     from .pwa import bp as pwa_bp
 

@@ -1,5 +1,8 @@
 """Database behaviour that FieldCase relies on, on SQLite and PostgreSQL alike.
 
+Transactions that will write are serialised on both: `BEGIN IMMEDIATE` on SQLite, an advisory
+lock taken at BEGIN on PostgreSQL.
+
 SQLite: WAL journal, foreign keys on, a busy timeout, `synchronous=FULL` so that an acknowledged
 write survives a power cut, and `BEGIN IMMEDIATE` for transactions that will write, so that two
 writers queue on the busy timeout instead of failing with "database is locked" half-way through.
@@ -49,11 +52,18 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+# Writers queue on this transaction-scoped advisory lock on PostgreSQL, as they do on SQLite's
+# write lock: the audit log is one total order, so writes serialise at its end anyway, and taking
+# the lock first (before any row lock) means two writers can never deadlock on each other.
+WRITER_LOCK_KEY = 6962
+
+
 @event.listens_for(Engine, "begin")
-def _sqlite_on_begin(conn):
-    if conn.dialect.name != "sqlite":
-        return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+def _on_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    elif conn.dialect.name == "postgresql" and _write_intent.get():
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
 
 
 def engine_options(url: str) -> dict:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..clock import utcnow
+from ..database import WRITER_LOCK_KEY
 from ..extensions import db
 from .models import AuditEntry
 
@@ -48,11 +49,11 @@ def entry_content(entry: AuditEntry) -> bytes:
 def _lock_log() -> None:
     """Serialise appends so that sequence numbers are gapless and commit in order.
 
-    SQLite write transactions are already serial (BEGIN IMMEDIATE); on PostgreSQL a
-    transaction-scoped advisory lock does it.
+    Write transactions already hold the writer lock from their BEGIN (server/database.py); taking
+    it again is free, and covers a transaction that began as a read.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(6962)"))
+        db.session.execute(sa.text(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})"))
 
 
 def record_event(action: str, *, actor=None, object_type: str | None = None,

@@ -16,6 +16,7 @@ from ..accounts.models import User
 from ..clock import to_local
 from ..extensions import db
 from ..forms import service as forms
+from ..forms.validation import validate_answers
 from .models import Evidence, Inspection
 
 # Device clocks run fast; a record from "the future" by more than this is refused.
@@ -48,9 +49,9 @@ def check_record(user: User, data: dict, server_time: datetime) -> RecordPlan:
     if form is None:
         _reject("sync.unknown_form", "记录所用的检查表单版本不存在，请更新应用后重试。",
                 {"form_id": [f"表单 {data['form_id']} 第 {data['form_version']} 版不存在。"]})
-    outcome = forms.validate_answers(form, data["answers"])
-    errors = dict(outcome.errors)
-    new_evidence = _check_evidence(form, data, replaces, errors)
+    outcome = validate_answers(form, data["answers"])
+    errors = outcome.errors_by_item()
+    new_evidence = _check_evidence(outcome.evidence, data, replaces, errors)
     if errors:
         _reject("sync.invalid_answers", "检查内容有误，请按提示逐项修改。", errors)
     return RecordPlan(officers=officers, replaces=replaces, new_evidence=new_evidence,
@@ -112,28 +113,39 @@ def _check_replaces(user: User, data: dict) -> Inspection:
     return replaced
 
 
-def _check_evidence(form, data: dict, replaces: Inspection | None, errors: dict) -> list[dict]:
-    """The evidence rows to create; evidence carried over from earlier revisions is not new."""
-    listed = data["evidence"]
-    uuids = [e["uuid"] for e in listed]
-    if len(set(uuids)) != len(uuids):
-        errors.setdefault("evidence", []).append("证据编号重复。")
-        return []
-    existing = {e.uuid: e for e in db.session.execute(
-        sa.select(Evidence).where(Evidence.uuid.in_(uuids))).scalars()} if uuids else {}
+# What a phone may declare for each kind of evidence item.
+_MEDIA_PREFIX = {"photo": "image/", "signature": "image/", "audio": "audio/", "video": "video/"}
+
+
+def _check_evidence(refs, data: dict, replaces: Inspection | None, errors: dict) -> list[dict]:
+    """The evidence rows to create. Every file the answers name must be listed, under the item
+    that names it, and every listed file must be named; files carried over from the revision an
+    amendment replaces are not new."""
+    problems: list[str] = []
+    named = {ref.uuid: ref for ref in refs}
+    listed = {str(e["uuid"]): e for e in data["evidence"]}
+    if len(listed) != len(data["evidence"]):
+        problems.append("证据编号重复。")
+    for uuid in sorted(set(named) - set(listed)):
+        problems.append(f"检查项 {named[uuid].item} 引用的证据 {uuid} 未在证据清单中列出。")
+    for uuid, e in listed.items():
+        ref = named.get(uuid)
+        if ref is None:
+            problems.append(f"证据 {uuid} 未被任何检查项引用。")
+        elif ref.item != e["item_id"]:
+            problems.append(f"证据 {uuid} 属于检查项 {ref.item}，清单中写为 {e['item_id']}。")
+        elif not e["media_type"].startswith(_MEDIA_PREFIX[ref.kind]):
+            problems.append(f"证据 {uuid} 的类型 {e['media_type']} 与检查项 {ref.item} 不符。")
+    existing = {str(e.uuid): e for e in db.session.execute(
+        sa.select(Evidence).where(Evidence.uuid.in_([e["uuid"] for e in listed.values()]))).scalars()
+    } if listed else {}
     new = []
-    for e in listed:
-        if not forms.is_evidence_item(form, e["item_id"]):
-            errors.setdefault("evidence", []).append(f"检查项 {e['item_id']} 不接受证据文件。")
-            continue
-        old = existing.get(e["uuid"])
+    for uuid, e in listed.items():
+        old = existing.get(uuid)
         if old is None:
             new.append(e)
         elif replaces is None or old.inspection.root_uuid != replaces.root_uuid or old.sha256 != e["sha256"]:
-            errors.setdefault("evidence", []).append(f"证据编号 {e['uuid']} 已被其他记录使用。")
-    referenced = forms.referenced_evidence(form, data["answers"])
-    unknown = referenced - set(uuids)
-    if unknown:
-        errors.setdefault("evidence", []).append(
-            f"答案引用了未列出的证据：{', '.join(sorted(str(u) for u in unknown))}。")
+            problems.append(f"证据编号 {uuid} 已被其他记录使用。")
+    if problems:
+        errors.setdefault("evidence", []).extend(problems)
     return new

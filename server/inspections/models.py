@@ -64,6 +64,9 @@ class Inspection(db.Model):
     # SHA-256 of the record as sent (canonical JSON): the same UUID with other content is a conflict.
     content_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
 
+    # Every evidence UUID the record lists, including files carried over from the revision it
+    # replaces (whose rows belong to that revision).
+    evidence_uuids: Mapped[list] = mapped_column(JSONDocument, nullable=False, default=list)
     evidence_expected: Mapped[int] = mapped_column(nullable=False, default=0)
     evidence_received: Mapped[int] = mapped_column(nullable=False, default=0)
     # Set when a supervisor sends the record to legal review (a major decision).
@@ -99,6 +102,16 @@ class Inspection(db.Model):
         return list(db.session.execute(
             sa.select(Inspection).where(Inspection.root_uuid == self.root_uuid)
             .order_by(Inspection.revision)).scalars())
+
+    @property
+    def evidence_files(self) -> list[Evidence]:
+        """Every file this revision lists: its own and those carried over, in listed order."""
+        own = {str(e.uuid): e for e in self.evidence}
+        carried = [u for u in self.evidence_uuids if u not in own]
+        if carried:
+            own.update((str(e.uuid), e) for e in db.session.execute(
+                sa.select(Evidence).where(Evidence.uuid.in_([uuidlib.UUID(u) for u in carried]))).scalars())
+        return [own[u] for u in self.evidence_uuids if u in own]
 
     @property
     def missing_evidence(self) -> list[uuidlib.UUID]:

@@ -153,7 +153,7 @@ class InspectionSchema(InspectionSummarySchema):
                                        "accuracy_m": i.place_accuracy_m, "address": i.place_address})
     answers = fields.Dict()
     computed = fields.Dict()
-    evidence = fields.List(fields.Nested(EvidenceOutSchema))
+    evidence = fields.List(fields.Nested(EvidenceOutSchema), attribute="evidence_files")
     missing_evidence = fields.List(fields.String())
     device_id = fields.String()
     app_version = fields.String()

@@ -138,6 +138,7 @@ def _insert(user: User, data: dict, plan: checks.RecordPlan, content_hash: str,
         answers=data["answers"], computed=plan.computed,
         device_id=data["device_id"], app_version=data["app_version"],
         received_at=server_time, device_clock_offset_ms=offset, content_hash=content_hash,
+        evidence_uuids=[str(e["uuid"]) for e in data["evidence"]],
         evidence_expected=len(plan.new_evidence), evidence_received=0,
     )
     inspection.officers = [

@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('device_clock_offset_ms', sa.BigInteger(), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('evidence_uuids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('evidence_expected', sa.Integer(), nullable=False),
     sa.Column('evidence_received', sa.Integer(), nullable=False),
     sa.Column('legal_review_requested_at', sa.DateTime(timezone=True), nullable=True),

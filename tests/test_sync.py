@@ -1,0 +1,248 @@
+"""Sync: a phone's batch is answered per record; nothing duplicated, nothing lost, nothing changed."""
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from server.audit.models import AuditEntry
+from server.clock import utcnow
+from server.extensions import db
+from server.inspections.models import Evidence, Inspection
+from server.inspections.states import mark_evidence_received
+
+from .factories import SHANGHAI, overload_record, sync_body
+
+
+def count(model):
+    db.session.expire_all()
+    return db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar()
+
+
+def audit_actions():
+    return db.session.execute(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
+
+
+def sync(client, *records, **kw):
+    r = client.post("/api/sync", json=sync_body(*records, **kw))
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_a_record_is_created_once_and_a_resend_replays_the_original_answer(login_as):
+    officer = login_as("officer1")
+    record = overload_record()
+    first = sync(officer, record)
+    assert first["results"][0]["result"] == "created"
+    assert first["results"][0]["status"] == "incomplete"
+    assert sorted(first["results"][0]["missing_evidence"]) == sorted(e["uuid"] for e in record["evidence"])
+    again = sync(officer, record)["results"][0]
+    assert again["result"] == "duplicate"
+    for key in ("uuid", "status", "received_at", "revision", "missing_evidence"):
+        assert again[key] == first["results"][0][key]
+    assert count(Inspection) == 1 and count(Evidence) == 7
+    assert audit_actions().count("inspection.submitted") == 1
+
+
+def test_the_server_keeps_device_and_server_clocks_side_by_side(login_as):
+    officer = login_as("officer1")
+    device_time = datetime.now(SHANGHAI) + timedelta(minutes=7)  # the phone runs 7 minutes fast
+    answer = sync(officer, overload_record(), device_time=device_time)
+    assert 419_000 < answer["device_clock_offset_ms"] < 421_000
+    detail = officer.get(f"/api/inspections/{answer['results'][0]['uuid']}").get_json()
+    assert 419_000 < detail["device_clock_offset_ms"] < 421_000
+    assert detail["received_at"].endswith("+00:00")
+    assert detail["computed"]["legal_limit"] == 18000 and detail["computed"]["excess_mass"] == 0
+
+
+def test_a_conflicting_resend_changes_nothing_and_is_audited(login_as):
+    officer = login_as("officer1")
+    record = overload_record()
+    sync(officer, record)
+    altered = {**record, "subject": {**record["subject"], "name": "浙F99999"}}
+    result = sync(officer, altered)["results"][0]
+    assert result["result"] == "conflict" and result["code"] == "sync.conflict"
+    stored = db.session.get(Inspection, uuid.UUID(record["uuid"]))
+    db.session.refresh(stored)
+    assert stored.subject_name == "浙F12345"
+    assert audit_actions()[-1] == "inspection.sync_conflict"
+
+
+def test_one_bad_record_does_not_fail_the_batch(login_as):
+    officer = login_as("officer1")
+    good, bad = overload_record(), overload_record()
+    bad["answers"]["measured_mass"] = "heavy"
+    results = sync(officer, good, bad, {"no": "uuid"})["results"]
+    assert [r["result"] for r in results] == ["created", "rejected", "rejected"]
+    assert "measured_mass" in results[1]["errors"]
+    assert results[2]["code"] == "sync.invalid_uuid" and results[2]["uuid"] is None
+    assert count(Inspection) == 1
+
+
+def rejected(client, record):
+    result = sync(client, record)["results"][0]
+    assert result["result"] == "rejected", result
+    assert count(Inspection) == 0
+    return result
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda r: r.update(uuid="not-a-uuid"), "uuid"),
+    (lambda r: r.pop("uuid"), "uuid"),
+    (lambda r: r.update(form_version=99), "form_id"),
+    (lambda r: r.update(form_id="no-such-form"), "form_id"),
+    (lambda r: r.update(officers=["officer1"]), "officers"),
+    (lambda r: r.update(officers=["officer1", "officer1"]), "officers"),
+    (lambda r: r.update(officers=["officer2", "officer3"]), "officers"),  # submitter not among them
+    (lambda r: r.update(officers=["officer1", "ghost"]), "officers"),
+    (lambda r: r.update(officers=["officer1", "reviewer1"]), "officers"),
+    (lambda r: r.update(finished_at=(datetime.fromisoformat(r["started_at"]) - timedelta(minutes=1)).isoformat()), "finished_at"),
+    (lambda r: r.update(started_at="2019-05-01T09:00:00+08:00", finished_at="2019-05-01T09:30:00+08:00"), "started_at"),
+    (lambda r: r.update(started_at="2031-05-01T09:00:00+08:00", finished_at="2031-05-01T09:30:00+08:00"), "started_at"),
+    (lambda r: r.update(started_at="2026-01-01T09:00:00"), "started_at"),  # no offset: ambiguous
+    (lambda r: r["answers"].update(vehicle_type="truck_9"), "vehicle_type"),
+    (lambda r: r["answers"].pop("plate"), "plate"),
+    (lambda r: r["answers"].update(unknown_item="x"), "unknown_item"),
+    (lambda r: r["answers"].update(permit_photo=[str(uuid.uuid4())]), "permit_photo"),  # hidden item
+    (lambda r: r["evidence"].pop(), "evidence"),  # an answer names a file the list lacks
+    (lambda r: r["evidence"].append({**r["evidence"][0], "uuid": str(uuid.uuid4())}), "evidence"),
+    (lambda r: r["evidence"][0].update(media_type="audio/webm"), "evidence"),
+    (lambda r: r["evidence"][0].update(sha256="abc"), "evidence"),
+    (lambda r: r.update(subject={"kind": "spaceship", "name": "x"}), "subject"),
+    (lambda r: r.update(extra_field=1), "extra_field"),
+    (lambda r: r.update(replaces=str(uuid.uuid4()), amendment_reason="更正车牌"), "replaces"),
+    (lambda r: r.update(replaces=str(uuid.uuid4())), "amendment_reason"),
+])
+def test_records_that_do_not_fit_are_rejected_with_the_reason(login_as, mutate, field):
+    officer = login_as("officer1")
+    record = overload_record()
+    mutate(record)
+    result = rejected(officer, record)
+    assert field in result["errors"], result["errors"]
+    assert all(isinstance(m, (str, dict, list)) for m in result["errors"].values())
+
+
+def test_an_officer_with_an_expired_certificate_cannot_submit(login_as, personas, create_user):
+    create_user("officer8", certificate="expired")
+    client = login_as("officer1")
+    result = rejected(client, overload_record(officers=["officer1", "officer8"]))
+    assert "执法证" in result["errors"]["officers"][0]
+
+
+def test_certificate_is_judged_on_the_inspection_day(login_as, personas):
+    officer2 = personas["officer2"]
+    officer2.certificate_valid_from = (datetime.now(SHANGHAI) - timedelta(days=1)).date()
+    db.session.commit()
+    record = overload_record(started_at=datetime.now(SHANGHAI) - timedelta(days=3))
+    rejected(login_as("officer1"), record)
+
+
+def test_only_officers_sync(login_as):
+    for who in ("reviewer1", "admin"):
+        r = login_as(who).post("/api/sync", json=sync_body(overload_record()))
+        assert r.status_code == 403
+    assert count(Inspection) == 0
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({"records": []}, 422, "request.validation"),
+    ({"records": "x"}, 422, "request.validation"),
+    ({"device_time": "yesterday", "records": []}, 422, "request.validation"),
+    ({}, 422, "request.validation"),
+])
+def test_malformed_batches(login_as, body, status, code):
+    r = login_as("officer1").post("/api/sync", json=body)
+    assert r.status_code == status and r.get_json()["code"] == code
+
+
+def test_batch_limits(login_as, app):
+    officer = login_as("officer1")
+    too_many = [overload_record() for _ in range(app.config["SYNC_MAX_RECORDS"] + 1)]
+    r = officer.post("/api/sync", json=sync_body(*too_many))
+    assert r.status_code == 413 and r.get_json()["code"] == "sync.too_many_records"
+    huge = [{"uuid": str(uuid.uuid4())} for _ in range(10_000)]
+    r = officer.post("/api/sync", json={"records": huge})
+    assert r.status_code == 413
+    r = officer.post("/api/sync", data="records=1", content_type="text/plain")
+    assert r.status_code == 415
+    assert count(Inspection) == 0
+
+
+def test_a_record_whose_evidence_never_arrives_stays_incomplete(login_as):
+    officer = login_as("officer1")
+    record = overload_record()
+    sync(officer, record)
+    listed = officer.get("/api/inspections?incomplete=true").get_json()["items"]
+    assert [i["uuid"] for i in listed] == [record["uuid"]]
+    inspection = db.session.get(Inspection, uuid.UUID(record["uuid"]))
+    for evidence in inspection.evidence[:-1]:
+        mark_evidence_received(evidence, utcnow())
+    db.session.commit()
+    assert db.session.get(Inspection, uuid.UUID(record["uuid"])).status == "incomplete"
+    # The database itself refuses to call it complete while a file is missing.
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.update(Inspection).values(status="complete"))
+        db.session.flush()
+    db.session.rollback()
+    inspection = db.session.get(Inspection, uuid.UUID(record["uuid"]))
+    mark_evidence_received(inspection.evidence[-1], utcnow())
+    db.session.commit()
+    detail = officer.get(f"/api/inspections/{record['uuid']}").get_json()
+    assert detail["status"] == "complete" and detail["missing_evidence"] == []
+    assert audit_actions()[-1] == "inspection.completed"
+
+
+def test_sync_status_tells_a_phone_what_the_server_holds(login_as):
+    officer = login_as("officer1")
+    a, b = overload_record(), overload_record()
+    sync(officer, a, b)
+    r = officer.get(f"/api/sync/status?uuid={a['uuid']}&uuid={uuid.uuid4()}")
+    assert [x["uuid"] for x in r.get_json()] == [a["uuid"]]
+    since = (datetime.now(SHANGHAI) - timedelta(minutes=5)).isoformat()
+    r = officer.get("/api/sync/status", query_string={"since": since})
+    assert {x["uuid"] for x in r.get_json()} == {a["uuid"], b["uuid"]}
+    assert login_as("officer2").get("/api/sync/status", query_string={"since": since}).get_json() == []
+    assert officer.get("/api/sync/status").status_code == 422
+
+
+def test_an_amendment_replaces_a_returned_record_with_a_reason(login_as):
+    officer = login_as("officer1")
+    original = overload_record()
+    sync(officer, original)
+    amendment = overload_record(replaces=original["uuid"], amendment_reason="车牌号录入有误")
+    result = sync(officer, amendment)["results"][0]
+    assert result["result"] == "rejected" and "replaces" in result["errors"]  # not returned yet
+    stored = db.session.get(Inspection, uuid.UUID(original["uuid"]))
+    for evidence in stored.evidence:
+        mark_evidence_received(evidence, utcnow())
+    stored.status = "returned"
+    db.session.commit()
+    result = sync(officer, amendment)["results"][0]
+    assert result["result"] == "created" and result["revision"] == 2
+    detail = officer.get(f"/api/inspections/{amendment['uuid']}").get_json()
+    assert detail["replaces_uuid"] == original["uuid"]
+    assert detail["amendment_reason"] == "车牌号录入有误"
+    assert [r["uuid"] for r in detail["revisions"]] == [original["uuid"], amendment["uuid"]]
+    # The original is untouched, and cannot be amended twice.
+    assert db.session.get(Inspection, uuid.UUID(original["uuid"])).status == "returned"
+    again = overload_record(replaces=original["uuid"], amendment_reason="再次更正")
+    assert sync(officer, again)["results"][0]["result"] == "rejected"
+
+
+def test_an_amendment_may_keep_the_photos_of_the_revision_it_replaces(login_as):
+    officer = login_as("officer1")
+    original = overload_record()
+    sync(officer, original)
+    stored = db.session.get(Inspection, uuid.UUID(original["uuid"]))
+    for evidence in stored.evidence:
+        mark_evidence_received(evidence, utcnow())
+    stored.status = "returned"
+    db.session.commit()
+    amendment = {**original, "uuid": str(uuid.uuid4()), "replaces": original["uuid"],
+                 "amendment_reason": "补充说明", "answers": {**original["answers"], "cargo": "螺纹钢"}}
+    result = sync(officer, amendment)["results"][0]
+    assert result["result"] == "created" and result["status"] == "complete", result
+    assert count(Evidence) == 7
+    detail = officer.get(f"/api/inspections/{amendment['uuid']}").get_json()
+    assert sorted(e["uuid"] for e in detail["evidence"]) == sorted(e["uuid"] for e in original["evidence"])
+    assert all(e["received_at"] for e in detail["evidence"])
