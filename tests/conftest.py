@@ -224,9 +224,9 @@ def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {log.read_text()[-3000:]}")
         try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+            if requests.get(url + "/healthz", timeout=10).status_code == 200:
                 return LiveServer(url, process, log)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"gunicorn did not answer in 30 s: {log.read_text()[-3000:]}")

@@ -246,3 +246,47 @@ def test_an_amendment_may_keep_the_photos_of_the_revision_it_replaces(login_as):
     detail = officer.get(f"/api/inspections/{amendment['uuid']}").get_json()
     assert sorted(e["uuid"] for e in detail["evidence"]) == sorted(e["uuid"] for e in original["evidence"])
     assert all(e["received_at"] for e in detail["evidence"])
+
+
+def test_the_same_record_twice_in_one_batch(login_as):
+    officer = login_as("officer1")
+    record = overload_record()
+    altered = {**record, "app_version": "9.9.9"}
+    results = sync(officer, record, record, altered)["results"]
+    assert [r["result"] for r in results] == ["created", "duplicate", "conflict"]
+    assert results[0]["received_at"] == results[1]["received_at"]
+    assert count(Inspection) == 1
+
+
+def test_two_records_claiming_one_evidence_file(login_as):
+    officer = login_as("officer1")
+    a, b = overload_record(), overload_record()
+    shared = a["evidence"][0]
+    b["evidence"][0] = {**shared, "item_id": b["evidence"][0]["item_id"]}
+    b["answers"]["scene_photos"] = [shared["uuid"]]
+    results = sync(officer, a, b)["results"]
+    assert [r["result"] for r in results] == ["created", "rejected"]
+    assert "evidence" in results[1]["errors"]
+
+
+def test_a_record_the_database_refuses_does_not_fail_the_others(login_as):
+    """A constraint no check foresaw (here a trigger) sends the batch down the one-by-one path."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text(
+            "CREATE TRIGGER refuse_plate BEFORE INSERT ON inspections WHEN NEW.subject_name = '浙F66666' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"))
+    else:
+        db.session.execute(sa.text(
+            "CREATE FUNCTION refuse_plate() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.subject_name = '浙F66666' THEN RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql"))
+        db.session.execute(sa.text("CREATE TRIGGER refuse_plate BEFORE INSERT ON inspections "
+                                   "FOR EACH ROW EXECUTE FUNCTION refuse_plate()"))
+    db.session.commit()
+    officer = login_as("officer1")
+    records = [overload_record(plate="浙F00001"), overload_record(plate="浙F66666"), overload_record(plate="浙F00003")]
+    results = sync(officer, *records)["results"]
+    assert [r["result"] for r in results] == ["created", "rejected", "created"]
+    assert results[1]["code"] == "sync.storage_refused"
+    assert count(Inspection) == 2
+    assert audit_actions().count("inspection.submitted") == 2

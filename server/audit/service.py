@@ -56,14 +56,17 @@ def _lock_log() -> None:
         db.session.execute(sa.text(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})"))
 
 
-def record_event(action: str, *, actor=None, object_type: str | None = None,
-                 object_id: Any = None, details: dict | None = None,
-                 client_address: str | None = None, actor_username: str | None = None) -> AuditEntry:
-    """Append an event to the log within the current transaction (committed with it)."""
+def _next_seq() -> int:
     _lock_log()
+    db.session.flush()  # entries added before, in this transaction, count
     last = db.session.execute(sa.select(sa.func.max(AuditEntry.seq))).scalar()
+    return (last or 0) + 1
+
+
+def _new_entry(seq: int, action: str, actor, object_type, object_id, details, client_address,
+               actor_username) -> AuditEntry:
     entry = AuditEntry(
-        seq=(last or 0) + 1,
+        seq=seq,
         recorded_at=utcnow(),
         actor_id=getattr(actor, "id", None),
         actor_username=getattr(actor, "username", None) or actor_username,
@@ -74,6 +77,28 @@ def record_event(action: str, *, actor=None, object_type: str | None = None,
         details=canonical_json(details or {}),
     )
     entry.entry_hash = hashlib.sha256(entry_content(entry)).hexdigest()
+    return entry
+
+
+def record_event(action: str, *, actor=None, object_type: str | None = None,
+                 object_id: Any = None, details: dict | None = None,
+                 client_address: str | None = None, actor_username: str | None = None) -> AuditEntry:
+    """Append an event to the log within the current transaction (committed with it)."""
+    entry = _new_entry(_next_seq(), action, actor, object_type, object_id, details,
+                       client_address, actor_username)
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def record_events(events: list[dict], *, actor=None) -> None:
+    """Append many events at once (a sync batch): one sequence look-up, one bulk insert.
+    Each event is a dict of record_event's keyword arguments plus `action`."""
+    if not events:
+        return
+    seq = _next_seq()
+    entries = [_new_entry(seq + i, e["action"], e.get("actor", actor), e.get("object_type"),
+                          e.get("object_id"), e.get("details"), e.get("client_address"),
+                          e.get("actor_username")) for i, e in enumerate(events)]
+    db.session.execute(sa.insert(AuditEntry), [
+        {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns} for entry in entries])

@@ -7,6 +7,7 @@ times; evidence that belongs to items of the form; an amendment replaces a retur
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import uuid as uuidlib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -40,18 +41,50 @@ def _reject(code: str, detail: str, errors: dict):
     raise Rejected(code, detail, errors)
 
 
-def check_record(user: User, data: dict, server_time: datetime) -> RecordPlan:
+class BatchLookups:
+    """What the records of one batch look up, fetched once for the batch: officers by username,
+    form versions, evidence UUIDs already stored."""
+
+    def __init__(self, records: list[dict]):
+        names = {n.strip().lower() for r in records for n in r.get("officers") or [] if isinstance(n, str)}
+        self.users = {u.username: u for u in db.session.execute(
+            sa.select(User).where(User.username.in_(names))).scalars()} if names else {}
+        self._forms: dict = {}
+        uuids = [e.get("uuid") for r in records for e in r.get("evidence") or [] if isinstance(e, dict)]
+        self.stored_evidence = _stored_evidence(uuids)
+
+    def form(self, form_id: str, version: int):
+        key = (form_id, version)
+        if key not in self._forms:
+            self._forms[key] = forms.get_form_version(form_id, version)
+        return self._forms[key]
+
+
+def _stored_evidence(uuids: list) -> set[str]:
+    wanted = set()
+    for value in uuids:
+        try:
+            wanted.add(uuidlib.UUID(str(value)))
+        except ValueError:
+            continue
+    if not wanted:
+        return set()
+    return {str(u) for u in db.session.execute(
+        sa.select(Evidence.uuid).where(Evidence.uuid.in_(wanted))).scalars()}
+
+
+def check_record(user: User, data: dict, server_time: datetime, lookups: BatchLookups) -> RecordPlan:
     """Return the plan for a valid record; raise Rejected naming each problem otherwise."""
     _check_times(data, server_time)
-    officers = _check_officers(user, data)
+    officers = _check_officers(user, data, lookups.users)
     replaces = _check_replaces(user, data) if data.get("replaces") else None
-    form = forms.get_form_version(data["form_id"], data["form_version"])
+    form = lookups.form(data["form_id"], data["form_version"])
     if form is None:
         _reject("sync.unknown_form", "记录所用的检查表单版本不存在，请更新应用后重试。",
                 {"form_id": [f"表单 {data['form_id']} 第 {data['form_version']} 版不存在。"]})
     outcome = validate_answers(form, data["answers"])
     errors = outcome.errors_by_item()
-    new_evidence = _check_evidence(outcome.evidence, data, replaces, errors)
+    new_evidence = _check_evidence(outcome.evidence, data, replaces, errors, lookups.stored_evidence)
     if errors:
         _reject("sync.invalid_answers", "检查内容有误，请按提示逐项修改。", errors)
     return RecordPlan(officers=officers, replaces=replaces, new_evidence=new_evidence,
@@ -70,15 +103,13 @@ def _check_times(data: dict, server_time: datetime) -> None:
                     {name: [f"时间早于 {current_app.config['SYNC_MAX_RECORD_AGE_DAYS']} 天前，请核对手机时钟。"]})
 
 
-def _check_officers(user: User, data: dict) -> list[User]:
+def _check_officers(user: User, data: dict, found: dict[str, User]) -> list[User]:
     names = [n.strip().lower() for n in data["officers"]]
     if len(set(names)) != len(names):
         _reject("sync.invalid_officers", "执法人员重复。", {"officers": ["同一执法人员不能重复填写。"]})
     if user.username not in names:
         _reject("sync.invalid_officers", "提交人必须是参加检查的执法人员之一。",
                 {"officers": ["提交人不在执法人员名单中。"]})
-    found = {u.username: u for u in db.session.execute(
-        sa.select(User).where(User.username.in_(names))).scalars()}
     on = to_local(data["started_at"]).date()
     problems = []
     for name in names:
@@ -117,7 +148,8 @@ def _check_replaces(user: User, data: dict) -> Inspection:
 _MEDIA_PREFIX = {"photo": "image/", "signature": "image/", "audio": "audio/", "video": "video/"}
 
 
-def _check_evidence(refs, data: dict, replaces: Inspection | None, errors: dict) -> list[dict]:
+def _check_evidence(refs, data: dict, replaces: Inspection | None, errors: dict,
+                    stored: set[str]) -> list[dict]:
     """The evidence rows to create. Every file the answers name must be listed, under the item
     that names it, and every listed file must be named; files carried over from the revision an
     amendment replaces are not new."""
@@ -136,9 +168,9 @@ def _check_evidence(refs, data: dict, replaces: Inspection | None, errors: dict)
             problems.append(f"证据 {uuid} 属于检查项 {ref.item}，清单中写为 {e['item_id']}。")
         elif not e["media_type"].startswith(_MEDIA_PREFIX[ref.kind]):
             problems.append(f"证据 {uuid} 的类型 {e['media_type']} 与检查项 {ref.item} 不符。")
+    taken = [uuidlib.UUID(u) for u in listed if u in stored]
     existing = {str(e.uuid): e for e in db.session.execute(
-        sa.select(Evidence).where(Evidence.uuid.in_([e["uuid"] for e in listed.values()]))).scalars()
-    } if listed else {}
+        sa.select(Evidence).where(Evidence.uuid.in_(taken))).scalars()} if taken else {}
     new = []
     for uuid, e in listed.items():
         old = existing.get(uuid)

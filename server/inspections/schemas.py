@@ -59,7 +59,8 @@ class RecordSchema(StrictSchema):
     place = fields.Nested(PlaceSchema, required=True)
     started_at = aware_datetime(required=True)
     finished_at = aware_datetime(required=True)
-    answers = fields.Dict(keys=fields.String(), required=True)
+    # Keys and values are checked against the form version (server/forms/validation.py).
+    answers = fields.Dict(required=True)
     evidence = fields.List(fields.Nested(EvidenceInSchema), load_default=list,
                            validate=validate.Length(max=500))
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=100))

@@ -16,7 +16,7 @@ from flask import current_app
 from marshmallow import ValidationError
 
 from ..accounts.models import User
-from ..audit.service import canonical_json, record_event
+from ..audit.service import canonical_json, record_event, record_events
 from ..clock import utcnow
 from ..errors import translate_field_messages
 from ..extensions import db
@@ -48,41 +48,78 @@ def clock_offset_ms(device_time: datetime | None, server_time: datetime) -> int 
 
 
 def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
-    """Process a batch from `user`'s device; returns the answer for each record, in order."""
+    """Process a batch from `user`'s device; returns the answer for each record, in order.
+
+    The whole batch is checked against what is stored and written in bulk. Writers are serialised
+    (server/database.py), so what the checks read cannot change under them; should the database
+    still refuse the bulk write, each record is retried alone in a savepoint, so that one record
+    can never fail the others.
+    """
     server_time = utcnow()
     offset = clock_offset_ms(device_time, server_time)
-    results = [_sync_one(user, index, raw, server_time, offset) for index, raw in enumerate(records)]
+    try:
+        with db.session.begin_nested():
+            results = _sync_records(user, records, 0, server_time, offset)
+    except sa.exc.IntegrityError:
+        current_app.logger.warning("sync: bulk write refused, retrying the batch record by record")
+        results = []
+        for index, raw in enumerate(records):
+            try:
+                with db.session.begin_nested():
+                    results += _sync_records(user, [raw], index, server_time, offset)
+            except sa.exc.IntegrityError:
+                results.append(_rejected(index, _peek_uuid(raw), "sync.storage_refused",
+                                         "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
 
 
-def _sync_one(user: User, index: int, raw, server_time: datetime, offset: int | None) -> dict:
-    record_uuid = _peek_uuid(raw)
-    if record_uuid is None:
-        return _rejected(index, None, "sync.invalid_uuid", "记录缺少有效的 UUID，无法保存。",
-                         {"uuid": ["应为 UUID。"]})
-    content_hash = record_content_hash(raw)
-    existing = db.session.get(Inspection, record_uuid)
-    if existing is not None:
-        return _answer_existing(user, index, existing, content_hash)
+def _sync_records(user: User, records: list, first_index: int, server_time: datetime,
+                  offset: int | None) -> list[dict]:
+    lookups = checks.BatchLookups([r for r in records if isinstance(r, dict)])
+    uuids = [_peek_uuid(raw) for raw in records]
+    wanted = {u for u in uuids if u is not None}
+    stored = {i.uuid: i for i in db.session.execute(
+        sa.select(Inspection).where(Inspection.uuid.in_(wanted))).scalars()} if wanted else {}
+    batch: dict[uuidlib.UUID, tuple[str, dict]] = {}  # records created by this batch
+    results, writes = [], _Writes()
+    for index, (raw, record_uuid) in enumerate(zip(records, uuids), start=first_index):
+        if record_uuid is None:
+            results.append(_rejected(index, None, "sync.invalid_uuid", "记录缺少有效的 UUID，无法保存。",
+                                     {"uuid": ["应为 UUID。"]}))
+            continue
+        content_hash = record_content_hash(raw)
+        if record_uuid in stored:
+            results.append(_answer_existing(user, index, stored[record_uuid], content_hash))
+        elif record_uuid in batch:  # sent twice in one batch
+            first_hash, first_answer = batch[record_uuid]
+            results.append({**first_answer, "index": index, "result": "duplicate"} if first_hash == content_hash
+                           else _conflict(index, record_uuid))
+        else:
+            answer = _check_and_plan(user, index, raw, record_uuid, content_hash, server_time,
+                                     offset, lookups, writes)
+            if answer["result"] == "created":
+                batch[record_uuid] = (content_hash, answer)
+            results.append(answer)
+    writes.flush(user)
+    return results
+
+
+def _check_and_plan(user, index, raw, record_uuid, content_hash, server_time, offset, lookups,
+                    writes) -> dict:
     try:
         data = _record_schema.load(raw)
-        plan = checks.check_record(user, data, server_time)
+        plan = checks.check_record(user, data, server_time, lookups)
     except ValidationError as error:
         return _rejected(index, record_uuid, "sync.invalid_record", "记录内容有误，请按提示修改。",
                          translate_field_messages(error.messages))
     except Rejected as rejected:
         return _rejected(index, record_uuid, rejected.code, rejected.detail, rejected.errors)
-    try:
-        with db.session.begin_nested():
-            inspection = _insert(user, data, plan, content_hash, server_time, offset)
-    except sa.exc.IntegrityError:
-        # Another worker stored the same UUID (or evidence UUID) a moment ago: answer as a resend.
-        existing = db.session.get(Inspection, record_uuid)
-        if existing is None:
-            return _rejected(index, record_uuid, "sync.evidence_taken",
-                             "记录中的证据编号已被另一条记录使用。", {"evidence": ["证据编号重复。"]})
-        return _answer_existing(user, index, existing, content_hash)
-    return describe(index, inspection, "created")
+    lookups.stored_evidence.update(str(e["uuid"]) for e in plan.new_evidence)
+    writes.add(user, data, plan, content_hash, server_time, offset)
+    return {"index": index, "uuid": str(record_uuid), "result": "created",
+            "status": "incomplete" if plan.new_evidence else "complete",
+            "received_at": server_time, "revision": plan.replaces.revision + 1 if plan.replaces else 1,
+            "missing_evidence": [str(e["uuid"]) for e in plan.new_evidence]}
 
 
 def _peek_uuid(raw) -> uuidlib.UUID | None:
@@ -112,57 +149,67 @@ def _answer_existing(user: User, index: int, existing: Inspection, content_hash:
     record_event("inspection.sync_conflict", actor=user, object_type="inspection",
                  object_id=existing.uuid,
                  details={"stored_hash": existing.content_hash, "sent_hash": content_hash})
-    return {"index": index, "uuid": str(existing.uuid), "result": "conflict",
-            "code": "sync.conflict",
+    return _conflict(index, existing.uuid)
+
+
+def _conflict(index: int, record_uuid) -> dict:
+    return {"index": index, "uuid": str(record_uuid), "result": "conflict", "code": "sync.conflict",
             "detail": "该编号的记录已保存且内容不同，未作修改。如需更正，请在记录被退回后提交更正。"}
 
 
-def _insert(user: User, data: dict, plan: checks.RecordPlan, content_hash: str,
-            server_time: datetime, offset: int | None) -> Inspection:
-    subject, place = data["subject"], data["place"]
-    replaced = plan.replaces
-    inspection = Inspection(
-        uuid=data["uuid"],
-        root_uuid=replaced.root_uuid if replaced else data["uuid"],
-        revision=replaced.revision + 1 if replaced else 1,
-        replaces_uuid=replaced.uuid if replaced else None,
-        amendment_reason=data.get("amendment_reason"),
-        status="incomplete" if plan.new_evidence else "complete",
-        form_id=data["form_id"], form_version=data["form_version"],
-        submitted_by_id=user.id, team_id=user.team_id,
-        subject_kind=subject["kind"], subject_name=subject["name"],
-        subject_code=subject.get("code"), subject_description=subject.get("description"),
-        place_latitude=place.get("latitude"), place_longitude=place.get("longitude"),
-        place_accuracy_m=place.get("accuracy_m"), place_address=place.get("address"),
-        started_at=data["started_at"], finished_at=data["finished_at"],
-        answers=data["answers"], computed=plan.computed,
-        device_id=data["device_id"], app_version=data["app_version"],
-        received_at=server_time, device_clock_offset_ms=offset, content_hash=content_hash,
-        evidence_uuids=[str(e["uuid"]) for e in data["evidence"]],
-        evidence_expected=len(plan.new_evidence), evidence_received=0,
-    )
-    inspection.officers = [
-        InspectionOfficer(user_id=officer.id, position=position,
-                          certificate_number=officer.certificate_number)
-        for position, officer in enumerate(plan.officers)]
-    db.session.add(inspection)
-    db.session.add_all(
-        Evidence(uuid=e["uuid"], inspection_uuid=inspection.uuid, position=position,
-                 item_id=e["item_id"], sha256=e["sha256"], size=e["size"],
-                 media_type=e["media_type"], captured_at=e["captured_at"])
-        for position, e in enumerate(plan.new_evidence))
-    db.session.flush()
-    record_event("inspection.submitted", actor=user, object_type="inspection",
-                 object_id=inspection.uuid, details={
-                     "form": f"{inspection.form_id}@{inspection.form_version}",
-                     "revision": inspection.revision,
-                     "replaces": str(inspection.replaces_uuid) if inspection.replaces_uuid else None,
-                     "content_hash": content_hash, "device_id": inspection.device_id,
+class _Writes:
+    """The rows a batch will insert, written in bulk at the end (one statement per table)."""
+
+    def __init__(self):
+        self.inspections, self.officers, self.evidence, self.events = [], [], [], []
+
+    def add(self, user: User, data: dict, plan: checks.RecordPlan, content_hash: str,
+            server_time: datetime, offset: int | None) -> None:
+        subject, place, replaced = data["subject"], data["place"], plan.replaces
+        record_uuid = data["uuid"]
+        self.inspections.append(dict(
+            uuid=record_uuid,
+            root_uuid=replaced.root_uuid if replaced else record_uuid,
+            revision=replaced.revision + 1 if replaced else 1,
+            replaces_uuid=replaced.uuid if replaced else None,
+            amendment_reason=data.get("amendment_reason"),
+            status="incomplete" if plan.new_evidence else "complete",
+            form_id=data["form_id"], form_version=data["form_version"],
+            submitted_by_id=user.id, team_id=user.team_id,
+            subject_kind=subject["kind"], subject_name=subject["name"],
+            subject_code=subject.get("code"), subject_description=subject.get("description"),
+            place_latitude=place.get("latitude"), place_longitude=place.get("longitude"),
+            place_accuracy_m=place.get("accuracy_m"), place_address=place.get("address"),
+            started_at=data["started_at"], finished_at=data["finished_at"],
+            answers=data["answers"], computed=plan.computed,
+            device_id=data["device_id"], app_version=data["app_version"],
+            received_at=server_time, device_clock_offset_ms=offset, content_hash=content_hash,
+            evidence_uuids=[str(e["uuid"]) for e in data["evidence"]],
+            evidence_expected=len(plan.new_evidence), evidence_received=0,
+            legal_review_requested_at=None))
+        self.officers += [dict(inspection_uuid=record_uuid, user_id=officer.id, position=position,
+                               certificate_number=officer.certificate_number)
+                          for position, officer in enumerate(plan.officers)]
+        self.evidence += [dict(uuid=e["uuid"], inspection_uuid=record_uuid, position=position,
+                               item_id=e["item_id"], sha256=e["sha256"], size=e["size"],
+                               media_type=e["media_type"], captured_at=e["captured_at"],
+                               received_at=None)
+                          for position, e in enumerate(plan.new_evidence)]
+        self.events.append(dict(
+            action="inspection.submitted", object_type="inspection", object_id=record_uuid,
+            details={"form": f"{data['form_id']}@{data['form_version']}",
+                     "revision": replaced.revision + 1 if replaced else 1,
+                     "replaces": str(replaced.uuid) if replaced else None,
+                     "content_hash": content_hash, "device_id": data["device_id"],
                      "device_clock_offset_ms": offset,
-                     "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]}
-                                  for e in plan.new_evidence],
-                 })
-    return inspection
+                     "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]}))
+
+    def flush(self, user: User) -> None:
+        for model, rows in ((Inspection, self.inspections), (InspectionOfficer, self.officers),
+                            (Evidence, self.evidence)):
+            if rows:
+                db.session.execute(sa.insert(model), rows)
+        record_events(self.events, actor=user)
 
 
 def sync_status(user: User, *, since: datetime | None, uuids: list | None,

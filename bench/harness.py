@@ -1,0 +1,82 @@
+"""Shared bench plumbing: a migrated FieldCase with users on a temp folder, gunicorn, a table."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from server import create_app  # noqa: E402
+from server.extensions import db  # noqa: E402
+from tests.conftest import FAST_HASHING, PASSWORD, start_gunicorn, stop_gunicorn  # noqa: E402,F401
+
+
+def prepare_instance(database_url: str | None = None) -> tuple[str, Path]:
+    """A fresh storage folder and migrated database with two certified officers of team A."""
+    from flask_migrate import upgrade
+
+    from server.accounts import service
+    from server.clock import local_today
+
+    storage = Path(tempfile.mkdtemp(prefix="fieldcase-bench-"))
+    url = database_url or f"sqlite:///{storage / 'fieldcase.sqlite3'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
+    with app.app_context():
+        upgrade()
+        service.create_team("A", "执法一中队")
+        today = local_today()
+        for name in ("officer1", "officer2"):
+            service.create_user(name, PASSWORD, team_code="A", certificate_number="330" + name,
+                                certificate_valid_from=today - timedelta(days=10),
+                                certificate_valid_until=today + timedelta(days=300))
+        db.session.commit()
+        db.engine.dispose()
+    return url, storage
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def raw_sqlite_insert_rate(rows: int, batch: int, row_bytes: int) -> float:
+    """Rows/s for batched inserts of `row_bytes` documents into SQLite with FieldCase's
+    durability (WAL, synchronous=FULL), one transaction per batch."""
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = sqlite3.connect(os.path.join(tmp, "raw.sqlite3"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE docs (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+        body = "x" * row_bytes
+        start = time.perf_counter()
+        for b in range(rows // batch):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT INTO docs VALUES (?, ?)",
+                             ((f"{b}-{i}", body) for i in range(batch)))
+            conn.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        conn.close()
+    return rows / elapsed
+
+
+def print_table(title: str, rows: list[tuple]) -> None:
+    """rows: (measure, value, unit, limit or target, ratio text)."""
+    print(f"\n{title}")
+    header = ("measure", "value", "unit", "compared with", "ratio")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+
+
+def median(values):
+    return statistics.median(values)

@@ -1,0 +1,92 @@
+"""Sync throughput and latency through the full HTTP stack (gunicorn, validation, durable commits).
+
+    .venv/bin/python -m bench.sync [--records 10000]
+
+Prints records/s for batches of 50 (3 KB records, full form validation, synchronous=FULL commits)
+beside the raw SQLite batched-insert rate with the same durability measured in the same run, and
+the latency of single-record syncs at 16 concurrent connections.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from bench.harness import (
+    PASSWORD, percentile, prepare_instance, print_table, raw_sqlite_insert_rate, start_gunicorn,
+    stop_gunicorn,
+)
+from tests.factories import overload_record, sync_body
+
+
+def login(url: str) -> requests.Session:
+    s = requests.Session()
+    r = s.post(url + "/api/session", json={"username": "officer1", "password": PASSWORD})
+    r.raise_for_status()
+    s.headers.update({"X-CSRF-Token": r.json()["csrf_token"], "Content-Type": "application/json"})
+    return s
+
+
+def run(records: int, batch: int, clients: int, single: int, workers: int) -> list[tuple]:
+    data = [overload_record(plate=f"浙F{i:05d}") for i in range(records + single)]
+    record_bytes = sum(len(json.dumps(r, ensure_ascii=False).encode()) for r in data) / len(data)
+    bodies = [json.dumps(sync_body(*data[i:i + batch]), ensure_ascii=False).encode()
+              for i in range(0, records, batch)]
+    singles = [json.dumps(sync_body(r), ensure_ascii=False).encode() for r in data[records:]]
+
+    raw = raw_sqlite_insert_rate(records, batch, int(record_bytes))
+    url, storage = prepare_instance()
+    server = start_gunicorn(url, storage, storage / "gunicorn.log", workers=workers)
+    try:
+        sessions = [login(server.url) for _ in range(max(clients, 16))]
+
+        def post(job):
+            index, body = job
+            start = time.perf_counter()
+            r = sessions[index % len(sessions)].post(server.url + "/api/sync", data=body)
+            elapsed = time.perf_counter() - start
+            assert r.status_code == 200, r.text[:300]
+            results = r.json()["results"]
+            assert all(x["result"] == "created" for x in results), results[:1]
+            return elapsed
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(post, enumerate(bodies)))
+        batched_rate = records / (time.perf_counter() - start)
+
+        with ThreadPoolExecutor(16) as pool:
+            latencies = list(pool.map(post, enumerate(singles)))
+    finally:
+        stop_gunicorn(server)
+    p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
+    return [
+        ("raw SQLite batched insert (WAL, FULL)", f"{raw:,.0f}", "rows/s", "machine limit", "1.00"),
+        (f"FieldCase sync, batches of {batch}", f"{batched_rate:,.0f}", "records/s",
+         f"raw SQLite {raw:,.0f}", f"{batched_rate / raw:.3f}"),
+        ("FieldCase sync vs target", f"{batched_rate:,.0f}", "records/s", "target 10,000",
+         f"{batched_rate / 10000:.2f}"),
+        ("single-record sync p50 (16 conns)", f"{p50:.1f}", "ms", "", ""),
+        ("single-record sync p99 (16 conns)", f"{p99:.1f}", "ms", "target 25 ms", f"{p99 / 25:.2f}"),
+        ("single-record syncs/s (16 conns)", f"{len(singles) / sum(latencies) * 16:,.0f}", "req/s", "", ""),
+        ("record size", f"{record_bytes:,.0f}", "bytes", "", ""),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=10000)
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--single", type=int, default=1600)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    rows = run(args.records, args.batch, args.clients, args.single, args.workers)
+    print_table("Sync (SQLite, gunicorn on loopback)", rows)
+
+
+if __name__ == "__main__":
+    main()
