@@ -98,9 +98,13 @@ def _register_request_hooks(app: Flask) -> None:
     from .accounts import auth
     from .audit.service import client_address_var
 
+    def _writes() -> bool:
+        view = app.view_functions.get(request.endpoint)
+        return request.method not in auth.SAFE_METHODS or getattr(view, "writes_on_read", False)
+
     @app.before_request
     def _identify():
-        set_write_intent(request.method not in auth.SAFE_METHODS)
+        set_write_intent(_writes())
         client_address_var.set(request.remote_addr)
         auth.load_current_user()
         auth.check_csrf()
@@ -108,7 +112,7 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def _commit_and_secure(response):
         # The request owns the single commit: the answer leaves only once the data is durable.
-        if request.method not in auth.SAFE_METHODS and response.status_code < 400:
+        if _writes() and response.status_code < 400:
             db.session.commit()
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -29,6 +29,13 @@ def set_write_intent(value: bool) -> contextvars.Token:
     return _write_intent.set(value)
 
 
+def writes_on_read(view):
+    """Mark a GET view that writes (e.g. audits a download): its transaction begins as a writer's
+    and the request commits it."""
+    view.writes_on_read = True
+    return view
+
+
 @contextmanager
 def write_intent(value: bool = True):
     token = _write_intent.set(value)

@@ -106,3 +106,24 @@ def test_audit_entries_are_numbered_without_gaps_and_hashed(app):
         assert e.entry_hash == hashlib.sha256(entry_content(e)).hexdigest()
         assert e.recorded_at.tzinfo is not None
     assert '"text":"中文"' in entries[0].details  # canonical: UTF-8, no spaces, sorted keys
+
+
+def test_a_read_that_writes_commits_its_audit_entry(app, client):
+    from server.database import writes_on_read
+
+    @app.get("/api/_audited-read")
+    @writes_on_read
+    def audited_read():
+        record_event("test.read")
+        return {"ok": True}
+
+    @app.get("/api/_plain-read")
+    def plain_read():
+        record_event("test.read.lost")
+        return {"ok": True}
+
+    assert client.get("/api/_audited-read").status_code == 200
+    assert client.get("/api/_plain-read").status_code == 200
+    db.session.remove()
+    actions = db.session.execute(sa.select(AuditEntry.action)).scalars().all()
+    assert actions == ["test.read"]
