@@ -9,6 +9,7 @@ database (kept for ever) when the server starts serving.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from .models import PublishedFormVersion
 
 log = logging.getLogger("fieldcase.forms")
 EXTENSION = "fieldcase_forms"
-# Parsed forms by the files' (path, mtime, size): building an app again (tests, CLI) re-reads nothing.
+# Parsed forms by the files' names and bytes: building an app again (tests, CLI) parses nothing twice.
 _parsed: dict[tuple, dict] = {}
 
 
@@ -32,7 +33,8 @@ class PublishedVersionChanged(FormDefinitionError):
 
 
 def _files_key(forms_dir: Path) -> tuple:
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(forms_dir.rglob("*.yaml")))
+    return tuple((str(p), hashlib.sha256(p.read_bytes()).hexdigest())
+                 for p in sorted(forms_dir.rglob("*.yaml")))
 
 
 def init_app(app: Flask) -> None:

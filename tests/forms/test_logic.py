@@ -1,0 +1,53 @@
+"""JSON Logic: the shared cases (also run by the PWA with json-logic-js) and the portable subset."""
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from server.forms.loader import FormDefinitionError, build_form
+from server.forms.logic import evaluate
+
+CASES = json.loads((Path(__file__).parent.parent / "data" / "jsonlogic_cases.json").read_text("utf-8"))["cases"]
+
+
+def same(got, expected) -> bool:
+    numbers = (int, float)
+    if isinstance(got, bool) or isinstance(expected, bool):
+        return got is expected
+    if isinstance(got, numbers) and isinstance(expected, numbers):
+        return math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(got, list) and isinstance(expected, list):
+        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
+    return got == expected and type(got) is type(expected)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_shared_case_gives_the_json_logic_js_result(case):
+    assert same(evaluate(case["logic"], case["data"]), case["expected"])
+
+
+def test_the_shared_file_covers_the_semantic_differences():
+    names = " ".join(c["name"] for c in CASES)
+    for topic in ("null and zero", "missing item", "by zero", "dividend's sign", "strict", "empty list"):
+        assert topic in names
+
+
+def _form_with(show_if):
+    return {"id": "t", "version": 1, "title": "测试", "domain": "overload", "subject_kind": "vehicle",
+            "legal_basis": [{"law": "《公路法》", "article": "第一条", "excerpt": "摘要"}],
+            "sections": [{"id": "s", "title": "节", "items": [
+                {"id": "a", "type": "integer", "label": "甲"},
+                {"id": "b", "type": "text", "label": "乙", "show_if": show_if}]}]}
+
+
+@pytest.mark.parametrize("logic, problem", [
+    ({"substr": [{"var": "a"}, 1]}, "non-portable JSON Logic operator 'substr'"),
+    ({"log": 1}, "non-portable JSON Logic operator 'log'"),
+    ({"var": {"cat": ["a"]}}, "literal, non-empty string"),
+    ({"reduce": [[1], {"+": [{"var": "current"}, 1]}, {"var": "a"}]}, "initial value of reduce must be a literal"),
+])
+def test_forms_may_use_only_what_both_engines_agree_on(logic, problem):
+    with pytest.raises(FormDefinitionError) as caught:
+        build_form(_form_with(logic), "t-v1.yaml")
+    assert "item 'b'" in str(caught.value) and problem in str(caught.value)
