@@ -5,7 +5,9 @@ PWA receives are one definition.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from types import SimpleNamespace
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
 ITEM_ID = validate.Regexp(r"^[a-z][a-z0-9_]{0,47}$", error="ids are lower-case ASCII: [a-z][a-z0-9_]*")
 FORM_ID = validate.Regexp(r"^[a-z][a-z0-9-]{0,47}$", error="form ids are lower-case ASCII: [a-z][a-z0-9-]*")
@@ -52,6 +54,11 @@ class FileSchema(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_dump
+    def _as_attributes(self, data, **kwargs):
+        # Dumped from dicts: a missing `items` key must not be read as dict.items.
+        return SimpleNamespace(**data) if isinstance(data, dict) else data
 
 
 def _text(**kw):
