@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +23,12 @@ from ..clock import utcnow
 from ..extensions import db
 from .loader import FormDefinitionError, FormVersion, build_form, load_forms_dir
 from .models import PublishedFormVersion
+from .validation import validate_answers
+
+__all__ = ["get_form_version", "validate_answers", "is_evidence_item", "referenced_evidence",
+           "publish_form_version", "list_forms", "current_versions"]
+# Items whose answers name evidence files (a check's photos included).
+EVIDENCE_ITEM_TYPES = frozenset({"check", "photo", "audio", "video", "signature"})
 
 log = logging.getLogger("fieldcase.forms")
 EXTENSION = "fieldcase_forms"
@@ -87,6 +95,17 @@ def get_form_version(form_id: str, version: int) -> FormVersion | None:
     form = build_form(row.document, f"{row.source} (published {row.published_at:%Y-%m-%d})")
     state["archived"][(form_id, version)] = form
     return form
+
+
+def is_evidence_item(form: FormVersion, item_id: str) -> bool:
+    """True if evidence files may be attached to item `item_id` (repeat columns included)."""
+    ref = form.items.get(item_id)
+    return ref is not None and ref.item["type"] in EVIDENCE_ITEM_TYPES
+
+
+def referenced_evidence(form: FormVersion, answers: Mapping) -> set[uuid.UUID]:
+    """The evidence UUIDs the (well-formed parts of the) answers name."""
+    return {uuid.UUID(ref.uuid) for ref in validate_answers(form, answers).evidence}
 
 
 def published_hashes() -> dict[tuple[str, int], str]:

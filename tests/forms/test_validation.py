@@ -211,3 +211,14 @@ def test_overload_without_weighing_computes_nothing(overload):
     check = validate_answers(overload, {"vehicle_type": "truck_2"})
     assert check.computed["legal_limit"] == 18000
     assert check.computed["excess_mass"] is None and check.computed["excess_rate"] is None
+
+
+def test_what_the_sync_service_asks_about_evidence(overload):
+    from server.forms import service
+
+    assert service.is_evidence_item(overload, "within_limit") and service.is_evidence_item(overload, "weighing_ticket")
+    assert not service.is_evidence_item(overload, "plate") and not service.is_evidence_item(overload, "nope")
+    photo, ticket = uuid.uuid4(), uuid.uuid4()
+    answers = {"weighing_ticket": [str(ticket)],
+               "within_limit": {"result": "fail", "note": "超限 6 吨", "photos": [str(photo)]}}
+    assert service.referenced_evidence(overload, answers) == {photo, ticket}
