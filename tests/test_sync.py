@@ -290,3 +290,13 @@ def test_a_record_the_database_refuses_does_not_fail_the_others(login_as):
     assert results[1]["code"] == "sync.storage_refused"
     assert count(Inspection) == 2
     assert audit_actions().count("inspection.submitted") == 2
+
+
+def test_a_record_keeps_the_form_version_it_names(login_as):
+    from server.forms.models import PublishedFormVersion
+
+    assert count(PublishedFormVersion) == 0  # the test app never ran wsgi's publish step
+    sync(login_as("officer1"), overload_record())
+    rows = db.session.execute(sa.select(PublishedFormVersion.form_id, PublishedFormVersion.version)).all()
+    assert rows == [("overload", 1)]
+    assert "form.version_loaded" in audit_actions()

@@ -50,14 +50,24 @@ class BatchLookups:
         self.users = {u.username: u for u in db.session.execute(
             sa.select(User).where(User.username.in_(names))).scalars()} if names else {}
         self._forms: dict = {}
+        self._published_hashes: dict | None = None
         uuids = [e.get("uuid") for r in records for e in r.get("evidence") or [] if isinstance(e, dict)]
         self.stored_evidence = _stored_evidence(uuids)
 
     def form(self, form_id: str, version: int):
+        """The exact form version a record names, kept in the database once a record uses it."""
         key = (form_id, version)
         if key not in self._forms:
-            self._forms[key] = forms.get_form_version(form_id, version)
+            form = forms.get_form_version(form_id, version)
+            if form is not None and forms.publish_form_version(form, self._published()):
+                self._published()[key] = form.content_hash
+            self._forms[key] = form
         return self._forms[key]
+
+    def _published(self) -> dict:
+        if self._published_hashes is None:
+            self._published_hashes = forms.published_hashes()
+        return self._published_hashes
 
 
 def _stored_evidence(uuids: list) -> set[str]:
