@@ -83,11 +83,12 @@ def _load_forms(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
+    from .audit.routes import blp as audit_blp
     from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
 
-    for blp in (health_blp, accounts_blp, forms_blp, inspections_blp):
+    for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp):
         api.register_blueprint(blp)
     from .pwa import bp as pwa_bp
 
@@ -114,6 +115,7 @@ def _register_request_hooks(app: Flask) -> None:
         # The request owns the single commit: the answer leaves only once the data is durable.
         if _writes() and response.status_code < 400:
             db.session.commit()
+            _checkpoint_if_due()
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -124,6 +126,18 @@ def _register_request_hooks(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
         return response
 
+    def _checkpoint_if_due():
+        # Sign the log at least every AUDIT_CHECKPOINT_MINUTES while it grows; never fails a request.
+        from .audit.checkpoints import checkpoint_due, make_checkpoint
+
+        try:
+            if checkpoint_due():
+                make_checkpoint("interval")
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - the data is committed; a late checkpoint is harmless
+            db.session.rollback()
+            app.logger.exception("audit checkpoint failed")
+
     @app.teardown_request
     def _forget_user(exc):
         g.pop("user", None)
@@ -131,8 +145,9 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import teams_cli, users_cli
+    from .audit.cli import audit_cli
     from .demo import demo_cli
     from .forms.cli import forms_cli
 
-    for group in (users_cli, teams_cli, demo_cli, forms_cli):
+    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli):
         app.cli.add_command(group)

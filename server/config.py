@@ -88,6 +88,8 @@ class Config:
         # Most records in one sync batch, and how old a record's device times may be.
         self.SYNC_MAX_RECORDS = _env_int("SYNC_MAX_RECORDS", 200)
         self.SYNC_MAX_RECORD_AGE_DAYS = _env_int("SYNC_MAX_RECORD_AGE_DAYS", 365)
+        # The audit log is signed (a checkpoint) at least this often while entries are added.
+        self.AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 10)
         # Folder holding the form definitions (forms/*.yaml).
         self.FORMS_DIR = Path(_env("FORMS_DIR", str(ROOT_DIR / "forms"))).resolve()
         # Password of the demo accounts for scripted demos; random when unset.

@@ -103,7 +103,7 @@ def test_audit_entries_are_numbered_without_gaps_and_hashed(app):
     assert [e.seq for e in entries] == [1, 2, 3]
     for e in entries:
         db.session.refresh(e)  # as read back from the database
-        assert e.entry_hash == hashlib.sha256(entry_content(e)).hexdigest()
+        assert e.entry_hash == hashlib.sha256(b"\x00" + entry_content(e)).hexdigest()
         assert e.recorded_at.tzinfo is not None
     assert '"text":"中文"' in entries[0].details  # canonical: UTF-8, no spaces, sorted keys
 

@@ -25,22 +25,32 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def root(leaves: list[bytes]) -> bytes:
-    """MTH(D[n]) over leaf hashes, iteratively: O(n) hashes, O(log n) memory beyond the input."""
-    if not leaves:
-        return EMPTY_ROOT
-    # Fold complete subtrees on a stack, as an append-only log would (left to right).
-    stack: list[tuple[int, bytes]] = []  # (size, hash) with strictly decreasing powers of two
+def extend(frontier: list[tuple[int, bytes]], leaves) -> list[tuple[int, bytes]]:
+    """Append leaves to a frontier: the roots of the perfect subtrees a tree of n leaves splits
+    into, largest first, as (size, hash). An append-only log keeps only this to grow its root."""
+    stack = list(frontier)
     for leaf in leaves:
         size, value = 1, leaf
         while stack and stack[-1][0] == size:
             left_size, left = stack.pop()
             size, value = size + left_size, node_hash(left, value)
         stack.append((size, value))
-    value = stack.pop()[1]
-    while stack:  # the right edge: smaller subtrees hang off the right of larger ones
-        value = node_hash(stack.pop()[1], value)
+    return stack
+
+
+def frontier_root(frontier: list[tuple[int, bytes]]) -> bytes:
+    """The tree's root from its frontier: smaller subtrees hang off the right of larger ones."""
+    if not frontier:
+        return EMPTY_ROOT
+    value = frontier[-1][1]
+    for _, left in reversed(frontier[:-1]):
+        value = node_hash(left, value)
     return value
+
+
+def root(leaves: list[bytes]) -> bytes:
+    """MTH(D[n]) over leaf hashes: O(n) hashes, O(log n) memory beyond the input."""
+    return frontier_root(extend([], leaves))
 
 
 def inclusion_proof(leaves: list[bytes], index: int) -> list[bytes]:

@@ -1,7 +1,7 @@
 """The audit table: append-only (database triggers refuse UPDATE and DELETE).
 
-Each entry is hashed over its canonical form (`entry_hash`), so that the entries can be built
-into a Merkle tree and checkpoints signed over it (RFC 6962 style).
+Each entry's `entry_hash` is its Merkle leaf hash, SHA-256(0x00 ‖ canonical entry) (RFC 6962):
+the entries in `seq` order are the leaves of the tree that signed checkpoints commit to.
 """
 from __future__ import annotations
 
@@ -29,7 +29,27 @@ class AuditEntry(db.Model):
     client_address: Mapped[str | None] = mapped_column(sa.String(64))
     # Canonical JSON (sorted keys, UTF-8, no spaces): hashed exactly as stored.
     details: Mapped[str] = mapped_column(sa.Text, nullable=False, default="{}")
-    # SHA-256 (hex) of the canonical entry: the Merkle leaf's content.
+    # The Merkle leaf hash (hex): SHA-256(0x00 ‖ canonical JSON of every other field).
     entry_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
 
     __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)
+
+
+class AuditCheckpoint(db.Model):
+    """A signed statement of the log's size and root at a moment (append-only as well).
+
+    `frontier` keeps the roots of the perfect subtrees the tree splits into, so that the next
+    checkpoint hashes only the entries added since.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    tree_size: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                           primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    key_id: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    # Ed25519 signature (hex) over `checkpoint_text`.
+    signature: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    frontier: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    reason: Mapped[str] = mapped_column(sa.String(32), nullable=False)

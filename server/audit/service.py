@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import json
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 from ..clock import utcnow
 from ..database import WRITER_LOCK_KEY
 from ..extensions import db
+from . import merkle
 from .models import AuditEntry
 
 # The client address of the request being served, set by the app for each request.
@@ -76,7 +76,7 @@ def _new_entry(seq: int, action: str, actor, object_type, object_id, details, cl
         client_address=client_address or client_address_var.get(),
         details=canonical_json(details or {}),
     )
-    entry.entry_hash = hashlib.sha256(entry_content(entry)).hexdigest()
+    entry.entry_hash = merkle.leaf_hash(entry_content(entry)).hex()
     return entry
 
 

@@ -130,3 +130,14 @@ def test_degenerate_cases():
     assert not merkle.verify_consistency(2, 1, b"x" * 32, b"y" * 32, [])
     for index, size in ((0, 0), (0, 1), (1, 0), (2, 1)):
         assert not merkle.verify_inclusion(SOME_HASH, index, size, [], merkle.EMPTY_ROOT)
+
+
+def test_a_frontier_grows_the_same_root_as_the_whole_tree():
+    leaves = [merkle.leaf_hash(i.to_bytes(2, "big")) for i in range(100)]
+    frontier, ran = [], 0
+    for n in range(1, 101):
+        frontier = merkle.extend(frontier, leaves[n - 1:n])
+        assert merkle.frontier_root(frontier) == merkle.root(leaves[:n])
+        assert sum(size for size, _ in frontier) == n
+        ran += 1
+    assert ran == 100

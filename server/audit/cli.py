@@ -1,0 +1,44 @@
+"""`flask --app server audit verify|checkpoint`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+from .checkpoints import make_checkpoint
+from .verify import VerifyReport, verify_log
+
+audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
+
+
+def _progress_bar(done: int, total: int) -> None:
+    if not sys.stderr.isatty() or not total:
+        return
+    width = 40
+    filled = int(width * done / total)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()
+    if done >= total:
+        sys.stderr.write("\n")
+
+
+@audit_cli.command("verify")
+def verify_command():
+    """Recompute the log's tree, check every signed checkpoint and re-hash every evidence file."""
+    report = VerifyReport()
+    verify_log(report, _progress_bar)
+    click.echo(report.summary())
+    for problem in report.problems[1:]:
+        click.echo(f"  also: {problem}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def checkpoint_command():
+    """Sign a checkpoint of the log now."""
+    checkpoint = make_checkpoint("cli")
+    db.session.commit()
+    click.echo(f"checkpoint: {checkpoint.tree_size} entries, root {checkpoint.root_hash}")

@@ -1,0 +1,93 @@
+"""Verify the whole record: recompute every entry's hash and the tree, check every signed
+checkpoint, and re-hash every evidence file in the store. Reports the first broken thing."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from . import merkle, signing
+from .checkpoints import verify_signature
+from .models import AuditCheckpoint, AuditEntry
+from .service import entry_content
+
+CHUNK = 5000
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    checkpoints: int = 0
+    files: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        head = "OK" if self.ok else f"BROKEN: {self.problems[0]}"
+        return (f"audit verify: {head} ({self.entries} entries, {self.checkpoints} signed "
+                f"checkpoints, {self.files} evidence files checked)")
+
+
+def verify_log(report: VerifyReport, progress: Callable[[int, int], None] | None = None) -> None:
+    """Entries in order, gapless from 1, each hash recomputed; each checkpoint's root and
+    signature against the tree rebuilt from the entries."""
+    public = signing.signing_key().public_key()
+    own_key = signing.key_id(public)
+    checkpoints = list(db.session.execute(
+        sa.select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)).scalars())
+    total = db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry)).scalar()
+    frontier: list = []
+    pending = iter(checkpoints)
+    checkpoint = next(pending, None)
+    expected_seq, last_seq = 1, 0
+    while True:
+        rows = db.session.execute(sa.select(AuditEntry).where(AuditEntry.seq > last_seq)
+                                  .order_by(AuditEntry.seq).limit(CHUNK)).scalars().all()
+        for entry in rows:
+            if entry.seq != expected_seq:
+                report.problems.append(
+                    f"entry {expected_seq}{'' if entry.seq == expected_seq + 1 else f'–{entry.seq - 1}'} "
+                    f"missing (deleted from the log)")
+                return
+            leaf = merkle.leaf_hash(entry_content(entry))
+            if leaf.hex() != entry.entry_hash:
+                report.problems.append(f"entry {entry.seq} ({entry.action}) altered: its content no "
+                                       f"longer matches its hash")
+                return
+            frontier = merkle.extend(frontier, [leaf])
+            report.entries += 1
+            expected_seq += 1
+            while checkpoint is not None and checkpoint.tree_size == report.entries:
+                if not _check_checkpoint(report, checkpoint, frontier, public, own_key):
+                    return
+                checkpoint = next(pending, None)
+        if rows:
+            last_seq = rows[-1].seq
+            db.session.expunge_all()
+            if progress:
+                progress(report.entries, total)
+        if len(rows) < CHUNK:
+            break
+    if checkpoint is not None:
+        report.problems.append(
+            f"log truncated: checkpoint signed at {checkpoint.signed_at.isoformat()} covers "
+            f"{checkpoint.tree_size} entries, the log holds {report.entries}")
+
+
+def _check_checkpoint(report, checkpoint, frontier, public, own_key) -> bool:
+    where = f"checkpoint of {checkpoint.tree_size} entries signed {checkpoint.signed_at.isoformat()}"
+    if checkpoint.key_id != own_key or not verify_signature(checkpoint, public):
+        report.problems.append(f"{where}: signature invalid")
+        return False
+    if merkle.frontier_root(frontier).hex() != checkpoint.root_hash:
+        report.problems.append(
+            f"{where}: the entries no longer hash to its root (an entry after the previous "
+            f"checkpoint was altered, swapped or replaced with its hash)")
+        return False
+    report.checkpoints += 1
+    return True
