@@ -1,0 +1,153 @@
+"""The app factory: config, extensions, blueprints, error handlers, CLI."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import errors
+from .config import Config, load_secret_key
+from .database import engine_options, set_write_intent
+from .extensions import api, db, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app from the environment's settings, with `config` applied on top."""
+    app = Flask(__name__, static_folder=None)
+    settings = Config()
+    overrides = dict(config or {})
+    for key in list(overrides):
+        if hasattr(settings, key):
+            setattr(settings, key, overrides.pop(key))
+    app.config.update(settings.flask_mapping())
+    app.config.update(overrides)
+    app.json.ensure_ascii = False  # zh-CN text readable in JSON answers
+    storage = Path(app.config["STORAGE_DIR"])
+    storage.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(storage)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    logging.getLogger("fieldcase").setLevel(app.config["LOG_LEVEL"])
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
+                                x_proto=app.config["TRUSTED_PROXIES"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    api.init_app(app)
+    errors.init_app(app)
+    _register_models()
+    _load_forms(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_cli(app)
+    return app
+
+
+def _register_models() -> None:
+    # Imported for their side effect: the tables are known to SQLAlchemy and Alembic.
+    from .accounts import models as _accounts  # noqa: F401
+    from .audit import models as _audit  # noqa: F401
+    from .forms import models as _forms  # noqa: F401
+    from .inspections import models as _inspections  # noqa: F401
+
+
+def _load_forms(app: Flask) -> None:
+    # A mistake in forms/ or an edited published version stops the start here.
+    from .forms import service as forms_service
+
+    forms_service.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.routes import blp as accounts_blp
+    from .audit.routes import blp as audit_blp
+    from .forms.routes import blp as forms_blp
+    from .health import blp as health_blp
+    from .inspections.routes import blp as inspections_blp
+
+    for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp):
+        api.register_blueprint(blp)
+    from .pwa import bp as pwa_bp
+
+    app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from .accounts import auth
+    from .audit.service import client_address_var
+
+    def _writes() -> bool:
+        view = app.view_functions.get(request.endpoint)
+        return request.method not in auth.SAFE_METHODS or getattr(view, "writes_on_read", False)
+
+    @app.before_request
+    def _identify():
+        set_write_intent(_writes())
+        client_address_var.set(request.remote_addr)
+        auth.load_current_user()
+        auth.check_csrf()
+
+    @app.after_request
+    def _commit_and_secure(response):
+        # The request owns the single commit: the answer leaves only once the data is durable.
+        if _writes() and response.status_code < 400:
+            db.session.commit()
+            _checkpoint_if_due()
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=(self)")
+        if request.path.startswith("/api/") and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    def _checkpoint_if_due():
+        # Sign the log at least every AUDIT_CHECKPOINT_MINUTES while it grows; never fails a request.
+        from .audit.checkpoints import checkpoint_due, make_checkpoint
+
+        try:
+            if checkpoint_due():
+                make_checkpoint("interval")
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - the data is committed; a late checkpoint is harmless
+            db.session.rollback()
+            app.logger.exception("audit checkpoint failed")
+
+    @app.teardown_request
+    def _forget_user(exc):
+        g.pop("user", None)
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import teams_cli, users_cli
+    from .audit.cli import audit_cli
+    from .demo import demo_cli
+    from .forms.cli import forms_cli
+
+    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli):
+        app.cli.add_command(group)
