@@ -1,0 +1,156 @@
+// The app's entry: opens the phone's store, registers the service worker, routes between screens
+// (#/, #/new, #/draft/<uuid>, #/outbox, #/inspection/<uuid>, #/login) and starts the outbox.
+// All state lives in the `ctx` object made here and handed to each screen (no module globals).
+import { createApi } from "./api.js";
+import { createStore, openStore } from "./db.js";
+import { h, replaceChildren, toast } from "./dom.js";
+import { createOutbox } from "./outbox.js";
+import { refreshReference } from "./reference.js";
+import * as draftView from "./views/draft.js";
+import * as homeView from "./views/home.js";
+import * as inspectionView from "./views/inspection.js";
+import * as loginView from "./views/login.js";
+import * as newView from "./views/new.js";
+import * as outboxView from "./views/outbox.js";
+
+export const APP_VERSION = "0.1.0";
+
+const ROUTES = [
+  [/^$/, homeView],
+  [/^login$/, loginView],
+  [/^new$/, newView],
+  [/^draft\/([0-9a-f-]{36})$/, draftView],
+  [/^outbox$/, outboxView],
+  [/^inspection\/([0-9a-f-]{36})$/, inspectionView],
+];
+
+async function deviceId(store) {
+  let id = await store.getMeta("device_id");
+  if (!id) {
+    id = `pwa-${crypto.randomUUID()}`;
+    await store.setMeta("device_id", id);
+  }
+  return id;
+}
+
+/** A screen's lifetime: blob: URLs it made are revoked when it is left. */
+function createView() {
+  const urls = [];
+  const cleanups = [];
+  return {
+    onDispose(fn) {
+      cleanups.push(fn);
+    },
+    objectUrl(blob) {
+      const url = URL.createObjectURL(blob);
+      urls.push(url);
+      return url;
+    },
+    dispose() {
+      urls.splice(0).forEach((u) => URL.revokeObjectURL(u));
+      cleanups.splice(0).forEach((fn) => fn());
+    },
+  };
+}
+
+async function updateBadges(ctx) {
+  const counts = await ctx.outbox.counts();
+  const badge = document.getElementById("outbox-count");
+  badge.textContent = String(counts.total);
+  badge.dataset.count = String(counts.total);
+  document.getElementById("network").textContent = navigator.onLine ? "在线" : "离线";
+  document.getElementById("network").dataset.online = String(navigator.onLine);
+  document.getElementById("session-expired").hidden = !(ctx.me && ctx.sessionLost);
+}
+
+async function route(ctx) {
+  const path = location.hash.replace(/^#\/?/, "");
+  const [pattern, screen] = ROUTES.find(([p]) => p.test(path)) || ROUTES[0];
+  const params = path.match(pattern)?.slice(1) || [];
+  if (!ctx.me && screen !== loginView) {
+    location.replace("#/login");
+    return;
+  }
+  ctx.view?.dispose();
+  ctx.view = createView();
+  const main = document.getElementById("view");
+  try {
+    const element = await screen.render(ctx, ...params);
+    replaceChildren(main, element);
+    document.title = `${element.dataset.title || "首页"} · FieldCase 现场执法检查`;
+    main.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  } catch (error) {
+    console.error(error);
+    replaceChildren(main, h("div", { class: "card error" }, h("h2", {}, "页面出错"), h("p", {}, error.message || String(error)),
+      h("a", { class: "button", href: "#/" }, "返回首页")));
+  }
+  updateBadges(ctx);
+}
+
+/** Ask the browser to keep our data under storage pressure (drafts and evidence live here). */
+async function persistStorage(store) {
+  if (!navigator.storage?.persist) return false;
+  const persisted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+  await store.setMeta("storage_persisted", persisted);
+  return persisted;
+}
+
+async function main() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((e) => console.warn("service worker", e));
+  }
+  const store = createStore(await openStore());
+  const ctx = { store, me: await store.getMeta("me"), view: null };
+  ctx.api = createApi({ onAuthRequired: () => {
+    ctx.sessionLost = true;
+    updateBadges(ctx);
+  } });
+  ctx.outbox = createOutbox({ store, api: ctx.api, deviceId: await deviceId(store), appVersion: APP_VERSION });
+  ctx.appVersion = APP_VERSION;
+  ctx.rerender = () => route(ctx);
+  ctx.updateBadges = () => updateBadges(ctx);
+  /** After a (re-)login: cache who I am, refresh reference data, send what waits. */
+  ctx.loggedIn = async (user) => {
+    ctx.me = user;
+    ctx.sessionLost = false;
+    updateBadges(ctx);
+    await persistStorage(store);
+    try {
+      await refreshReference(ctx);
+      ctx.me = await store.getMeta("me");
+    } catch (error) {
+      toast(`参考数据未能全部更新：${error.detail || error.message}`, "error");
+    }
+    ctx.outbox.drain("login");
+  };
+
+  ctx.outbox.events.addEventListener("change", () => {
+    updateBadges(ctx);
+    document.dispatchEvent(new CustomEvent("fieldcase:sync", { detail: ctx.outbox.snapshot() }));
+  });
+  window.addEventListener("hashchange", () => route(ctx));
+  window.addEventListener("online", () => {
+    updateBadges(ctx);
+    if (ctx.me) refreshReference(ctx).catch(() => {});
+    ctx.outbox.drain("online");
+  });
+  window.addEventListener("offline", () => {
+    ctx.outbox.interrupt();
+    updateBadges(ctx);
+  });
+  document.getElementById("sync-button").addEventListener("click", () => ctx.outbox.drain("button"));
+  document.getElementById("relogin").addEventListener("click", () => { location.hash = "#/login"; });
+
+  await route(ctx);
+  document.body.dataset.ready = "true";
+  if (ctx.me && navigator.onLine) {
+    refreshReference(ctx).then(() => store.getMeta("me")).then((me) => { ctx.me = me; })
+      .catch(() => {}) // offline or expired: the cached copies serve; the outbox reports a lost login
+      .finally(() => ctx.outbox.drain("start"));
+  } else if (ctx.me) {
+    ctx.outbox.drain("start");
+  }
+}
+
+main();

@@ -1,0 +1,123 @@
+// The phone's own store (IndexedDB via idb): everything the officer needs for a day without network.
+// Each object store says why it exists. Nothing here talks to the server.
+import { openDB } from "../vendor/idb.js";
+
+const DB_NAME = "fieldcase";
+const DB_VERSION = 1;
+
+function upgrade(db) {
+  // drafts: inspections being filled, saved at every change, so that a crash, a reload or a dead
+  // battery loses nothing entered. Keyed by the record's client UUID (its idempotency key).
+  db.createObjectStore("drafts", { keyPath: "uuid" });
+  // outbox: submitted records not yet confirmed by the server, in submission order (`queued_at`).
+  // An entry leaves only when /api/sync answered created or duplicate; rejected and conflicting
+  // entries stay, with the server's answer, until the officer acts.
+  const outbox = db.createObjectStore("outbox", { keyPath: "uuid" });
+  outbox.createIndex("queued_at", "queued_at");
+  // sent: records the server confirmed, with the state it reported (what reached the server is
+  // visible offline; an amendment starts from the original answers; missing evidence is known).
+  const sent = db.createObjectStore("sent", { keyPath: "uuid" });
+  sent.createIndex("started_at", "record.started_at");
+  // blobs: evidence originals (photo, audio, video, signature) with the SHA-256 computed at capture,
+  // in their own store so records stay small; kept until the server confirms it holds the file.
+  const blobs = db.createObjectStore("blobs", { keyPath: "uuid" });
+  blobs.createIndex("inspection_uuid", "inspection_uuid");
+  // uploads: tus upload URLs by fingerprint, so an interrupted upload resumes where it stopped
+  // (tus-js-client would otherwise keep them in localStorage).
+  db.createObjectStore("uploads", { keyPath: "urlStorageKey" });
+  // forms: every form version used offline, keyed "id/version" (versions are immutable).
+  db.createObjectStore("forms", { keyPath: "key" });
+  // officers: colleagues to choose as co-officers without network.
+  db.createObjectStore("officers", { keyPath: "username" });
+  // subjects: recently inspected plates, ships and businesses, offered again (and to see who was
+  // inspected recently: 防止执法扰民).
+  const subjects = db.createObjectStore("subjects", { keyPath: "key" });
+  subjects.createIndex("used_at", "used_at");
+  // meta: small values: the logged-in user, the device id, the form list and its ETag, sync times.
+  db.createObjectStore("meta");
+}
+
+export function openStore() {
+  return openDB(DB_NAME, DB_VERSION, { upgrade });
+}
+
+/** A thin set of named operations over the database, so views never write transactions. */
+export function createStore(db) {
+  return {
+    raw: db,
+    getMeta: (key) => db.get("meta", key),
+    setMeta: (key, value) => db.put("meta", value, key),
+    deleteMeta: (key) => db.delete("meta", key),
+
+    getDraft: (uuid) => db.get("drafts", uuid),
+    saveDraft: (draft) => db.put("drafts", { ...draft, updated_at: new Date().toISOString() }),
+    listDrafts: () => db.getAll("drafts"),
+    async deleteDraft(uuid, keepBlobs = []) {
+      const tx = db.transaction(["drafts", "blobs"], "readwrite");
+      const blobKeys = await tx.objectStore("blobs").index("inspection_uuid").getAllKeys(uuid);
+      for (const key of blobKeys) if (!keepBlobs.includes(key)) tx.objectStore("blobs").delete(key);
+      tx.objectStore("drafts").delete(uuid);
+      await tx.done;
+    },
+
+    /** Submit: the draft becomes an outbox entry in one transaction (never both, never neither). */
+    async queueRecord(record, extra = {}) {
+      const tx = db.transaction(["drafts", "outbox"], "readwrite");
+      tx.objectStore("outbox").put({
+        uuid: record.uuid, record, queued_at: new Date().toISOString(), state: "pending",
+        attempts: 0, ...extra,
+      });
+      tx.objectStore("drafts").delete(record.uuid);
+      await tx.done;
+    },
+    listOutbox: () => db.getAllFromIndex("outbox", "queued_at"),
+    getOutbox: (uuid) => db.get("outbox", uuid),
+    putOutbox: (entry) => db.put("outbox", entry),
+    /** The server confirmed a record: move it from the outbox to `sent` in one transaction. */
+    async confirmSent(uuid, result) {
+      const tx = db.transaction(["outbox", "sent"], "readwrite");
+      const entry = await tx.objectStore("outbox").get(uuid);
+      if (entry) {
+        tx.objectStore("sent").put({ uuid, record: entry.record, server: result,
+          confirmed_at: new Date().toISOString() });
+        tx.objectStore("outbox").delete(uuid);
+      }
+      await tx.done;
+    },
+    /** A rejected record goes back to the drafts for correction (same UUID: nothing was stored). */
+    async reopenRejected(uuid, draft) {
+      const tx = db.transaction(["outbox", "drafts"], "readwrite");
+      tx.objectStore("drafts").put(draft);
+      tx.objectStore("outbox").delete(uuid);
+      await tx.done;
+    },
+    listSent: () => db.getAll("sent"),
+    getSent: (uuid) => db.get("sent", uuid),
+    putSent: (entry) => db.put("sent", entry),
+
+    putBlob: (entry) => db.put("blobs", entry),
+    getBlob: (uuid) => db.get("blobs", uuid),
+    deleteBlob: (uuid) => db.delete("blobs", uuid),
+    listBlobs: () => db.getAll("blobs"),
+    blobsOf: (inspectionUuid) => db.getAllFromIndex("blobs", "inspection_uuid", inspectionUuid),
+
+    putForm: (form) => db.put("forms", { ...form, key: `${form.id}/${form.version}` }),
+    getForm: (id, version) => db.get("forms", `${id}/${version}`),
+
+    async replaceOfficers(officers) {
+      const tx = db.transaction("officers", "readwrite");
+      await tx.store.clear();
+      for (const officer of officers) tx.store.put(officer);
+      await tx.done;
+    },
+    listOfficers: () => db.getAll("officers"),
+
+    rememberSubject: (subject) => db.put("subjects", {
+      ...subject, key: `${subject.kind}:${subject.name}`, used_at: new Date().toISOString(),
+    }),
+    async recentSubjects(kind, limit = 20) {
+      const all = await db.getAllFromIndex("subjects", "used_at");
+      return all.reverse().filter((s) => !kind || s.kind === kind).slice(0, limit);
+    },
+  };
+}

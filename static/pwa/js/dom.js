@@ -1,0 +1,102 @@
+// Small DOM and formatting helpers shared by the views (no framework, no inline styles: CSP).
+
+/**
+ * h("button", {class: "big", onclick: fn, dataset: {id: "x"}}, "text", child) -> element.
+ * Attribute values of false/null/undefined are left out; children may be nested arrays or null.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith("on") && typeof value === "function") el.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(el.dataset, value);
+    else if (name === "class") el.className = Array.isArray(value) ? value.filter(Boolean).join(" ") : value;
+    else if (name in el && typeof value !== "string") el[name] = value;
+    else el.setAttribute(name, value === true ? "" : value);
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** Replace an element's children. */
+export function replaceChildren(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/** A short message at the bottom of the screen (role=status, read by screen readers). */
+export function toast(message, kind = "info") {
+  const box = document.getElementById("toast");
+  if (!box) return;
+  box.textContent = message;
+  box.className = `toast toast-${kind}`;
+  box.hidden = false;
+  clearTimeout(Number(box.dataset.timer || 0));
+  box.dataset.timer = String(setTimeout(() => { box.hidden = true; }, kind === "error" ? 8000 : 4000));
+}
+
+const pad = (n, width = 2) => String(Math.trunc(Math.abs(n))).padStart(width, "0");
+
+/** The device's local time as ISO 8601 with its offset, e.g. 2026-11-26T10:05:00.123+08:00. */
+export function isoLocal(date = new Date()) {
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:` +
+    `${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}` +
+    `${sign}${pad(offset / 60)}:${pad(offset % 60)}`;
+}
+
+/** "YYYY-MM-DD" of the local day. */
+export function localDay(date = new Date()) {
+  return isoLocal(date).slice(0, 10);
+}
+
+/** A time as an officer reads it: 11月26日 10:05. */
+export function formatTime(value) {
+  if (!value) return "";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return `${date.getMonth() + 1}月${date.getDate()}日 ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function formatBytes(bytes) {
+  if (!Number.isFinite(bytes)) return "—";
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** A SHA-256 as a short fingerprint to read aloud or compare on paper: "3f2a 9c01 77b0 e412". */
+export function shortFingerprint(hex) {
+  return (hex || "").slice(0, 16).match(/.{1,4}/g)?.join(" ") || "";
+}
+
+export function newUuid() {
+  return crypto.randomUUID();
+}
+
+// The server's states and what an officer reads for them.
+export const STATUS_LABELS = {
+  pending: "待同步",
+  rejected: "被拒收，需修改",
+  conflict: "编号冲突",
+  submitted: "已提交",
+  incomplete: "已接收，证据未齐",
+  complete: "已接收，证据齐全",
+  in_review: "审核中",
+  approved: "审核通过",
+  returned: "已退回，需更正",
+};
+
+export const SUBJECT_KINDS = {
+  vehicle: "车辆", ship: "船舶", business: "经营业户", site: "现场/路段", person: "个人",
+};

@@ -1,0 +1,100 @@
+// The evidence part of an item: take a photo or choose one, record audio (timer, playback), take or
+// choose a video; each file listed with its capture time, GPS and short SHA-256 fingerprint.
+import { createAudioRecorder, formatDuration, storeEvidence } from "./capture.js";
+import { formatBytes, formatTime, h, replaceChildren, shortFingerprint, toast } from "./dom.js";
+
+const ACCEPT = { photo: "image/*", video: "video/*" };
+const LABELS = { photo: "照片", audio: "录音", video: "视频" };
+
+function preview(entry, view) {
+  if (!entry.blob) return h("div", { class: "evidence-sent" }, "已上传至服务器");
+  const url = view.objectUrl(entry.blob);
+  if (entry.kind === "photo" || entry.kind === "signature") return h("img", { src: url, alt: LABELS.photo, class: "thumb" });
+  if (entry.kind === "audio") return h("audio", { src: url, controls: true, preload: "metadata" });
+  return h("video", { src: url, controls: true, preload: "metadata", class: "thumb", playsInline: true });
+}
+
+function describe(entry) {
+  const gps = entry.gps ? `定位 ${entry.gps.lat.toFixed(5)}, ${entry.gps.lon.toFixed(5)}（±${entry.gps.accuracy} 米）` : "无定位";
+  return h("div", { class: "evidence-facts" },
+    h("div", {}, `${entry.source === "camera" ? "拍摄" : "文件时间"} ${formatTime(entry.captured_at)} · ${formatBytes(entry.size)}`),
+    h("div", {}, gps),
+    h("div", { class: "fingerprint", title: entry.sha256 }, `指纹 ${shortFingerprint(entry.sha256)}`));
+}
+
+/**
+ * An evidence list for item `itemId` of draft `inspectionUuid`: `uuids` are the files attached now;
+ * `onChange(uuids)` is called with the new list after each capture or removal.
+ */
+export function evidenceField({ store, view, inspectionUuid, itemId, kind, uuids, onChange, testId }) {
+  const list = h("ul", { class: "evidence-list" });
+  const root = h("div", { class: "evidence", dataset: { kind, item: testId || itemId } }, list);
+  const current = { uuids: [...(uuids || [])] };
+
+  async function show() {
+    const entries = (await Promise.all(current.uuids.map((u) => store.getBlob(u)))).filter(Boolean);
+    replaceChildren(list, entries.map((entry) => h("li", { class: "evidence-item", dataset: { uuid: entry.uuid, sha256: entry.sha256 } },
+      preview(entry, view), describe(entry),
+      h("button", { type: "button", class: "small danger", onclick: () => remove(entry.uuid) }, "删除"))));
+  }
+
+  async function remove(uuid) {
+    if (!confirm(`删除这个${LABELS[kind]}？删除后不能恢复。`)) return;
+    current.uuids = current.uuids.filter((u) => u !== uuid);
+    await store.deleteBlob(uuid);
+    await onChange(current.uuids);
+    await show();
+  }
+
+  async function add(blob, fromCamera) {
+    const entry = await storeEvidence(store, { blob, inspectionUuid, itemId, kind, fromCamera });
+    current.uuids = [...current.uuids, entry.uuid];
+    await onChange(current.uuids);
+    await show();
+    toast(`已保存${LABELS[kind]}，指纹 ${shortFingerprint(entry.sha256)}`);
+  }
+
+  function fileButton(label, capture) {
+    const input = h("input", { type: "file", accept: ACCEPT[kind], class: "visually-hidden", multiple: !capture,
+      capture: capture ? "environment" : false, dataset: { role: capture ? `${kind}-camera` : `${kind}-file` } });
+    input.addEventListener("change", async () => {
+      for (const file of input.files) await add(file, capture);
+      input.value = "";
+    });
+    return h("label", { class: "button secondary" }, label, input);
+  }
+
+  const buttons = h("div", { class: "button-row" });
+  if (kind === "photo") buttons.append(fileButton("拍照", true), fileButton("从相册选择", false));
+  if (kind === "video") buttons.append(fileButton("录像", true), fileButton("选择视频文件", false));
+  if (kind === "audio") buttons.append(audioControls(add));
+  root.append(buttons);
+  show();
+  return root;
+}
+
+function audioControls(add) {
+  const timer = h("span", { class: "timer", role: "timer" }, "00:00");
+  const recorder = createAudioRecorder({ onTick: (s) => { timer.textContent = formatDuration(s); } });
+  const button = h("button", { type: "button", class: "secondary", dataset: { role: "audio-record" } }, "开始录音");
+  button.addEventListener("click", async () => {
+    try {
+      if (!recorder.recording) {
+        await recorder.start();
+        button.textContent = "停止录音";
+        button.classList.add("recording");
+        return;
+      }
+      button.disabled = true;
+      const blob = await recorder.stop();
+      button.textContent = "开始录音";
+      button.classList.remove("recording");
+      button.disabled = false;
+      if (blob?.size) await add(blob, true);
+    } catch (error) {
+      button.disabled = false;
+      toast(`无法录音：${error.message || "请允许使用麦克风"}`, "error");
+    }
+  });
+  return h("div", { class: "audio-controls" }, button, timer);
+}

@@ -1,0 +1,123 @@
+"""Playwright (sync API) driving Debian's Chromium as a Pixel 5 with a fake camera and microphone,
+against the app under a real gunicorn on loopback (`live_server`). See ../shared/recipes/browser-tests.md.
+
+Every page's uncaught errors fail the test; screenshots go to test-artifacts/screenshots/.
+"""
+from __future__ import annotations
+
+import io
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("FIELDCASE_CHROMIUM", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PASSWORD = "correct-horse-battery"
+GEO = {"latitude": 30.52, "longitude": 120.94}
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    ])
+    yield browser
+    browser.close()
+
+
+class Phone:
+    """A browser context shaped like an officer's phone, with helpers for the app's screens."""
+
+    def __init__(self, context, base_url: str):
+        self.context, self.base_url = context, base_url
+        self.errors: list[str] = []
+        self.page = self.new_page()
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{error}"))
+        page.set_default_timeout(15000)
+        return page
+
+    def open(self, hash_route: str = "#/"):
+        self.page.goto(self.base_url + "/" + hash_route)
+        self.page.wait_for_selector("body[data-ready=true]")
+
+    def login(self, username: str = "officer1", password: str = PASSWORD):
+        self.open("#/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", password)
+        self.page.click("form.login button[type=submit]")
+        self.page.wait_for_selector(".home")
+
+    def wait_for_service_worker(self):
+        self.page.wait_for_function("navigator.serviceWorker.controller !== null || "
+                                    "navigator.serviceWorker.ready.then(() => true)")
+        self.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    def idb(self, store: str) -> list:
+        """Every value of an IndexedDB store of the app, as JSON (blobs as their sizes)."""
+        return self.page.evaluate("""async (store) => {
+            const db = await new Promise((ok, ko) => { const r = indexedDB.open('fieldcase'); r.onsuccess = () => ok(r.result); r.onerror = ko; });
+            const all = await new Promise((ok, ko) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = ko; });
+            db.close();
+            return all.map((v) => JSON.parse(JSON.stringify(v, (k, x) => x instanceof Blob ? {blob_size: x.size, blob_type: x.type} : x)));
+        }""", store)
+
+    def screenshot(self, name: str, full_page: bool = True):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+@pytest.fixture
+def phone(browser, playwright_instance, live_server):
+    """A Pixel 5 (touch, 393×851) on the live server, camera/microphone/GPS allowed, zh-CN, Shanghai time."""
+    context = browser.new_context(
+        **playwright_instance.devices["Pixel 5"], locale="zh-CN", timezone_id="Asia/Shanghai",
+        permissions=["microphone", "camera", "geolocation"], geolocation=GEO)
+    device = Phone(context, live_server.url)
+    yield device
+    errors = list(device.errors)
+    context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+def make_jpeg(path: Path, colour=(200, 40, 40), size=(1280, 960), when: datetime | None = None) -> Path:
+    """A JPEG with EXIF (camera, capture time, GPS), made by Pillow: nothing binary is committed."""
+    from PIL import Image, ImageDraw
+
+    when = when or datetime.now()
+    image = Image.new("RGB", size, colour)
+    ImageDraw.Draw(image).rectangle((100, 100, size[0] - 100, size[1] - 100), outline=(255, 255, 255), width=20)
+    exif = Image.Exif()
+    exif[0x010F] = "FieldCaseTest"  # Make
+    exif[0x0110] = "Pixel 5"  # Model
+    exif[0x0132] = when.strftime("%Y:%m:%d %H:%M:%S")  # DateTime
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (30.0, 31.0, 12.0), 3: "E", 4: (120.0, 56.0, 24.0)})
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85, exif=exif)
+    path.write_bytes(buffer.getvalue())
+    return path
