@@ -40,7 +40,7 @@ def playwright_instance():
 @pytest.fixture(scope="session")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=[
-        "--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        "--no-sandbox", "--lang=zh-CN", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
     ])
     yield browser
@@ -92,16 +92,28 @@ class Phone:
 
 
 @pytest.fixture
-def phone(browser, playwright_instance, live_server):
-    """A Pixel 5 (touch, 393×851) on the live server, camera/microphone/GPS allowed, zh-CN, Shanghai time."""
-    context = browser.new_context(
-        **playwright_instance.devices["Pixel 5"], locale="zh-CN", timezone_id="Asia/Shanghai",
-        permissions=["microphone", "camera", "geolocation"], geolocation=GEO)
-    device = Phone(context, live_server.url)
-    yield device
-    errors = list(device.errors)
-    context.close()
+def make_phone(browser, playwright_instance, live_server):
+    """Factory: a Pixel 5 (touch, 393×851) on the live server, camera/microphone/GPS allowed, zh-CN,
+    Shanghai time; `service_workers="block"` when a test routes API answers itself."""
+    made = []
+
+    def make(**options) -> Phone:
+        context = browser.new_context(
+            **playwright_instance.devices["Pixel 5"], locale="zh-CN", timezone_id="Asia/Shanghai",
+            permissions=["microphone", "camera", "geolocation"], geolocation=GEO, **options)
+        made.append(Phone(context, live_server.url))
+        return made[-1]
+
+    yield make
+    errors = [e for device in made for e in device.errors]
+    for device in made:
+        device.context.close()
     assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def phone(make_phone) -> Phone:
+    return make_phone()
 
 
 def make_jpeg(path: Path, colour=(200, 40, 40), size=(1280, 960), when: datetime | None = None) -> Path:

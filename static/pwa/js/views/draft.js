@@ -74,7 +74,8 @@ export async function render(ctx, uuid) {
     form.legal_basis?.length ? h("details", { class: "legal" }, h("summary", {}, "本表依据"),
       h("ul", {}, form.legal_basis.map((b) => h("li", {}, h("strong", {}, `${b.law}${b.article}`), h("p", {}, b.excerpt))))) : null,
     facts.element, rendered.element,
-    h("div", { class: "submit-bar" }, summary, savedAt, submit, remove));
+    h("div", { class: "submit-bar" }, h("div", { class: "submit-status" }, summary, savedAt), submit),
+    h("div", { class: "draft-tools" }, remove));
   root.dataset.title = draft.replaces ? "更正检查" : "填写检查";
 
   if (draft.server_errors && Object.keys(draft.server_errors).length) {
