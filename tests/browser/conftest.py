@@ -53,11 +53,14 @@ class Phone:
     def __init__(self, context, base_url: str):
         self.context, self.base_url = context, base_url
         self.errors: list[str] = []
+        self.console: list[str] = []
         self.page = self.new_page()
 
     def new_page(self):
         page = self.context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{error}"))
+        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        page.on("dialog", lambda d: (self.console.append(f"dialog: {d.message}"), d.dismiss()))
         page.set_default_timeout(15000)
         return page
 
@@ -73,9 +76,20 @@ class Phone:
         self.page.wait_for_selector(".home")
 
     def wait_for_service_worker(self):
-        self.page.wait_for_function("navigator.serviceWorker.controller !== null || "
-                                    "navigator.serviceWorker.ready.then(() => true)")
         self.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    def wait_until(self, expression: str, arg=None, timeout: float = 30.0):
+        """Poll an async JS function (evaluate awaits it, wait_for_function would not) until truthy."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.page.evaluate(expression, arg)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not true after {timeout} s: {expression[:200]}")
+            self.page.wait_for_timeout(250)
 
     def idb(self, store: str) -> list:
         """Every value of an IndexedDB store of the app, as JSON (blobs as their sizes)."""
@@ -133,3 +147,20 @@ def make_jpeg(path: Path, colour=(200, 40, 40), size=(1280, 960), when: datetime
     image.save(buffer, "JPEG", quality=85, exif=exif)
     path.write_bytes(buffer.getvalue())
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, keep a screenshot of each open page and its text in the report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    phones = [v for v in item.funcargs.values() if isinstance(v, Phone)]
+    for index, device in enumerate(phones):
+        try:
+            device.screenshot(f"FAILED-{item.name}-{index}", full_page=False)
+            report.sections.append(("page text", device.page.inner_text("body")[:3000]))
+            report.sections.append(("console", "\n".join(device.console[-30:])))
+        except Exception as error:  # the page may be closed
+            report.sections.append(("page text", f"unavailable: {error}"))

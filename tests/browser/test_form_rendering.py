@@ -136,10 +136,10 @@ def test_fill_validate_capture_sign_and_queue(make_phone, tmp_path):
     for evidence in record["evidence"]:
         by_item.setdefault(evidence["item_id"], []).append(evidence)
     assert {k: len(v) for k, v in by_item.items()} == {
-        "within_limit": 1, "scene_photos": 2, "statement_audio": 1, "subject_signature": 1}
+        "within_limit.photos": 1, "scene_photos": 2, "statement_audio": 1, "subject_signature": 1}
     expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (photo2, photo3)}
     assert {e["sha256"] for e in by_item["scene_photos"]} == expected
-    assert by_item["within_limit"][0]["sha256"] == hashlib.sha256(photo1.read_bytes()).hexdigest()
+    assert by_item["within_limit.photos"][0]["sha256"] == hashlib.sha256(photo1.read_bytes()).hexdigest()
     assert by_item["statement_audio"][0]["media_type"].startswith("audio/webm")
     assert by_item["subject_signature"][0]["media_type"] == "image/png"
     assert all(e["captured_at"][-6:] == "+08:00" and e["size"] > 0 for e in record["evidence"])

@@ -106,16 +106,19 @@ export function validateAnswers(form, rawAnswers) {
   return { answers, errors };
 }
 
-/** Evidence UUIDs the answers name, with the item each belongs to: [{uuid, item_id}]. */
+/**
+ * Evidence UUIDs the answers name, each with the answer path that names it (the server's
+ * `item_id` of an evidence entry): "scene_photos", "within_limit.photos", "axles[1].axle_photo".
+ */
 export function referencedEvidence(form, answers) {
   const found = [];
-  const visit = (item, value) => {
+  const visit = (item, value, path) => {
     if (isEmpty(value)) return;
-    if (item.type === "check") (value.photos || []).forEach((uuid) => found.push({ uuid, item_id: item.id }));
-    else if (EVIDENCE_TYPES.has(item.type)) value.forEach((uuid) => found.push({ uuid, item_id: item.id }));
-    else if (item.type === "signature") found.push({ uuid: value, item_id: item.id });
-    else if (item.type === "repeat") value.forEach((row) => item.items.forEach((c) => visit(c, row[c.id])));
+    if (item.type === "check") (value.photos || []).forEach((uuid) => found.push({ uuid, item_id: `${path}.photos` }));
+    else if (EVIDENCE_TYPES.has(item.type)) value.forEach((uuid) => found.push({ uuid, item_id: path }));
+    else if (item.type === "signature") found.push({ uuid: value, item_id: path });
+    else if (item.type === "repeat") value.forEach((row, i) => item.items.forEach((c) => visit(c, row[c.id], `${path}[${i}].${c.id}`)));
   };
-  for (const section of form.sections) for (const item of section.items) visit(item, answers[item.id]);
+  for (const section of form.sections) for (const item of section.items) visit(item, answers[item.id], item.id);
   return found;
 }

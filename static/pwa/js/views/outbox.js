@@ -48,6 +48,8 @@ export async function render(ctx) {
         h("span", { class: "list-main" }, `${s.record.subject.name}：${s.server.missing_evidence.length} 个文件待上传（${formatBytes(bytes)}）`),
         blobs.some((b) => !b?.blob) ? h("span", { class: "status status-rejected" }, "有文件在本机找不到") : null)));
     }
+    const waiting = entries.reduce((n, e) => n + e.record.evidence.length, 0);
+    if (waiting) rows.push(h("li", { class: "empty" }, `另有 ${waiting} 个文件将在其检查记录到达服务器后上传。`));
     replaceChildren(files, rows.length ? rows : h("li", { class: "empty" }, "没有待上传的文件"));
   }
 
