@@ -60,7 +60,8 @@ async function updateBadges(ctx) {
   badge.dataset.count = String(counts.total);
   document.getElementById("network").textContent = navigator.onLine ? "在线" : "离线";
   document.getElementById("network").dataset.online = String(navigator.onLine);
-  document.getElementById("session-expired").hidden = !(ctx.me && ctx.sessionLost);
+  const onLogin = location.hash.startsWith("#/login");
+  document.getElementById("session-expired").hidden = !(ctx.me && ctx.sessionLost) || onLogin;
 }
 
 async function route(ctx) {

@@ -89,8 +89,9 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
         return;
       }
       state.failures += 1;
-      const message = error instanceof ApiError ? error.detail : "文件上传中断，稍后自动继续。";
-      setStatus(error instanceof ApiError && error.offline ? "offline" : "error", message);
+      const offline = !navigator.onLine || (error instanceof ApiError && error.offline);
+      const message = error instanceof ApiError ? error.detail : "文件上传中断，联网后从中断处继续。";
+      setStatus(offline ? "offline" : "error", message);
       schedule(backoffDelay(state.failures));
     } finally {
       state.abort = null;
