@@ -40,7 +40,8 @@ export function toast(message, kind = "info") {
   box.className = `toast toast-${kind}`;
   box.hidden = false;
   clearTimeout(Number(box.dataset.timer || 0));
-  box.dataset.timer = String(setTimeout(() => { box.hidden = true; }, kind === "error" ? 8000 : 4000));
+  box.dataset.timer = String(setTimeout(() => { box.hidden = true; }, kind === "error" ? 6000 : 3000));
+  box.onclick = () => { box.hidden = true; }; // a tap dismisses it
 }
 
 const pad = (n, width = 2) => String(Math.trunc(Math.abs(n))).padStart(width, "0");

@@ -19,7 +19,7 @@ export function backoffDelay(failures) {
 
 export function createOutbox({ store, api, deviceId, appVersion }) {
   const events = new EventTarget();
-  const state = { running: null, timer: null, failures: 0, status: "idle", lastError: null, lastSyncAt: null, progress: null, abort: null };
+  const state = { running: null, again: false, timer: null, failures: 0, status: "idle", lastError: null, lastSyncAt: null, progress: null, abort: null };
   const emit = (type, detail) => events.dispatchEvent(new CustomEvent(type, { detail }));
   const setStatus = (status, lastError = null) => {
     Object.assign(state, { status, lastError });
@@ -104,12 +104,22 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
     state.nextAt = Date.now() + delay;
   }
 
-  /** Send what is waiting; concurrent calls share the drain in progress. */
+  /**
+   * Send what is waiting. A call during a drain does not start a second one alongside (records
+   * must go in order); it makes the drain in progress go round once more, for what was just queued.
+   */
   function drain(reason = "button") {
-    if (!state.running) {
-      if (reason !== "timer") state.failures = Math.min(state.failures, 1);
-      state.running = run().finally(() => { state.running = null; });
+    if (reason !== "timer") state.failures = Math.min(state.failures, 1);
+    if (state.running) {
+      state.again = true;
+      return state.running;
     }
+    state.running = (async () => {
+      do {
+        state.again = false;
+        await run();
+      } while (state.again && state.status !== "auth" && navigator.onLine);
+    })().finally(() => { state.running = null; });
     return state.running;
   }
 

@@ -94,7 +94,8 @@ export async function refreshSent({ api, store, uuids }) {
     for (const answer of held) {
       const entry = await store.getSent(answer.uuid);
       if (!entry) continue;
-      await store.putSent({ ...entry, server: { ...entry.server, ...answer } });
+      // Keep the sync's own answer (created/duplicate); take the state the server reports now.
+      await store.putSent({ ...entry, server: { ...entry.server, ...answer, result: entry.server?.result } });
       const missing = new Set(answer.missing_evidence || []);
       for (const blob of await store.blobsOf(answer.uuid)) {
         if (blob.blob && !missing.has(blob.uuid)) await store.putBlob({ ...blob, blob: null, confirmed_at: new Date().toISOString() });

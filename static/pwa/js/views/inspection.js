@@ -4,11 +4,12 @@ import { formatTime, h, SUBJECT_KINDS, STATUS_LABELS } from "../dom.js";
 import { createDraft } from "../drafts.js";
 
 /** The supervisor's comment on a returned record (delivered with the review feature). */
-function returnComment(server) {
+function returnComment(server, fresh) {
   const comment = server.return_comment || server.review?.comment || server.reviews?.at?.(-1)?.comment;
   if (server.status !== "returned") return null;
+  const missing = fresh ? "（服务器未附退回意见，请向中队长了解退回原因。）" : "（离线：退回意见需联网后查看。）";
   return h("section", { class: "card returned", dataset: { role: "return-comment" } }, h("h2", {}, "退回意见"),
-    h("p", {}, comment || "（退回意见尚未同步到本机，请联网刷新。）"));
+    h("p", {}, comment || missing));
 }
 
 async function amend(ctx, server, local) {
@@ -63,7 +64,7 @@ export async function render(ctx, uuid) {
         h("dt", {}, "版本"), h("dd", {}, `第 ${shown.revision || 1} 版`),
         h("dt", {}, "证据文件"), h("dd", {}, server ? `已收到 ${server.evidence_received} / ${server.evidence_expected}` : `${missing.length} 个待上传`),
         h("dt", {}, "执法人员"), h("dd", {}, (server?.officers || []).map((o) => o.display_name || o.username).join("、") || (shown.officers || []).join("、")))),
-    returnComment(shown),
+    returnComment(shown, Boolean(server)),
     missing.length ? h("p", { class: "notice warn" }, `服务器还缺 ${missing.length} 个证据文件，联网后自动上传。`) : null,
     server?.revisions?.length > 1 ? h("section", { class: "card" }, h("h2", {}, "修订记录"),
       h("ul", { class: "list" }, server.revisions.map((r) => h("li", {}, `第 ${r.revision} 版 · ${STATUS_LABELS[r.status] || r.status} · ${formatTime(r.received_at)}`)))) : null,
