@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-fast test-sqlite test-postgres bench venv clean-venv
+.PHONY: run test test-fast test-sqlite test-postgres bench venv clean-venv vendor-pwa
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@scripts/system-deps.sh run
@@ -38,6 +38,10 @@ test-postgres: venv
 
 ## SQLite only, for a quick loop.
 test-fast: test-sqlite
+
+## Re-fetch the PWA's vendored libraries from npm at their pinned versions (needs npm).
+vendor-pwa:
+	scripts/vendor-pwa.sh
 
 clean-venv:
 	rm -rf $(VENV)
