@@ -12,6 +12,11 @@ from playwright.sync_api import expect
 from .conftest import PASSWORD, make_jpeg
 
 
+def has_tus(live_server) -> bool:
+    """True when the server speaks tus at /api/uploads (its OPTIONS answer names the version)."""
+    return "Tus-Resumable" in requests.options(live_server.url + "/api/uploads").headers
+
+
 def require_server_features(live_server, *, uploads: bool = False) -> None:
     """Skip until the features a scenario needs are on the branch under test."""
     s = requests.Session()
@@ -25,7 +30,7 @@ def require_server_features(live_server, *, uploads: bool = False) -> None:
         pytest.skip(f"GET /api/forms/overload/1 answers {one.status_code} on this branch (forms not fully merged)")
     if s.post(live_server.url + "/api/sync", json={"records": []}).status_code in (404, 405):
         pytest.skip("POST /api/sync is not on this branch yet")
-    if uploads and s.options(live_server.url + "/api/uploads").status_code == 404:
+    if uploads and not has_tus(live_server):
         pytest.skip("the tus endpoint /api/uploads arrives with the evidence feature")
 
 
