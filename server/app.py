@@ -70,6 +70,7 @@ def _register_models() -> None:
     # Imported for their side effect: the tables are known to SQLAlchemy and Alembic.
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .evidence import models as _evidence  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
 
@@ -84,11 +85,14 @@ def _load_forms(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .audit.routes import blp as audit_blp
+    from .evidence.routes import blp as evidence_blp
+    from .evidence.upload_routes import blp as uploads_blp
     from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
 
-    for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp):
+    for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
+                evidence_blp):
         api.register_blueprint(blp)
     from .pwa import bp as pwa_bp
 
@@ -147,7 +151,8 @@ def _register_cli(app: Flask) -> None:
     from .accounts.cli import teams_cli, users_cli
     from .audit.cli import audit_cli
     from .demo import demo_cli
+    from .evidence.cli import evidence_cli
     from .forms.cli import forms_cli
 
-    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli):
+    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli):
         app.cli.add_command(group)

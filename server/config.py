@@ -94,6 +94,24 @@ class Config:
         self.FORMS_DIR = Path(_env("FORMS_DIR", str(ROOT_DIR / "forms"))).resolve()
         # Password of the demo accounts for scripted demos; random when unset.
         self.DEMO_PASSWORD = _env("DEMO_PASSWORD")
+        # Evidence: largest file accepted by the upload endpoint, in bytes (body-camera video).
+        self.EVIDENCE_MAX_BYTES = _env_int("EVIDENCE_MAX_BYTES", 4 * 1024 * 1024 * 1024)
+        # Hours an unfinished upload is kept after its last write before `evidence cleanup` removes it.
+        self.EVIDENCE_UPLOAD_EXPIRY_HOURS = _env_int("EVIDENCE_UPLOAD_EXPIRY_HOURS", 72)
+        # Seconds an upload may stay silent mid-body before its connection is dropped (frees the lock).
+        self.EVIDENCE_UPLOAD_IDLE_SECONDS = _env_int("EVIDENCE_UPLOAD_IDLE_SECONDS", 60)
+        # Seconds a request waits for another connection to release an upload before answering 423.
+        self.EVIDENCE_LOCK_WAIT_SECONDS = _env_int("EVIDENCE_LOCK_WAIT_SECONDS", 5)
+        # Largest photo, in pixels, that is decoded for thumbnails; larger ones are refused (bombs).
+        self.EVIDENCE_MAX_PIXELS = _env_int("EVIDENCE_MAX_PIXELS", 64_000_000)
+        # Where originals and derived files are kept: "local" (STORAGE_DIR); S3 may follow.
+        self.EVIDENCE_STORE = _env("EVIDENCE_STORE", "local")
+        # Reviewer flags: EXIF time this many minutes from the device's captured-at time.
+        self.EVIDENCE_CLOCK_TOLERANCE_MINUTES = _env_int("EVIDENCE_CLOCK_TOLERANCE_MINUTES", 10)
+        # Reviewer flags: photo GPS this many metres from the inspection's place.
+        self.EVIDENCE_PLACE_TOLERANCE_M = _env_int("EVIDENCE_PLACE_TOLERANCE_M", 1000)
+        # Reviewer flags: captured this many minutes after the inspection finished.
+        self.EVIDENCE_LATE_MINUTES = _env_int("EVIDENCE_LATE_MINUTES", 60)
         # gunicorn: address to bind, worker processes and threads per worker.
         self.BIND = _env("BIND", f"127.0.0.1:{os.environ.get('PORT') or '8000'}")
         self.WORKERS = _env_int("WORKERS", 2)

@@ -1,0 +1,125 @@
+"""Photos: dimensions and EXIF facts, and the derived thumbnail and preview.
+
+Pillow reads only the header to learn the size, so a decompression bomb is refused before a pixel
+is decoded: our own cap (EVIDENCE_MAX_PIXELS) first, Pillow's guard behind it. Derived images are
+made from a JPEG decoded at reduced scale (draft mode), turned upright by the EXIF orientation,
+and saved without any metadata (no GPS leaks into a thumbnail).
+"""
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pillow_heif
+from PIL import Image, ImageOps
+
+from ..clock import LOCAL_ZONE
+
+pillow_heif.register_heif_opener()
+
+THUMBNAIL_PX = 320
+PREVIEW_PX = 1280
+EXIF_IFD, GPS_IFD = 0x8769, 0x8825
+MAKE, MODEL, ORIENTATION, DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
+DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x9003, 0x9011
+_OFFSET = re.compile(r"^[+-]\d{2}:\d{2}$")
+
+
+class ImageTooLarge(Exception):
+    """The image has more pixels than we agree to decode."""
+
+
+def _open_checked(path: Path, max_pixels: int) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge(str(exc)) from exc
+    width, height = image.size
+    if width * height > max_pixels or width <= 0 or height <= 0:
+        image.close()
+        raise ImageTooLarge(f"{width}x{height} pixels, more than {max_pixels}")
+    return image
+
+
+def photo_facts(path: Path, max_pixels: int) -> dict:
+    """Size, orientation, device, EXIF capture time (UTC and offset) and GPS, from the header."""
+    with _open_checked(path, max_pixels) as image:
+        exif = image.getexif()
+        facts = {"width": image.width, "height": image.height}
+        orientation = exif.get(ORIENTATION)
+        facts["orientation"] = orientation if orientation in range(1, 9) else None
+        facts["device_make"] = _text(exif.get(MAKE))
+        facts["device_model"] = _text(exif.get(MODEL))
+        details = exif.get_ifd(EXIF_IFD)
+        taken = details.get(DATETIME_ORIGINAL) or exif.get(DATETIME)
+        offset = _text(details.get(OFFSET_TIME_ORIGINAL))
+        facts["exif_offset"] = offset if offset and _OFFSET.match(offset) else None
+        facts["exif_taken_at"] = _exif_time(taken, facts["exif_offset"])
+        facts["gps_latitude"], facts["gps_longitude"] = _gps(exif.get_ifd(GPS_IFD))
+    return facts
+
+
+def make_previews(path: Path, max_pixels: int, *, draft: bool = True) -> dict[str, bytes]:
+    """JPEG bytes of the upright, metadata-free preview (1280 px) and thumbnail (320 px)."""
+    with _open_checked(path, max_pixels) as image:
+        if draft and image.format == "JPEG":
+            image.draft("RGB", (PREVIEW_PX, PREVIEW_PX))  # decode at 1/2, 1/4 or 1/8 scale
+        upright = ImageOps.exif_transpose(image)
+        if upright.mode != "RGB":
+            upright = upright.convert("RGB")
+        upright.thumbnail((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BICUBIC, reducing_gap=2.0)
+        preview = _jpeg(upright, quality=82)
+        upright.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX), Image.Resampling.BICUBIC)
+        return {"preview": preview, "thumbnail": _jpeg(upright, quality=80)}
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=False)  # no exif=, no icc: nothing leaks
+    return out.getvalue()
+
+
+def _text(value) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return None
+    cleaned = "".join(ch for ch in value if ch.isprintable()).strip()
+    return cleaned[:100] or None
+
+
+def _exif_time(value, offset: str | None) -> datetime | None:
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        local = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    if offset:
+        sign = -1 if offset[0] == "-" else 1
+        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+    else:
+        zone = LOCAL_ZONE  # the camera wrote no offset: the bureau's local time is assumed
+    return local.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def _gps(gps) -> tuple[float | None, float | None]:
+    try:
+        lat = _degrees(gps[2]) * (-1 if _text(gps.get(1)) == "S" else 1)
+        lon = _degrees(gps[4]) * (-1 if _text(gps.get(3)) == "W" else 1)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None, None
+    return round(lat, 7), round(lon, 7)
+
+
+def _degrees(dms) -> float:
+    degrees, minutes, seconds = (float(part) for part in dms)
+    return degrees + minutes / 60 + seconds / 3600

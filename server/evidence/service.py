@@ -1,0 +1,168 @@
+"""Receiving evidence: verify a finished upload end to end, store it, learn its facts, mark it
+received — and finding, listing and auditing the evidence a user may see.
+
+The slow work (hashing, sniffing, thumbnails, storing) happens before the database is touched,
+so the write transaction that records the file and marks the evidence received stays short.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..accounts.models import User
+from ..audit.service import record_event
+from ..errors import ApiError
+from ..extensions import db
+from ..inspections.access import can_view, get_visible_inspection
+from ..inspections.models import Evidence
+from ..inspections.states import mark_evidence_received
+from . import facts, media, photos
+from .models import EvidenceFile, EvidenceUpload
+from .photos import ImageTooLarge
+from .storage import Stores
+from .uploads import UploadTicket
+
+HASH_BLOCK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A finished upload whose bytes were checked and stored, ready to be recorded."""
+
+    sha256: str
+    media_type: str
+    facts: dict
+    has_previews: bool
+
+
+def hash_file(path) -> str:
+    """SHA-256 (hex) of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_and_store(ticket: UploadTicket, stores: Stores, max_pixels: int) -> Verified:
+    """Hash, sniff and examine a finished upload, then put it (and its previews) in the store.
+
+    Raises a refusal (see `refuse_upload`) as a plain ApiError for the caller to record.
+    """
+    sha256 = hash_file(ticket.partial)
+    if sha256 != ticket.declared_sha256:
+        raise ApiError("evidence.hash_mismatch", received_sha256=sha256,
+                       declared_sha256=ticket.declared_sha256)
+    media_type = media.identify(ticket.partial)
+    if media_type is None:
+        raise ApiError("evidence.unsupported_type", received_sha256=sha256)
+    try:
+        learnt, previews = facts.learn(ticket.partial, media_type, max_pixels)
+    except ImageTooLarge:
+        raise ApiError("evidence.image_too_large", received_sha256=sha256) from None
+    stores.originals.put_file(sha256, ticket.partial)
+    for variant, data in previews.items():
+        stores.derived.put_bytes(f"{sha256}.{variant}.jpg", data)
+    return Verified(sha256, media_type, learnt, bool(previews))
+
+
+def _lock_evidence(evidence_uuid: uuidlib.UUID) -> Evidence:
+    # FOR UPDATE on PostgreSQL (two uploads of one evidence finish at once); SQLite's
+    # BEGIN IMMEDIATE already serialises writers.
+    return db.session.execute(
+        sa.select(Evidence).where(Evidence.uuid == evidence_uuid).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one()
+
+
+def record_received(ticket: UploadTicket, verified: Verified, *, actor: User, now: datetime,
+                    rules: facts.FlagRules) -> EvidenceFile:
+    """Record the stored file and mark the evidence received, in the caller's transaction.
+
+    Completing the same evidence again (same bytes) answers with the facts recorded first.
+    """
+    evidence = _lock_evidence(ticket.evidence_uuid)
+    upload = db.session.get(EvidenceUpload, ticket.id, populate_existing=True)
+    upload.status, upload.completed_at, upload.received_sha256 = "completed", now, verified.sha256
+    existing = db.session.get(EvidenceFile, evidence.uuid)
+    if existing is not None:
+        return existing
+    inspection = evidence.inspection
+    learnt = verified.facts
+    columns = {k: learnt.get(k) for k in (
+        "width", "height", "orientation", "duration_s", "codec", "exif_taken_at", "exif_offset",
+        "gps_latitude", "gps_longitude", "device_make", "device_model")}
+    flags = facts.reviewer_flags(
+        learnt, media_type=verified.media_type, declared_type=evidence.media_type,
+        captured_at=evidence.captured_at, started_at=inspection.started_at,
+        finished_at=inspection.finished_at,
+        place=(inspection.place_latitude, inspection.place_longitude), rules=rules)
+    row = EvidenceFile(
+        evidence_uuid=evidence.uuid, sha256=verified.sha256, size=ticket.length,
+        media_type=verified.media_type, kind=media.kind_of(verified.media_type),
+        filename=upload.filename, stored_at=now, uploaded_by_id=actor.id,
+        has_previews=verified.has_previews, flags=flags, **columns)
+    db.session.add(row)
+    db.session.flush()
+    record_event("evidence.upload_completed", actor=actor, object_type="evidence",
+                 object_id=evidence.uuid, details={
+                     "upload": upload.id, "sha256": verified.sha256, "size": ticket.length,
+                     "media_type": verified.media_type,
+                     "flags": [f["code"] for f in flags]})
+    mark_evidence_received(evidence, now, actor=actor,
+                           details={"media_type": verified.media_type, "upload": upload.id})
+    return row
+
+
+def refuse_upload(ticket: UploadTicket, refusal: ApiError, *, actor: User) -> ApiError:
+    """Record a finished upload that was refused (hash mismatch, type, bomb): the evidence stays
+    missing, the upload is failed, and the log says why. Returns the error to answer with."""
+    evidence = _lock_evidence(ticket.evidence_uuid)
+    upload = db.session.get(EvidenceUpload, ticket.id, populate_existing=True)
+    received = refusal.extra.get("received_sha256")
+    if refusal.code == "evidence.hash_mismatch" and evidence.received_at is not None:
+        refusal = ApiError("evidence.already_received", received_sha256=received,
+                           declared_sha256=ticket.declared_sha256)
+    upload.status, upload.failure, upload.received_sha256 = "failed", refusal.code, received
+    action = ("evidence.hash_mismatch" if refusal.code in ("evidence.hash_mismatch",
+                                                           "evidence.already_received")
+              else "evidence.rejected")
+    record_event(action, actor=actor, object_type="evidence", object_id=evidence.uuid, details={
+        "upload": upload.id, "reason": refusal.code, "declared_sha256": ticket.declared_sha256,
+        "sha256": received, "size": ticket.length})
+    return refusal
+
+
+def get_visible_evidence(user: User, evidence_uuid: uuidlib.UUID) -> tuple[Evidence, EvidenceFile | None]:
+    """An evidence item and its file facts, if the user may see its inspection (404 otherwise)."""
+    evidence = db.session.get(Evidence, evidence_uuid)
+    if evidence is None or not can_view(user, evidence.inspection):
+        raise ApiError("request.not_found", "证据不存在或您无权查看。")
+    return evidence, db.session.get(EvidenceFile, evidence.uuid)
+
+
+def list_evidence(user: User, inspection_uuid: uuidlib.UUID) -> list[tuple[Evidence, EvidenceFile | None]]:
+    """The evidence an inspection lists, in order, each with its file facts when received."""
+    inspection = get_visible_inspection(user, inspection_uuid)
+    files = {f.evidence_uuid: f for f in db.session.execute(
+        sa.select(EvidenceFile).where(EvidenceFile.evidence_uuid.in_(
+            [e.uuid for e in inspection.evidence]))).scalars()}
+    return [(e, files.get(e.uuid)) for e in inspection.evidence]
+
+
+def record_download(user: User, evidence: Evidence, file: EvidenceFile, *, byte_range: str | None) -> None:
+    """Audit a download of an original: who, which file (hash), which bytes."""
+    record_event("evidence.original_downloaded", actor=user, object_type="evidence",
+                 object_id=evidence.uuid, details={
+                     "inspection": str(evidence.inspection_uuid), "sha256": file.sha256,
+                     "size": file.size, "range": byte_range})
+
+
+def rebuild_previews(sha256: str, stores: Stores, max_pixels: int) -> None:
+    """Make a photo's thumbnail and preview again from its original (derived files are caches)."""
+    previews = photos.make_previews(stores.originals.local_path(sha256), max_pixels)
+    for variant, data in previews.items():
+        stores.derived.put_bytes(f"{sha256}.{variant}.jpg", data)

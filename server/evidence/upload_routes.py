@@ -1,0 +1,197 @@
+"""The tus 1.0.0 endpoints under /api/uploads: OPTIONS, POST, HEAD, PATCH, DELETE.
+
+Unlike JSON views these own a little transaction choreography: a PATCH ends its database
+transaction before the body streams (a slow phone must not hold SQLite's write lock for
+minutes), and commits while still holding the upload's lock (so no one sees the bytes moved
+before the evidence is recorded as received).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Response, current_app, request, url_for
+
+from ..accounts.auth import current_user
+from ..clock import utcnow
+from ..errors import ApiError
+from ..extensions import db
+from ..schemas import Blueprint
+from . import media, service, tus, uploads
+from .docs import TUS_DOCS
+from .facts import FlagRules
+from .storage import get_stores
+
+blp = Blueprint("uploads", __name__, url_prefix="/api/uploads",
+                description="Resumable evidence uploads (tus 1.0.0)")
+
+
+def _empty(status: int, headers: dict | None = None) -> Response:
+    response = Response(status=status, headers=headers)
+    del response.headers["Content-Type"]  # tus answers carry no body
+    return response
+
+
+def _settings():
+    config = current_app.config
+    return (Path(config["STORAGE_DIR"]) / "uploads",
+            timedelta(hours=config["EVIDENCE_UPLOAD_EXPIRY_HOURS"]))
+
+
+@blp.before_request
+def _require_tus_version():
+    if request.method != "OPTIONS":
+        tus.require_version(request.headers)
+
+
+@blp.after_request
+def _tus_headers(response):
+    response.headers["Tus-Resumable"] = tus.VERSION
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("", methods=["OPTIONS"])
+@blp.doc(**TUS_DOCS["options"])
+def discover():
+    """What this tus server supports: version, extensions, maximum size, checksums."""
+    return _empty(204, headers=tus.discovery_headers(current_app.config["EVIDENCE_MAX_BYTES"]))
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(**TUS_DOCS["post"])
+def create():
+    """Create an upload for a listed evidence file (Upload-Length, Upload-Metadata)."""
+    user = current_user()
+    length = tus.parse_length(request.headers.get("Upload-Length"),
+                              current_app.config["EVIDENCE_MAX_BYTES"])
+    metadata = tus.parse_metadata(request.headers.get("Upload-Metadata"))
+    uploads_dir, expiry = _settings()
+    upload = uploads.create_upload(user, length=length, metadata=metadata,
+                                   uploads_dir=uploads_dir, now=utcnow(), expiry=expiry)
+    location = url_for("uploads.upload_offset", upload_id=upload.id, _external=True)
+    return _empty(201, headers={"Location": location,
+                                         "Upload-Expires": tus.http_date(upload.expires_at)})
+
+
+@blp.route("/<upload_id>", methods=["HEAD"])
+@blp.doc(**TUS_DOCS["head"])
+def upload_offset(upload_id):
+    """How many bytes the server holds (Upload-Offset); Cache-Control: no-store."""
+    upload = uploads.find_own_upload(current_user(), upload_id, utcnow())
+    headers = {"Upload-Length": str(upload.length),
+               "Upload-Metadata": tus.encode_metadata({
+                   "evidence_uuid": str(upload.evidence_uuid), "sha256": upload.declared_sha256,
+                   "filename": upload.filename})}
+    if upload.status == "completed":
+        return _empty(200, headers={**headers, "Upload-Offset": str(upload.length)})
+    headers["Upload-Expires"] = tus.http_date(upload.expires_at)
+    ticket = uploads.UploadTicket.of(upload, _settings()[0])
+    db.session.commit()  # end the read snapshot: after the wait, a completion must be visible
+    try:
+        with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
+            offset = uploads.current_offset(fd)
+    except ApiError as error:
+        upload = uploads.find_own_upload(current_user(), upload_id, utcnow())
+        if error.code != "upload.not_found" or upload.status != "completed":
+            raise
+        offset = upload.length
+    return _empty(200, headers={**headers, "Upload-Offset": str(offset)})
+
+
+@blp.route("/<upload_id>", methods=["PATCH"])
+@blp.doc(**TUS_DOCS["patch"])
+def append(upload_id):
+    """Append the body at Upload-Offset; the last byte triggers verification and storage."""
+    user = current_user()
+    upload = uploads.find_own_upload(user, upload_id, utcnow())
+    tus.require_offset_content_type(request.headers.get("Content-Type"))
+    offset = tus.parse_offset(request.headers.get("Upload-Offset"))
+    checksum = tus.parse_checksum(request.headers.get("Upload-Checksum"))
+    if upload.status == "completed":
+        if offset == upload.length and not request.content_length:
+            return _completed_answer(upload.length, upload.received_sha256)
+        raise ApiError("upload.completed", headers={"Upload-Offset": str(upload.length)})
+    uploads_dir, expiry = _settings()
+    ticket = uploads.UploadTicket.of(upload, uploads_dir)
+    request.max_content_length = max(ticket.length - offset, 0)
+    db.session.commit()  # release the write transaction while the body streams
+    with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
+        with _idle_timeout(current_app.config["EVIDENCE_UPLOAD_IDLE_SECONDS"]):
+            appended = uploads.append(fd, ticket, request.stream, offset=offset,
+                                      content_length=request.content_length, checksum=checksum)
+        if offset < media.SNIFF_BYTES <= appended.offset or appended.offset == ticket.length:
+            head = uploads.read_head(fd, media.SNIFF_BYTES)
+            if media.sniff(head) is None:
+                _refuse(ticket, ApiError("evidence.unsupported_type"), user)
+        if appended.cut_short:
+            raise ApiError("upload.incomplete_body", headers={"Upload-Offset": str(appended.offset)})
+        if appended.offset < ticket.length:
+            expires = uploads.refresh_expiry(ticket.id, utcnow(), expiry)
+            return _empty(204, headers={"Upload-Offset": str(appended.offset),
+                                                 "Upload-Expires": tus.http_date(expires)})
+        return _complete(ticket, user)
+
+
+def _complete(ticket: uploads.UploadTicket, user) -> Response:
+    config = current_app.config
+    try:
+        verified = service.verify_and_store(ticket, get_stores(), config["EVIDENCE_MAX_PIXELS"])
+    except ApiError as refusal:
+        _refuse(ticket, refusal, user)
+    rules = FlagRules(config["EVIDENCE_CLOCK_TOLERANCE_MINUTES"],
+                      config["EVIDENCE_PLACE_TOLERANCE_M"], config["EVIDENCE_LATE_MINUTES"])
+    service.record_received(ticket, verified, actor=user, now=utcnow(), rules=rules)
+    db.session.commit()  # durable before the partial file goes and the lock is released
+    uploads.discard_partial(ticket)
+    return _completed_answer(ticket.length, verified.sha256)
+
+
+def _refuse(ticket: uploads.UploadTicket, refusal: ApiError, user):
+    error = service.refuse_upload(ticket, refusal, actor=user)
+    db.session.commit()  # the refusal and its audit entry are kept, though the answer is an error
+    uploads.discard_partial(ticket)
+    raise error
+
+
+def _completed_answer(length: int, sha256: str | None) -> Response:
+    return _empty(204, headers={"Upload-Offset": str(length),
+                                         "X-Evidence-Status": "received",
+                                         "X-Evidence-SHA256": sha256 or ""})
+
+
+class _idle_timeout:
+    """Under gunicorn, a body read that stays silent this long fails (the lock is then freed)."""
+
+    def __init__(self, seconds: int):
+        self.sock = request.environ.get("gunicorn.socket")
+        self.seconds = seconds
+
+    def __enter__(self):
+        if self.sock is not None:
+            self.previous = self.sock.gettimeout()
+            self.sock.settimeout(self.seconds)
+
+    def __exit__(self, *exc):
+        if self.sock is not None:
+            try:
+                self.sock.settimeout(self.previous)
+            except OSError:
+                pass
+
+
+@blp.route("/<upload_id>", methods=["DELETE"])
+@blp.doc(**TUS_DOCS["delete"])
+def terminate(upload_id):
+    """Abandon an unfinished upload: its bytes are removed (finished evidence never is)."""
+    user = current_user()
+    upload = uploads.find_own_upload(user, upload_id, utcnow())
+    if upload.status == "completed":
+        raise ApiError("upload.completed")
+    ticket = uploads.UploadTicket.of(upload, _settings()[0])
+    db.session.commit()  # do not hold the write transaction while waiting for the lock
+    with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
+        uploads.terminate(user, ticket, fd)
+        db.session.commit()
+        uploads.discard_partial(ticket)
+    return _empty(204)

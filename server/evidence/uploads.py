@@ -1,0 +1,228 @@
+"""Uploads in progress: creating one, appending bytes under a lock, terminating and expiring.
+
+The bytes of an open upload are `STORAGE_DIR/uploads/<id>.part`; its size is the offset. One
+writer at a time holds an exclusive flock on that file: the kernel releases it when the request
+ends or its process dies, so a dead connection cannot hold an upload forever (a silent one is
+cut by EVIDENCE_UPLOAD_IDLE_SECONDS).
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import secrets
+import time
+import uuid as uuidlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..accounts.models import User
+from ..audit.service import record_event
+from ..errors import ApiError
+from ..extensions import db
+from ..inspections.access import get_visible_inspection
+from ..inspections.models import Evidence
+from .models import EvidenceUpload
+from .serving import clean_filename
+from .storage import fsync_dir
+
+READ_BLOCK = 1024 * 1024  # bytes read from the request per step: memory stays flat
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    """What writing to an upload needs, usable after the database transaction has ended."""
+
+    id: str
+    length: int
+    declared_sha256: str
+    evidence_uuid: uuidlib.UUID
+    partial: Path
+
+    @classmethod
+    def of(cls, upload: EvidenceUpload, uploads_dir: Path) -> UploadTicket:
+        return cls(upload.id, upload.length, upload.declared_sha256, upload.evidence_uuid,
+                   uploads_dir / f"{upload.id}.part")
+
+
+@dataclass(frozen=True)
+class Appended:
+    """The outcome of one PATCH body: the new offset, and whether the client vanished."""
+
+    offset: int
+    cut_short: bool
+
+
+def _require_uuid(metadata: dict, key: str) -> uuidlib.UUID:
+    try:
+        return uuidlib.UUID(metadata[key])
+    except (KeyError, ValueError):
+        raise ApiError("upload.metadata_invalid", errors={key: "应为 UUID"}) from None
+
+
+def create_upload(user: User, *, length: int, metadata: dict, uploads_dir: Path,
+                  now: datetime, expiry: timedelta) -> EvidenceUpload:
+    """Open an upload of a listed evidence file by one of the inspection's officers."""
+    inspection_uuid = _require_uuid(metadata, "inspection_uuid")
+    evidence_uuid = _require_uuid(metadata, "evidence_uuid")
+    declared = metadata.get("sha256", "").strip().lower()
+    if not _SHA256.match(declared):
+        raise ApiError("upload.metadata_invalid", errors={"sha256": "应为 64 位十六进制 SHA-256"})
+    inspection = get_visible_inspection(user, inspection_uuid)
+    evidence = db.session.get(Evidence, evidence_uuid)
+    if evidence is None or evidence.inspection.root_uuid != inspection.root_uuid:
+        raise ApiError("evidence.not_listed")
+    if not any(o.user_id == user.id for o in evidence.inspection.officers):
+        raise ApiError("evidence.not_an_officer")
+    if declared != evidence.sha256:
+        raise ApiError("evidence.already_received" if evidence.received_at
+                       else "evidence.declared_hash_differs")
+    if length != evidence.size:
+        raise ApiError("evidence.size_differs", expected_size=evidence.size)
+    upload = EvidenceUpload(
+        id=secrets.token_hex(16), evidence_uuid=evidence.uuid, created_by_id=user.id,
+        length=length, declared_sha256=declared, filename=clean_filename(metadata.get("filename")),
+        status="open", created_at=now, expires_at=now + expiry)
+    db.session.add(upload)
+    db.session.flush()
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(uploads_dir / f"{upload.id}.part", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    fsync_dir(uploads_dir)
+    record_event("evidence.upload_started", actor=user, object_type="evidence",
+                 object_id=evidence.uuid, details={
+                     "upload": upload.id, "inspection": str(evidence.inspection_uuid),
+                     "sha256": declared, "size": length, "filename": upload.filename})
+    return upload
+
+
+def find_own_upload(user: User, upload_id: str, now: datetime) -> EvidenceUpload:
+    """The user's own upload that can still be written or read; 404 (410 expired) otherwise."""
+    upload = db.session.get(EvidenceUpload, upload_id) if _UPLOAD_ID.match(upload_id) else None
+    if upload is None or upload.created_by_id != user.id or upload.status == "failed":
+        raise ApiError("upload.not_found")
+    if upload.status == "open" and upload.expires_at < now:
+        raise ApiError("upload.not_found", status=410)
+    return upload
+
+
+@contextmanager
+def locked(ticket: UploadTicket, wait_seconds: float):
+    """Hold the upload's writer lock (waiting a little for a vanishing connection); yields the fd.
+
+    Raises upload.not_found when the partial file went away meanwhile (completed, terminated).
+    """
+    try:
+        fd = os.open(ticket.partial, os.O_RDWR)
+    except FileNotFoundError:
+        raise ApiError("upload.not_found") from None
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ApiError("upload.locked", headers={"Retry-After": "2"}) from None
+                time.sleep(0.05)
+        try:
+            still_there = os.path.samestat(os.fstat(fd), os.stat(ticket.partial))
+        except FileNotFoundError:
+            still_there = False
+        if not still_there:
+            raise ApiError("upload.not_found")
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
+           content_length: int | None, checksum) -> Appended:
+    """Write a PATCH body at `offset`; keep what arrived if the client vanishes (unless a chunk
+    checksum was sent: an unverifiable chunk is discarded, as is one that does not match)."""
+    size = os.fstat(fd).st_size
+    if offset != size:
+        raise ApiError("upload.offset_mismatch", headers={"Upload-Offset": str(size)}, offset=size)
+    remaining = ticket.length - offset
+    if content_length is not None and content_length > remaining:
+        raise ApiError("upload.too_large", "数据超出了文件长度（Upload-Length），请检查续传位置。")
+    os.lseek(fd, offset, os.SEEK_SET)
+    received, cut_short = 0, False
+    try:
+        while content_length is None or received < content_length:
+            want = READ_BLOCK if content_length is None else min(READ_BLOCK, content_length - received)
+            try:
+                data = stream.read(want)
+            except RequestEntityTooLarge:
+                raise ApiError("upload.too_large", "数据超出了文件长度（Upload-Length）。") from None
+            except Exception:  # noqa: BLE001 - reset, timeout, disconnect: the client is gone
+                cut_short = True
+                break
+            if not data:
+                cut_short = content_length is not None
+                break
+            if received + len(data) > remaining:
+                raise ApiError("upload.too_large", "数据超出了文件长度（Upload-Length）。")
+            _write_all(fd, data)
+            if checksum:
+                checksum[0].update(data)
+            received += len(data)
+        if checksum and (cut_short or checksum[0].digest() != checksum[1]):
+            os.ftruncate(fd, offset)  # the chunk cannot be verified: nothing of it is kept
+            if not cut_short:
+                raise ApiError("upload.checksum_mismatch", headers={"Upload-Offset": str(offset)})
+            received = 0
+    except ApiError:
+        os.ftruncate(fd, offset)
+        raise
+    finally:
+        os.fsync(fd)  # an acknowledged offset survives a crash
+    return Appended(offset + received, cut_short)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def current_offset(fd: int) -> int:
+    """How many bytes an upload holds: the size of its partial file."""
+    return os.fstat(fd).st_size
+
+
+def read_head(fd: int, size: int) -> bytes:
+    """The first `size` bytes of the partial file (to sniff its type early)."""
+    return os.pread(fd, size, 0)
+
+
+def refresh_expiry(upload_id: str, now: datetime, expiry: timedelta) -> datetime:
+    """Extend an open upload's life after a write; returns the new expiry."""
+    upload = db.session.get(EvidenceUpload, upload_id, populate_existing=True)
+    upload.expires_at = now + expiry
+    return upload.expires_at
+
+
+def discard_partial(ticket: UploadTicket) -> None:
+    """Remove the partial file (after completion, refusal or termination)."""
+    ticket.partial.unlink(missing_ok=True)
+    fsync_dir(ticket.partial.parent)
+
+
+def terminate(user: User, ticket: UploadTicket, fd: int) -> None:
+    """tus termination: the unfinished upload's bytes go; its row stays, failed, as a record."""
+    upload = db.session.get(EvidenceUpload, ticket.id, populate_existing=True)
+    if upload.status != "open":
+        raise ApiError("upload.completed" if upload.status == "completed" else "upload.not_found")
+    upload.status, upload.failure = "failed", "terminated"
+    record_event("evidence.upload_terminated", actor=user, object_type="evidence",
+                 object_id=upload.evidence_uuid,
+                 details={"upload": upload.id, "offset": current_offset(fd)})

@@ -1,0 +1,129 @@
+"""Evidence test fixtures: inspections with listed evidence (rows written directly, as the sync
+would write them), and a small tus client over the Flask test client."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+
+from server.clock import utcnow
+from server.extensions import db
+from server.inspections.models import Evidence, Inspection, InspectionOfficer
+
+TUS = {"Tus-Resumable": "1.0.0"}
+PLACE = (30.5100, 120.9300)  # Haiyan County
+
+
+@dataclass
+class Listed:
+    """One evidence item as the record lists it, with the bytes the phone holds."""
+
+    uuid: uuid.UUID
+    data: bytes
+    sha256: str
+    media_type: str
+
+
+@dataclass
+class Record:
+    uuid: uuid.UUID
+    evidence: list[Listed] = field(default_factory=list)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def create_inspection(app, personas):
+    """Factory: an inspection by officers (default officer1 + officer2 of team A) listing files.
+
+    `files` are bytes, or (bytes, media_type) pairs; `declared` overrides the listed SHA-256.
+    """
+    def make(*files, officers=("officer1", "officer2"), started_at=None, finished_at=None,
+             captured_at=None, place=PLACE, declared: dict | None = None) -> Record:
+        now = utcnow()
+        started_at = started_at or now - timedelta(minutes=30)
+        finished_at = finished_at or now - timedelta(minutes=5)
+        first = personas[officers[0]]
+        record = Record(uuid.uuid4())
+        inspection = Inspection(
+            uuid=record.uuid, root_uuid=record.uuid, revision=1,
+            status="incomplete" if files else "complete", form_id="bus", form_version=1,
+            submitted_by_id=first.id, team_id=first.team_id, subject_kind="vehicle",
+            subject_name="浙F12345", place_latitude=place[0] if place else None,
+            place_longitude=place[1] if place else None, place_accuracy_m=8.0,
+            started_at=started_at, finished_at=finished_at, answers={}, computed={},
+            device_id="test-phone", app_version="1.0", received_at=now, content_hash="0" * 64,
+            evidence_expected=len(files), evidence_received=0)
+        db.session.add(inspection)
+        for position, name in enumerate(officers):
+            user = personas[name]
+            db.session.add(InspectionOfficer(inspection_uuid=record.uuid, user_id=user.id,
+                                             position=position,
+                                             certificate_number=user.certificate_number))
+        for position, item in enumerate(files):
+            data, media_type = item if isinstance(item, tuple) else (item, "image/jpeg")
+            listed = Listed(uuid.uuid4(), data, sha256(data), media_type)
+            declared_sha = (declared or {}).get(position, listed.sha256)
+            db.session.add(Evidence(
+                uuid=listed.uuid, inspection_uuid=record.uuid, position=position,
+                item_id=f"item{position}", sha256=declared_sha, size=len(data),
+                media_type=media_type, captured_at=captured_at or started_at + timedelta(minutes=10)))
+            record.evidence.append(listed)
+        db.session.commit()
+        return record
+
+    return make
+
+
+def metadata_header(**values) -> str:
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
+
+
+class TusClient:
+    """A minimal tus client over a Flask test client (CSRF header sent by the ApiClient)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def create(self, record: Record, listed: Listed, *, length=None, filename="photo.jpg",
+               sha=None, headers=None):
+        meta = metadata_header(inspection_uuid=str(record.uuid), evidence_uuid=str(listed.uuid),
+                               sha256=sha or listed.sha256, filename=filename)
+        return self.client.post("/api/uploads", headers={
+            **TUS, "Upload-Length": str(len(listed.data) if length is None else length),
+            "Upload-Metadata": meta, **(headers or {})})
+
+    def patch(self, url, data: bytes, offset: int, headers=None):
+        return self.client.patch(url, data=data, headers={
+            **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
+            **(headers or {})})
+
+    def head(self, url):
+        return self.client.head(url, headers=TUS)
+
+    def upload(self, record: Record, listed: Listed, chunk=None, data=None):
+        """Create and send the whole file (in chunks); returns the last PATCH answer."""
+        created = self.create(record, listed)
+        assert created.status_code == 201, created.get_json()
+        url = created.headers["Location"]
+        data = listed.data if data is None else data
+        chunk = chunk or len(data)
+        offset, answer = 0, None
+        while offset < len(data):
+            answer = self.patch(url, data[offset:offset + chunk], offset)
+            if answer.status_code != 204:
+                return answer
+            offset = int(answer.headers["Upload-Offset"])
+        return answer
+
+
+@pytest.fixture
+def tus_as(login_as):
+    """Factory: a TusClient logged in as a persona."""
+    return lambda username: TusClient(login_as(username))
