@@ -20,7 +20,7 @@ PLACE = (30.5100, 120.9300)  # Haiyan County
 
 @dataclass
 class Listed:
-    """One evidence item as the record lists it, with the bytes the phone holds."""
+    """One evidence item as the record lists it (sha256: as declared), with the phone's bytes."""
 
     uuid: uuid.UUID
     data: bytes
@@ -69,7 +69,7 @@ def create_inspection(app, personas):
         for position, item in enumerate(files):
             data, media_type = item if isinstance(item, tuple) else (item, "image/jpeg")
             listed = Listed(uuid.uuid4(), data, sha256(data), media_type)
-            declared_sha = (declared or {}).get(position, listed.sha256)
+            declared_sha = listed.sha256 = (declared or {}).get(position, listed.sha256)
             db.session.add(Evidence(
                 uuid=listed.uuid, inspection_uuid=record.uuid, position=position,
                 item_id=f"item{position}", sha256=declared_sha, size=len(data),
