@@ -18,6 +18,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..schemas import Blueprint
 from . import media, service, tus, uploads
+from .body import BodyStream
 from .docs import TUS_DOCS
 from .facts import FlagRules
 from .storage import get_stores
@@ -118,7 +119,8 @@ def append(upload_id):
     db.session.commit()  # release the write transaction while the body streams
     with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
         with _idle_timeout(current_app.config["EVIDENCE_UPLOAD_IDLE_SECONDS"]):
-            appended = uploads.append(fd, ticket, request.stream, offset=offset,
+            body = BodyStream(request.stream, request.environ.get("wsgi.input"))
+            appended = uploads.append(fd, ticket, body, offset=offset,
                                       content_length=request.content_length, checksum=checksum)
         if offset < media.SNIFF_BYTES <= appended.offset or appended.offset == ticket.length:
             head = uploads.read_head(fd, media.SNIFF_BYTES)

@@ -145,8 +145,8 @@ def locked(ticket: UploadTicket, wait_seconds: float):
 
 def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
            content_length: int | None, checksum) -> Appended:
-    """Write a PATCH body at `offset`; keep what arrived if the client vanishes (unless a chunk
-    checksum was sent: an unverifiable chunk is discarded, as is one that does not match)."""
+    """Write a PATCH body (a `BodyStream`) at `offset`; keep what arrived if the client vanishes
+    (unless a chunk checksum was sent: an unverifiable chunk is discarded, as is a wrong one)."""
     size = os.fstat(fd).st_size
     if offset != size:
         raise ApiError("upload.offset_mismatch", headers={"Upload-Offset": str(size)}, offset=size)
@@ -154,7 +154,7 @@ def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
     if content_length is not None and content_length > remaining:
         raise ApiError("upload.too_large", "数据超出了文件长度（Upload-Length），请检查续传位置。")
     os.lseek(fd, offset, os.SEEK_SET)
-    received, cut_short = 0, False
+    received = 0
     try:
         while content_length is None or received < content_length:
             want = READ_BLOCK if content_length is None else min(READ_BLOCK, content_length - received)
@@ -162,11 +162,7 @@ def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
                 data = stream.read(want)
             except RequestEntityTooLarge:
                 raise ApiError("upload.too_large", "数据超出了文件长度（Upload-Length）。") from None
-            except Exception:  # noqa: BLE001 - reset, timeout, disconnect: the client is gone
-                cut_short = True
-                break
             if not data:
-                cut_short = content_length is not None
                 break
             if received + len(data) > remaining:
                 raise ApiError("upload.too_large", "数据超出了文件长度（Upload-Length）。")
@@ -174,6 +170,8 @@ def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
             if checksum:
                 checksum[0].update(data)
             received += len(data)
+        cut_short = getattr(stream, "cut", False) or (
+            content_length is not None and received < content_length)
         if checksum and (cut_short or checksum[0].digest() != checksum[1]):
             os.ftruncate(fd, offset)  # the chunk cannot be verified: nothing of it is kept
             if not cut_short:

@@ -1,0 +1,43 @@
+"""Reading a PATCH body so that bytes which arrived before a connection failed are not lost.
+
+gunicorn's `wsgi.input` fills its buffers until it holds the size asked for; if the connection
+times out or is reset meanwhile, the read raises and the bytes that did arrive stay in those
+buffers. `BodyStream` hands them over instead (they are body bytes, in order), then reports the
+end. Under another server it simply reads.
+"""
+from __future__ import annotations
+
+import io
+
+from werkzeug.exceptions import RequestEntityTooLarge
+
+
+class BodyStream:
+    """A request body read in blocks; `cut` is True once a read failed (client gone, timeout)."""
+
+    def __init__(self, stream, wsgi_input) -> None:
+        self.stream = stream
+        self.wsgi_input = wsgi_input
+        self.cut = False
+
+    def read(self, size: int) -> bytes:
+        """Up to `size` bytes; b"" at the end of the body or after a failure."""
+        if self.cut:
+            return b""
+        try:
+            return self.stream.read(size)
+        except RequestEntityTooLarge:
+            raise
+        except Exception:  # noqa: BLE001 - reset, timeout, disconnect: the client is gone
+            self.cut = True
+            return self._salvage()[:size]
+
+    def _salvage(self) -> bytes:
+        # gunicorn's Body keeps unreturned bytes in .buf, its reader's unreader in .buf after them.
+        parts = []
+        reader = getattr(self.wsgi_input, "reader", None)
+        for buffer in (getattr(self.wsgi_input, "buf", None),
+                       getattr(getattr(reader, "unreader", None), "buf", None)):
+            if isinstance(buffer, io.BytesIO):
+                parts.append(buffer.getvalue())
+        return b"".join(parts)

@@ -1,0 +1,195 @@
+"""Uploads over real HTTP to gunicorn, as a phone on a bad link makes them: connections cut at
+random bytes and resumed, a connection that goes silent, and a real tus client (tuspy)."""
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import socket
+import struct
+import time
+
+import pytest
+import requests
+import sqlalchemy as sa
+from tusclient import client as tus_client
+from tusclient.uploader import Uploader
+
+from server.audit.models import AuditEntry
+from server.extensions import db
+from server.inspections.models import Evidence, Inspection
+
+from ..conftest import start_gunicorn, stop_gunicorn
+from .conftest import TUS, metadata_header
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def gunicorn_with(app, personas, database_url, storage_dir, tmp_path):
+    """Factory: the app under gunicorn with extra FIELDCASE_* settings; stopped afterwards."""
+    servers = []
+
+    def start(**settings):
+        db.session.remove()
+        server = start_gunicorn(database_url, storage_dir, tmp_path / f"gunicorn{len(servers)}.log",
+                                extra_env={f"FIELDCASE_{k}": str(v) for k, v in settings.items()})
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        stop_gunicorn(server)
+
+
+def create(session: requests.Session, server, record, listed) -> str:
+    r = session.post(server.url + "/api/uploads", headers={
+        **TUS, "Upload-Length": str(len(listed.data)),
+        "Upload-Metadata": metadata_header(inspection_uuid=str(record.uuid),
+                                           evidence_uuid=str(listed.uuid), sha256=listed.sha256,
+                                           filename="bodycam.mp4")})
+    assert r.status_code == 201, r.text
+    return r.headers["Location"]
+
+
+def head_offset(session, url) -> int:
+    """The server's offset, waiting while the cut connection's request is still winding down."""
+    for _ in range(100):
+        r = session.head(url, headers=TUS)
+        if r.status_code != 423:
+            assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+            return int(r.headers["Upload-Offset"])
+        time.sleep(0.05)
+    raise AssertionError("upload stayed locked")
+
+
+def send_and_cut(server, session, url: str, body: bytes, offset: int, cut_at: int, reset: bool) -> None:
+    """A PATCH announcing the whole rest, of which only `cut_at` bytes are sent before the
+    connection is closed (FIN) or reset (RST)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    path = url.split(server.url, 1)[1]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    head = (f"PATCH {path} HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookie}\r\n"
+            f"X-CSRF-Token: {session.headers['X-CSRF-Token']}\r\nTus-Resumable: 1.0.0\r\n"
+            f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    sock = socket.create_connection((host, int(port)))
+    try:
+        sock.sendall(head + body[:cut_at])
+        if reset:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    finally:
+        sock.close()
+
+
+def store_files(storage_dir):
+    return sorted(p for p in (storage_dir / "evidence").rglob("*") if p.is_file()) \
+        if (storage_dir / "evidence").exists() else []
+
+
+def test_uploads_cut_at_random_bytes_resume_and_complete_exactly_once(
+        gunicorn_with, create_inspection, storage_dir):
+    rng = random.Random(20261126)
+    files = [(rng.randbytes(3 * 1024 * 1024 + 17), "video/mp4"),
+             (rng.randbytes(2 * 1024 * 1024 + 5), "video/mp4")]
+    files = [(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41" + data[24:], t) for data, t in files]
+    record = create_inspection(*files)
+    server = gunicorn_with()
+    session = server.login("officer1")
+    cuts = 0
+    for listed in record.evidence:
+        url = create(session, server, record, listed)
+        offset = 0
+        for _ in range(15):
+            rest = listed.data[offset:]
+            cut_at = rng.randrange(0, len(rest))
+            send_and_cut(server, session, url, rest, offset, cut_at, reset=rng.random() < 0.5)
+            cuts += 1
+            new_offset = head_offset(session, url)
+            # A cut request may still be queued when HEAD answers, and append its bytes later:
+            # the offset only grows, and what the server holds is always a prefix of the file.
+            assert offset <= new_offset <= len(listed.data)
+            held = (storage_dir / "uploads" / (url.rsplit("/", 1)[1] + ".part")).read_bytes()
+            assert len(held) >= new_offset and held == listed.data[:len(held)]
+            assert store_files(storage_dir) == [p for p in store_files(storage_dir)
+                                                if p.name != listed.sha256 or p.read_bytes() == listed.data]
+            offset = new_offset
+        for _ in range(5):  # as a tus client does: on 409 (a late cut request wrote), HEAD and go on
+            r = session.patch(url, data=listed.data[offset:], headers={
+                **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+            if r.status_code not in (409, 423):
+                break
+            offset = head_offset(session, url)
+        assert r.status_code == 204, r.text
+        assert r.headers["X-Evidence-Status"] == "received"
+        assert r.headers["X-Evidence-SHA256"] == hashlib.sha256(listed.data).hexdigest()
+    assert cuts == 30
+    assert sorted(p.name for p in store_files(storage_dir)) == sorted(e.sha256 for e in record.evidence)
+    for path in store_files(storage_dir):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name
+    assert list((storage_dir / "uploads").iterdir()) == []
+    assert db.session.get(Inspection, record.uuid).status == "complete"
+    completed = db.session.execute(sa.select(sa.func.count()).where(
+        AuditEntry.action == "evidence.upload_completed")).scalar()
+    assert completed == 2
+    assert server.process.poll() is None
+
+
+def test_a_silent_connection_loses_the_upload_lock(gunicorn_with, create_inspection):
+    data = b"\xff\xd8\xff\xe0" + random.Random(1).randbytes(200_000)
+    record = create_inspection(data)
+    listed = record.evidence[0]
+    server = gunicorn_with(EVIDENCE_UPLOAD_IDLE_SECONDS=2, EVIDENCE_LOCK_WAIT_SECONDS=0)
+    session = server.login("officer1")
+    url = create(session, server, record, listed)
+    host, port = server.url.removeprefix("http://").split(":")
+    path = url.split(server.url, 1)[1]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    stalled = socket.create_connection((host, int(port)))
+    stalled.sendall((f"PATCH {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n"
+                     f"X-CSRF-Token: {session.headers['X-CSRF-Token']}\r\nTus-Resumable: 1.0.0\r\n"
+                     "Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+                     f"Content-Length: {len(data)}\r\n\r\n").encode() + data[:1000])
+    try:
+        time.sleep(0.5)
+        assert session.head(url, headers=TUS).status_code == 423  # the phone is still "sending"
+        deadline = time.monotonic() + 10
+        while session.head(url, headers=TUS).status_code == 423:
+            assert time.monotonic() < deadline, "a silent connection held the lock"
+            time.sleep(0.2)
+        assert head_offset(session, url) == 1000  # what arrived is kept
+        r = session.patch(url, data=data[1000:], headers={
+            **TUS, "Upload-Offset": "1000", "Content-Type": "application/offset+octet-stream"})
+        assert r.status_code == 204 and r.headers["X-Evidence-Status"] == "received"
+    finally:
+        stalled.close()
+
+
+class Sha256Uploader(Uploader):
+    CHECKSUM_ALGORITHM_PAIR = ("sha256", hashlib.sha256)
+
+
+@pytest.mark.parametrize("uploader_class, checksum", [(Uploader, False), (Uploader, True),
+                                                      (Sha256Uploader, True)])
+def test_a_real_tus_client_uploads_end_to_end(gunicorn_with, create_inspection, uploader_class, checksum):
+    data = b"RIFF" + (1_500_000).to_bytes(4, "little") + b"WEBPVP8 " + random.Random(2).randbytes(1_500_000)
+    record = create_inspection((data, "image/webp"))
+    listed = record.evidence[0]
+    server = gunicorn_with()
+    session = server.login("officer2")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    client = tus_client.TusClient(server.url + "/api/uploads", headers={
+        "Cookie": cookie, "X-CSRF-Token": session.headers["X-CSRF-Token"]})
+    uploader = uploader_class(file_stream=io.BytesIO(data), client=client, chunk_size=256 * 1024,
+                              upload_checksum=checksum, metadata={
+                                  "inspection_uuid": str(record.uuid),
+                                  "evidence_uuid": str(listed.uuid), "sha256": listed.sha256,
+                                  "filename": "照片.webp"})
+    uploader.upload()
+    assert uploader.offset == len(data)
+    item = session.get(f"{server.url}/api/evidence/{listed.uuid}").json()
+    assert item["status"] == "received" and item["file"]["sha256"] == listed.sha256
+    assert item["file"]["filename"] == "照片.webp"
+    r = session.get(f"{server.url}/api/evidence/{listed.uuid}/original", headers={"Range": "bytes=0-9"})
+    assert r.status_code == 206 and r.content == data[:10]
+    assert db.session.get(Evidence, listed.uuid).received_at is not None
