@@ -13,11 +13,18 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 
 class BodyStream:
-    """A request body read in blocks; `cut` is True once a read failed (client gone, timeout)."""
+    """A request body read in blocks; `cut` is True once a read failed (client gone, timeout).
 
-    def __init__(self, stream, wsgi_input) -> None:
-        self.stream = stream
-        self.wsgi_input = wsgi_input
+    Built from the Flask request (the only thing here that knows it), handed to the services."""
+
+    def __init__(self, request) -> None:
+        self.wsgi_input = request.environ.get("wsgi.input")
+        if request.content_length is not None and "wsgi.input_terminated" in request.environ:
+            # The server ends the stream at Content-Length (gunicorn does) and the caller never
+            # asks beyond it: read it directly, without Werkzeug's wrapper copying every block.
+            self.stream = self.wsgi_input
+        else:
+            self.stream = request.stream
         self.cut = False
 
     def read(self, size: int) -> bytes:

@@ -38,7 +38,7 @@ class EvidenceUpload(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    evidence = relationship("Evidence", lazy="joined")
+    evidence = relationship("Evidence")  # lazy: a PATCH reads only the upload's own row
 
     __table_args__ = (
         sa.CheckConstraint("length > 0", name="ck_evidence_uploads_length"),

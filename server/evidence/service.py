@@ -48,12 +48,16 @@ def hash_file(path) -> str:
     return digest.hexdigest()
 
 
-def verify_and_store(ticket: UploadTicket, stores: Stores, max_pixels: int) -> Verified:
-    """Hash, sniff and examine a finished upload, then put it (and its previews) in the store.
+def verify_and_store(ticket: UploadTicket, stores: Stores, max_pixels: int, *,
+                     digest=None) -> Verified:
+    """Check a finished upload's SHA-256 over the whole file against the phone's, sniff and
+    examine it, then put it (and its previews) in the store. `digest`: the SHA-256 state kept
+    running over every byte as it arrived, if the whole upload was seen by this process;
+    otherwise the file is hashed from disk.
 
     Raises a refusal (see `refuse_upload`) as a plain ApiError for the caller to record.
     """
-    sha256 = hash_file(ticket.partial)
+    sha256 = digest.hexdigest() if digest is not None else hash_file(ticket.partial)
     if sha256 != ticket.declared_sha256:
         raise ApiError("evidence.hash_mismatch", received_sha256=sha256,
                        declared_sha256=ticket.declared_sha256)

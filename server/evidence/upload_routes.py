@@ -21,6 +21,7 @@ from . import media, service, tus, uploads
 from .body import BodyStream
 from .docs import TUS_DOCS
 from .facts import FlagRules
+from .hashing import running_hashes
 from .storage import get_stores
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/uploads",
@@ -119,9 +120,11 @@ def append(upload_id):
     db.session.commit()  # release the write transaction while the body streams
     with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
         with _idle_timeout(current_app.config["EVIDENCE_UPLOAD_IDLE_SECONDS"]):
-            body = BodyStream(request.stream, request.environ.get("wsgi.input"))
-            appended = uploads.append(fd, ticket, body, offset=offset,
-                                      content_length=request.content_length, checksum=checksum)
+            appended = uploads.append(fd, ticket, BodyStream(request), offset=offset,
+                                      content_length=request.content_length, checksum=checksum,
+                                      running=running_hashes().take(ticket.id, offset))
+        if appended.digest is not None and appended.offset < ticket.length:
+            running_hashes().put(ticket.id, appended.offset, appended.digest)
         if offset < media.SNIFF_BYTES <= appended.offset or appended.offset == ticket.length:
             head = uploads.read_head(fd, media.SNIFF_BYTES)
             if media.sniff(head) is None:
@@ -129,16 +132,17 @@ def append(upload_id):
         if appended.cut_short:
             raise ApiError("upload.incomplete_body", headers={"Upload-Offset": str(appended.offset)})
         if appended.offset < ticket.length:
-            expires = uploads.refresh_expiry(ticket.id, utcnow(), expiry)
+            expires = uploads.refresh_expiry(ticket, utcnow(), expiry)
             return _empty(204, headers={"Upload-Offset": str(appended.offset),
-                                                 "Upload-Expires": tus.http_date(expires)})
-        return _complete(ticket, user)
+                                        "Upload-Expires": tus.http_date(expires)})
+        return _complete(ticket, user, appended.digest)
 
 
-def _complete(ticket: uploads.UploadTicket, user) -> Response:
+def _complete(ticket: uploads.UploadTicket, user, digest) -> Response:
     config = current_app.config
     try:
-        verified = service.verify_and_store(ticket, get_stores(), config["EVIDENCE_MAX_PIXELS"])
+        verified = service.verify_and_store(ticket, get_stores(), config["EVIDENCE_MAX_PIXELS"],
+                                            digest=digest)
     except ApiError as refusal:
         _refuse(ticket, refusal, user)
     rules = FlagRules(config["EVIDENCE_CLOCK_TOLERANCE_MINUTES"],

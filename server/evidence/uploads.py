@@ -26,11 +26,13 @@ from ..errors import ApiError
 from ..extensions import db
 from ..inspections.access import get_visible_inspection
 from ..inspections.models import Evidence
+from .hashing import BackgroundHasher
 from .models import EvidenceUpload
 from .serving import clean_filename
 from .storage import fsync_dir
 
 READ_BLOCK = 1024 * 1024  # bytes read from the request per step: memory stays flat
+EXPIRY_REFRESH_STEP = timedelta(minutes=10)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -43,20 +45,23 @@ class UploadTicket:
     length: int
     declared_sha256: str
     evidence_uuid: uuidlib.UUID
+    expires_at: datetime
     partial: Path
 
     @classmethod
     def of(cls, upload: EvidenceUpload, uploads_dir: Path) -> UploadTicket:
         return cls(upload.id, upload.length, upload.declared_sha256, upload.evidence_uuid,
-                   uploads_dir / f"{upload.id}.part")
+                   upload.expires_at, uploads_dir / f"{upload.id}.part")
 
 
 @dataclass(frozen=True)
 class Appended:
-    """The outcome of one PATCH body: the new offset, and whether the client vanished."""
+    """The outcome of one PATCH body: the new offset, whether the client vanished, and the
+    SHA-256 state covering [0, offset) when it could be kept running (else None)."""
 
     offset: int
     cut_short: bool
+    digest: object | None = None
 
 
 def _require_uuid(metadata: dict, key: str) -> uuidlib.UUID:
@@ -144,9 +149,12 @@ def locked(ticket: UploadTicket, wait_seconds: float):
 
 
 def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
-           content_length: int | None, checksum) -> Appended:
+           content_length: int | None, checksum, running=None) -> Appended:
     """Write a PATCH body (a `BodyStream`) at `offset`; keep what arrived if the client vanishes
-    (unless a chunk checksum was sent: an unverifiable chunk is discarded, as is a wrong one)."""
+    (unless a chunk checksum was sent: an unverifiable chunk is discarded, as is a wrong one).
+
+    `running` is the SHA-256 state of [0, offset), if known: it is carried on as bytes arrive.
+    """
     size = os.fstat(fd).st_size
     if offset != size:
         raise ApiError("upload.offset_mismatch", headers={"Upload-Offset": str(size)}, offset=size)
@@ -154,7 +162,8 @@ def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
     if content_length is not None and content_length > remaining:
         raise ApiError("upload.too_large", "数据超出了文件长度（Upload-Length），请检查续传位置。")
     os.lseek(fd, offset, os.SEEK_SET)
-    received = 0
+    hasher = BackgroundHasher(running) if running is not None else None
+    received, kept = 0, False
     try:
         while content_length is None or received < content_length:
             want = READ_BLOCK if content_length is None else min(READ_BLOCK, content_length - received)
@@ -167,6 +176,8 @@ def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
             if received + len(data) > remaining:
                 raise ApiError("upload.too_large", "数据超出了文件长度（Upload-Length）。")
             _write_all(fd, data)
+            if hasher:
+                hasher.update(data)
             if checksum:
                 checksum[0].update(data)
             received += len(data)
@@ -177,12 +188,15 @@ def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
             if not cut_short:
                 raise ApiError("upload.checksum_mismatch", headers={"Upload-Offset": str(offset)})
             received = 0
+            return Appended(offset, cut_short)  # the running hash saw discarded bytes
+        kept = True
     except ApiError:
         os.ftruncate(fd, offset)
         raise
     finally:
         os.fsync(fd)  # an acknowledged offset survives a crash
-    return Appended(offset + received, cut_short)
+        digest = hasher.finish() if hasher else None
+    return Appended(offset + received, cut_short, digest if kept else None)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -202,9 +216,14 @@ def read_head(fd: int, size: int) -> bytes:
     return os.pread(fd, size, 0)
 
 
-def refresh_expiry(upload_id: str, now: datetime, expiry: timedelta) -> datetime:
-    """Extend an open upload's life after a write; returns the new expiry."""
-    upload = db.session.get(EvidenceUpload, upload_id, populate_existing=True)
+def refresh_expiry(ticket: UploadTicket, now: datetime, expiry: timedelta) -> datetime:
+    """Extend an open upload's life after a write; returns the expiry now in force.
+
+    At most every few minutes, so that a PATCH costs no database write (nor its fsync).
+    """
+    if ticket.expires_at >= now + expiry - EXPIRY_REFRESH_STEP:
+        return ticket.expires_at
+    upload = db.session.get(EvidenceUpload, ticket.id, populate_existing=True)
     upload.expires_at = now + expiry
     return upload.expires_at
 
