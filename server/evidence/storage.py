@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -97,7 +98,7 @@ class LocalStore:
             _make_dirs(final.parent)
             if self.write_once and final.exists():
                 return False
-            temp = final.parent / f".{key}.{os.getpid()}.tmp"
+            temp = final.parent / f".{key}.{secrets.token_hex(8)}.tmp"  # unique per writer thread
             try:
                 os.link(source, temp)  # same file system: no copy, the bytes are already durable
                 _fsync_file(temp)

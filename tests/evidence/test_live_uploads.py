@@ -193,3 +193,31 @@ def test_a_real_tus_client_uploads_end_to_end(gunicorn_with, create_inspection, 
     r = session.get(f"{server.url}/api/evidence/{listed.uuid}/original", headers={"Range": "bytes=0-9"})
     assert r.status_code == 206 and r.content == data[:10]
     assert db.session.get(Evidence, listed.uuid).received_at is not None
+
+
+def test_two_uploads_of_one_evidence_finishing_together_record_it_once(gunicorn_with, create_inspection):
+    import concurrent.futures
+
+    data = b"\xff\xd8\xff\xe0" + random.Random(3).randbytes(1_000_000)
+    record = create_inspection(data)
+    listed = record.evidence[0]
+    server = gunicorn_with()
+    sessions = [server.login("officer1"), server.login("officer2")]
+    urls = [create(s, server, record, listed) for s in sessions]
+    for s, url in zip(sessions, urls):  # all but the last byte
+        assert s.patch(url, data=data[:-1], headers={
+            **TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}).status_code == 204
+
+    def finish(i):
+        return sessions[i].patch(urls[i], data=data[-1:], headers={
+            **TUS, "Upload-Offset": str(len(data) - 1), "Content-Type": "application/offset+octet-stream"})
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(finish, range(2)))
+    assert [a.status_code for a in answers] == [204, 204]
+    assert {a.headers["X-Evidence-SHA256"] for a in answers} == {listed.sha256}
+    inspection = db.session.get(Inspection, record.uuid)
+    assert (inspection.evidence_received, inspection.status) == (1, "complete")
+    received = db.session.execute(sa.select(sa.func.count()).where(
+        AuditEntry.action == "evidence.received")).scalar()
+    assert received == 1

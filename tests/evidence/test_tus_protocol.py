@@ -331,3 +331,27 @@ def test_expired_uploads_are_refused_and_cleaned_up_but_evidence_never(
     result = runner.invoke(args=["evidence", "cleanup"])
     assert "expired uploads: 0" in result.output
     assert [p.read_bytes() for p in store_files(storage_dir)] == [done.data]
+
+
+def test_a_completion_interrupted_after_storing_is_finished_by_an_empty_patch(
+        create_inspection, tus_as, storage_dir, monkeypatch):
+    from server.evidence import service
+
+    record = create_inspection(samples.jpeg())
+    listed = record.evidence[0]
+    tus = tus_as("officer1")
+    url = tus.create(record, listed).headers["Location"]
+    real = service.record_received
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(service, "record_received", crash)
+    assert tus.patch(url, listed.data, 0).status_code == 500
+    assert db.session.get(Evidence, listed.uuid, populate_existing=True).received_at is None
+    monkeypatch.setattr(service, "record_received", real)
+    assert tus.head(url).headers["Upload-Offset"] == str(len(listed.data))
+    r = tus.patch(url, b"", len(listed.data))
+    assert r.status_code == 204 and r.headers["X-Evidence-Status"] == "received"
+    assert db.session.get(Evidence, listed.uuid, populate_existing=True).received_at is not None
+    assert len(store_files(storage_dir)) == 1
