@@ -145,3 +145,13 @@ def test_reviewer_flags_times_and_places_that_do_not_fit(create_inspection, tus_
         record = create_inspection(data, started_at=started, finished_at=finished, captured_at=captured_at)
         assert tus.upload(record, record.evidence[0]).status_code == 204
         assert flag_codes(login_as, record.evidence[0]) == expected
+
+
+def test_derived_files_are_rebuilt_from_the_originals_by_the_cli(received_photo, storage_dir, runner):
+    derived = sorted((storage_dir / "derived").rglob("*.jpg"))
+    before = {p.name: p.read_bytes() for p in derived}
+    for path in derived:
+        path.unlink()
+    result = runner.invoke(args=["evidence", "rebuild-previews"])
+    assert result.exit_code == 0 and "rebuilt previews of 1 photos" in result.output
+    assert {p.name: p.read_bytes() for p in (storage_dir / "derived").rglob("*.jpg")} == before
