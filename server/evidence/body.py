@@ -8,6 +8,7 @@ end. Under another server it simply reads.
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -48,3 +49,22 @@ class BodyStream:
             if isinstance(buffer, io.BytesIO):
                 parts.append(buffer.getvalue())
         return b"".join(parts)
+
+
+@contextmanager
+def idle_timeout(request, seconds: int):
+    """Under gunicorn, a body read that stays silent `seconds` fails, so that a phone that lost
+    its network without closing the connection does not hold its upload's lock for ever."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:
+        yield
+        return
+    previous = sock.gettimeout()
+    sock.settimeout(seconds)
+    try:
+        yield
+    finally:
+        try:
+            sock.settimeout(previous)
+        except OSError:  # the connection is already gone
+            pass

@@ -18,7 +18,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..schemas import Blueprint
 from . import media, service, tus, uploads
-from .body import BodyStream
+from .body import BodyStream, idle_timeout
 from .docs import TUS_DOCS
 from .facts import FlagRules
 from .hashing import running_hashes
@@ -73,7 +73,7 @@ def create():
                                    uploads_dir=uploads_dir, now=utcnow(), expiry=expiry)
     location = url_for("uploads.upload_offset", upload_id=upload.id, _external=True)
     return _empty(201, headers={"Location": location,
-                                         "Upload-Expires": tus.http_date(upload.expires_at)})
+                                "Upload-Expires": tus.http_date(upload.expires_at)})
 
 
 @blp.route("/<upload_id>", methods=["HEAD"])
@@ -119,16 +119,16 @@ def append(upload_id):
     request.max_content_length = max(ticket.length - offset, 0)
     db.session.commit()  # release the write transaction while the body streams
     with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
-        with _idle_timeout(current_app.config["EVIDENCE_UPLOAD_IDLE_SECONDS"]):
+        with idle_timeout(request, current_app.config["EVIDENCE_UPLOAD_IDLE_SECONDS"]):
             appended = uploads.append(fd, ticket, BodyStream(request), offset=offset,
                                       content_length=request.content_length, checksum=checksum,
                                       running=running_hashes().take(ticket.id, offset))
+        if offset < media.SNIFF_BYTES <= appended.offset or appended.offset == ticket.length:
+            # Refuse a file of the wrong type as soon as its first bytes are in, not at 200 MB.
+            if media.sniff(uploads.read_head(fd, media.SNIFF_BYTES)) is None:
+                _refuse(ticket, ApiError("evidence.unsupported_type"), user)
         if appended.digest is not None and appended.offset < ticket.length:
             running_hashes().put(ticket.id, appended.offset, appended.digest)
-        if offset < media.SNIFF_BYTES <= appended.offset or appended.offset == ticket.length:
-            head = uploads.read_head(fd, media.SNIFF_BYTES)
-            if media.sniff(head) is None:
-                _refuse(ticket, ApiError("evidence.unsupported_type"), user)
         if appended.cut_short:
             raise ApiError("upload.incomplete_body", headers={"Upload-Offset": str(appended.offset)})
         if appended.offset < ticket.length:
@@ -161,29 +161,8 @@ def _refuse(ticket: uploads.UploadTicket, refusal: ApiError, user):
 
 
 def _completed_answer(length: int, sha256: str | None) -> Response:
-    return _empty(204, headers={"Upload-Offset": str(length),
-                                         "X-Evidence-Status": "received",
-                                         "X-Evidence-SHA256": sha256 or ""})
-
-
-class _idle_timeout:
-    """Under gunicorn, a body read that stays silent this long fails (the lock is then freed)."""
-
-    def __init__(self, seconds: int):
-        self.sock = request.environ.get("gunicorn.socket")
-        self.seconds = seconds
-
-    def __enter__(self):
-        if self.sock is not None:
-            self.previous = self.sock.gettimeout()
-            self.sock.settimeout(self.seconds)
-
-    def __exit__(self, *exc):
-        if self.sock is not None:
-            try:
-                self.sock.settimeout(self.previous)
-            except OSError:
-                pass
+    return _empty(204, headers={"Upload-Offset": str(length), "X-Evidence-Status": "received",
+                                "X-Evidence-SHA256": sha256 or ""})
 
 
 @blp.route("/<upload_id>", methods=["DELETE"])

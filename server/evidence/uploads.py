@@ -50,6 +50,7 @@ class UploadTicket:
 
     @classmethod
     def of(cls, upload: EvidenceUpload, uploads_dir: Path) -> UploadTicket:
+        """The ticket of an upload row, its partial file in `uploads_dir`."""
         return cls(upload.id, upload.length, upload.declared_sha256, upload.evidence_uuid,
                    upload.expires_at, uploads_dir / f"{upload.id}.part")
 
