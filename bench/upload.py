@@ -94,7 +94,8 @@ def prepare(storage: Path, data_sha: str, size: int, rounds: int):
             form_version=1, submitted_by_id=users[0].id, team_id=users[0].team_id,
             subject_kind="vehicle", subject_name="浙F00000", started_at=now - timedelta(hours=1),
             finished_at=now, answers={}, computed={}, device_id="bench", app_version="bench",
-            received_at=now, content_hash="0" * 64, evidence_expected=rounds, evidence_received=0))
+            received_at=now, content_hash="0" * 64, evidence_expected=rounds, evidence_received=0,
+            evidence_uuids=[str(u) for u in evidence_uuids]))
         for position, user in enumerate(users):
             db.session.add(InspectionOfficer(inspection_uuid=record, user_id=user.id,
                                              position=position, certificate_number="33" + user.username))

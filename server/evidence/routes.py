@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 
 from ..accounts.auth import current_user, login_required
-from ..database import write_intent
+from ..database import writes_on_read
 from ..errors import ApiError
-from ..extensions import db
 from ..schemas import Blueprint
 from . import media, service
 from .schemas import DownloadArgsSchema, EvidenceListSchema, EvidenceSchema
@@ -58,6 +57,7 @@ def _received(evidence_uuid):
 
 
 @blp.route("/evidence/<uuid:evidence_uuid>/original", methods=["GET"])
+@writes_on_read  # the audit entry is committed before the bytes leave
 @blp.arguments(DownloadArgsSchema, location="query")
 @blp.response(200)
 @login_required
@@ -70,11 +70,7 @@ def original(args, evidence_uuid):
     response = file_response(get_stores().originals, file.sha256, media_type=file.media_type,
                              name=name, attachment=args["download"])
     if response.status_code in (200, 206) and request.method == "GET":
-        # A GET that writes: the audit entry must be durable before the bytes leave.
-        db.session.commit()
-        with write_intent():
-            service.record_download(user, evidence, file, byte_range=request.headers.get("Range"))
-            db.session.commit()
+        service.record_download(user, evidence, file, byte_range=request.headers.get("Range"))
     return response
 
 

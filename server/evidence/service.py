@@ -149,12 +149,12 @@ def get_visible_evidence(user: User, evidence_uuid: uuidlib.UUID) -> tuple[Evide
 
 
 def list_evidence(user: User, inspection_uuid: uuidlib.UUID) -> list[tuple[Evidence, EvidenceFile | None]]:
-    """The evidence an inspection lists, in order, each with its file facts when received."""
+    """The evidence an inspection revision lists, in order, each with its file facts if received."""
     inspection = get_visible_inspection(user, inspection_uuid)
+    listed = inspection.evidence_files  # its own and those carried over from the revision it replaces
     files = {f.evidence_uuid: f for f in db.session.execute(
-        sa.select(EvidenceFile).where(EvidenceFile.evidence_uuid.in_(
-            [e.uuid for e in inspection.evidence]))).scalars()}
-    return [(e, files.get(e.uuid)) for e in inspection.evidence]
+        sa.select(EvidenceFile).where(EvidenceFile.evidence_uuid.in_([e.uuid for e in listed]))).scalars()}
+    return [(e, files.get(e.uuid)) for e in listed]
 
 
 def record_download(user: User, evidence: Evidence, file: EvidenceFile, *, byte_range: str | None) -> None:

@@ -75,6 +75,7 @@ def create_inspection(app, personas):
                 item_id=f"item{position}", sha256=declared_sha, size=len(data),
                 media_type=media_type, captured_at=captured_at or started_at + timedelta(minutes=10)))
             record.evidence.append(listed)
+        inspection.evidence_uuids = [str(listed.uuid) for listed in record.evidence]
         db.session.commit()
         return record
 
