@@ -13,7 +13,8 @@ from ..clock import utcnow
 from ..extensions import db
 from .cleanup import clean_up_uploads
 from .models import EvidenceFile
-from .service import rebuild_previews
+from .facts import FlagRules
+from .service import finish_upload, rebuild_previews
 from .storage import get_stores
 
 evidence_cli = AppGroup("evidence", help="Evidence uploads, store and derived files.")
@@ -21,11 +22,19 @@ evidence_cli = AppGroup("evidence", help="Evidence uploads, store and derived fi
 
 @evidence_cli.command("cleanup")
 def cleanup_command():
-    """Remove expired unfinished uploads and stray partial files (never received evidence)."""
+    """Finish uploads whose recording was cut, expire unfinished ones, remove stray partial files
+    (received evidence is never touched)."""
     config = current_app.config
+
+    def finish(ticket, creator):
+        return finish_upload(ticket, actor=creator, digest=None, stores=get_stores(),
+                             max_pixels=config["EVIDENCE_MAX_PIXELS"],
+                             rules=FlagRules.from_config(config), now=utcnow())
+
     report = clean_up_uploads(Path(config["STORAGE_DIR"]) / "uploads", utcnow(),
-                              timedelta(hours=config["EVIDENCE_UPLOAD_EXPIRY_HOURS"]))
-    click.echo(f"expired uploads: {len(report.expired)}; leftover partial files: "
+                              timedelta(hours=config["EVIDENCE_UPLOAD_EXPIRY_HOURS"]), finish)
+    click.echo(f"finished uploads: {len(report.finished)} (refused: {len(report.refused)}); "
+               f"expired uploads: {len(report.expired)}; leftover partial files: "
                f"{len(report.leftovers)}; orphans: {len(report.orphans)}; "
                f"busy (skipped): {len(report.busy)}")
 

@@ -23,6 +23,12 @@ class FlagRules:
     place_tolerance_m: int
     late_minutes: int
 
+    @classmethod
+    def from_config(cls, config) -> FlagRules:
+        """The rules set by the EVIDENCE_* settings of an app's config."""
+        return cls(config["EVIDENCE_CLOCK_TOLERANCE_MINUTES"], config["EVIDENCE_PLACE_TOLERANCE_M"],
+                   config["EVIDENCE_LATE_MINUTES"])
+
 
 FLAG_TEXT = {
     "exif_time_differs": "照片 EXIF 拍摄时间与手机记录的拍摄时间相差约 {minutes} 分钟。",

@@ -24,7 +24,7 @@ from . import facts, media, photos
 from .models import EvidenceFile, EvidenceUpload
 from .photos import ImageTooLarge
 from .storage import Stores
-from .uploads import UploadTicket
+from .uploads import UploadTicket, discard_partial
 
 HASH_BLOCK = 1024 * 1024
 
@@ -138,6 +138,28 @@ def refuse_upload(ticket: UploadTicket, refusal: ApiError, *, actor: User) -> Ap
         "upload": upload.id, "reason": refusal.code, "declared_sha256": ticket.declared_sha256,
         "sha256": received, "size": ticket.length})
     return refusal
+
+
+def finish_upload(ticket: UploadTicket, *, actor: User, digest, stores: Stores, max_pixels: int,
+                  rules: facts.FlagRules, now: datetime) -> str:
+    """Verify, store and record a finished upload, or record its refusal; returns the SHA-256.
+
+    Unlike other services it commits, because its steps have an order that must survive a crash:
+    the file is in the store before the commit that marks the evidence received, and the partial
+    file goes only after it. Used by the last PATCH and by `evidence cleanup` (which finishes an
+    upload whose process died between storing and recording). A refusal is raised once recorded.
+    """
+    try:
+        verified = verify_and_store(ticket, stores, max_pixels, digest=digest)
+    except ApiError as refusal:
+        error = refuse_upload(ticket, refusal, actor=actor)
+        db.session.commit()  # the refusal and its audit entry are kept, though the answer is an error
+        discard_partial(ticket)
+        raise error from None
+    record_received(ticket, verified, actor=actor, now=now, rules=rules)
+    db.session.commit()  # durable before the partial file goes (and the caller's lock is released)
+    discard_partial(ticket)
+    return verified.sha256
 
 
 def get_visible_evidence(user: User, evidence_uuid: uuidlib.UUID) -> tuple[Evidence, EvidenceFile | None]:

@@ -140,17 +140,10 @@ def append(upload_id):
 
 def _complete(ticket: uploads.UploadTicket, user, digest) -> Response:
     config = current_app.config
-    try:
-        verified = service.verify_and_store(ticket, get_stores(), config["EVIDENCE_MAX_PIXELS"],
-                                            digest=digest)
-    except ApiError as refusal:
-        _refuse(ticket, refusal, user)
-    rules = FlagRules(config["EVIDENCE_CLOCK_TOLERANCE_MINUTES"],
-                      config["EVIDENCE_PLACE_TOLERANCE_M"], config["EVIDENCE_LATE_MINUTES"])
-    service.record_received(ticket, verified, actor=user, now=utcnow(), rules=rules)
-    db.session.commit()  # durable before the partial file goes and the lock is released
-    uploads.discard_partial(ticket)
-    return _completed_answer(ticket.length, verified.sha256)
+    sha256 = service.finish_upload(ticket, actor=user, digest=digest, stores=get_stores(),
+                                   max_pixels=config["EVIDENCE_MAX_PIXELS"],
+                                   rules=FlagRules.from_config(config), now=utcnow())
+    return _completed_answer(ticket.length, sha256)
 
 
 def _refuse(ticket: uploads.UploadTicket, refusal: ApiError, user):

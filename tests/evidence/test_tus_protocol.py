@@ -355,3 +355,23 @@ def test_a_completion_interrupted_after_storing_is_finished_by_an_empty_patch(
     assert r.status_code == 204 and r.headers["X-Evidence-Status"] == "received"
     assert db.session.get(Evidence, listed.uuid, populate_existing=True).received_at is not None
     assert len(store_files(storage_dir)) == 1
+
+
+def test_cleanup_finishes_a_complete_upload_whose_recording_was_cut(
+        create_inspection, tus_as, storage_dir, monkeypatch, runner):
+    from server.evidence import service
+
+    record = create_inspection(samples.jpeg())
+    listed = record.evidence[0]
+    tus = tus_as("officer1")
+    url = tus.create(record, listed).headers["Location"]
+    real = service.record_received
+    monkeypatch.setattr(service, "record_received", lambda *a, **k: 1 / 0)
+    assert tus.patch(url, listed.data, 0).status_code == 500  # the process "died" after storing
+    monkeypatch.setattr(service, "record_received", real)
+    result = runner.invoke(args=["evidence", "cleanup"])
+    assert result.exit_code == 0 and "finished uploads: 1 (refused: 0)" in result.output, result.output
+    assert db.session.get(Evidence, listed.uuid, populate_existing=True).received_at is not None
+    assert list((storage_dir / "uploads").iterdir()) == []
+    assert "evidence.received" in actions(listed.uuid)
+    assert tus.head(url).headers["Upload-Offset"] == str(len(listed.data))
