@@ -152,7 +152,10 @@ def _register_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .demo import demo_cli
     from .evidence.cli import evidence_cli
+    from .evidence.integrity import verify_evidence_files
     from .forms.cli import forms_cli
 
+    # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence).
+    app.extensions["audit_checks"] = [verify_evidence_files]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli):
         app.cli.add_command(group)

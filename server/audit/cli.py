@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -29,6 +30,9 @@ def verify_command():
     """Recompute the log's tree, check every signed checkpoint and re-hash every evidence file."""
     report = VerifyReport()
     verify_log(report, _progress_bar)
+    # Checks of higher layers (the evidence store's files), registered by the app factory.
+    for check in current_app.extensions.get("audit_checks", []):
+        check(report, _progress_bar)
     click.echo(report.summary())
     for problem in report.problems[1:]:
         click.echo(f"  also: {problem}")

@@ -115,3 +115,4 @@ def test_the_public_key_verifies_a_checkpoint_and_a_consistency_proof(app, clien
     assert merkle.verify_consistency(5, checkpoint["tree_size"], bytes.fromhex(old.root_hash),
                                      bytes.fromhex(checkpoint["root_hash"]), [bytes.fromhex(p) for p in proof])
     assert client.get("/api/audit/checkpoint").status_code == 401
+
