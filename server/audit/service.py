@@ -31,19 +31,19 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+_CONTENT_FIELDS = ("seq", "actor_id", "actor_username", "action", "object_type", "object_id",
+                   "client_address")
+
+
 def entry_content(entry: AuditEntry) -> bytes:
     """The bytes an entry's hash covers: every field, as canonical JSON."""
-    return canonical_json({
-        "seq": entry.seq,
-        "recorded_at": entry.recorded_at.isoformat(),
-        "actor_id": entry.actor_id,
-        "actor_username": entry.actor_username,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "client_address": entry.client_address,
-        "details": json.loads(entry.details),
-    }).encode("utf-8")
+    return _content({name: getattr(entry, name) for name in _CONTENT_FIELDS},
+                    entry.recorded_at, json.loads(entry.details))
+
+
+def _content(fields: dict, recorded_at: datetime, details) -> bytes:
+    return canonical_json({**fields, "recorded_at": recorded_at.isoformat(),
+                           "details": details}).encode("utf-8")
 
 
 def _lock_log() -> None:
@@ -63,29 +63,31 @@ def _next_seq() -> int:
     return (last or 0) + 1
 
 
-def _new_entry(seq: int, action: str, actor, object_type, object_id, details, client_address,
-               actor_username) -> AuditEntry:
-    entry = AuditEntry(
-        seq=seq,
-        recorded_at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_username=getattr(actor, "username", None) or actor_username,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        client_address=client_address or client_address_var.get(),
-        details=canonical_json(details or {}),
-    )
-    entry.entry_hash = merkle.leaf_hash(entry_content(entry)).hex()
-    return entry
+def _entry_values(seq: int, action: str, actor, object_type, object_id, details,
+                  client_address, actor_username) -> dict:
+    """The column values of a new entry, its leaf hash computed over them."""
+    fields = {
+        "seq": seq,
+        "actor_id": getattr(actor, "id", None),
+        "actor_username": getattr(actor, "username", None) or actor_username,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "client_address": client_address or client_address_var.get(),
+    }
+    recorded_at = utcnow()
+    # Round-trip the details through JSON so that the hash covers exactly what is stored.
+    details_text = canonical_json(details or {})
+    leaf = merkle.leaf_hash(_content(fields, recorded_at, json.loads(details_text)))
+    return {**fields, "recorded_at": recorded_at, "details": details_text, "entry_hash": leaf.hex()}
 
 
 def record_event(action: str, *, actor=None, object_type: str | None = None,
                  object_id: Any = None, details: dict | None = None,
                  client_address: str | None = None, actor_username: str | None = None) -> AuditEntry:
     """Append an event to the log within the current transaction (committed with it)."""
-    entry = _new_entry(_next_seq(), action, actor, object_type, object_id, details,
-                       client_address, actor_username)
+    entry = AuditEntry(**_entry_values(_next_seq(), action, actor, object_type, object_id, details,
+                                       client_address, actor_username))
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -97,8 +99,7 @@ def record_events(events: list[dict], *, actor=None) -> None:
     if not events:
         return
     seq = _next_seq()
-    entries = [_new_entry(seq + i, e["action"], e.get("actor", actor), e.get("object_type"),
-                          e.get("object_id"), e.get("details"), e.get("client_address"),
-                          e.get("actor_username")) for i, e in enumerate(events)]
-    db.session.execute(sa.insert(AuditEntry), [
-        {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns} for entry in entries])
+    db.session.execute(AuditEntry.__table__.insert(), [
+        _entry_values(seq + i, e["action"], e.get("actor", actor), e.get("object_type"),
+                      e.get("object_id"), e.get("details"), e.get("client_address"),
+                      e.get("actor_username")) for i, e in enumerate(events)])
