@@ -36,6 +36,12 @@ test-sqlite: venv
 test-postgres: venv
 	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
 
+## Every benchmark of bench/, each figure beside the machine limit measured in the same run.
+bench: venv
+	$(BIN)/python -m bench.sync
+	$(BIN)/python bench/upload.py
+	$(BIN)/python -m bench.audit
+
 ## SQLite only, for a quick loop.
 test-fast: test-sqlite
 
