@@ -5,7 +5,8 @@ lock taken at BEGIN on PostgreSQL.
 
 SQLite: WAL journal, foreign keys on, a busy timeout, `synchronous=FULL` so that an acknowledged
 write survives a power cut, and `BEGIN IMMEDIATE` for transactions that will write, so that two
-writers queue on the busy timeout instead of failing with "database is locked" half-way through.
+writers never fail with "database is locked" half-way through; writers wait for their turn in a
+fair queue (server/writer_lock.py) rather than on SQLite's polling busy handler.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+
+from .writer_lock import QueuedWriterConnection, lock_for
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -49,6 +52,10 @@ def write_intent(value: bool = True):
 def _sqlite_on_connect(dbapi_connection, connection_record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    if isinstance(dbapi_connection, QueuedWriterConnection):
+        path = dbapi_connection.execute("PRAGMA database_list").fetchone()[2]
+        if path:  # a file, not an in-memory database
+            dbapi_connection.writer_lock = lock_for(path)
     # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -68,7 +75,18 @@ WRITER_LOCK_KEY = 6962
 @event.listens_for(Engine, "begin")
 def _on_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        if not _write_intent.get():
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        if isinstance(dbapi_connection, QueuedWriterConnection):
+            dbapi_connection.begin_write(SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            if isinstance(dbapi_connection, QueuedWriterConnection):
+                dbapi_connection._give_back()
+            raise
     elif conn.dialect.name == "postgresql" and _write_intent.get():
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
 
@@ -76,7 +94,8 @@ def _on_begin(conn):
 def engine_options(url: str) -> dict:
     """Engine options suited to the database behind `url`."""
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}}
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False,
+                                 "factory": QueuedWriterConnection}}
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
 
