@@ -85,6 +85,7 @@ def _load_forms(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .audit.routes import blp as audit_blp
+    from .casefile.routes import blp as casefile_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .forms.routes import blp as forms_blp
@@ -92,7 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from .inspections.routes import blp as inspections_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp):
+                evidence_blp, casefile_blp):
         api.register_blueprint(blp)
     from .pwa import bp as pwa_bp
 

@@ -138,3 +138,35 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
             sr = node_hash(sr, c)
         fn, sn = fn >> 1, sn >> 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+def tree_levels(leaves: list[bytes]) -> list[bytes]:
+    """Every level of the tree, leaves first, each as one byte string of 32-byte hashes.
+
+    A last node without a sibling is carried up unchanged, which yields the RFC 6962 tree; with
+    the levels built once, each inclusion proof costs O(log n) (`path_from_levels`).
+    """
+    level = b"".join(leaves)
+    levels = [level]
+    while len(level) > 32:
+        count = len(level) // 32
+        upper = [node_hash(level[i * 32:i * 32 + 32], level[i * 32 + 32:i * 32 + 64])
+                 for i in range(0, count - 1, 2)]
+        if count % 2:
+            upper.append(level[-32:])
+        level = b"".join(upper)
+        levels.append(level)
+    return levels
+
+
+def path_from_levels(levels: list[bytes], index: int) -> list[bytes]:
+    """PATH(index, D[n]) read from `tree_levels`: the same proof as `inclusion_proof`."""
+    if not 0 <= index < len(levels[0]) // 32:
+        raise ValueError(f"leaf {index} is not in a tree of {len(levels[0]) // 32}")
+    path = []
+    for level in levels[:-1]:
+        sibling = index ^ 1
+        if sibling * 32 < len(level):
+            path.append(level[sibling * 32:sibling * 32 + 32])
+        index >>= 1
+    return path

@@ -12,6 +12,7 @@ from ..clock import utcnow
 from ..database import WRITER_LOCK_KEY
 from ..extensions import db
 from . import merkle
+from .canonical import canonical_json, entry_bytes
 from .models import AuditEntry
 
 # The client address of the request being served, set by the app for each request.
@@ -19,29 +20,23 @@ client_address_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "client_address", default=None)
 
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no insignificant white space, UTF-8 text (not \\u escapes)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=_json_default)
-
-
-def _json_default(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 _CONTENT_FIELDS = ("seq", "actor_id", "actor_username", "action", "object_type", "object_id",
                    "client_address")
 
 
+def entry_fields(entry: AuditEntry) -> dict:
+    """The fields an entry's hash covers, as JSON values (times as ISO 8601 text)."""
+    return {**{name: getattr(entry, name) for name in _CONTENT_FIELDS},
+            "recorded_at": entry.recorded_at.isoformat(), "details": json.loads(entry.details)}
+
+
 def entry_content(entry: AuditEntry) -> bytes:
-    """The bytes an entry's hash covers: every field, as canonical JSON."""
-    return _content({name: getattr(entry, name) for name in _CONTENT_FIELDS},
-                    entry.recorded_at, json.loads(entry.details))
+    """The bytes an entry's hash covers: every field, as canonical JSON (see canonical.py)."""
+    return entry_bytes(entry_fields(entry))
 
 
 def _content(fields: dict, recorded_at: datetime, details) -> bytes:
+    # The append's hot path: the same canonical form as entry_bytes, without re-selecting fields.
     return canonical_json({**fields, "recorded_at": recorded_at.isoformat(),
                            "details": details}).encode("utf-8")
 

@@ -1,0 +1,50 @@
+"""Inclusion proofs for many entries at once, against a signed checkpoint.
+
+The tree's levels are built once per checkpoint size (O(n) hashes) and kept for the process,
+so every proof after that costs O(log n); a newer checkpoint replaces the cached tree.
+"""
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from . import merkle
+from .checkpoints import latest_checkpoint, make_checkpoint
+from .models import AuditCheckpoint, AuditEntry
+
+_CACHE_KEY = "audit_tree_levels"
+
+
+def checkpoint_covering(seq: int, reason: str) -> AuditCheckpoint:
+    """The latest checkpoint, signing a new one first when it does not yet include entry `seq`."""
+    latest = latest_checkpoint()
+    if latest is None or latest.tree_size < seq:
+        latest = make_checkpoint(reason)
+    return latest
+
+
+def _levels(tree_size: int) -> list[bytes]:
+    cache = current_app.extensions.setdefault(_CACHE_KEY, {"lock": threading.Lock(), "tree": None})
+    with cache["lock"]:
+        if cache["tree"] is not None and cache["tree"][0] == tree_size:
+            return cache["tree"][1]
+    leaves = [bytes.fromhex(h) for h in db.session.execute(
+        sa.select(AuditEntry.entry_hash).where(AuditEntry.seq <= tree_size)
+        .order_by(AuditEntry.seq)).scalars()]
+    if len(leaves) != tree_size:
+        raise RuntimeError(f"the log holds {len(leaves)} of the {tree_size} entries signed")
+    levels = merkle.tree_levels(leaves)
+    with cache["lock"]:
+        cache["tree"] = (tree_size, levels)
+    return levels
+
+
+def inclusion_proofs(checkpoint: AuditCheckpoint, seqs: list[int]) -> dict[int, list[str]]:
+    """Audit paths (hex) of the entries `seqs` in the tree `checkpoint` signed."""
+    levels = _levels(checkpoint.tree_size)
+    if checkpoint.tree_size and levels[-1].hex() != checkpoint.root_hash:
+        raise RuntimeError(f"the log does not match checkpoint {checkpoint.tree_size}'s root")
+    return {seq: [p.hex() for p in merkle.path_from_levels(levels, seq - 1)] for seq in seqs}
