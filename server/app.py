@@ -151,6 +151,7 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import teams_cli, users_cli
     from .audit.cli import audit_cli
+    from .casefile.cli import casefile_cli
     from .demo import demo_cli
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
@@ -158,5 +159,5 @@ def _register_cli(app: Flask) -> None:
 
     # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence).
     app.extensions["audit_checks"] = [verify_evidence_files]
-    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli):
+    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
         app.cli.add_command(group)

@@ -26,25 +26,32 @@ def checkpoint_covering(seq: int, reason: str) -> AuditCheckpoint:
     return latest
 
 
-def _levels(tree_size: int) -> list[bytes]:
-    cache = current_app.extensions.setdefault(_CACHE_KEY, {"lock": threading.Lock(), "tree": None})
-    with cache["lock"]:
-        if cache["tree"] is not None and cache["tree"][0] == tree_size:
-            return cache["tree"][1]
+def _build_levels(tree_size: int) -> list[bytes]:
     leaves = [bytes.fromhex(h) for h in db.session.execute(
         sa.select(AuditEntry.entry_hash).where(AuditEntry.seq <= tree_size)
         .order_by(AuditEntry.seq)).scalars()]
     if len(leaves) != tree_size:
         raise RuntimeError(f"the log holds {len(leaves)} of the {tree_size} entries signed")
-    levels = merkle.tree_levels(leaves)
+    return merkle.tree_levels(leaves)
+
+
+def _levels(checkpoint: AuditCheckpoint) -> list[bytes]:
+    """The tree `checkpoint` signed, from the cache when its root still matches."""
+    cache = current_app.extensions.setdefault(_CACHE_KEY, {"lock": threading.Lock(), "tree": None})
     with cache["lock"]:
-        cache["tree"] = (tree_size, levels)
+        cached = cache["tree"]
+    if cached is not None and cached[0] == checkpoint.tree_size and cached[1][-1].hex() == checkpoint.root_hash:
+        return cached[1]
+    levels = _build_levels(checkpoint.tree_size)
+    if checkpoint.tree_size and levels[-1].hex() != checkpoint.root_hash:
+        raise RuntimeError(f"the log does not match checkpoint {checkpoint.tree_size}'s root: "
+                           "run `flask --app server audit verify`")
+    with cache["lock"]:
+        cache["tree"] = (checkpoint.tree_size, levels)
     return levels
 
 
 def inclusion_proofs(checkpoint: AuditCheckpoint, seqs: list[int]) -> dict[int, list[str]]:
     """Audit paths (hex) of the entries `seqs` in the tree `checkpoint` signed."""
-    levels = _levels(checkpoint.tree_size)
-    if checkpoint.tree_size and levels[-1].hex() != checkpoint.root_hash:
-        raise RuntimeError(f"the log does not match checkpoint {checkpoint.tree_size}'s root")
+    levels = _levels(checkpoint)
     return {seq: [p.hex() for p in merkle.path_from_levels(levels, seq - 1)] for seq in seqs}

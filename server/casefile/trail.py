@@ -83,7 +83,7 @@ def build_trail(inspection: Inspection, *, checkpoint: AuditCheckpoint | None = 
         "inspection_uuid": inspection.uuid,
         "root_uuid": inspection.root_uuid,
         "revisions": [_revision(r) for r in case.revisions],
-        "evidence": [_evidence(case, e) for e in case.evidence],
+        "evidence": [evidence_view(case, e) for e in case.evidence],
         "events": [_event(case, e, paths[e.seq], names) for e in entries],
         "checkpoint": checkpoint_facts(checkpoint),
     }
@@ -117,7 +117,8 @@ def _revision(revision: Inspection) -> dict:
             "finished_at_server_clock": on_server_clock(revision.finished_at, offset)}
 
 
-def _evidence(case: Case, evidence: Evidence) -> dict:
+def evidence_view(case: Case, evidence: Evidence) -> dict:
+    """An evidence item as declared, as received and as stored (TrailEvidenceSchema)."""
     owner = case.revision_of(str(evidence.inspection_uuid))
     return {"uuid": evidence.uuid, "revision_uuid": evidence.inspection_uuid,
             "listed_in": [r.uuid for r in case.revisions if str(evidence.uuid) in r.evidence_uuids],

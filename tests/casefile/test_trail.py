@@ -119,3 +119,15 @@ def test_the_trail_shape_is_documented_for_other_clients(client):
     assert "Trail" in str(operation["responses"]["200"])
     event = spec["components"]["schemas"]["TrailEvent"]["properties"]
     assert {"seq", "recorded_at", "device_time", "clock_offset_ms", "inclusion_proof"} <= set(event)
+
+
+def test_proofs_come_from_one_tree_built_per_checkpoint(synced_case, login_as, monkeypatch):
+    built = []
+    real = merkle.tree_levels
+    monkeypatch.setattr(merkle, "tree_levels", lambda leaves: built.append(len(leaves)) or real(leaves))
+    monkeypatch.setattr(merkle, "inclusion_proof", None)  # the O(n)-per-proof path is never taken
+    supervisor = login_as("supervisor1")
+    first = supervisor.get(f"/api/inspections/{synced_case.uuid}/trail").get_json()
+    again = supervisor.get(f"/api/inspections/{synced_case.uuid}/trail").get_json()
+    assert first["checkpoint"] == again["checkpoint"] and len(first["events"]) > 20
+    assert built == [first["checkpoint"]["tree_size"]]

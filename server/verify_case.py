@@ -1,0 +1,224 @@
+"""Standalone verifier of a FieldCase case file (一案一卷 ZIP), for a court, a legal reviewer or
+the provincial platform, without our server or its database:
+
+    python -m server.verify_case FILE.zip [--key-id KEY_ID]
+
+Standard library and `cryptography` only. Checks every evidence file's SHA-256 and size, every
+audit entry's leaf hash (recomputed from its fields), every inclusion proof against the signed
+checkpoint, the checkpoint's Ed25519 signature, and that the export entry names exactly this
+case, these entries and these files. Exit 0: all good; 1: something is broken (each named);
+2: not a readable case file.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from server.audit import merkle
+from server.audit.canonical import canonical_json, entry_bytes
+
+FORMAT = "fieldcase-casefile/v1"
+CHECKPOINT_HEADER = "fieldcase-audit-checkpoint/v1"  # as server/audit/checkpoints.py signs it
+EXPORT_ACTION = "casefile.exported"
+BLOCK = 1024 * 1024
+
+
+@dataclass
+class Report:
+    """What was checked (lines to print) and what is broken (each naming a file or an entry)."""
+
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    key_id: str | None = None
+
+    def good(self, text: str) -> None:
+        self.lines.append(f"[通过 OK]   {text}")
+
+    def bad(self, text: str) -> None:
+        self.problems.append(text)
+        self.lines.append(f"[失败 FAIL] {text}")
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Unreadable(Exception):
+    """Not a case file at all: no ZIP, no manifest, not this format."""
+
+
+def verify_case_file(path, expected_key_id: str | None = None) -> Report:
+    """Check a case file; raises Unreadable when there is nothing to check."""
+    report = Report()
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise Unreadable(f"{path}: not a readable ZIP ({exc})") from None
+    with archive:
+        try:
+            manifest = json.loads(archive.read("manifest.json").decode("utf-8"))
+        except (KeyError, ValueError) as exc:
+            raise Unreadable(f"manifest.json missing or not JSON ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise Unreadable(f"manifest.json is not a {FORMAT} manifest")
+        tree = _guard(report, "checkpoint / 检查点", _check_checkpoint, manifest, expected_key_id, report)
+        proven = _guard(report, "events / 审计记录", _check_entries, manifest, tree, report) or {}
+        _guard(report, "export entry / 导出记录", _check_export, manifest, proven, report)
+        _guard(report, "evidence files / 证据文件", _check_files, archive, manifest, report)
+    return report
+
+
+def _guard(report: Report, section: str, check, *args):
+    # A tampered manifest may lack fields or hold the wrong types: that is a finding, not a crash.
+    try:
+        return check(*args)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        report.bad(f"manifest.json {section}: unreadable ({type(exc).__name__}: {exc})")
+        return None
+
+
+def _check_checkpoint(manifest: dict, expected_key_id: str | None, report: Report):
+    """The key, its id, and the signature over the checkpoint text; returns (size, root) if good."""
+    raw = bytes.fromhex(manifest["public_key"]["hex"])
+    public = Ed25519PublicKey.from_public_bytes(raw)
+    report.key_id = key_id = hashlib.sha256(raw).hexdigest()[:16]
+    report.lines.append(f"签名公钥指纹 key id: {key_id}（请与交通运输局公布的公钥核对 / compare with "
+                        "the bureau's published key）")
+    if expected_key_id and expected_key_id.lower() != key_id:
+        report.bad(f"public key: key id {key_id} is not the expected {expected_key_id}")
+    checkpoint = manifest["checkpoint"]
+    if checkpoint["key_id"] != key_id or manifest["public_key"].get("key_id") != key_id:
+        report.bad(f"checkpoint: signed by key id {checkpoint['key_id']}, manifest key is {key_id}")
+    text = checkpoint["signed_text"]
+    header, size, root, signed_at, *rest = text.split("\n")
+    if header != CHECKPOINT_HEADER or rest != [""]:
+        report.bad("checkpoint: signed text is not a fieldcase checkpoint")
+        return None
+    if (int(size), root) != (checkpoint["tree_size"], checkpoint["root_hash"]) or \
+            datetime.fromisoformat(signed_at) != datetime.fromisoformat(checkpoint["signed_at"]):
+        report.bad("checkpoint: tree size, root hash or time differ from the signed text")
+    try:
+        public.verify(bytes.fromhex(checkpoint["signature"]), text.encode("utf-8"))
+    except (InvalidSignature, ValueError):
+        report.bad(f"checkpoint: signature invalid (size {size}, root {root})")
+        return None
+    report.good(f"checkpoint signature: {size} entries, root {root}, signed {signed_at}")
+    return int(size), bytes.fromhex(root)
+
+
+def _check_entries(manifest: dict, tree, report: Report) -> dict[int, dict]:
+    """Recompute each entry's leaf and check its proof; returns the proven entries by seq."""
+    proven, seen = {}, set()
+    for event in manifest["events"]:
+        seq, action = event["seq"], event["action"]
+        name = f"entry seq {seq} ({action})"
+        if seq in seen:
+            report.bad(f"{name}: appears twice")
+            continue
+        seen.add(seq)
+        leaf = merkle.leaf_hash(entry_bytes(event))
+        if leaf.hex() != event["entry_hash"]:
+            report.bad(f"{name}: content does not match its hash (edited)")
+            continue
+        proof = [bytes.fromhex(p) for p in event["inclusion_proof"]]
+        if tree is None or event["leaf_index"] != seq - 1 or \
+                not merkle.verify_inclusion(leaf, seq - 1, tree[0], proof, tree[1]):
+            report.bad(f"{name}: not proven included in the signed checkpoint")
+            continue
+        proven[seq] = event
+    if len(proven) == len(manifest["events"]):
+        report.good(f"audit entries: {len(proven)} hashes recomputed, {len(proven)} inclusion proofs valid")
+    return proven
+
+
+def _check_export(manifest: dict, proven: dict[int, dict], report: Report) -> None:
+    """The proven export entry must name this case's content, its entries and its files."""
+    exports = [e for e in proven.values() if e["action"] == EXPORT_ACTION
+               and e["details"].get("export_id") == manifest["export_id"]]
+    if len(exports) != 1:
+        report.bad(f"export entry: no proven {EXPORT_ACTION} entry for export {manifest['export_id']}")
+        return
+    export, before = exports[0], len(report.problems)
+    details = export["details"]
+    revisions = {r["uuid"] for r in manifest["case"]["revisions"]}
+    if export["object_id"] not in revisions or manifest["inspection_uuid"] not in revisions:
+        report.bad(f"export entry seq {export['seq']}: names another inspection")
+    digest = hashlib.sha256(canonical_json(manifest["case"]).encode("utf-8")).hexdigest()
+    if digest != details["case_sha256"]:
+        report.bad("manifest.json case: the record differs from what the export entry signed "
+                   f"(SHA-256 {digest}, signed {details['case_sha256']})")
+    listed = set(details["trail"])
+    present = {e["seq"] for e in manifest["events"]} - {export["seq"]}
+    for seq in sorted(listed - present):
+        report.bad(f"entry seq {seq}: listed by the export entry but missing from the case file")
+    for seq in sorted(present - listed):
+        report.bad(f"entry seq {seq}: not listed by the export entry")
+    files = {item["uuid"]: item["file"]["sha256"] for item in manifest["case"]["evidence"] if item["file"]}
+    if {e["uuid"]: e["sha256"] for e in details["evidence"]} != files:
+        report.bad("manifest.json case: evidence hashes differ from those the export entry signed")
+    if len(report.problems) == before:
+        report.good(f"export entry seq {export['seq']}: names this record, {len(listed)} earlier "
+                    f"entries and {len(files)} files")
+
+
+def _check_files(archive: zipfile.ZipFile, manifest: dict, report: Report) -> None:
+    """Re-hash every evidence file; name missing, altered, duplicate and unexpected files."""
+    names = [info.filename for info in archive.infolist()]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        report.bad(f"{name}: stored twice in the ZIP")
+    expected = {}
+    for item in manifest["case"]["evidence"]:
+        if item["file"]:
+            expected[item["path"]] = item["file"]
+    checked = 0
+    for path, facts in sorted(expected.items()):
+        if path not in names:
+            report.bad(f"{path}: missing from the ZIP (evidence {facts['sha256']})")
+            continue
+        digest, size = hashlib.sha256(), 0
+        with archive.open(path) as f:
+            while block := f.read(BLOCK):
+                digest.update(block)
+                size += len(block)
+        if digest.hexdigest() != facts["sha256"] or size != facts["size"]:
+            report.bad(f"{path}: SHA-256 {digest.hexdigest()} / {size} bytes, "
+                       f"expected {facts['sha256']} / {facts['size']} bytes (altered or replaced)")
+            continue
+        checked += 1
+    for name in sorted(set(names) - set(expected) - {"manifest.json", "README.txt"}):
+        report.bad(f"{name}: unexpected file, not in the manifest")
+    if checked == len(expected):
+        report.good(f"evidence files: {checked} SHA-256 and sizes match")
+
+
+def main(argv=None) -> int:
+    """Command line: print what was found; exit 0 when everything verifies."""
+    parser = argparse.ArgumentParser(prog="python -m server.verify_case",
+                                     description="校验 FieldCase 电子案卷 / verify a FieldCase case file")
+    parser.add_argument("file", help="the case file (ZIP)")
+    parser.add_argument("--key-id", help="the bureau's published key id: fail if the file's differs")
+    args = parser.parse_args(argv)
+    try:
+        report = verify_case_file(args.file, args.key_id)
+    except Unreadable as exc:
+        print(f"无法校验 / cannot verify: {exc}")
+        return 2
+    for line in report.lines:
+        print(line)
+    if report.ok:
+        print(f"校验通过 / VERIFIED: {args.file} (key id {report.key_id})")
+        return 0
+    print(f"校验失败 / FAILED: {len(report.problems)} problem(s) in {args.file}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
