@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, only those missing.
-#   scripts/system-deps.sh run    -> nothing beyond Python (venv support)
-#   scripts/system-deps.sh test   -> chromium (browser tests), CJK fonts, PostgreSQL server
+#   scripts/system-deps.sh run    -> pango (WeasyPrint lays out the printed record) and CJK fonts
+#   scripts/system-deps.sh test   -> the above, chromium (browser tests), PostgreSQL server,
+#                                    poppler-utils and zbar-tools (the record PDF rendered and its
+#                                    QR code decoded in tests)
 set -euo pipefail
 
 want=()
+runtime=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)
 case "${1:-run}" in
-  run) ;;
-  test) want+=(chromium fonts-noto-cjk postgresql) ;;
+  run) want+=("${runtime[@]}") ;;
+  test) want+=("${runtime[@]}" chromium postgresql poppler-utils zbar-tools) ;;
   venv) want+=(python3-venv) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac

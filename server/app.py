@@ -73,6 +73,7 @@ def _register_models() -> None:
     from .evidence import models as _evidence  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
+    from .review import models as _review  # noqa: F401
 
 
 def _load_forms(app: Flask) -> None:
@@ -91,12 +92,15 @@ def _register_blueprints(app: Flask) -> None:
     from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
+    from .review.routes import blp as review_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp):
+                evidence_blp, casefile_blp, review_blp):
         api.register_blueprint(blp)
     from .pwa import bp as pwa_bp
+    from .review.pages import bp as review_pages_bp
 
+    app.register_blueprint(review_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 

@@ -112,6 +112,10 @@ class Config:
         self.EVIDENCE_PLACE_TOLERANCE_M = _env_int("EVIDENCE_PLACE_TOLERANCE_M", 1000)
         # Reviewer flags: captured this many minutes after the inspection finished.
         self.EVIDENCE_LATE_MINUTES = _env_int("EVIDENCE_LATE_MINUTES", 60)
+        # Review: days a legal reviewer has to give an opinion on a major decision (calendar days).
+        self.LEGAL_REVIEW_DAYS = _env_int("LEGAL_REVIEW_DAYS", 5)
+        # The printed record's header: the enforcement body that issues it.
+        self.BUREAU_NAME = _env("BUREAU_NAME", "海盐县交通运输局")
         # gunicorn: address to bind, worker processes and threads per worker.
         self.BIND = _env("BIND", f"127.0.0.1:{os.environ.get('PORT') or '8000'}")
         self.WORKERS = _env_int("WORKERS", 2)

@@ -21,7 +21,9 @@ def records(login_as, create_user, personas):
     b_legal = overload_record(["officer3", "officer4"], plate="浙F00003")
     assert login_as("officer1").post("/api/sync", json=sync_body(a)).status_code == 200
     assert login_as("officer3").post("/api/sync", json=sync_body(b, b_legal)).status_code == 200
-    db.session.get(Inspection, uuid.UUID(b_legal["uuid"])).legal_review_requested_at = utcnow()
+    sent = db.session.get(Inspection, uuid.UUID(b_legal["uuid"]))
+    sent.legal_review_requested_at = sent.legal_review_due_at = utcnow()
+    sent.major_decision_reason = "重大执法决定"
     db.session.commit()
     return {"team_a": a["uuid"], "team_b": b["uuid"], "legal": b_legal["uuid"]}
 

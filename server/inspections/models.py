@@ -19,6 +19,19 @@ STATUSES = ("incomplete", "complete", "in_review", "approved", "returned")
 # Statuses in which every listed piece of evidence has been received.
 EVIDENCE_COMPLETE_STATUSES = ("complete", "in_review", "approved", "returned")
 SUBJECT_KINDS = ("vehicle", "ship", "business", "site", "person")
+# The legal reviewer's opinion on a major decision: 同意, 不同意, 补充材料.
+LEGAL_OPINIONS = ("agree", "disagree", "more_evidence")
+
+
+def count_failed_checks(answers) -> int:
+    """Check items answered 不符合 in a record's answers (repeats included)."""
+    if isinstance(answers, dict):
+        if answers.get("result") == "fail" and set(answers) <= {"result", "note", "photos"}:
+            return 1
+        return sum(count_failed_checks(v) for v in answers.values())
+    if isinstance(answers, list):
+        return sum(count_failed_checks(v) for v in answers)
+    return 0
 
 
 class Inspection(db.Model):
@@ -69,8 +82,17 @@ class Inspection(db.Model):
     evidence_uuids: Mapped[list] = mapped_column(JSONDocument, nullable=False, default=list)
     evidence_expected: Mapped[int] = mapped_column(nullable=False, default=0)
     evidence_received: Mapped[int] = mapped_column(nullable=False, default=0)
-    # Set when a supervisor sends the record to legal review (a major decision).
+    # Set when a supervisor sends the record to legal review (a major decision, 重大执法决定),
+    # with the reason and the day the opinion is due; the legal reviewer's opinion once given.
     legal_review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    major_decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+    legal_review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    legal_opinion: Mapped[str | None] = mapped_column(sa.String(16))
+    # The supervisor's comment when returning this revision to the officer, overall and per item.
+    return_comment: Mapped[str | None] = mapped_column(sa.Text)
+    return_item_comments: Mapped[dict | None] = mapped_column(JSONDocument)
+    # Check items answered 不符合 (fail): what the review queue's "findings" filter reads.
+    failed_checks: Mapped[int] = mapped_column(nullable=False, default=0)
 
     submitted_by = relationship("User", lazy="joined", foreign_keys=[submitted_by_id])
     team = relationship("Team", lazy="joined")
@@ -92,6 +114,21 @@ class Inspection(db.Model):
                            name="ck_inspections_evidence_counts"),
         sa.CheckConstraint("(status = 'incomplete') = (evidence_received < evidence_expected)",
                            name="ck_inspections_incomplete"),
+        # Review states (server/review/): a returned revision says why; a major decision names its
+        # reason and deadline; `in_review` waits for the legal opinion; a major decision is
+        # approved only after the legal reviewer agreed.
+        sa.CheckConstraint("(status = 'returned') = (return_comment IS NOT NULL)",
+                           name="ck_inspections_return_comment"),
+        sa.CheckConstraint("(legal_review_requested_at IS NULL) = (major_decision_reason IS NULL)",
+                           name="ck_inspections_major_reason"),
+        sa.CheckConstraint("(legal_review_requested_at IS NULL) = (legal_review_due_at IS NULL)",
+                           name="ck_inspections_legal_due"),
+        sa.CheckConstraint(f"legal_opinion IS NULL OR (legal_opinion IN {LEGAL_OPINIONS!r} "
+                           "AND legal_review_requested_at IS NOT NULL)", name="ck_inspections_opinion"),
+        sa.CheckConstraint("status <> 'in_review' OR (legal_review_requested_at IS NOT NULL "
+                           "AND legal_opinion IS NULL)", name="ck_inspections_in_review"),
+        sa.CheckConstraint("status <> 'approved' OR legal_review_requested_at IS NULL "
+                           "OR legal_opinion = 'agree'", name="ck_inspections_approved_major"),
         sa.UniqueConstraint("root_uuid", "revision", name="uq_inspections_root_revision"),
         sa.Index("ix_inspections_received_uuid", "received_at", "uuid"),
     )

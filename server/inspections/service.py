@@ -21,7 +21,7 @@ from ..clock import utcnow
 from ..errors import translate_field_messages
 from ..extensions import db
 from . import checks
-from .models import Evidence, Inspection, InspectionOfficer
+from .models import Evidence, Inspection, InspectionOfficer, count_failed_checks
 from .schemas import RecordSchema
 
 _record_schema = RecordSchema()
@@ -182,6 +182,7 @@ class _Writes:
             place_accuracy_m=place.get("accuracy_m"), place_address=place.get("address"),
             started_at=data["started_at"], finished_at=data["finished_at"],
             answers=data["answers"], computed=plan.computed,
+            failed_checks=count_failed_checks(data["answers"]),
             device_id=data["device_id"], app_version=data["app_version"],
             received_at=server_time, device_clock_offset_ms=offset, content_hash=content_hash,
             evidence_uuids=[str(e["uuid"]) for e in data["evidence"]],

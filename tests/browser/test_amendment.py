@@ -1,20 +1,16 @@
 """A returned inspection is corrected on the phone by an amendment: a new revision naming the one it
 replaces, with a reason; the evidence the server already holds is carried over, not re-sent."""
-import sqlalchemy as sa
 from playwright.sync_api import expect
-
-from server.extensions import db
 
 from .overload import fill_overload, item, require_server_features, submit
 
 
-def return_to_officer(uuid: str) -> None:
-    """What a supervisor's review will do (the review feature comes later): status returned."""
-    from server.inspections.models import Inspection
-
-    db.session.execute(sa.update(Inspection).where(Inspection.uuid == sa.bindparam("u"))
-                       .values(status="returned"), {"u": __import__("uuid").UUID(uuid)})
-    db.session.commit()
+def return_to_officer(live_server, uuid: str) -> None:
+    """The supervisor returns the record with a comment (the review API)."""
+    supervisor = live_server.login("supervisor1")
+    r = supervisor.post(f"{live_server.url}/api/inspections/{uuid}/review/return",
+                        json={"expected_status": "complete", "comment": "请补记当事人陈述。"})
+    assert r.status_code == 200, r.text
 
 
 def test_amend_a_returned_inspection(phone, live_server, tmp_path):
@@ -28,11 +24,11 @@ def test_amend_a_returned_inspection(phone, live_server, tmp_path):
         .then((sent) => sent.length === 1 && sent[0].server.status === 'complete')""", timeout=60)
     [sent] = phone.idb("sent")
     original = sent["uuid"]
-    return_to_officer(original)
+    return_to_officer(live_server, original)
 
     page.goto(f"{live_server.url}/#/inspection/{original}")
     expect(page.locator("[data-role=server-status]")).to_have_text("已退回，需更正")
-    expect(page.locator("[data-role=return-comment]")).to_be_visible()
+    expect(page.locator("[data-role=return-comment]")).to_contain_text("请补记当事人陈述。")
     phone.screenshot("17-returned", full_page=False)
     page.click("[data-role=amend]")
     page.wait_for_selector(".draft")

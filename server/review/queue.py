@@ -1,0 +1,90 @@
+"""The review queue: the inspections a reviewer may see, latest revision of each, newest first,
+filtered (date, officer, form, status, findings, evidence flags, incomplete) with counts per status.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import uuid as uuidlib
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..accounts.models import User
+from ..clock import LOCAL_ZONE
+from ..errors import ApiError
+from ..evidence.models import EvidenceFile
+from ..extensions import db
+from ..inspections.access import visibility_clause
+from ..inspections.models import STATUSES, Evidence, Inspection, InspectionOfficer
+
+
+def _flagged_count():
+    """Evidence files with reviewer flags among those of the inspection (any revision)."""
+    owner = aliased(Inspection)
+    return (sa.select(sa.func.count()).select_from(EvidenceFile)
+            .join(Evidence, Evidence.uuid == EvidenceFile.evidence_uuid)
+            .join(owner, owner.uuid == Evidence.inspection_uuid)
+            .where(owner.root_uuid == Inspection.root_uuid,
+                   sa.cast(EvidenceFile.flags, sa.Text) != "[]")
+            .scalar_subquery())
+
+
+def _filtered(user: User, query: dict):
+    newer = aliased(Inspection)
+    flagged = _flagged_count()
+    stmt = sa.select(Inspection, flagged.label("flagged")).where(
+        visibility_clause(user),
+        ~sa.exists().where(newer.replaces_uuid == Inspection.uuid))  # superseded by an amendment
+    if "date_from" in query:
+        stmt = stmt.where(Inspection.started_at >= datetime.combine(query["date_from"], time.min, LOCAL_ZONE))
+    if "date_to" in query:
+        end = datetime.combine(query["date_to"] + timedelta(days=1), time.min, LOCAL_ZONE)
+        stmt = stmt.where(Inspection.started_at < end)
+    if "officer" in query:
+        stmt = stmt.where(Inspection.uuid.in_(
+            sa.select(InspectionOfficer.inspection_uuid).join(User)
+            .where(User.username == query["officer"].strip().lower())))
+    if "form" in query:
+        stmt = stmt.where(Inspection.form_id == query["form"])
+    if query.get("findings"):
+        stmt = stmt.where(Inspection.failed_checks > 0)
+    if query.get("flagged"):
+        stmt = stmt.where(flagged > 0)
+    if query.get("incomplete"):
+        stmt = stmt.where(Inspection.status == "incomplete")
+    return stmt
+
+
+def _encode_cursor(inspection: Inspection) -> str:
+    raw = json.dumps([inspection.received_at.isoformat(), str(inspection.uuid)])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str):
+    try:
+        received, uuid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(received), uuidlib.UUID(uuid)
+    except (ValueError, TypeError):
+        raise ApiError("sync.invalid_cursor") from None
+
+
+def review_queue(user: User, query: dict) -> dict:
+    """A page of the queue, its cursor, and the counts per status under the same filters."""
+    stmt = _filtered(user, query)
+    counted = stmt.with_only_columns(Inspection.status, sa.func.count()).group_by(Inspection.status)
+    counts = {status: 0 for status in STATUSES}
+    counts.update(dict(db.session.execute(counted).all()))
+    if "status" in query:
+        stmt = stmt.where(Inspection.status == query["status"])
+    if "cursor" in query:
+        received, uuid = _decode_cursor(query["cursor"])
+        stmt = stmt.where(sa.or_(Inspection.received_at < received,
+                                 sa.and_(Inspection.received_at == received, Inspection.uuid < uuid)))
+    limit = query["limit"]
+    rows = db.session.execute(
+        stmt.order_by(Inspection.received_at.desc(), Inspection.uuid.desc()).limit(limit + 1)).all()
+    items = [{"inspection": inspection, "flagged_evidence": flagged} for inspection, flagged in rows[:limit]]
+    return {"items": items, "counts": counts,
+            "next_cursor": _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None}
