@@ -70,7 +70,12 @@ def make_previews(path: Path, max_pixels: int, *, draft: bool = True) -> dict[st
         if draft and image.format == "JPEG":
             image.draft("RGB", (PREVIEW_PX, PREVIEW_PX))  # decode at 1/2, 1/4 or 1/8 scale
         upright = ImageOps.exif_transpose(image)
-        if upright.mode != "RGB":
+        if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+            # Transparent ground (a signature drawn on the phone) becomes white, not black.
+            rgba = upright.convert("RGBA")
+            upright = Image.new("RGB", rgba.size, "white")
+            upright.paste(rgba, mask=rgba.getchannel("A"))
+        elif upright.mode != "RGB":
             upright = upright.convert("RGB")
         upright.thumbnail((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BICUBIC, reducing_gap=2.0)
         preview = _jpeg(upright, quality=82)

@@ -1,11 +1,13 @@
 """Who may see which inspection record.
 
 An officer sees the records they took part in; a supervisor their team's; a legal reviewer those
-sent for legal review; an admin all. Records one may not see answer 404, as if they did not exist.
+sent for legal review (every revision of an inspection one of whose revisions was sent: an
+amendment carries its earlier revisions' evidence over); an admin all. Records one may not see answer 404, as if they did not exist.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
 from ..errors import ApiError
@@ -24,8 +26,18 @@ def visibility_clause(user: User):
     if user.has_role("supervisor") and user.team_id is not None:
         clauses.append(Inspection.team_id == user.team_id)
     if user.has_role("legal_reviewer"):
-        clauses.append(Inspection.legal_review_requested_at.is_not(None))
+        sent = aliased(Inspection)
+        clauses.append(Inspection.root_uuid.in_(
+            sa.select(sent.root_uuid).where(sent.legal_review_requested_at.is_not(None))))
     return sa.or_(*clauses) if clauses else sa.false()
+
+
+def _sent_to_legal_review(inspection: Inspection) -> bool:
+    if inspection.legal_review_requested_at is not None:
+        return True
+    return db.session.execute(sa.select(Inspection.uuid).where(
+        Inspection.root_uuid == inspection.root_uuid,
+        Inspection.legal_review_requested_at.is_not(None)).limit(1)).first() is not None
 
 
 def can_view(user: User, inspection: Inspection) -> bool:
@@ -35,7 +47,7 @@ def can_view(user: User, inspection: Inspection) -> bool:
         return True
     if user.has_role("supervisor") and user.team_id is not None and inspection.team_id == user.team_id:
         return True
-    return user.has_role("legal_reviewer") and inspection.legal_review_requested_at is not None
+    return user.has_role("legal_reviewer") and _sent_to_legal_review(inspection)
 
 
 def get_visible_inspection(user: User, uuid) -> Inspection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+from datetime import datetime
 
 import pytest
 from PIL import Image, ImageDraw
@@ -49,7 +50,9 @@ def give_evidence_bytes(record: dict) -> dict[str, bytes]:
         elif entry["media_type"].startswith("audio/"):
             data = samples.wav(seconds=3.0)
         else:
-            data = samples.jpeg(color=(30 + i * 25, 90, 150), gps=(30.5257, 120.9431))
+            taken = datetime.fromisoformat(entry["captured_at"]).replace(tzinfo=None)
+            data = samples.jpeg(color=(30 + i * 25, 90, 150), taken=taken, offset="+08:00",
+                                gps=(30.5257 + 0.0004 * i, 120.9431 - 0.0003 * i))
         entry.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
         contents[entry["uuid"]] = data
     return contents

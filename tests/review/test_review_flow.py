@@ -66,6 +66,9 @@ def test_return_amend_legal_review_approve(login_as, submitted):
 
     listed = reviewer.get("/api/review/queue?status=in_review").get_json()
     assert [i["uuid"] for i in listed["items"]] == [second["uuid"]]
+    carried = second["evidence"][0]["uuid"]  # a file of revision 1, carried over by the amendment
+    assert reviewer.get(f"/api/evidence/{carried}/thumbnail").status_code == 200
+    assert reviewer.get(f"/api/inspections/{first['uuid']}").status_code == 200  # the history too
     half = act(reviewer, second["uuid"], "legal-opinion", expected_status="in_review", opinion="agree",
                checklist={**ALL_CHECKED, "discretion_appropriate": False})
     assert (half.status_code, half.get_json()["code"]) == (422, "review.checklist_incomplete")

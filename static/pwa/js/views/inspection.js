@@ -3,13 +3,24 @@
 import { formatTime, h, SUBJECT_KINDS, STATUS_LABELS } from "../dom.js";
 import { createDraft } from "../drafts.js";
 
-/** The supervisor's comment on a returned record (delivered with the review feature). */
-function returnComment(server, fresh) {
-  const comment = server.return_comment || server.review?.comment || server.reviews?.at?.(-1)?.comment;
+/** Item labels of a form held on the phone, by item id (repeat columns included). */
+function itemLabels(form) {
+  const labels = {};
+  const walk = (items) => (items || []).forEach((item) => { labels[item.id] = item.label; walk(item.items); });
+  (form?.sections || []).forEach((section) => walk(section.items));
+  return labels;
+}
+
+/** The supervisor's comment on a returned record, overall and per item (`return_comment`,
+ * `return_item_comments` in the inspection API). */
+function returnComment(server, fresh, labels) {
   if (server.status !== "returned") return null;
   const missing = fresh ? "（服务器未附退回意见，请向中队长了解退回原因。）" : "（离线：退回意见需联网后查看。）";
+  const items = Object.entries(server.return_item_comments || {});
   return h("section", { class: "card returned", dataset: { role: "return-comment" } }, h("h2", {}, "退回意见"),
-    h("p", {}, comment || missing));
+    h("p", {}, server.return_comment || missing),
+    items.length ? h("ul", { class: "list", dataset: { role: "item-comments" } },
+      items.map(([id, text]) => h("li", { dataset: { item: id } }, h("b", {}, `${labels[id] || id}：`), text))) : null);
 }
 
 async function amend(ctx, server, local) {
@@ -64,7 +75,7 @@ export async function render(ctx, uuid) {
         h("dt", {}, "版本"), h("dd", {}, `第 ${shown.revision || 1} 版`),
         h("dt", {}, "证据文件"), h("dd", {}, server ? `已收到 ${server.evidence_received} / ${server.evidence_expected}` : `${missing.length} 个待上传`),
         h("dt", {}, "执法人员"), h("dd", {}, (server?.officers || []).map((o) => o.display_name || o.username).join("、") || (shown.officers || []).join("、")))),
-    returnComment(shown, Boolean(server)),
+    returnComment(shown, Boolean(server), itemLabels(await ctx.store.getForm(shown.form_id, shown.form_version))),
     missing.length ? h("p", { class: "notice warn" }, `服务器还缺 ${missing.length} 个证据文件，联网后自动上传。`) : null,
     server?.revisions?.length > 1 ? h("section", { class: "card" }, h("h2", {}, "修订记录"),
       h("ul", { class: "list" }, server.revisions.map((r) => h("li", {}, `第 ${r.revision} 版 · ${STATUS_LABELS[r.status] || r.status} · ${formatTime(r.received_at)}`)))) : null,
