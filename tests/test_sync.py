@@ -215,7 +215,7 @@ def test_an_amendment_replaces_a_returned_record_with_a_reason(login_as):
     stored = db.session.get(Inspection, uuid.UUID(original["uuid"]))
     for evidence in stored.evidence:
         mark_evidence_received(evidence, utcnow())
-    stored.status = "returned"
+    stored.status, stored.return_comment = "returned", "请更正。"  # as a supervisor's return does
     db.session.commit()
     result = sync(officer, amendment)["results"][0]
     assert result["result"] == "created" and result["revision"] == 2
@@ -236,7 +236,7 @@ def test_an_amendment_may_keep_the_photos_of_the_revision_it_replaces(login_as):
     stored = db.session.get(Inspection, uuid.UUID(original["uuid"]))
     for evidence in stored.evidence:
         mark_evidence_received(evidence, utcnow())
-    stored.status = "returned"
+    stored.status, stored.return_comment = "returned", "请更正。"  # as a supervisor's return does
     db.session.commit()
     amendment = {**original, "uuid": str(uuid.uuid4()), "replaces": original["uuid"],
                  "amendment_reason": "补充说明", "answers": {**original["answers"], "cargo": "螺纹钢"}}

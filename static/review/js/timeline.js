@@ -41,11 +41,15 @@ export function timeline(trail, events) {
   const entries = entriesOf(trail, events);
   return h("section", { class: "card", dataset: { role: "trail", source: trail ? "trail" : "events" } },
     h("h2", {}, "证据链时间线"),
-    trail ? null : h("p", { class: "muted" }, "显示本记录自身的审计事件（完整证据链接口不可用时）。"),
+    trail ? (trail.checkpoint ? h("p", { class: "muted", dataset: { role: "checkpoint" } },
+      `每条记录均可对照签名检查点验证：日志长度 ${trail.checkpoint.tree_size}，根哈希 ${shortFingerprint(trail.checkpoint.root_hash)}…，签名于 ${when(trail.checkpoint.signed_at, true)}。`) : null)
+      : h("p", { class: "muted" }, "显示本记录自身的审计事件（完整证据链接口不可用时）。"),
     h("ol", { class: "timeline" }, entries.map((e) => h("li", {
       class: [e.action?.startsWith("review.") && "review", /mismatch|conflict/.test(e.action || "") && "warn"],
       dataset: { action: e.action, seq: e.seq } },
-    h("div", { class: "when" }, `#${e.seq} · 服务器 ${when(e.recorded_at, true)} · ${e.actor || e.actor_username || "系统"}`),
+    h("div", { class: "when" }, `#${e.seq} · 服务器 ${when(e.recorded_at, true)} · ${e.actor_display_name || e.actor || e.actor_username || "系统"}`),
+    e.device_time ? h("div", { class: "when", dataset: { role: "device-time" } },
+      `手机 ${when(e.device_time, true)}（时钟偏差 ${offsetText(e.clock_offset_ms)}）`) : null,
     h("div", {}, h("b", {}, ACTION[e.action] || e.action), " ", detailText(e)),
     e.inclusion_proof || e.proof ? h("div", { class: "muted" }, "✓ 已附审计日志包含性证明") : null))));
 }
