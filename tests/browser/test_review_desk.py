@@ -195,7 +195,7 @@ def test_review_loop_in_the_browser(browser, make_phone, live_server):
     page.wait_for_selector("form[data-action=approve]")
     page.click("form[data-action=approve] button[type=submit]")
     expect(supervisor.status()).to_have_text("已通过")
-    trail = page.locator("[data-role=trail]")
+    trail = page.locator("[data-role=trail][data-source=trail]")  # the case-file trail, with proofs
     for action in ("inspection.submitted", "evidence.received", "review.return", "review.send_to_legal_review",
                    "review.legal_opinion", "review.approve", "evidence.original_downloaded"):
         expect(trail.locator(f"li[data-action='{action}']").first).to_be_visible()

@@ -78,7 +78,8 @@ def synced_case(login_as) -> SyncedCase:
 
 
 def return_for_correction(record_uuid: str) -> None:
-    """What a supervisor's return will do (issue 8): the record may then be amended."""
-    db.session.get(Inspection, uuid.UUID(record_uuid)).status = "returned"
+    """What a supervisor's return does (server/review/): status returned, with its comment."""
+    returned = db.session.get(Inspection, uuid.UUID(record_uuid))
+    returned.status, returned.return_comment = "returned", "请更正。"
     db.session.commit()
     db.session.remove()
