@@ -2,7 +2,8 @@
 
 An officer sees the records they took part in; a supervisor their team's; a legal reviewer those
 sent for legal review (every revision of an inspection one of whose revisions was sent: an
-amendment carries its earlier revisions' evidence over); an admin all. Records one may not see answer 404, as if they did not exist.
+amendment carries its earlier revisions' evidence over); an admin all. Records one may not see
+answer 404, as if they did not exist.
 """
 from __future__ import annotations
 
