@@ -2,7 +2,7 @@
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.orm import DeclarativeBase, MappedAsDataclass  # noqa: F401
+from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from server import create_app
 from server.audit.models import AuditEntry
 from server.audit.service import entry_content, record_event
-from server.extensions import api, db
+from server.extensions import db
 
 
 def test_healthz_and_readyz(client):

@@ -79,7 +79,7 @@ def test_login_with_non_json_or_empty_body(client, personas):
 def test_unknown_route_and_wrong_method(client, login_as):
     assert_problem(client.get("/api/nothing-here"), 404, "request.not_found")
     r = login_as("admin").put("/api/users", json={})
-    body = assert_problem(r, 405, "request.method_not_allowed")
+    assert_problem(r, 405, "request.method_not_allowed")
     assert "GET" in r.headers["Allow"]
 
 

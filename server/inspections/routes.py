@@ -1,9 +1,6 @@
 """Sync from phones, sync status, and reading inspection records."""
 from __future__ import annotations
 
-import base64
-import json
-import uuid as uuidlib
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -15,7 +12,7 @@ from ..clock import LOCAL_ZONE
 from ..errors import ApiError, register_codes
 from ..extensions import db
 from ..schemas import Blueprint
-from . import access, service
+from . import access, paging, service
 from .models import Inspection, InspectionOfficer
 from .schemas import (
     InspectionListQuerySchema, InspectionPageSchema, InspectionSchema, SyncRequestSchema,
@@ -57,19 +54,6 @@ def sync_status(query):
     return [{**service.describe(i, inspection, "held"), "index": i} for i, inspection in enumerate(held)]
 
 
-def _encode_cursor(inspection: Inspection) -> str:
-    raw = json.dumps([inspection.received_at.isoformat(), str(inspection.uuid)])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str):
-    try:
-        received, uuid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(received), uuidlib.UUID(uuid)
-    except (ValueError, TypeError):
-        raise ApiError("sync.invalid_cursor") from None
-
-
 @blp.route("/inspections", methods=["GET"])
 @blp.arguments(InspectionListQuerySchema, location="query")
 @blp.response(200, InspectionPageSchema)
@@ -99,16 +83,9 @@ def list_inspections(query):
         pattern = "%" + query["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(sa.or_(Inspection.subject_name.ilike(pattern, escape="\\"),
                                  Inspection.subject_code.ilike(pattern, escape="\\")))
-    if "cursor" in query:
-        received, uuid = _decode_cursor(query["cursor"])
-        stmt = stmt.where(sa.or_(
-            Inspection.received_at < received,
-            sa.and_(Inspection.received_at == received, Inspection.uuid < uuid)))
     limit = query["limit"]
-    rows = list(db.session.execute(
-        stmt.order_by(Inspection.received_at.desc(), Inspection.uuid.desc()).limit(limit + 1)).scalars())
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return {"items": rows[:limit], "next_cursor": next_cursor}
+    rows = list(db.session.execute(paging.newest_first(stmt, query.get("cursor"), limit)).scalars())
+    return {"items": rows[:limit], "next_cursor": paging.next_cursor(rows, limit)}
 
 
 @blp.route("/inspections/<uuid:inspection_uuid>", methods=["GET"])

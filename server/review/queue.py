@@ -3,9 +3,6 @@ filtered (date, officer, form, status, findings, evidence flags, incomplete) wit
 """
 from __future__ import annotations
 
-import base64
-import json
-import uuid as uuidlib
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -13,9 +10,9 @@ from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
 from ..clock import LOCAL_ZONE
-from ..errors import ApiError
 from ..evidence.models import EvidenceFile
 from ..extensions import db
+from ..inspections import paging
 from ..inspections.access import visibility_clause
 from ..inspections.models import STATUSES, Evidence, Inspection, InspectionOfficer
 
@@ -57,19 +54,6 @@ def _filtered(user: User, query: dict):
     return stmt
 
 
-def _encode_cursor(inspection: Inspection) -> str:
-    raw = json.dumps([inspection.received_at.isoformat(), str(inspection.uuid)])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str):
-    try:
-        received, uuid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(received), uuidlib.UUID(uuid)
-    except (ValueError, TypeError):
-        raise ApiError("sync.invalid_cursor") from None
-
-
 def review_queue(user: User, query: dict) -> dict:
     """A page of the queue, its cursor, and the counts per status under the same filters."""
     stmt = _filtered(user, query)
@@ -78,13 +62,8 @@ def review_queue(user: User, query: dict) -> dict:
     counts.update(dict(db.session.execute(counted).all()))
     if "status" in query:
         stmt = stmt.where(Inspection.status == query["status"])
-    if "cursor" in query:
-        received, uuid = _decode_cursor(query["cursor"])
-        stmt = stmt.where(sa.or_(Inspection.received_at < received,
-                                 sa.and_(Inspection.received_at == received, Inspection.uuid < uuid)))
     limit = query["limit"]
-    rows = db.session.execute(
-        stmt.order_by(Inspection.received_at.desc(), Inspection.uuid.desc()).limit(limit + 1)).all()
+    rows = db.session.execute(paging.newest_first(stmt, query.get("cursor"), limit)).all()
     items = [{"inspection": inspection, "flagged_evidence": flagged} for inspection, flagged in rows[:limit]]
     return {"items": items, "counts": counts,
-            "next_cursor": _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None}
+            "next_cursor": paging.next_cursor([inspection for inspection, _ in rows], limit)}

@@ -1,6 +1,5 @@
 """`audit verify` finds and names every tampering with the log: a flipped byte, a deleted, swapped
 or truncated entry, a forged checkpoint; an untouched log verifies."""
-import json
 
 import pytest
 import sqlalchemy as sa

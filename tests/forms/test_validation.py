@@ -1,6 +1,5 @@
 """validate_answers: every item type, condition and computation, and every kind of bad answer."""
 import uuid
-from pathlib import Path
 
 import pytest
 
