@@ -114,7 +114,8 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _identify():
-        set_write_intent(_writes())
+        view = app.view_functions.get(request.endpoint)
+        set_write_intent(_writes() and not getattr(view, "checks_before_writing", False))
         client_address_var.set(request.remote_addr)
         auth.load_current_user()
         auth.check_csrf()

@@ -39,6 +39,13 @@ def writes_on_read(view):
     return view
 
 
+def checks_before_writing(view):
+    """Mark a write view that reads and checks first, then takes the writer's turn itself (with
+    set_write_intent(True)), so that costly checks of several requests run at once."""
+    view.checks_before_writing = True
+    return view
+
+
 @contextmanager
 def write_intent(value: bool = True):
     token = _write_intent.set(value)

@@ -30,6 +30,7 @@ class RecordPlan:
     evidence rows it lists, and the computed values the server derived from its answers."""
 
     officers: list[User]
+    form: object = None
     replaces: Inspection | None = None
     new_evidence: list[dict] = field(default_factory=list)
     computed: dict = field(default_factory=dict)
@@ -52,17 +53,19 @@ class BatchLookups:
         self._forms: dict = {}
         self._published_hashes: dict | None = None
         uuids = [e.get("uuid") for r in records for e in r.get("evidence") or [] if isinstance(e, dict)]
-        self.stored_evidence = _stored_evidence(uuids)
+        self.stored_evidence = stored_evidence(uuids)
 
     def form(self, form_id: str, version: int):
-        """The exact form version a record names, kept in the database once a record uses it."""
+        """The exact form version a record names."""
         key = (form_id, version)
         if key not in self._forms:
-            form = forms.get_form_version(form_id, version)
-            if form is not None and forms.publish_form_version(form, self._published()):
-                self._published()[key] = form.content_hash
-            self._forms[key] = form
+            self._forms[key] = forms.get_form_version(form_id, version)
         return self._forms[key]
+
+    def publish(self, form) -> None:
+        """Keep the form version a stored record names (in the writer's turn)."""
+        if forms.publish_form_version(form, self._published()):
+            self._published()[(form.id, form.version)] = form.content_hash
 
     def _published(self) -> dict:
         if self._published_hashes is None:
@@ -70,7 +73,8 @@ class BatchLookups:
         return self._published_hashes
 
 
-def _stored_evidence(uuids: list) -> set[str]:
+def stored_evidence(uuids: list) -> set[str]:
+    """Which of these evidence UUIDs (any form) are stored already, as strings."""
     wanted = set()
     for value in uuids:
         try:
@@ -97,8 +101,23 @@ def check_record(user: User, data: dict, server_time: datetime, lookups: BatchLo
     new_evidence = _check_evidence(outcome.evidence, data, replaces, errors, lookups.stored_evidence)
     if errors:
         _reject("sync.invalid_answers", "检查内容有误，请按提示逐项修改。", errors)
-    return RecordPlan(officers=officers, replaces=replaces, new_evidence=new_evidence,
+    return RecordPlan(officers=officers, form=form, replaces=replaces, new_evidence=new_evidence,
                       computed=outcome.computed)
+
+
+def recheck(plan: RecordPlan, taken: set[str]) -> None:
+    """In the writer's turn, what may have changed since `check_record`: an evidence UUID stored
+    by another record meanwhile, or the returned revision amended or reviewed again."""
+    clashes = [str(e["uuid"]) for e in plan.new_evidence if str(e["uuid"]) in taken]
+    if clashes:
+        _reject("sync.evidence_taken", "记录中的证据编号已被另一条记录使用。",
+                {"evidence": [f"证据编号 {u} 已被其他记录使用。" for u in clashes]})
+    if plan.replaces is not None:
+        db.session.refresh(plan.replaces)
+        if plan.replaces.status != "returned" or db.session.execute(sa.select(Inspection.uuid).where(
+                Inspection.replaces_uuid == plan.replaces.uuid)).first():
+            _reject("sync.invalid_amendment", "要更正的记录已被处理或已有更正记录。",
+                    {"replaces": ["该记录已不是退回状态，或已被更正过。"]})
 
 
 def _check_times(data: dict, server_time: datetime) -> None:

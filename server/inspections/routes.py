@@ -10,6 +10,7 @@ from ..accounts import auth
 from ..accounts.models import Team, User
 from ..clock import LOCAL_ZONE
 from ..errors import ApiError, register_codes
+from ..database import checks_before_writing
 from ..extensions import db
 from ..schemas import Blueprint
 from . import access, paging, service
@@ -28,6 +29,7 @@ blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspect
 
 
 @blp.route("/sync", methods=["POST"])
+@checks_before_writing
 @blp.arguments(SyncRequestSchema)
 @blp.response(200, SyncResponseSchema)
 @auth.roles_required("officer")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid as uuidlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from marshmallow import ValidationError
 from ..accounts.models import User
 from ..audit.service import canonical_json, record_event, record_events
 from ..clock import utcnow
+from ..database import set_write_intent
 from ..errors import translate_field_messages
 from ..extensions import db
 from . import checks
@@ -47,76 +49,126 @@ def clock_offset_ms(device_time: datetime | None, server_time: datetime) -> int 
     return round((device_time - server_time).total_seconds() * 1000)
 
 
+@dataclass
+class _Checked:
+    """One record of a batch after the checks that need no writer's turn."""
+
+    index: int
+    raw: object
+    uuid: uuidlib.UUID | None
+    content_hash: str | None = None
+    data: dict | None = None
+    plan: checks.RecordPlan | None = None
+    rejection: dict | None = None
+
+
 def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     """Process a batch from `user`'s device; returns the answer for each record, in order.
 
-    The whole batch is checked against what is stored and written in bulk. Writers are serialised
-    (server/database.py), so what the checks read cannot change under them; should the database
-    still refuse the bulk write, each record is retried alone in a savepoint, so that one record
-    can never fail the others.
+    The records are checked first (schema, form rules, officers: the costly part) in a read
+    transaction, so that batches from several phones are checked at once. Then, in the writer's
+    turn (server/database.py), what may have changed meanwhile is checked again and the batch is
+    written in bulk. Should the database still refuse the bulk write, each record is retried alone
+    in a savepoint, so that one record can never fail the others.
     """
     server_time = utcnow()
     offset = clock_offset_ms(device_time, server_time)
+    lookups = checks.BatchLookups([r for r in records if isinstance(r, dict)])
+    checked = _check_records(user, records, server_time, lookups)
+    db.session.commit()  # end the read transaction (it wrote nothing); writing begins below
+    set_write_intent(True)
     try:
         with db.session.begin_nested():
-            results = _sync_records(user, records, 0, server_time, offset)
+            results = _store(user, checked, server_time, offset, lookups)
     except sa.exc.IntegrityError:
         current_app.logger.warning("sync: bulk write refused, retrying the batch record by record")
         results = []
-        for index, raw in enumerate(records):
+        for one in checked:
             try:
                 with db.session.begin_nested():
-                    results += _sync_records(user, [raw], index, server_time, offset)
+                    results += _store(user, [one], server_time, offset, lookups)
             except sa.exc.IntegrityError:
-                results.append(_rejected(index, _peek_uuid(raw), "sync.storage_refused",
+                results.append(_rejected(one.index, one.uuid, "sync.storage_refused",
                                          "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
 
 
-def _sync_records(user: User, records: list, first_index: int, server_time: datetime,
-                  offset: int | None) -> list[dict]:
-    lookups = checks.BatchLookups([r for r in records if isinstance(r, dict)])
+def _check_records(user: User, records: list, server_time: datetime,
+                   lookups: checks.BatchLookups) -> list[_Checked]:
     uuids = [_peek_uuid(raw) for raw in records]
-    wanted = {u for u in uuids if u is not None}
+    known = _stored_uuids({u for u in uuids if u is not None})
+    checked = []
+    for index, (raw, record_uuid) in enumerate(zip(records, uuids)):
+        one = _Checked(index, raw, record_uuid)
+        checked.append(one)
+        if record_uuid is None:
+            one.rejection = _rejected(index, None, "sync.invalid_uuid", "记录缺少有效的 UUID，无法保存。",
+                                      {"uuid": ["应为 UUID。"]})
+            continue
+        one.content_hash = record_content_hash(raw)
+        if record_uuid in known:  # stored already, or sent twice: answered when storing
+            continue
+        known.add(record_uuid)
+        try:
+            one.data = _record_schema.load(raw)
+            one.plan = checks.check_record(user, one.data, server_time, lookups)
+        except ValidationError as error:
+            one.rejection = _rejected(index, record_uuid, "sync.invalid_record", "记录内容有误，请按提示修改。",
+                                      translate_field_messages(error.messages))
+        except Rejected as rejected:
+            one.rejection = _rejected(index, record_uuid, rejected.code, rejected.detail, rejected.errors)
+        else:
+            lookups.stored_evidence.update(str(e["uuid"]) for e in one.plan.new_evidence)
+    return checked
+
+
+def _stored_uuids(wanted: set) -> set:
+    if not wanted:
+        return set()
+    return set(db.session.execute(sa.select(Inspection.uuid).where(Inspection.uuid.in_(wanted))).scalars())
+
+
+def _store(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
+           lookups: checks.BatchLookups) -> list[dict]:
+    """In the writer's turn: answer resends from what is stored now, check again what may have
+    changed since the records were checked, and write the rest in bulk."""
+    wanted = {one.uuid for one in checked if one.uuid is not None}
     stored = {i.uuid: i for i in db.session.execute(
         sa.select(Inspection).where(Inspection.uuid.in_(wanted))).scalars()} if wanted else {}
+    taken = checks.stored_evidence([e["uuid"] for one in checked if one.plan
+                                    for e in one.plan.new_evidence])
     batch: dict[uuidlib.UUID, tuple[str, dict]] = {}  # records created by this batch
     results, writes = [], _Writes()
-    for index, (raw, record_uuid) in enumerate(zip(records, uuids), start=first_index):
-        if record_uuid is None:
-            results.append(_rejected(index, None, "sync.invalid_uuid", "记录缺少有效的 UUID，无法保存。",
-                                     {"uuid": ["应为 UUID。"]}))
-            continue
-        content_hash = record_content_hash(raw)
-        if record_uuid in stored:
-            results.append(_answer_existing(user, index, stored[record_uuid], content_hash))
-        elif record_uuid in batch:  # sent twice in one batch
-            first_hash, first_answer = batch[record_uuid]
-            results.append({**first_answer, "index": index, "result": "duplicate"} if first_hash == content_hash
-                           else _conflict(index, record_uuid))
+    for one in checked:
+        if one.uuid is None:
+            results.append(one.rejection)
+        elif one.uuid in stored:
+            results.append(_answer_existing(user, one.index, stored[one.uuid], one.content_hash))
+        elif one.uuid in batch:  # sent twice in one batch
+            first_hash, first_answer = batch[one.uuid]
+            results.append({**first_answer, "index": one.index, "result": "duplicate"}
+                           if first_hash == one.content_hash else _conflict(one.index, one.uuid))
+        elif one.rejection is not None:
+            results.append(one.rejection)
         else:
-            answer = _check_and_plan(user, index, raw, record_uuid, content_hash, server_time,
-                                     offset, lookups, writes)
-            if answer["result"] == "created":
-                batch[record_uuid] = (content_hash, answer)
+            try:
+                checks.recheck(one.plan, taken)
+            except Rejected as rejected:
+                results.append(_rejected(one.index, one.uuid, rejected.code, rejected.detail,
+                                         rejected.errors))
+                continue
+            lookups.publish(one.plan.form)
+            writes.add(user, one.data, one.plan, one.content_hash, server_time, offset)
+            answer = _created(one, server_time)
+            batch[one.uuid] = (one.content_hash, answer)
             results.append(answer)
     writes.flush(user)
     return results
 
 
-def _check_and_plan(user, index, raw, record_uuid, content_hash, server_time, offset, lookups,
-                    writes) -> dict:
-    try:
-        data = _record_schema.load(raw)
-        plan = checks.check_record(user, data, server_time, lookups)
-    except ValidationError as error:
-        return _rejected(index, record_uuid, "sync.invalid_record", "记录内容有误，请按提示修改。",
-                         translate_field_messages(error.messages))
-    except Rejected as rejected:
-        return _rejected(index, record_uuid, rejected.code, rejected.detail, rejected.errors)
-    lookups.stored_evidence.update(str(e["uuid"]) for e in plan.new_evidence)
-    writes.add(user, data, plan, content_hash, server_time, offset)
-    return {"index": index, "uuid": str(record_uuid), "result": "created",
+def _created(one: _Checked, server_time: datetime) -> dict:
+    plan = one.plan
+    return {"index": one.index, "uuid": str(one.uuid), "result": "created",
             "status": "incomplete" if plan.new_evidence else "complete",
             "received_at": server_time, "revision": plan.replaces.revision + 1 if plan.replaces else 1,
             "missing_evidence": [str(e["uuid"]) for e in plan.new_evidence]}
