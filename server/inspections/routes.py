@@ -1,20 +1,13 @@
 """Sync from phones, sync status, and reading inspection records."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
-import sqlalchemy as sa
 from flask import g
 
 from ..accounts import auth
-from ..accounts.models import Team, User
-from ..clock import LOCAL_ZONE
-from ..errors import ApiError, register_codes
 from ..database import checks_before_writing
-from ..extensions import db
+from ..errors import ApiError, register_codes
 from ..schemas import Blueprint
-from . import access, paging, service
-from .models import Inspection, InspectionOfficer
+from . import access, queries, service
 from .schemas import (
     InspectionListQuerySchema, InspectionPageSchema, InspectionSchema, SyncRequestSchema,
     SyncResponseSchema, SyncResultSchema, SyncStatusQuerySchema,
@@ -62,32 +55,7 @@ def sync_status(query):
 @auth.login_required
 def list_inspections(query):
     """Inspections I may see, newest first, filtered; keyset pagination with `next_cursor`."""
-    stmt = sa.select(Inspection).where(access.visibility_clause(g.user))
-    if "date_from" in query:
-        start = datetime.combine(query["date_from"], time.min, LOCAL_ZONE)
-        stmt = stmt.where(Inspection.started_at >= start)
-    if "date_to" in query:
-        end = datetime.combine(query["date_to"] + timedelta(days=1), time.min, LOCAL_ZONE)
-        stmt = stmt.where(Inspection.started_at < end)
-    if "officer" in query:
-        stmt = stmt.where(Inspection.uuid.in_(
-            sa.select(InspectionOfficer.inspection_uuid).join(User)
-            .where(User.username == query["officer"].strip().lower())))
-    if "team" in query:
-        stmt = stmt.where(Inspection.team_id.in_(sa.select(Team.id).where(Team.code == query["team"])))
-    if "form" in query:
-        stmt = stmt.where(Inspection.form_id == query["form"])
-    if "status" in query:
-        stmt = stmt.where(Inspection.status == query["status"])
-    if query.get("incomplete"):
-        stmt = stmt.where(Inspection.status == "incomplete")
-    if "q" in query:
-        pattern = "%" + query["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(Inspection.subject_name.ilike(pattern, escape="\\"),
-                                 Inspection.subject_code.ilike(pattern, escape="\\")))
-    limit = query["limit"]
-    rows = list(db.session.execute(paging.newest_first(stmt, query.get("cursor"), limit)).scalars())
-    return {"items": rows[:limit], "next_cursor": paging.next_cursor(rows, limit)}
+    return queries.list_visible(g.user, query)
 
 
 @blp.route("/inspections/<uuid:inspection_uuid>", methods=["GET"])

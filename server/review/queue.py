@@ -3,18 +3,16 @@ filtered (date, officer, form, status, findings, evidence flags, incomplete) wit
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
-from ..clock import LOCAL_ZONE
 from ..evidence.models import EvidenceFile
 from ..extensions import db
 from ..inspections import paging
 from ..inspections.access import visibility_clause
-from ..inspections.models import STATUSES, Evidence, Inspection, InspectionOfficer
+from ..inspections.models import STATUSES, Evidence, Inspection
+from ..inspections.queries import apply_filters
 
 
 def _flagged_count():
@@ -34,23 +32,11 @@ def _filtered(user: User, query: dict):
     stmt = sa.select(Inspection, flagged.label("flagged")).where(
         visibility_clause(user),
         ~sa.exists().where(newer.replaces_uuid == Inspection.uuid))  # superseded by an amendment
-    if "date_from" in query:
-        stmt = stmt.where(Inspection.started_at >= datetime.combine(query["date_from"], time.min, LOCAL_ZONE))
-    if "date_to" in query:
-        end = datetime.combine(query["date_to"] + timedelta(days=1), time.min, LOCAL_ZONE)
-        stmt = stmt.where(Inspection.started_at < end)
-    if "officer" in query:
-        stmt = stmt.where(Inspection.uuid.in_(
-            sa.select(InspectionOfficer.inspection_uuid).join(User)
-            .where(User.username == query["officer"].strip().lower())))
-    if "form" in query:
-        stmt = stmt.where(Inspection.form_id == query["form"])
+    stmt = apply_filters(stmt, query)
     if query.get("findings"):
         stmt = stmt.where(Inspection.failed_checks > 0)
     if query.get("flagged"):
         stmt = stmt.where(flagged > 0)
-    if query.get("incomplete"):
-        stmt = stmt.where(Inspection.status == "incomplete")
     return stmt
 
 

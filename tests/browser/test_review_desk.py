@@ -89,7 +89,7 @@ class Desk:
     def __init__(self, browser, base_url, viewport, errors):
         self.context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
         self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
+        self.page.set_default_timeout(45000)  # the desk page loads the trail; slow on a loaded machine
         self.page.on("pageerror", lambda error: errors.append(str(error)))
         self.base_url = base_url
 
