@@ -7,6 +7,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,8 +19,17 @@ from server.extensions import db  # noqa: E402
 from tests.conftest import FAST_HASHING, PASSWORD, start_gunicorn, stop_gunicorn  # noqa: E402,F401
 
 
-def prepare_instance(database_url: str | None = None) -> tuple[str, Path]:
-    """A fresh storage folder and migrated database with two certified officers of team A."""
+TEAM_SIZE = 10
+NUMERALS = "一二三四五六七八九十"
+
+
+def officer_names(count: int) -> list[str]:
+    return [f"officer{n}" for n in range(1, count + 1)]
+
+
+def prepare_instance(database_url: str | None = None, officers: int = 2) -> tuple[str, Path]:
+    """A fresh storage folder and migrated database with `officers` certified officers,
+    officer1, officer2 …, in teams of ten: A 执法一中队, B 执法二中队 …"""
     from flask_migrate import upgrade
 
     from server.accounts import service
@@ -30,15 +40,38 @@ def prepare_instance(database_url: str | None = None) -> tuple[str, Path]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
     with app.app_context():
         upgrade()
-        service.create_team("A", "执法一中队")
         today = local_today()
-        for name in ("officer1", "officer2"):
-            service.create_user(name, PASSWORD, team_code="A", certificate_number="330" + name,
+        for n, name in enumerate(officer_names(officers)):
+            team = n // TEAM_SIZE
+            if n % TEAM_SIZE == 0:
+                number = NUMERALS[team] if team < len(NUMERALS) else str(team + 1)
+                service.create_team(chr(ord("A") + team), f"执法{number}中队")
+            service.create_user(name, PASSWORD, team_code=chr(ord("A") + team),
+                                certificate_number="330" + name,
                                 certificate_valid_from=today - timedelta(days=10),
                                 certificate_valid_until=today + timedelta(days=300))
         db.session.commit()
         db.engine.dispose()
     return url, storage
+
+
+@contextmanager
+def scratch_postgres_database(server_url: str):
+    """A new, empty database on the PostgreSQL server of `server_url` (e.g. the one
+    scripts/with-postgres.sh starts), dropped afterwards; yields its URL."""
+    import sqlalchemy as sa
+
+    name = f"fc_bench_{os.getpid()}_{int(time.time())}"
+    base = sa.engine.make_url(server_url)
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def percentile(values: list[float], pct: float) -> float:
