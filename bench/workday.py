@@ -183,7 +183,8 @@ def _patrol_record(officer, partner, n, started, place, photo, signatures, clips
     return {
         "uuid": str(uuid.uuid4()), "form_id": "road-patrol", "form_version": 1,
         "officers": [officer, partner],
-        "subject": {"kind": "site", "name": f"S101 K{12 + n}+400", "code": None, "description": "巡查路段"},
+        "subject": {"kind": "site", "name": f"S101 K{12 + n}+400", "code": None,
+                    "description": "巡查路段"},
         "place": {"latitude": place[0], "longitude": place[1], "accuracy_m": 6.0,
                   "address": "浙江省嘉兴市海盐县 S101 省道"},
         "started_at": started.isoformat(), "finished_at": (started + timedelta(minutes=20)).isoformat(),

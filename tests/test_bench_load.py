@@ -3,7 +3,6 @@ an officer's day from bench/workday.py is taken whole by the sync, its files arr
 and unflagged, and prepare_instance makes the officers the bench logs in as."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import shutil
 
