@@ -1,7 +1,14 @@
-"""Shared API building blocks: strict input schemas and a JSON-only arguments parser."""
+"""Shared API building blocks: strict input schemas and a JSON-only arguments parser.
+
+Request bodies must be I-JSON (RFC 7493): what one JSON parser reads the same way as any other,
+because a record's content hash decides whether a resend is a duplicate or a conflict. So
+NaN/Infinity, duplicate member names and lone surrogates are refused, as are NUL characters
+(PostgreSQL cannot store them) and nesting too deep to parse.
+"""
 from __future__ import annotations
 
 import json
+import math
 
 import flask_smorest
 from marshmallow import RAISE, Schema
@@ -26,10 +33,66 @@ class JsonOnlyParser(FlaskParser):
             raise ApiError("request.body_empty")
         if not is_json_request(req):
             raise ApiError("request.not_json")
-        try:
-            return json.loads(req.get_data(cache=True))
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError("request.invalid_json") from None
+        return loads_strict(req.get_data(cache=True))
+
+
+class _NotIJson(ValueError):
+    """A body that parses as JSON but is not I-JSON; its message is the zh-CN detail."""
+
+
+def _refuse_constant(name: str):
+    raise _NotIJson(f"JSON 中不允许 {name}（不是有效的数字），请改为数字或 null。")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotIJson(f"数字 {text[:40]} 超出可表示的范围，请检查后重试。")
+    return value
+
+
+def _unique_members(pairs: list) -> dict:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen = set()
+        duplicate = next(name for name, _ in pairs if name in seen or seen.add(name))
+        raise _NotIJson(f"JSON 对象中字段名 “{duplicate[:64]}” 重复，请只保留一个。")
+    return members
+
+
+def _check_text(value) -> None:
+    """Every string (member names included) is valid Unicode without NUL; iterative, so that
+    the deepest nesting the parser accepts cannot exhaust the stack here."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise _NotIJson("内容中含有空字符（NUL），无法保存，请删除后重试。")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _NotIJson("内容中含有无效的 Unicode 字符（不成对的代理项），请检查后重试。") from None
+
+
+def loads_strict(raw: bytes):
+    """The body as I-JSON, or ApiError request.invalid_json saying what is wrong."""
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float,
+                            object_pairs_hook=_unique_members)
+        _check_text(value)
+        return value
+    except _NotIJson as error:
+        raise ApiError("request.invalid_json", str(error)) from None
+    except RecursionError:
+        raise ApiError("request.invalid_json", "JSON 嵌套层数过多，请检查格式后重试。") from None
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("request.invalid_json") from None
 
 
 class Blueprint(flask_smorest.Blueprint):

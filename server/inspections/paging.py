@@ -22,7 +22,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuidlib.UUID]:
     try:
         received, uuid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return datetime.fromisoformat(received), uuidlib.UUID(uuid)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):  # any hostile cursor
         raise ApiError("sync.invalid_cursor") from None
 
 
