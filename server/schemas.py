@@ -1,8 +1,8 @@
 """Shared API building blocks: strict input schemas and a JSON-only arguments parser.
 
-Request bodies must be I-JSON (RFC 7493): what one JSON parser reads the same way as any other,
+Request bodies must be I-JSON (RFC 7493): UTF-8, read the same way by any JSON parser,
 because a record's content hash decides whether a resend is a duplicate or a conflict. So
-NaN/Infinity, duplicate member names and lone surrogates are refused, as are NUL characters
+other encodings, NaN/Infinity, duplicate member names and lone surrogates are refused, as are NUL characters
 (PostgreSQL cannot store them) and nesting too deep to parse.
 """
 from __future__ import annotations
@@ -83,7 +83,7 @@ def _check_text(value) -> None:
 def loads_strict(raw: bytes):
     """The body as I-JSON, or ApiError request.invalid_json saying what is wrong."""
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float,
+        value = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float,
                             object_pairs_hook=_unique_members)
         _check_text(value)
         return value

@@ -55,6 +55,8 @@ VALID = {"username": "newbie", "password": "a-long-password", "roles": ["officer
           content_type="application/json"), 400, "request.invalid_json"),
     (dict(data=b'{"username": "new\\u0000bie", "password": "a-long-password"}',
           content_type="application/json"), 400, "request.invalid_json"),
+    (dict(data=json.dumps(VALID).encode("utf-16"), content_type="application/json"), 400,
+     "request.invalid_json"),
     (dict(data=b'{"username": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
           content_type="application/json"), 400, "request.invalid_json"),
     (dict(data=json.dumps({**VALID, "display_name": "x" * (10 * 1024 * 1024)}),
