@@ -48,6 +48,7 @@ class Instance:
     engine: sa.engine.Engine
     start: dict | None = None  # the fingerprint after seeding
     tables: list[sa.Table] | None = None  # reflected once: the schema does not change
+    log: Path | None = None  # gunicorn's output
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,8 @@ def instance(module_database, tmp_path_factory):
     engine = sa.create_engine(module_database)
     try:
         sessions = {a["username"]: login(server.url, a["username"]) for a in manifest["accounts"]}
-        inst = Instance(server.url, module_database, storage, corpus, manifest, sessions, engine)
+        inst = Instance(server.url, module_database, storage, corpus, manifest, sessions, engine,
+                        log=server.log)
         seed(inst)
         inst.start = fingerprint(inst)
         yield inst
@@ -289,6 +291,7 @@ def test_after_the_whole_corpus_the_server_is_ready_and_the_log_verifies(instanc
         assert set(after[key]) == set(instance.start[key]), key
     assert len(after["evidence_files"]) == len(instance.start["evidence_files"]) + len(accepted)
     assert after["files:uploads"] == {}  # every refused or terminated upload left nothing behind
+    assert "unhandled error" not in instance.log.read_text(errors="replace")  # no 500 at all
     env = {**os.environ, "FIELDCASE_DATABASE_URL": instance.database_url,
            "FIELDCASE_STORAGE_DIR": str(instance.storage)}
     verify = subprocess.run([sys.executable, "-m", "flask", "--app", "server", "audit", "verify"], cwd=ROOT,
