@@ -31,6 +31,7 @@ if __package__ in (None, ""):  # run as a script: python tests/corpus/generate.p
 
 from PIL import Image  # noqa: E402
 
+from server.errors import PROBLEM_TYPE_BASE  # noqa: E402
 from tests.evidence import samples  # noqa: E402
 from tests.factories import SHANGHAI, evidence_entry, overload_record, sync_body  # noqa: E402
 
@@ -90,14 +91,16 @@ class Corpus:
         for position, step in enumerate(steps):
             if isinstance(step.get("body"), bytes):
                 step["body"] = self.file(f"{name}.{position}.body", step["body"])
+        unchanged = ("every row and evidence file; append-only logs may only gain rows" if not accepts else
+                     f"every row and evidence file but those of the one file it stores (evidence {accepts})")
         self.cases.append({"name": name, "group": group, "as": who, "why": why, "steps": steps,
-                           "accepts": accepts})
+                           "accepts": accepts, "unchanged": unchanged})
 
 
 def step(method: str, path: str, status: int, code: str | None = None, **kw) -> dict:
     return {"method": method, "path": path, "headers": kw.pop("headers", {}),
             "json": kw.pop("json", None), "body": kw.pop("body", None), "as": kw.pop("who", None),
-            "expect": {"status": status, "code": code, **kw}}
+            "expect": {"status": status, "code": code, "type": code and PROBLEM_TYPE_BASE + code, **kw}}
 
 
 def _seed_records(c: Corpus) -> tuple[dict, dict, dict]:
