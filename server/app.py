@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors
 from .config import Config, load_secret_key
-from .database import engine_options, set_write_intent
+from .database import engine_options, set_write_intent, write_intent
 from .extensions import api, db, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -136,14 +137,25 @@ def _register_request_hooks(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
         return response
 
+    app.extensions["audit_checkpoint_schedule"] = {"next_check": 0.0}
+
     def _checkpoint_if_due():
         # Sign the log at least every AUDIT_CHECKPOINT_MINUTES while it grows; never fails a request.
+        # Asked in a read transaction, and not again before the next checkpoint can be due, so that
+        # a write request does not queue twice for the writer's turn.
         from .audit.checkpoints import checkpoint_due, make_checkpoint
 
+        schedule = app.extensions["audit_checkpoint_schedule"]
+        if time.monotonic() < schedule["next_check"]:
+            return
         try:
-            if checkpoint_due():
+            with write_intent(False):
+                due, wait = checkpoint_due()
+                db.session.commit()
+            if due:
                 make_checkpoint("interval")
-            db.session.commit()
+                db.session.commit()
+            schedule["next_check"] = time.monotonic() + wait.total_seconds()
         except Exception:  # noqa: BLE001 - the data is committed; a late checkpoint is harmless
             db.session.rollback()
             app.logger.exception("audit checkpoint failed")

@@ -65,14 +65,16 @@ def make_checkpoint(reason: str) -> AuditCheckpoint:
     return checkpoint
 
 
-def checkpoint_due() -> bool:
-    """True when entries were added and the last checkpoint is older than the configured interval."""
+def checkpoint_due() -> tuple[bool, timedelta]:
+    """Whether entries were added and the last checkpoint is older than the configured interval,
+    and how long until a checkpoint can next be due (zero when there is none yet)."""
     last = latest_checkpoint()
+    interval = timedelta(minutes=current_app.config["AUDIT_CHECKPOINT_MINUTES"])
+    wait = max(timedelta(0), last.signed_at + interval - utcnow()) if last else timedelta(0)
     newest = db.session.execute(sa.select(sa.func.max(AuditEntry.seq))).scalar() or 0
     if newest == (last.tree_size if last else 0):
-        return False
-    interval = timedelta(minutes=current_app.config["AUDIT_CHECKPOINT_MINUTES"])
-    return last is None or utcnow() - last.signed_at >= interval
+        return False, wait
+    return wait == timedelta(0), wait
 
 
 def verify_signature(checkpoint: AuditCheckpoint, public_key) -> bool:
