@@ -290,6 +290,10 @@ def test_a_record_the_database_refuses_does_not_fail_the_others(login_as):
     assert results[1]["code"] == "sync.storage_refused"
     assert count(Inspection) == 2
     assert audit_actions().count("inspection.submitted") == 2
+    # The form version the records name is kept although the batch's first write was rolled back.
+    from server.forms.models import PublishedFormVersion
+    assert db.session.execute(sa.select(PublishedFormVersion.form_id, PublishedFormVersion.version)).all() \
+        == [("overload", 1)]
 
 
 def test_a_record_keeps_the_form_version_it_names(login_as):

@@ -52,6 +52,7 @@ class BatchLookups:
             sa.select(User).where(User.username.in_(names))).scalars()} if names else {}
         self._forms: dict = {}
         self._published_hashes: dict | None = None
+        self._published_here: set = set()
         uuids = [e.get("uuid") for r in records for e in r.get("evidence") or [] if isinstance(e, dict)]
         self.stored_evidence = stored_evidence(uuids)
 
@@ -63,9 +64,20 @@ class BatchLookups:
         return self._forms[key]
 
     def publish(self, form) -> None:
-        """Keep the form version a stored record names (in the writer's turn)."""
+        """Keep the form version a stored record names (in the writer's turn). Published versions
+        are never removed, so one found published is not looked up again by this process."""
+        seen = current_app.extensions.setdefault("published_form_versions", set())
+        key = (form.id, form.version, form.content_hash)
+        if key in seen or key in self._published_here:
+            return
         if forms.publish_form_version(form, self._published()):
-            self._published()[(form.id, form.version)] = form.content_hash
+            self._published_here.add(key)  # written with the batch: not known committed yet
+        else:
+            seen.add(key)
+
+    def forget_unsaved(self) -> None:
+        """The batch's writes were rolled back: what it published must be written again."""
+        self._published_hashes, self._published_here = None, set()
 
     def _published(self) -> dict:
         if self._published_hashes is None:

@@ -75,13 +75,14 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     offset = clock_offset_ms(device_time, server_time)
     lookups = checks.BatchLookups([r for r in records if isinstance(r, dict)])
     checked = _check_records(user, records, server_time, lookups)
-    db.session.commit()  # end the read transaction (it wrote nothing); writing begins below
+    _end_read_transaction()
     set_write_intent(True)
     try:
         with db.session.begin_nested():
             results = _store(user, checked, server_time, offset, lookups)
     except sa.exc.IntegrityError:
         current_app.logger.warning("sync: bulk write refused, retrying the batch record by record")
+        lookups.forget_unsaved()
         results = []
         for one in checked:
             try:
@@ -91,6 +92,18 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
                 results.append(_rejected(one.index, one.uuid, "sync.storage_refused",
                                          "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
+
+
+def _end_read_transaction() -> None:
+    """End the checks' read transaction (it wrote nothing), keeping what it loaded (users, the
+    revision an amendment replaces) usable in the writer's turn without loading it again; what
+    may have changed meanwhile is re-read there on purpose (`_store`, `checks.recheck`)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def _check_records(user: User, records: list, server_time: datetime,
@@ -134,7 +147,8 @@ def _store(user: User, checked: list[_Checked], server_time: datetime, offset: i
     changed since the records were checked, and write the rest in bulk."""
     wanted = {one.uuid for one in checked if one.uuid is not None}
     stored = {i.uuid: i for i in db.session.execute(
-        sa.select(Inspection).where(Inspection.uuid.in_(wanted))).scalars()} if wanted else {}
+        sa.select(Inspection).where(Inspection.uuid.in_(wanted))
+        .execution_options(populate_existing=True)).scalars()} if wanted else {}
     taken = checks.stored_evidence([e["uuid"] for one in checked if one.plan
                                     for e in one.plan.new_evidence])
     batch: dict[uuidlib.UUID, tuple[str, dict]] = {}  # records created by this batch
@@ -258,10 +272,11 @@ class _Writes:
                      "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]}))
 
     def flush(self, user: User) -> None:
+        # Core inserts (executemany): the rows are plain values, no ORM objects are needed.
         for model, rows in ((Inspection, self.inspections), (InspectionOfficer, self.officers),
                             (Evidence, self.evidence)):
             if rows:
-                db.session.execute(sa.insert(model), rows)
+                db.session.execute(model.__table__.insert(), rows)
         record_events(self.events, actor=user)
 
 
