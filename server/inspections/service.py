@@ -59,6 +59,7 @@ class _Checked:
     content_hash: str | None = None
     data: dict | None = None
     plan: checks.RecordPlan | None = None
+    rows: _Rows | None = None  # what it will insert, made outside the writer's turn
     rejection: dict | None = None
 
 
@@ -74,7 +75,7 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     server_time = utcnow()
     offset = clock_offset_ms(device_time, server_time)
     lookups = checks.BatchLookups([r for r in records if isinstance(r, dict)])
-    checked = _check_records(user, records, server_time, lookups)
+    checked = _check_records(user, records, server_time, offset, lookups)
     _end_read_transaction()
     set_write_intent(True)
     try:
@@ -106,7 +107,7 @@ def _end_read_transaction() -> None:
         session.expire_on_commit = keep
 
 
-def _check_records(user: User, records: list, server_time: datetime,
+def _check_records(user: User, records: list, server_time: datetime, offset: int | None,
                    lookups: checks.BatchLookups) -> list[_Checked]:
     uuids = [_peek_uuid(raw) for raw in records]
     known = _stored_uuids({u for u in uuids if u is not None})
@@ -132,6 +133,7 @@ def _check_records(user: User, records: list, server_time: datetime,
             one.rejection = _rejected(index, record_uuid, rejected.code, rejected.detail, rejected.errors)
         else:
             lookups.stored_evidence.update(str(e["uuid"]) for e in one.plan.new_evidence)
+            one.rows = _Rows.of(user, one.data, one.plan, one.content_hash, server_time, offset)
     return checked
 
 
@@ -172,7 +174,7 @@ def _store(user: User, checked: list[_Checked], server_time: datetime, offset: i
                                          rejected.errors))
                 continue
             lookups.publish(one.plan.form)
-            writes.add(user, one.data, one.plan, one.content_hash, server_time, offset)
+            writes.add(one.rows)
             answer = _created(one, server_time)
             batch[one.uuid] = (one.content_hash, answer)
             results.append(answer)
@@ -223,20 +225,25 @@ def _conflict(index: int, record_uuid) -> dict:
             "detail": "该编号的记录已保存且内容不同，未作修改。如需更正，请在记录被退回后提交更正。"}
 
 
-class _Writes:
-    """The rows a batch will insert, written in bulk at the end (one statement per table)."""
+@dataclass
+class _Rows:
+    """The rows one new record inserts: made while checking, written in the writer's turn."""
 
-    def __init__(self):
-        self.inspections, self.officers, self.evidence, self.events = [], [], [], []
+    inspection: dict
+    officers: list[dict]
+    evidence: list[dict]
+    event: dict
 
-    def add(self, user: User, data: dict, plan: checks.RecordPlan, content_hash: str,
-            server_time: datetime, offset: int | None) -> None:
+    @classmethod
+    def of(cls, user: User, data: dict, plan: checks.RecordPlan, content_hash: str,
+           server_time: datetime, offset: int | None) -> _Rows:
         subject, place, replaced = data["subject"], data["place"], plan.replaces
         record_uuid = data["uuid"]
-        self.inspections.append(dict(
+        revision = replaced.revision + 1 if replaced else 1
+        inspection = dict(
             uuid=record_uuid,
             root_uuid=replaced.root_uuid if replaced else record_uuid,
-            revision=replaced.revision + 1 if replaced else 1,
+            revision=revision,
             replaces_uuid=replaced.uuid if replaced else None,
             amendment_reason=data.get("amendment_reason"),
             status="incomplete" if plan.new_evidence else "complete",
@@ -253,23 +260,35 @@ class _Writes:
             received_at=server_time, device_clock_offset_ms=offset, content_hash=content_hash,
             evidence_uuids=[str(e["uuid"]) for e in data["evidence"]],
             evidence_expected=len(plan.new_evidence), evidence_received=0,
-            legal_review_requested_at=None))
-        self.officers += [dict(inspection_uuid=record_uuid, user_id=officer.id, position=position,
-                               certificate_number=officer.certificate_number)
-                          for position, officer in enumerate(plan.officers)]
-        self.evidence += [dict(uuid=e["uuid"], inspection_uuid=record_uuid, position=position,
-                               item_id=e["item_id"], sha256=e["sha256"], size=e["size"],
-                               media_type=e["media_type"], captured_at=e["captured_at"],
-                               received_at=None)
-                          for position, e in enumerate(plan.new_evidence)]
-        self.events.append(dict(
+            legal_review_requested_at=None)
+        officers = [dict(inspection_uuid=record_uuid, user_id=officer.id, position=position,
+                         certificate_number=officer.certificate_number)
+                    for position, officer in enumerate(plan.officers)]
+        evidence = [dict(uuid=e["uuid"], inspection_uuid=record_uuid, position=position,
+                         item_id=e["item_id"], sha256=e["sha256"], size=e["size"],
+                         media_type=e["media_type"], captured_at=e["captured_at"], received_at=None)
+                    for position, e in enumerate(plan.new_evidence)]
+        event = dict(
             action="inspection.submitted", object_type="inspection", object_id=record_uuid,
-            details={"form": f"{data['form_id']}@{data['form_version']}",
-                     "revision": replaced.revision + 1 if replaced else 1,
+            details={"form": f"{data['form_id']}@{data['form_version']}", "revision": revision,
                      "replaces": str(replaced.uuid) if replaced else None,
                      "content_hash": content_hash, "device_id": data["device_id"],
                      "device_clock_offset_ms": offset,
-                     "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]}))
+                     "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]})
+        return cls(inspection, officers, evidence, event)
+
+
+class _Writes:
+    """The rows a batch will insert, written in bulk at the end (one statement per table)."""
+
+    def __init__(self):
+        self.inspections, self.officers, self.evidence, self.events = [], [], [], []
+
+    def add(self, rows: _Rows) -> None:
+        self.inspections.append(rows.inspection)
+        self.officers += rows.officers
+        self.evidence += rows.evidence
+        self.events.append(rows.event)
 
     def flush(self, user: User) -> None:
         # Core inserts (executemany): the rows are plain values, no ORM objects are needed.
