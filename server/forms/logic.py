@@ -13,7 +13,7 @@ import math
 import re
 
 from json_logic import jsonLogic
-from json_logic.builtins import BUILTINS, op_merge, op_missing, op_missing_some, op_var
+from json_logic.builtins import BUILTINS, not_, op_merge, op_missing, op_missing_some, op_var, to_bool
 
 NAN = float("nan")
 CONTROL_OPERATIONS = frozenset({"if", "?:", "and", "or", "map", "filter", "reduce", "all", "some", "none"})
@@ -227,7 +227,149 @@ KNOWN_OPERATIONS = frozenset(PORTABLE_OPERATIONS) | CONTROL_OPERATIONS
 
 def evaluate(logic, data: dict):
     """Apply a JSON Logic expression to `data` by json-logic-js's rules."""
+    return compiled(logic)(data)
+
+
+def interpret(logic, data: dict):
+    """The same as `evaluate`, by panzi's interpreter walking the expression on every call: the
+    reference that the compiled form is tested against."""
     return jsonLogic(logic, data, PORTABLE_OPERATIONS)
+
+
+# Compiled expressions by the identity of the expression object (kept alive by the entry, so its
+# id cannot be reused); the expressions of loaded forms live as long as the process.
+_COMPILED: dict[int, tuple[object, object]] = {}
+_COMPILED_LIMIT = 10_000
+
+
+def compiled(logic):
+    """`logic` as a Python function of the data, made once per expression object. It follows
+    json_logic.apply step for step (same control operators, same truthiness, same operations)."""
+    entry = _COMPILED.get(id(logic))
+    if entry is not None and entry[0] is logic:
+        return entry[1]
+    function = _compile(logic)
+    if len(_COMPILED) >= _COMPILED_LIMIT:
+        _COMPILED.clear()
+    _COMPILED[id(logic)] = (logic, function)
+    return function
+
+
+def _constant(value):
+    return lambda data: value
+
+
+def _compile(logic):
+    if isinstance(logic, list):
+        parts = [_compile(item) for item in logic]
+        return lambda data: [part(data) for part in parts]
+    if not isinstance(logic, dict) or len(logic) != 1:
+        return _constant(logic)
+    op = next(iter(logic))
+    args = logic[op]
+    if not isinstance(args, list):
+        args = [args]
+    if op in _CONTROL_COMPILERS:
+        return _CONTROL_COMPILERS[op](args)
+    parts = [_compile(arg) for arg in args]
+    operation = PORTABLE_OPERATIONS.get(op)
+    if operation is None:  # raised when reached, as the interpreter does
+        return _unrecognized(op)
+    return lambda data: operation(data, *[part(data) for part in parts])
+
+
+def _unrecognized(op):
+    def run(data):
+        raise ReferenceError(f"Unrecognized operation: {op!r}")
+    return run
+
+
+def _compile_if(args):
+    parts = [_compile(arg) for arg in args]
+    count = len(parts)
+
+    def run(data):
+        index = 0
+        while index < count - 1:
+            if to_bool(parts[index](data)):
+                return parts[index + 1](data)
+            index += 2
+        return parts[index](data) if index < count else None
+    return run
+
+
+def _compile_and(args):
+    parts = [_compile(arg) for arg in args]
+
+    def run(data):
+        current = None
+        for part in parts:
+            current = part(data)
+            if not_(current):
+                return current
+        return current
+    return run
+
+
+def _compile_or(args):
+    parts = [_compile(arg) for arg in args]
+
+    def run(data):
+        current = None
+        for part in parts:
+            current = part(data)
+            if to_bool(current):
+                return current
+        return current
+    return run
+
+
+def _iterating(args, minimum: int, fallback, over_items):
+    """map/filter/all/some/none: items from the first argument, a logic run on each item."""
+    if len(args) < minimum:
+        return _constant(fallback() if callable(fallback) else fallback)
+    items = _compile(args[0])
+    sub = _compile(args[1]) if len(args) > 1 else _constant(None)
+
+    def run(data):
+        values = items(data)
+        if not isinstance(values, list):
+            return fallback() if callable(fallback) else fallback
+        return over_items(values, sub)
+    return run
+
+
+def _compile_reduce(args):
+    if not args:
+        return _constant(None)
+    items = _compile(args[0])
+    sub = _compile(args[1]) if len(args) > 1 else _constant(None)
+    initial = args[2] if len(args) > 2 else None
+
+    def run(data):
+        values = items(data)
+        if not isinstance(values, list):
+            return initial
+        context = {"accumulator": initial}
+        for value in values:
+            context["current"] = value
+            context["accumulator"] = sub(context)
+        return context["accumulator"]
+    return run
+
+
+_CONTROL_COMPILERS = {
+    "if": _compile_if, "?:": _compile_if, "and": _compile_and, "or": _compile_or,
+    "reduce": _compile_reduce,
+    "map": lambda args: _iterating(args, 1, list, lambda values, sub: [sub(v) for v in values]),
+    "filter": lambda args: _iterating(args, 2, list,
+                                      lambda values, sub: [v for v in values if to_bool(sub(v))]),
+    "all": lambda args: _iterating(args, 2, False,
+                                   lambda values, sub: bool(values) and all(to_bool(sub(v)) for v in values)),
+    "some": lambda args: _iterating(args, 2, False, lambda values, sub: any(to_bool(sub(v)) for v in values)),
+    "none": lambda args: _iterating(args, 2, True, lambda values, sub: not any(to_bool(sub(v)) for v in values)),
+}
+assert set(_CONTROL_COMPILERS) == CONTROL_OPERATIONS
 
 
 def truthy(value) -> bool:

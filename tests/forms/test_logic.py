@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from server.forms.loader import FormDefinitionError, build_form
-from server.forms.logic import evaluate
+from server.forms.logic import evaluate, interpret
 
 CASES = json.loads((Path(__file__).parent.parent / "data" / "jsonlogic_cases.json").read_text("utf-8"))["cases"]
 
@@ -51,3 +51,36 @@ def test_forms_may_use_only_what_both_engines_agree_on(logic, problem):
     with pytest.raises(FormDefinitionError) as caught:
         build_form(_form_with(logic), "t-v1.yaml")
     assert "item 'b'" in str(caught.value) and problem in str(caught.value)
+
+
+EDGE_EXPRESSIONS = [
+    {"if": []}, {"if": [True]}, {"if": [False, 1]}, {"if": [False, 1, True, 2]}, {"if": [0, 1, "", 2, 3]},
+    {"?:": [{"var": "a"}, "yes", "no"]}, {"and": []}, {"and": [1, 0, 2]}, {"and": [1, [], 2]},
+    {"or": []}, {"or": [0, "", [1]]}, {"or": [0, None]},
+    {"map": []}, {"map": [{"var": "list"}]}, {"map": [{"var": "a"}, {"*": [{"var": ""}, 2]}]},
+    {"map": [{"var": "list"}, {"*": [{"var": ""}, 2]}]},
+    {"filter": [{"var": "list"}]}, {"filter": [{"var": "list"}, {">": [{"var": ""}, 1]}]},
+    {"filter": [{"var": "a"}, True]},
+    {"reduce": []}, {"reduce": [{"var": "list"}]}, {"reduce": [{"var": "a"}, 1, 7]},
+    {"reduce": [{"var": "list"}, {"+": [{"var": "current"}, {"var": "accumulator"}]}, 0]},
+    {"all": [[]]}, {"all": [[], True]}, {"all": [{"var": "list"}, {">": [{"var": ""}, 0]}]},
+    {"all": [{"var": "a"}, True]}, {"some": [{"var": "list"}]}, {"some": [{"var": "list"}, {"==": [{"var": ""}, 2]}]},
+    {"some": [5, True]}, {"none": [{"var": "list"}]}, {"none": [{"var": "list"}, {"==": [{"var": ""}, 9]}]},
+    {"none": ["x", True]}, [{"var": "a"}, 1, {"+": [1, 2]}], "text", 3, None, {"a": 1, "b": 2},
+    {"missing": ["a", "zz"]}, {"cat": [{"var": "a"}, "-", None, [1, 2]]}, {"var": ["zz", "default"]},
+    {"if": [True, 1, {"unknown_op": 1}]},
+]
+
+
+@pytest.mark.parametrize("logic", EDGE_EXPRESSIONS, ids=[json.dumps(e, ensure_ascii=False) for e in EDGE_EXPRESSIONS])
+def test_compiled_expressions_give_the_interpreters_result(logic):
+    data = {"a": 3, "list": [1, 2, 3]}
+    assert same(evaluate(logic, data), interpret(logic, data))
+    assert same(evaluate(logic, data), interpret(logic, data))  # the compiled form, reused
+
+
+def test_an_unknown_operation_fails_when_reached_as_in_the_interpreter():
+    logic = {"if": [{"var": "a"}, {"unknown_op": 1}, 0]}
+    assert evaluate(logic, {}) == interpret(logic, {}) == 0
+    with pytest.raises(ReferenceError):
+        evaluate(logic, {"a": True})
