@@ -5,6 +5,8 @@ HTTP status, an English `title` and a zh-CN `detail` that tells the user what to
 """
 from __future__ import annotations
 
+import re
+
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -105,8 +107,34 @@ def translate_field_messages(messages):
     if isinstance(messages, list):
         return [translate_field_messages(m) for m in messages]
     if isinstance(messages, str):
-        return _FIELD_MESSAGES.get(messages, messages)
+        return _FIELD_MESSAGES.get(messages) or _translate_pattern(messages)
     return messages
+
+
+# marshmallow's validators' messages that carry values (validate.Range, Length, OneOf, Regexp).
+_FIELD_PATTERNS = [(re.compile(pattern), template) for pattern, template in (
+    (r"^Must be greater than or equal to (.+) and less than or equal to (.+)\.$", "应在 {0} 到 {1} 之间。"),
+    (r"^Must be greater than (.+) and less than (.+)\.$", "应大于 {0} 且小于 {1}。"),
+    (r"^Must be greater than or equal to (.+)\.$", "应不小于 {0}。"),
+    (r"^Must be less than or equal to (.+)\.$", "应不大于 {0}。"),
+    (r"^Must be greater than (.+)\.$", "应大于 {0}。"),
+    (r"^Must be less than (.+)\.$", "应小于 {0}。"),
+    (r"^Shorter than minimum length (\d+)\.$", "长度至少为 {0}。"),
+    (r"^Longer than maximum length (\d+)\.$", "长度最多为 {0}。"),
+    (r"^Length must be between (\d+) and (\d+)\.$", "长度应在 {0} 到 {1} 之间。"),
+    (r"^Length must be (\d+)\.$", "长度应为 {0}。"),
+    (r"^Must be one of: (.+)\.$", "应为以下之一：{0}。"),
+    (r"^String does not match expected pattern\.$", "格式不正确。"),
+    (r"^Not a valid email address\.$", "应为电子邮件地址。"),
+)]
+
+
+def _translate_pattern(message: str) -> str:
+    for pattern, template in _FIELD_PATTERNS:
+        match = pattern.match(message)
+        if match:
+            return template.format(*match.groups())
+    return message
 
 
 def problem_response(code: str, status: int, title: str, detail: str, errors=None,

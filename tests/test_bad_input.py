@@ -114,3 +114,15 @@ def test_an_unexpected_error_is_a_problem_500_and_rolls_back(app, login_as, pers
     body = assert_problem(r, 500, "server.error")
     assert "kaboom" not in json.dumps(body) and "RuntimeError" not in json.dumps(body)
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("limit=100000", "应在 1 到 200 之间。"),
+    ("q=" + "x" * 101, "长度应在 1 到 100 之间。"),
+    ("status=lost", "应为以下之一："),
+])
+def test_messages_of_validators_with_values_are_in_chinese(login_as, query, expected):
+    r = login_as("officer1").get("/api/inspections?" + query)
+    assert r.status_code == 422
+    (messages,) = r.get_json()["errors"].values()
+    assert messages[0].startswith(expected), messages
