@@ -120,6 +120,7 @@ def _register_request_hooks(app: Flask) -> None:
         client_address_var.set(request.remote_addr)
         auth.load_current_user()
         auth.check_csrf()
+        auth.check_access(view)
 
     @app.after_request
     def _commit_and_secure(response):

@@ -92,3 +92,25 @@ def test_filters_and_keyset_pagination(login_as, personas):
     assert officer.get("/api/inspections?cursor=garbage").status_code == 400
     assert officer.get("/api/inspections?limit=1000").status_code == 422
     assert officer.get("/api/inspections?status=lost").status_code == 422
+
+
+# Who is asking is checked before what they sent: a caller with no business at an endpoint gets
+# 401/403, never a validation answer that tells it how the endpoint reads its input.
+WRONG_CALLERS = [
+    (None, "POST", "/api/sync", {"records": "not a list"}, 401),
+    ("supervisor1", "POST", "/api/sync", {"records": "not a list"}, 403),
+    ("reviewer1", "GET", "/api/sync/status?since=not-a-time", None, 403),
+    (None, "GET", "/api/inspections?limit=100000", None, 401),
+    ("officer1", "POST", "/api/users", {"username": ""}, 403),
+    ("officer1", "POST", "/api/teams", {}, 403),
+    (None, "POST", f"/api/inspections/{uuid.uuid4()}/review/approve", {"nonsense": 1}, 401),
+]
+
+
+@pytest.mark.parametrize("who, method, path, body, status", WRONG_CALLERS,
+                         ids=[f"{w}-{m}-{p.split('?')[0]}" for w, m, p, _, _ in WRONG_CALLERS])
+def test_the_caller_is_checked_before_the_input(client, login_as, who, method, path, body, status):
+    caller = login_as(who) if who else client
+    response = caller.open(path, method=method, json=body)
+    assert response.status_code == status, response.get_json()
+    assert response.get_json()["code"] == ("auth.required" if status == 401 else "auth.forbidden")
