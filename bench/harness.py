@@ -1,6 +1,8 @@
-"""Shared bench plumbing: a migrated FieldCase with users on a temp folder, gunicorn, a table."""
+"""Shared bench plumbing: a migrated FieldCase with users on a temp folder, gunicorn, the
+machine's limits (raw SQLite, disk write+fsync, SHA-256), a table."""
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import statistics
@@ -97,6 +99,56 @@ def raw_sqlite_insert_rate(rows: int, batch: int, row_bytes: int) -> float:
         elapsed = time.perf_counter() - start
         conn.close()
     return rows / elapsed
+
+
+def raw_sqlite_commit_rate(rows: int, row_bytes: int) -> float:
+    """Commits/s of one `row_bytes` row per transaction, same durability: the most single-record
+    writes per second this disk allows SQLite."""
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = sqlite3.connect(os.path.join(tmp, "raw.sqlite3"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE docs (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+        body = "x" * row_bytes
+        start = time.perf_counter()
+        for i in range(rows):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO docs VALUES (?, ?)", (str(i), body))
+            conn.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        conn.close()
+    return rows / elapsed
+
+
+MB = 1024 * 1024
+
+
+def raw_disk_rate(folder: Path, size: int, chunk: int) -> float:
+    """MB/s of 1 MiB writes with an fsync after every chunk (the server's durability points)."""
+    path = folder / "raw.bin"
+    block = os.urandom(MB)
+    started = time.perf_counter()
+    with open(path, "wb") as f:
+        written = 0
+        while written < size:
+            f.write(block)
+            written += MB
+            if written % chunk == 0 or written >= size:
+                f.flush()
+                os.fsync(f.fileno())
+    elapsed = time.perf_counter() - started
+    path.unlink()
+    return size / MB / elapsed
+
+
+def sha256_rate(size: int) -> float:
+    """MB/s of hashlib.sha256 over 1 MiB blocks in memory."""
+    block = os.urandom(MB)
+    digest = hashlib.sha256()
+    started = time.perf_counter()
+    for _ in range(size // MB):
+        digest.update(block)
+    return size / MB / (time.perf_counter() - started)
 
 
 def print_table(title: str, rows: list[tuple]) -> None:

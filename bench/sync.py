@@ -30,15 +30,21 @@ def login(url: str) -> requests.Session:
     return s
 
 
-def run(records: int, batch: int, clients: int, single: int, workers: int) -> list[tuple]:
+def workload(records: int, single: int) -> tuple[list[dict], float]:
+    """The records the bench sends (3 KB overload inspections) and their mean JSON size in bytes;
+    the peer bench (bench/peer.py) stores the very same documents."""
     data = [overload_record(plate=f"浙F{i:05d}") for i in range(records + single)]
-    record_bytes = sum(len(json.dumps(r, ensure_ascii=False).encode()) for r in data) / len(data)
+    return data, sum(len(json.dumps(r, ensure_ascii=False).encode()) for r in data) / len(data)
+
+
+def measure(data: list[dict], records: int, batch: int, clients: int, workers: int,
+            database_url: str | None = None) -> dict:
+    """Sync `data[:records]` in batches of `batch` from `clients` connections, then the rest one
+    record per request from 16 connections, through gunicorn; every record must be `created`."""
     bodies = [json.dumps(sync_body(*data[i:i + batch]), ensure_ascii=False).encode()
               for i in range(0, records, batch)]
     singles = [json.dumps(sync_body(r), ensure_ascii=False).encode() for r in data[records:]]
-
-    raw = raw_sqlite_insert_rate(records, batch, int(record_bytes))
-    url, storage = prepare_instance()
+    url, storage = prepare_instance(database_url)
     server = start_gunicorn(url, storage, storage / "gunicorn.log", workers=workers)
     try:
         sessions = [login(server.url) for _ in range(max(clients, 16))]
@@ -58,11 +64,22 @@ def run(records: int, batch: int, clients: int, single: int, workers: int) -> li
             list(pool.map(post, enumerate(bodies)))
         batched_rate = records / (time.perf_counter() - start)
 
+        start = time.perf_counter()
         with ThreadPoolExecutor(16) as pool:
             latencies = list(pool.map(post, enumerate(singles)))
+        single_rate = len(singles) / (time.perf_counter() - start)
     finally:
         stop_gunicorn(server)
-    p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
+    return {"batched_per_s": batched_rate, "single_per_s": single_rate,
+            "single_p50_ms": percentile(latencies, 50) * 1000,
+            "single_p99_ms": percentile(latencies, 99) * 1000}
+
+
+def run(records: int, batch: int, clients: int, single: int, workers: int) -> list[tuple]:
+    data, record_bytes = workload(records, single)
+    raw = raw_sqlite_insert_rate(records, batch, int(record_bytes))
+    figures = measure(data, records, batch, clients, workers)
+    batched_rate, p50, p99 = figures["batched_per_s"], figures["single_p50_ms"], figures["single_p99_ms"]
     return [
         ("raw SQLite batched insert (WAL, FULL)", f"{raw:,.0f}", "rows/s", "machine limit", "1.00"),
         (f"FieldCase sync, batches of {batch}", f"{batched_rate:,.0f}", "records/s",
@@ -71,7 +88,7 @@ def run(records: int, batch: int, clients: int, single: int, workers: int) -> li
          f"{batched_rate / 10000:.2f}"),
         ("single-record sync p50 (16 conns)", f"{p50:.1f}", "ms", "", ""),
         ("single-record sync p99 (16 conns)", f"{p99:.1f}", "ms", "target 25 ms", f"{p99 / 25:.2f}"),
-        ("single-record syncs/s (16 conns)", f"{len(singles) / sum(latencies) * 16:,.0f}", "req/s", "", ""),
+        ("single-record syncs/s (16 conns)", f"{figures['single_per_s']:,.0f}", "req/s", "", ""),
         ("record size", f"{record_bytes:,.0f}", "bytes", "", ""),
     ]
 

@@ -9,10 +9,14 @@ and the SHA-256 rate; the upload's MB/s end to end (every PATCH durable, the who
 and stored at the end); the growth of the worker's peak RSS (VmHWM) during the upload; and the
 time to make the thumbnail and preview of a 12-megapixel JPEG with and without JPEG draft mode.
 Targets (issue 5): upload >= half the raw disk rate; worker RSS growth < 50 MB.
+
+`measure_large` and `measure_files` are what `python -m bench.all` calls; `measure_files` uploads
+many photo-sized files one after another (the workload bench/peer.py runs against the peer).
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import io
 import os
@@ -33,41 +37,14 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-MB = 1024 * 1024
+from bench.harness import MB, raw_disk_rate, sha256_rate  # noqa: E402
+
 PASSWORD = "bench-password-123"
 
 
-def raw_disk_rate(folder: Path, size: int, chunk: int) -> float:
-    """MB/s of 1 MiB writes with an fsync after every chunk (the server's durability points)."""
-    path = folder / "raw.bin"
-    block = os.urandom(MB)
-    started = time.perf_counter()
-    with open(path, "wb") as f:
-        written = 0
-        while written < size:
-            f.write(block)
-            written += MB
-            if written % chunk == 0 or written >= size:
-                f.flush()
-                os.fsync(f.fileno())
-    elapsed = time.perf_counter() - started
-    path.unlink()
-    return size / MB / elapsed
-
-
-def sha256_rate(size: int) -> float:
-    """MB/s of hashlib.sha256 over 1 MiB blocks in memory."""
-    block = os.urandom(MB)
-    digest = hashlib.sha256()
-    started = time.perf_counter()
-    for _ in range(size // MB):
-        digest.update(block)
-    return size / MB / (time.perf_counter() - started)
-
-
-def prepare(storage: Path, data_sha: str, size: int, rounds: int):
-    """A migrated SQLite database with two officers and an inspection listing the file once
-    per round (one evidence item each)."""
+def prepare(storage: Path, files: list[tuple[str, int, str]]):
+    """A migrated SQLite database with two officers and an inspection listing one evidence item
+    per (sha256, size, media type) of `files`."""
     from flask_migrate import upgrade
 
     from server import create_app
@@ -88,21 +65,21 @@ def prepare(storage: Path, data_sha: str, size: int, rounds: int):
                                       certificate_valid_until=today + timedelta(days=300))
                  for name in ("bench1", "bench2")]
         now = utcnow()
-        record, evidence_uuids = uuid.uuid4(), [uuid.uuid4() for _ in range(rounds)]
+        record, evidence_uuids = uuid.uuid4(), [uuid.uuid4() for _ in files]
         db.session.add(Inspection(
             uuid=record, root_uuid=record, revision=1, status="incomplete", form_id="bench",
             form_version=1, submitted_by_id=users[0].id, team_id=users[0].team_id,
             subject_kind="vehicle", subject_name="浙F00000", started_at=now - timedelta(hours=1),
             finished_at=now, answers={}, computed={}, device_id="bench", app_version="bench",
-            received_at=now, content_hash="0" * 64, evidence_expected=rounds, evidence_received=0,
+            received_at=now, content_hash="0" * 64, evidence_expected=len(files), evidence_received=0,
             evidence_uuids=[str(u) for u in evidence_uuids]))
         for position, user in enumerate(users):
             db.session.add(InspectionOfficer(inspection_uuid=record, user_id=user.id,
                                              position=position, certificate_number="33" + user.username))
-        for position, evidence_uuid in enumerate(evidence_uuids):
+        for position, (evidence_uuid, (sha, size, media_type)) in enumerate(zip(evidence_uuids, files)):
             db.session.add(Evidence(uuid=evidence_uuid, inspection_uuid=record, position=position,
-                                    item_id="bodycam", sha256=data_sha, size=size,
-                                    media_type="video/mp4", captured_at=now - timedelta(minutes=30)))
+                                    item_id="bodycam", sha256=sha, size=size,
+                                    media_type=media_type, captured_at=now - timedelta(minutes=30)))
         db.session.commit()
         db.engine.dispose()
     return url, record, evidence_uuids
@@ -141,20 +118,25 @@ def status_kb(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
-def upload(base: str, record, evidence_uuid, source: Path, size: int, sha: str, chunk: int):
-    import base64
-
+def login(base: str) -> requests.Session:
     session = requests.Session()
     r = session.post(base + "/api/session", json={"username": "bench1", "password": PASSWORD})
     r.raise_for_status()
     session.headers.update({"X-CSRF-Token": r.json()["csrf_token"], "Tus-Resumable": "1.0.0"})
+    return session
+
+
+def upload(base: str, record, evidence_uuid, source: Path, size: int, sha: str, chunk: int,
+           session: requests.Session | None = None):
+    """Seconds from the tus creation to the PATCH that stores the file (204, received)."""
+    session = session or login(base)
     meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in {
         "inspection_uuid": str(record), "evidence_uuid": str(evidence_uuid), "sha256": sha,
-        "filename": "bodycam.mp4"}.items())
+        "filename": source.name}.items())
+    started = time.perf_counter()
     r = session.post(base + "/api/uploads", headers={"Upload-Length": str(size), "Upload-Metadata": meta})
     r.raise_for_status()
     location = r.headers["Location"]
-    started = time.perf_counter()
     offset = 0
     with open(source, "rb") as f:
         while offset < size:
@@ -192,6 +174,112 @@ def thumbnail_times(folder: Path) -> tuple[float, float]:
     return results[0], results[1]
 
 
+def bodycam_file(folder: Path, size: int) -> tuple[Path, str]:
+    """`size` random bytes behind an MP4 header (sniffed as video/mp4) and their SHA-256."""
+    source = folder / "bodycam.mp4"
+    digest = hashlib.sha256()
+    with open(source, "wb") as f:
+        head = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"
+        for i in range(size // MB):
+            block = os.urandom(MB)
+            block = head + block[len(head):] if i == 0 else block
+            f.write(block)
+            digest.update(block)
+    return source, digest.hexdigest()
+
+
+def photo_files(folder: Path, count: int, size: int = 1_800_000) -> list[Path]:
+    """`count` different JPEG photos of exactly `size` bytes: one noisy 2.8-megapixel picture,
+    padded with comment segments that number each copy (so every file has its own hash)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.merge("RGB", [Image.effect_noise((1920, 1440), 60) for _ in range(3)]).save(out, "JPEG", quality=80)
+    picture = out.getvalue()
+    if len(picture) + 64 > size:
+        raise ValueError(f"base picture of {len(picture)} bytes does not fit in {size}")
+    paths = []
+    for n in range(count):
+        padding, segments = size - len(picture), []
+        while padding:
+            body = min(padding - 4, 65533) if padding - 4 <= 65533 else 65533 - 8
+            text = (f"bench photo {n:06d} ".encode() + b"." * body)[:body]
+            segments.append(b"\xff\xfe" + (body + 2).to_bytes(2, "big") + text)
+            padding -= body + 4
+        path = folder / f"photo-{n:04d}.jpg"
+        path.write_bytes(picture[:2] + b"".join(segments) + picture[2:])
+        paths.append(path)
+    return paths
+
+
+def measure_large(size_mb: int, chunk_mb: int, rounds: int, folder: Path,
+                  disk_rounds: bool = True) -> dict:
+    """A `size_mb` body-camera file uploaded `rounds` times in `chunk_mb` PATCHes through one
+    gunicorn worker; with `disk_rounds`, a raw write+fsync round before each upload."""
+    size, chunk = size_mb * MB, chunk_mb * MB
+    storage = folder / "storage-large"
+    storage.mkdir()
+    source, sha = bodycam_file(folder, size)
+    url, record, evidence_uuids = prepare(storage, [(sha, size, "video/mp4")] * rounds)
+    process, base = start_server(url, storage, folder / "gunicorn-large.log")
+    disks, uploads = [], []
+    try:
+        pid = worker_pid(process.pid)
+        requests.get(base + "/readyz")  # warm the worker up
+        rss_before = status_kb(pid, "VmRSS")
+        samples = []
+        stop = threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                samples.append(status_kb(pid, "VmRSS"))
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        stored = storage / "evidence" / sha[:2] / sha[2:4] / sha
+        for evidence_uuid in evidence_uuids:  # rounds interleaved: both see the same load
+            if disk_rounds:
+                disks.append(raw_disk_rate(folder, size, chunk))
+            uploads.append(size / MB / upload(base, record, evidence_uuid, source, size, sha, chunk))
+            assert stored.stat().st_size == size, "stored file missing or wrong size"
+            stored.unlink()  # the next round stores it again (the bench, not the app, deletes)
+        stop.set()
+        sampler.join()
+        hwm = status_kb(pid, "VmHWM")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        source.unlink()
+    return {"mb_per_s": statistics.median(uploads), "rounds": uploads, "disk_rounds": disks,
+            "rss_before_mb": rss_before / 1024, "rss_growth_mb": (max(max(samples), hwm) - rss_before) / 1024}
+
+
+def measure_files(paths: list[Path], folder: Path, chunk_mb: int = 5) -> dict:
+    """The files uploaded one after another over one logged-in connection (tus creation, then
+    PATCHes of `chunk_mb`, as the PWA does), each an evidence item of one inspection, each
+    stored and its photo previews made before the next starts. The first one warms the worker
+    up and is not timed."""
+    storage = folder / "storage-files"
+    storage.mkdir()
+    files = [(hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size, "image/jpeg") for p in paths]
+    url, record, evidence_uuids = prepare(storage, files)
+    process, base = start_server(url, storage, folder / "gunicorn-files.log")
+    try:
+        session = login(base)
+        jobs = list(zip(paths, evidence_uuids, files))
+        for n, (path, evidence_uuid, (sha, size, _)) in enumerate(jobs):
+            if n == 1:
+                started = time.perf_counter()
+            upload(base, record, evidence_uuid, path, size, sha, chunk_mb * MB, session)
+        elapsed = time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    total = sum(size for _, size, _ in files[1:])
+    return {"mb_per_s": total / MB / elapsed, "files_per_s": (len(files) - 1) / elapsed}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=200)
@@ -199,67 +287,26 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None, help="folder on the disk to measure")
     args = parser.parse_args()
-    size, chunk = args.size_mb * MB, args.chunk_mb * MB
     folder = Path(tempfile.mkdtemp(prefix="fieldcase-bench-", dir=args.dir or ROOT))
     try:
-        storage = folder / "storage"
-        storage.mkdir()
-        source = folder / "bodycam.mp4"
-        digest = hashlib.sha256()
-        with open(source, "wb") as f:
-            head = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"
-            for i in range(size // MB):
-                block = os.urandom(MB)
-                block = head + block[len(head):] if i == 0 else block
-                f.write(block)
-                digest.update(block)
-        sha = digest.hexdigest()
-        hashing = sha256_rate(size)
-        url, record, evidence_uuids = prepare(storage, sha, size, args.rounds)
-        process, base = start_server(url, storage, folder / "gunicorn.log")
-        disks, uploads = [], []
-        try:
-            pid = worker_pid(process.pid)
-            requests.get(base + "/readyz")  # warm the worker up
-            rss_before = status_kb(pid, "VmRSS")
-            samples = []
-            stop = threading.Event()
-
-            def sample():
-                while not stop.is_set():
-                    samples.append(status_kb(pid, "VmRSS"))
-                    time.sleep(0.02)
-
-            sampler = threading.Thread(target=sample, daemon=True)
-            sampler.start()
-            stored = storage / "evidence" / sha[:2] / sha[2:4] / sha
-            for evidence_uuid in evidence_uuids:  # rounds interleaved: both see the same load
-                disks.append(raw_disk_rate(folder, size, chunk))
-                uploads.append(size / MB / upload(base, record, evidence_uuid, source, size, sha, chunk))
-                assert stored.stat().st_size == size, "stored file missing or wrong size"
-                stored.unlink()  # the next round stores it again (the bench, not the app, deletes)
-            stop.set()
-            sampler.join()
-            hwm = status_kb(pid, "VmHWM")
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-        rate, disk = statistics.median(uploads), statistics.median(disks)
+        hashing = sha256_rate(args.size_mb * MB)
+        large = measure_large(args.size_mb, args.chunk_mb, args.rounds, folder)
+        rate, disk = large["mb_per_s"], statistics.median(large["disk_rounds"])
         draft, full = thumbnail_times(folder)
-        growth_mb = (max(max(samples), hwm) - rss_before) / 1024
         rows = [
             ("tus upload through gunicorn", f"{rate:.0f} MB/s", f"{disk:.0f} MB/s raw write+fsync",
              f"{rate / disk:.2f} (target >= 0.50)"),
             ("SHA-256 (hashlib)", f"{hashing:.0f} MB/s", "", ""),
-            ("worker peak RSS growth", f"{growth_mb:.1f} MB", f"from {rss_before / 1024:.0f} MB",
-             f"target < 50 MB"),
+            ("worker peak RSS growth", f"{large['rss_growth_mb']:.1f} MB",
+             f"from {large['rss_before_mb']:.0f} MB", "target < 50 MB"),
             ("12 MP JPEG -> preview+thumbnail, draft", f"{draft * 1000:.0f} ms",
              f"{full * 1000:.0f} ms without draft", f"{full / draft:.1f}x faster"),
         ]
         print(f"\nUpload benchmark: {args.size_mb} MB in {args.chunk_mb} MB PATCHes, "
               f"1 gunicorn worker (gthread), SQLite, {os.cpu_count()} CPUs, {folder.parent}; "
               f"medians of {args.rounds} interleaved rounds (upload MB/s: "
-              f"{', '.join(f'{u:.0f}' for u in uploads)}; raw: {', '.join(f'{d:.0f}' for d in disks)})")
+              f"{', '.join(f'{u:.0f}' for u in large['rounds'])}; "
+              f"raw: {', '.join(f'{d:.0f}' for d in large['disk_rounds'])})")
         widths = [max(len(r[i]) for r in rows + [("what", "FieldCase", "limit", "ratio")]) for i in range(4)]
         for row in [("what", "FieldCase", "limit", "ratio")] + rows:
             print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
