@@ -1,0 +1,77 @@
+"""`make bench` keeps working: one run of every benchmark prints one table, and a peer that cannot
+be installed leaves a note, not a failed run."""
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from bench.upload import photo_files
+from server.evidence.media import identify
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens once the socket is closed
+
+
+def table_rows(output: str) -> dict[tuple[str, str], list[str]]:
+    """The printed Markdown table by (area, measure)."""
+    rows = {}
+    for line in output.splitlines():
+        if line.startswith("| ") and not line.startswith("| area "):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[(cells[0], cells[1])] = cells
+    return rows
+
+
+def number(cell: str) -> float:
+    return float(cell.replace(",", ""))
+
+
+@pytest.mark.live
+def test_one_run_prints_one_table_and_survives_an_unreachable_registry(tmp_path):
+    cache = tmp_path / "npm-cache"  # an empty cache: npm cannot fall back on packages it has seen
+    env = {**os.environ, "npm_config_registry": f"http://127.0.0.1:{closed_port()}/",
+           "npm_config_cache": str(cache), "npm_config_fetch_retries": "0",
+           "npm_config_fetch_timeout": "10000"}
+    work = tmp_path / "work"
+    work.mkdir()
+    done = subprocess.run([sys.executable, "-m", "bench.all", "--quick", "--dir", str(work)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = table_rows(done.stdout)
+    areas = {area for area, _ in rows}
+    assert {"machine", "sync", "upload", "audit"} <= areas
+    assert any(area.startswith("load") for area in areas)  # its rows, or that bench/load.py is missing
+
+    for (area, measure), cells in rows.items():
+        if area == "machine":  # each limit measured in this run
+            assert number(cells[4]) > 0, measure
+        if area in ("sync", "upload", "audit"):
+            assert number(cells[2]) > 0, measure
+            assert cells[6] == "" and cells[7] == "", "no peer figures without a peer"
+    batched = next(cells for (area, measure), cells in rows.items()
+                   if area == "sync" and measure.startswith("batches of 50"))
+    assert number(batched[5]) == pytest.approx(number(batched[2]) / number(batched[4]), rel=0.05)
+    assert "peer unavailable: npm install pouchdb-server@" in done.stdout
+    assert list(work.iterdir()) == [], "the run's temporary folder is removed"
+
+
+def test_photo_files_are_distinct_jpegs_of_the_stated_size(tmp_path):
+    paths = photo_files(tmp_path, 2)
+    assert [p.stat().st_size for p in paths] == [1_800_000, 1_800_000]
+    assert len({hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}) == 2
+    for path in paths:
+        assert identify(path) == "image/jpeg"  # what the server sniffs from the bytes
+        with Image.open(path) as image:
+            image.load()
+            assert image.size == (1920, 1440)
