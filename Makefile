@@ -36,11 +36,11 @@ test-sqlite: venv
 test-postgres: venv
 	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
 
-## Every benchmark of bench/, each figure beside the machine limit measured in the same run.
+## Every benchmark of bench/ in one table: each figure beside the machine limit measured in the
+## same run and the peer (pouchdb-server from npm, if node and npm are here). BENCH_ARGS=--quick
 bench: venv
-	$(BIN)/python -m bench.sync
-	$(BIN)/python bench/upload.py
-	$(BIN)/python -m bench.audit
+	@scripts/system-deps.sh bench
+	scripts/with-postgres.sh $(BIN)/python -m bench.all $(BENCH_ARGS)
 
 ## SQLite only, for a quick loop.
 test-fast: test-sqlite

@@ -4,6 +4,9 @@
 #   scripts/system-deps.sh test   -> the above, chromium (browser tests), PostgreSQL server,
 #                                    poppler-utils and zbar-tools (the record PDF rendered and its
 #                                    QR code decoded in tests)
+#   scripts/system-deps.sh bench  -> the runtime ones and PostgreSQL server (bench/load.py on it);
+#                                    node and npm for the peer are not installed: without them
+#                                    `make bench` prints "peer unavailable"
 set -euo pipefail
 
 want=()
@@ -11,8 +14,9 @@ runtime=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)
 case "${1:-run}" in
   run) want+=("${runtime[@]}") ;;
   test) want+=("${runtime[@]}" chromium postgresql poppler-utils zbar-tools) ;;
+  bench) want+=("${runtime[@]}" postgresql) ;;
   venv) want+=(python3-venv) ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=()
