@@ -42,6 +42,7 @@ class Sizes:
     audit_files: int
     audit_batches: int
     commits: int  # raw SQLite single-row commits
+    thumbnail_rounds: int
     batch: int = 50
     clients: int = 4
     workers: int = 2
@@ -49,9 +50,9 @@ class Sizes:
 
 
 FULL = Sizes(records=10_000, single=1600, upload_mb=200, upload_rounds=3, photos=40,
-             audit_entries=100_000, audit_files=1000, audit_batches=20, commits=2000)
-QUICK = Sizes(records=200, single=48, upload_mb=10, upload_rounds=1, photos=3,
-              audit_entries=2000, audit_files=20, audit_batches=2, commits=100)
+             audit_entries=100_000, audit_files=1000, audit_batches=20, commits=2000, thumbnail_rounds=3)
+QUICK = Sizes(records=100, single=16, upload_mb=10, upload_rounds=1, photos=1,
+              audit_entries=1000, audit_files=10, audit_batches=1, commits=50, thumbnail_rounds=1)
 
 
 def _ratio(value: float | None, other: float | None) -> str:
@@ -104,7 +105,7 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
     fc_sync = sync.measure(data, s.records, s.batch, s.clients, s.workers)
     large = upload.measure_large(s.upload_mb, s.chunk_mb, s.upload_rounds, folder, disk_rounds=False)
     files = upload.measure_files(photos, folder, s.chunk_mb)
-    draft, full = upload.thumbnail_times(folder)
+    draft, full = upload.thumbnail_times(folder, s.thumbnail_rounds)
     log = audit.measure(s.audit_entries, s.audit_files, 256 * 1024, s.audit_batches)
     theirs, why = peer_figures(data, s, photos) if with_peer else ({}, "peer skipped (--no-peer)")
     if why:
@@ -136,7 +137,7 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
              f"{s.upload_rounds})", large["mb_per_s"], "MB/s", "{:,.0f}", limit=limits["disk"]),
         _row("upload", "  worker peak RSS growth during it", large["rss_growth_mb"], "MB", "{:,.1f}",
              limit_text="target < 50"),
-        _row("upload", f"tus, {len(photos) - 1} photos of 1.8 MB one after another", files["mb_per_s"],
+        _row("upload", f"tus, photos of 1.8 MB one after another ({len(photos) - 1})", files["mb_per_s"],
              "MB/s", "{:,.1f}", limit=limits["disk"], peer_value=p("files_mb_per_s")),
         _row("upload", "12 MP JPEG -> preview + thumbnail (draft mode)", draft * 1000, "ms", "{:,.0f}",
              limit_text=f"{full * 1000:,.0f} without draft"),

@@ -152,7 +152,7 @@ def upload(base: str, record, evidence_uuid, source: Path, size: int, sha: str, 
     return elapsed
 
 
-def thumbnail_times(folder: Path) -> tuple[float, float]:
+def thumbnail_times(folder: Path, rounds: int = 3) -> tuple[float, float]:
     """Median seconds for preview + thumbnail of a 12 MP JPEG, with and without draft mode."""
     from PIL import Image
 
@@ -166,7 +166,7 @@ def thumbnail_times(folder: Path) -> tuple[float, float]:
     results = []
     for draft in (True, False):
         times = []
-        for _ in range(3):
+        for _ in range(rounds):
             started = time.perf_counter()
             make_previews(path, 64_000_000, draft=draft)
             times.append(time.perf_counter() - started)
