@@ -60,11 +60,15 @@ def _ratio(value: float | None, other: float | None) -> str:
 
 
 def _row(area, measure, value, unit, fmt, limit=None, limit_text=None, peer_value=None):
-    """One line of the table; `fmt` formats the FieldCase, limit and peer numbers alike."""
+    """One line of the table; `fmt` formats the FieldCase, limit and peer numbers alike (a text
+    in place of the peer's number says why there is none)."""
+    if isinstance(peer_value, str):
+        peer_text, peer_value = peer_value, None
+    else:
+        peer_text = "" if peer_value is None else fmt.format(peer_value)
     return (area, measure, "" if value is None else fmt.format(value), unit,
             limit_text if limit_text is not None else ("" if limit is None else fmt.format(limit)),
-            _ratio(value, limit), "" if peer_value is None else fmt.format(peer_value),
-            _ratio(value, peer_value))
+            _ratio(value, limit), peer_text, _ratio(value, peer_value))
 
 
 def machine_limits(s: Sizes, record_bytes: int, folder: Path) -> dict:
@@ -110,10 +114,14 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
     theirs, why = peer_figures(data, s, photos) if with_peer else ({}, "peer skipped (--no-peer)")
     if why:
         notes.append(why)
+        absent = why.split(":")[0]  # "peer unavailable" or "peer skipped (--no-peer)"
+
+        def p(_figure):
+            return absent
     else:
         notes.append(f"peer: {peer.PACKAGE} on node {platform_node()}, LevelDB without fsync "
                      "(leveldown's default); FieldCase commits every write with fsync")
-    p = theirs.get
+        p = theirs.get
     kb = record_bytes / 1000
     sha_files_s = log["files_mb"] / limits["sha256"]
     rows = [
