@@ -249,11 +249,12 @@ def open_session(user: User, address: str | None, user_agent: str | None) -> str
 
 def session_user(token: str) -> User | None:
     """The active user of a live session token, else None."""
-    row = db.session.get(UserSession, _token_id(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        return None
-    user = db.session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    # One query for the session and its user (asked on every request), not one each.
+    return db.session.execute(
+        sa.select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.id == _token_id(token), UserSession.revoked_at.is_(None),
+               UserSession.expires_at > utcnow(), User.disabled_at.is_(None))
+    ).scalar_one_or_none()
 
 
 def close_session(token: str, user: User) -> None:
