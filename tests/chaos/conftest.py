@@ -1,0 +1,92 @@
+"""Chaos fixtures: the app under gunicorn behind a cutting proxy, a seeded random source whose
+seed is printed (a failing run is reproduced with FIELDCASE_CHAOS_SEED), a size multiplier
+(FIELDCASE_CHAOS_SCALE: 1 in `make test`, larger in a bench run), and a phone that sends
+through the proxy and tells which cut points it aimed at."""
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+import requests
+
+from .proxy import CuttingProxy
+
+CHAOS_SCALE = float(os.environ.get("FIELDCASE_CHAOS_SCALE", "1"))
+CUT_KINDS = ("request_head", "request_body", "answer")
+
+
+def scaled(count: int) -> int:
+    """`count` times FIELDCASE_CHAOS_SCALE, at least 1."""
+    return max(1, round(count * CHAOS_SCALE))
+
+
+@pytest.fixture
+def chaos_rng():
+    """A seeded random.Random; the seed is printed, so pytest shows it when the test fails."""
+    seed = int(os.environ.get("FIELDCASE_CHAOS_SEED") or random.SystemRandom().randrange(2**32))
+    print(f"chaos seed: FIELDCASE_CHAOS_SEED={seed} (scale {CHAOS_SCALE})")
+    return random.Random(seed)
+
+
+@pytest.fixture
+def cutting_proxy(live_server):
+    """A CuttingProxy in front of this test's gunicorn; stopped afterwards."""
+    proxy = CuttingProxy(live_server.url).start()
+    yield proxy
+    proxy.stop()
+
+
+class Phone:
+    """A logged-in officer's requests.Session that reaches the app through the proxy, one
+    connection per request (Connection: close), so that a cut armed for "the next connection"
+    hits exactly the next request."""
+
+    def __init__(self, session: requests.Session, proxy: CuttingProxy):
+        self.session, self.proxy = session, proxy
+        session.headers["Connection"] = "close"
+
+    def request_size(self, method: str, path: str, body: bytes = b"", headers=None) -> tuple[int, int]:
+        """(length of the request head, of the whole request) as the session will send them."""
+        prepared = self.session.prepare_request(requests.Request(
+            method, self.proxy.url + path, data=body, headers=headers or {}))
+        host = self.proxy.url.removeprefix("http://")
+        head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in prepared.headers.items()) + "\r\n"
+        return len(head.encode("latin-1")), len(head.encode("latin-1")) + len(body)
+
+    def cut_point(self, rng: random.Random, kind: str, method: str, path: str, body: bytes = b"",
+                  headers=None) -> dict:
+        """Where to cut the next request of this shape: in its head, in its body (when it has
+        one), or in the answer (the server has done its work)."""
+        head, total = self.request_size(method, path, body, headers)
+        if kind == "request_head":
+            return {"upstream_bytes": rng.randrange(0, head)}
+        if kind == "request_body":
+            return {"upstream_bytes": rng.randrange(head, total)}
+        return {"downstream_bytes": rng.randrange(0, 120)}  # answers' heads are longer
+
+    def send(self, method: str, path: str, *, cut: dict | None = None, reset: bool = False,
+             **kwargs):
+        """The answer; None when the armed cut struck (asserting that it did).
+
+        A cut answer is lost even when `requests` returns something: cut after its status line,
+        http.client takes the end of the stream for the end of the headers and of the body. A
+        phone would not accept it either (the JSON does not parse, Upload-Offset is missing)."""
+        plan = self.proxy.cut_after(**cut, reset=reset) if cut else None
+        try:
+            answer = self.session.request(method, self.proxy.url + path, timeout=120, **kwargs)
+        except requests.RequestException:
+            if plan is None:
+                raise
+            answer = None
+        if plan is not None:
+            assert plan.fired.wait(30), f"the cut {cut} did not strike (answer {answer})"
+            return None
+        return answer
+
+
+@pytest.fixture
+def phone_as(live_server, cutting_proxy):
+    """Factory: a Phone logged in as a persona, sending through the cutting proxy."""
+    return lambda username: Phone(live_server.login(username), cutting_proxy)
