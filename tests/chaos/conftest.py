@@ -10,6 +10,9 @@ import random
 import pytest
 import requests
 
+from server.extensions import db
+
+from ..evidence.conftest import create_inspection  # noqa: F401 (a fixture, for the upload tests)
 from .proxy import CuttingProxy
 
 CHAOS_SCALE = float(os.environ.get("FIELDCASE_CHAOS_SCALE", "1"))
@@ -84,6 +87,17 @@ class Phone:
             assert plan.fired.wait(30), f"the cut {cut} did not strike (answer {answer})"
             return None
         return answer
+
+
+@pytest.fixture
+def create_live_inspection(live_server, create_inspection, personas):
+    """create_inspection (tests/evidence) while gunicorn runs: the personas, detached when the
+    server started, are attached to the session again first."""
+    def make(*files, **kwargs):
+        for user in personas.values():
+            db.session.add(user)
+        return create_inspection(*files, **kwargs)
+    return make
 
 
 @pytest.fixture
