@@ -61,7 +61,7 @@ class _Link:
         open_directions, last_seen = 2, time.monotonic()
         try:
             while open_directions and not cut and not self.stopping.is_set():
-                events = selector.select(timeout=0.2)
+                events = selector.select(timeout=0.05)
                 if not events:
                     if time.monotonic() - last_seen > self.idle_seconds:
                         return
@@ -121,7 +121,7 @@ class CuttingProxy:
 
     def start(self) -> CuttingProxy:
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.2)  # so that the accept loop sees stop()
+        self._listener.settimeout(0.05)  # so that the accept loop sees stop()
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self._spawn(self._accept_loop)
         return self
@@ -143,7 +143,7 @@ class CuttingProxy:
 
     def stop(self) -> None:
         self._stopping.set()
-        for thread in self._threads:  # each sees `_stopping` within 0.2 s and closes its sockets
+        for thread in self._threads:  # each sees `_stopping` within 0.05 s and closes its sockets
             thread.join(timeout=5)
 
     def __enter__(self) -> CuttingProxy:

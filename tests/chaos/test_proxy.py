@@ -63,7 +63,7 @@ def read_all(sock: socket.socket) -> tuple[bytes, bool]:
 
 
 @pytest.mark.parametrize("reset", [False, True])
-@pytest.mark.parametrize("upstream_bytes", [0, 1, 517, 999])
+@pytest.mark.parametrize("upstream_bytes", [0, 517, 999])
 def test_a_request_is_cut_after_exactly_the_bytes_asked(upstream_bytes, reset):
     upstream = Upstream(expect=1000)
     with CuttingProxy(upstream.url) as proxy:
@@ -77,7 +77,7 @@ def test_a_request_is_cut_after_exactly_the_bytes_asked(upstream_bytes, reset):
 
 
 @pytest.mark.parametrize("reset", [False, True])
-@pytest.mark.parametrize("downstream_bytes", [0, 30, len(ANSWER) - 1])
+@pytest.mark.parametrize("downstream_bytes", [0, len(ANSWER) - 1])
 def test_an_answer_is_cut_after_the_request_arrived_whole(downstream_bytes, reset):
     upstream = Upstream(expect=1000)
     with CuttingProxy(upstream.url) as proxy:

@@ -46,7 +46,7 @@ def test_sync_batches_cut_at_random_points_store_each_record_exactly_once(phone_
     struck = dict.fromkeys(CUT_KINDS, 0)
     while sum(struck.values()) < cuts_wanted:
         records = [overload_record(plate=f"浙F{len(sent) + i:05d}", measured_mass=rng.randint(9000, 18000))
-                   for i in range(rng.randint(1, 6))]
+                   for i in range(rng.randint(1, 4))]
         sent.update((r["uuid"], r) for r in records)
         body = json.dumps(sync_body(*records), ensure_ascii=False).encode()
         batches.append(body)
@@ -70,8 +70,9 @@ def test_sync_batches_cut_at_random_points_store_each_record_exactly_once(phone_
     assert min(struck.values()) > 0, struck
     print(f"cuts: {struck}, {len(batches)} batches, {len(sent)} records")
 
-    # Every replay, in any order, answers with the original result.
-    for body in rng.sample(batches, len(batches)):
+    # Every replay, in any order, answers with the original result (a third of the batches
+    # again; the status of every record below is compared with its first answer too).
+    for body in rng.sample(batches, max(1, len(batches) // 3)):
         for answer in sync_until_answered(phone, body):
             assert answer["result"] == "duplicate"
             assert summary(answer) == first_answer[answer["uuid"]]
