@@ -4,6 +4,7 @@ client does (HEAD for Upload-Offset, then PATCH from there). Every file ends sto
 with its SHA-256; while a file is incomplete nothing of it is visible as evidence."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from urllib.parse import urlsplit
@@ -87,12 +88,16 @@ class Uploader:
                 offset = int(answer.headers["Upload-Offset"])
                 if offset == len(data):  # the last PATCH completed it; its answer was lost
                     return
-                self.check_invisible()
+                self.check_invisible(path.rsplit("/", 1)[1])
             else:
                 size = self.rng.choice((MiB, 2 * MiB, len(data)))
                 chunk = data[offset:offset + size]
+                headers = {**PATCH_HEADERS, "Upload-Offset": str(offset)}
+                if self.rng.random() < 0.3:  # as tuspy does: a cut chunk is then discarded whole
+                    headers["Upload-Checksum"] = "sha256 " + base64.b64encode(
+                        hashlib.sha256(chunk).digest()).decode()
                 answer, _ = self.send("PATCH", path, ("request_head", "request_body", "answer"), cuts_left,
-                                      body=chunk, headers={**PATCH_HEADERS, "Upload-Offset": str(offset)})
+                                      body=chunk, headers=headers)
                 if answer is None or answer.status_code in (409, 423):  # 409: a cut request wrote late
                     offset = None
                     continue
@@ -108,8 +113,11 @@ class Uploader:
         return metadata_header(inspection_uuid=str(self.record.uuid), evidence_uuid=str(self.listed.uuid),
                                sha256=self.listed.sha256, filename="bodycam.mp4")
 
-    def check_invisible(self) -> None:
-        """An incomplete file is nowhere: not received, no original to download, not stored."""
+    def check_invisible(self, upload_id: str) -> None:
+        """An incomplete file is nowhere: not received, no original to download, not stored.
+        What the server holds of it is a prefix of the file (a late cut request may add to it)."""
+        held = (self.storage_dir / "uploads" / f"{upload_id}.part").read_bytes()
+        assert len(held) < len(self.listed.data) and held == self.listed.data[:len(held)]
         shown = self.phone.send("GET", f"/api/evidence/{self.listed.uuid}").json()
         assert (shown["status"], shown["file"], shown["links"]["original"]) == ("missing", None, None)
         original = self.phone.send("GET", f"/api/evidence/{self.listed.uuid}/original")
