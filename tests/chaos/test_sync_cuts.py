@@ -54,8 +54,9 @@ def test_sync_batches_cut_at_random_points_store_each_record_exactly_once(phone_
         for _ in range(min(rng.randint(1, 3), cuts_wanted - sum(struck.values()))):
             kind = rng.choice(CUT_KINDS)
             cut = phone.cut_point(rng, kind, "POST", "/api/sync", body, JSON)
-            assert phone.send("POST", "/api/sync", data=body, headers=JSON, cut=cut,
-                              reset=rng.random() < 0.5) is None
+            answer = phone.send("POST", "/api/sync", data=body, headers=JSON, cut=cut,
+                                reset=rng.random() < 0.5)
+            assert answer is None and phone.struck, f"the cut {cut} did not strike: {answer}"
             struck[kind] += 1
             committed |= kind == "answer"
         results = sync_until_answered(phone, body)
