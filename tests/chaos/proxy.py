@@ -8,9 +8,10 @@
 `upstream_bytes=N` forwards the first N bytes the client sends and closes both sides when byte
 N + 1 arrives (the request is cut before it was read whole: in its headers or mid-body);
 `downstream_bytes=N` does the same with the answer (the server did its work, the client never
-learns the result: with N = 0 it is cut as the first byte of the answer arrives). A plan applies to the next connection(s) accepted, in order.
-Everything is bounded: the number of connections open at once, every socket's silence, and stop()
-closes whatever is still open.
+learns the result: with N = 0 it is cut as the first byte of the answer arrives). `reset=True`
+closes with RST instead of FIN. A plan applies to the next connection(s) accepted, in order.
+Everything is bounded: the connections open at once (more are refused), each link's silence
+(`idle_seconds`), and stop() ends every link within a select() tick.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class Cut:
     sent_down: int = 0  # bytes forwarded server -> client
 
     def limit(self, upstream: bool) -> int | None:
+        """The byte limit of one direction; None: not cut."""
         return self.upstream_bytes if upstream else self.downstream_bytes
 
 

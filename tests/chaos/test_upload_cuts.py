@@ -5,6 +5,7 @@ with its SHA-256; while a file is incomplete nothing of it is visible as evidenc
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import math
 import time
@@ -39,6 +40,21 @@ def video(rng, size: int) -> bytes:
 def store_files(storage_dir):
     root = storage_dir / "evidence"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def read_partial(path) -> bytes:
+    """An upload's bytes, read under a shared flock: not while a late cut request writes them or
+    cuts a discarded chunk back (a read racing a truncate can see zeros)."""
+    with open(path, "rb") as f:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "the upload stayed locked"
+                time.sleep(0.02)
+        return f.read()
 
 
 class Uploader:
@@ -121,7 +137,7 @@ class Uploader:
         """An incomplete file is nowhere: not received, no original to download, not stored.
         What the server holds of it is a prefix of the file (a late cut request may add to it)."""
         assert self.listed.sha256 not in {p.name for p in store_files(self.storage_dir)}
-        held = (self.storage_dir / "uploads" / f"{upload_id}.part").read_bytes()
+        held = read_partial(self.storage_dir / "uploads" / f"{upload_id}.part")
         assert len(held) < len(self.listed.data) and held == self.listed.data[:len(held)]
         shown = self.phone.send("GET", f"/api/evidence/{self.listed.uuid}").json()
         assert (shown["status"], shown["file"], shown["links"]["original"]) == ("missing", None, None)
