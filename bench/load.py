@@ -28,7 +28,7 @@ from bench.harness import (
     stop_gunicorn,
 )
 
-OFFICERS, QUICK_OFFICERS = 20, 4
+OFFICERS, QUICK_OFFICERS = 20, 2  # --quick is a smoke run: the fewest officers an inspection needs
 MB = 1e6
 
 
@@ -140,7 +140,7 @@ def rows(database: str, results: dict, time_limit: int) -> list[tuple]:
 
 def collect(database: str = "sqlite", quick: bool = False) -> list[tuple]:
     """Rows for print_table (bench/all.py); `database`: sqlite, or postgres under
-    scripts/with-postgres.sh. `quick`: 4 officers instead of 20."""
+    scripts/with-postgres.sh. `quick`: 2 officers instead of 20."""
     officers = QUICK_OFFICERS if quick else OFFICERS
     time_limit = _time_limit(officers)
     return rows(database, run(database, officers, time_limit), time_limit)
