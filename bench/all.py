@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench import audit, peer, sync, upload
 from bench.harness import (
-    MB, ROOT, raw_disk_rate, raw_sqlite_commit_rate, raw_sqlite_insert_rate, sha256_rate,
+    DEFAULT_WORKERS, MB, ROOT, raw_disk_rate, raw_sqlite_commit_rate, raw_sqlite_insert_rate, sha256_rate,
 )
 
 HEADER = ("area", "measure", "FieldCase", "unit", "machine limit (same run)", "ratio",
@@ -45,7 +45,7 @@ class Sizes:
     thumbnail_rounds: int
     batch: int = 50
     clients: int = 4
-    workers: int = 2
+    workers: int = DEFAULT_WORKERS
     chunk_mb: int = 5
 
 

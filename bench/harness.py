@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server import create_app  # noqa: E402
+from server.config import Config  # noqa: E402
 from server.extensions import db  # noqa: E402
 from tests.conftest import FAST_HASHING, PASSWORD, start_gunicorn, stop_gunicorn  # noqa: E402,F401
+
+# Benchmarks run gunicorn as `make run` does: the app's default worker count for this machine.
+DEFAULT_WORKERS = Config().WORKERS
 
 
 TEAM_SIZE = 10

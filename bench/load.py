@@ -24,7 +24,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.harness import (
-    ROOT, percentile, prepare_instance, print_table, scratch_postgres_database, start_gunicorn,
+    DEFAULT_WORKERS, ROOT, percentile, prepare_instance, print_table, scratch_postgres_database, start_gunicorn,
     stop_gunicorn,
 )
 
@@ -46,7 +46,7 @@ def run(database: str, officers: int, time_limit: int) -> dict:
             url = stack.enter_context(scratch_postgres_database(server_url))
         url, storage = prepare_instance(url, officers=officers)
         stack.callback(shutil.rmtree, storage, ignore_errors=True)
-        server = start_gunicorn(url, storage, storage / "gunicorn.log")
+        server = start_gunicorn(url, storage, storage / "gunicorn.log", workers=DEFAULT_WORKERS)
         try:
             results = _locust(server.url, storage, officers, time_limit)
         finally:

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from bench.harness import (
-    PASSWORD, percentile, prepare_instance, print_table, raw_sqlite_insert_rate, start_gunicorn,
+    DEFAULT_WORKERS, PASSWORD, percentile, prepare_instance, print_table, raw_sqlite_insert_rate, start_gunicorn,
     stop_gunicorn,
 )
 from tests.factories import overload_record, sync_body
@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--single", type=int, default=1600)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     args = parser.parse_args()
     rows = run(args.records, args.batch, args.clients, args.single, args.workers)
     print_table("Sync (SQLite, gunicorn on loopback)", rows)
