@@ -85,43 +85,44 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def raw_sqlite_insert_rate(rows: int, batch: int, row_bytes: int) -> float:
-    """Rows/s for batched inserts of `row_bytes` documents into SQLite with FieldCase's
-    durability (WAL, synchronous=FULL), one transaction per batch."""
+@contextmanager
+def _raw_sqlite():
+    """A bare SQLite table of documents with FieldCase's durability (WAL, synchronous=FULL)."""
     with tempfile.TemporaryDirectory() as tmp:
         conn = sqlite3.connect(os.path.join(tmp, "raw.sqlite3"), isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("CREATE TABLE docs (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
-        body = "x" * row_bytes
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+def raw_sqlite_insert_rate(rows: int, batch: int, row_bytes: int) -> float:
+    """Rows/s for batched inserts of `row_bytes` documents, one transaction per batch."""
+    body = "x" * row_bytes
+    with _raw_sqlite() as conn:
         start = time.perf_counter()
         for b in range(rows // batch):
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT INTO docs VALUES (?, ?)",
                              ((f"{b}-{i}", body) for i in range(batch)))
             conn.execute("COMMIT")
-        elapsed = time.perf_counter() - start
-        conn.close()
-    return rows / elapsed
+        return rows / (time.perf_counter() - start)
 
 
 def raw_sqlite_commit_rate(rows: int, row_bytes: int) -> float:
     """Commits/s of one `row_bytes` row per transaction, same durability: the most single-record
     writes per second this disk allows SQLite."""
-    with tempfile.TemporaryDirectory() as tmp:
-        conn = sqlite3.connect(os.path.join(tmp, "raw.sqlite3"), isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("CREATE TABLE docs (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
-        body = "x" * row_bytes
+    body = "x" * row_bytes
+    with _raw_sqlite() as conn:
         start = time.perf_counter()
         for i in range(rows):
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("INSERT INTO docs VALUES (?, ?)", (str(i), body))
             conn.execute("COMMIT")
-        elapsed = time.perf_counter() - start
-        conn.close()
-    return rows / elapsed
+        return rows / (time.perf_counter() - start)
 
 
 MB = 1024 * 1024

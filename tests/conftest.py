@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,21 +65,31 @@ def database_template(tmp_path_factory):
         yield {"kind": "sqlite", "path": path}
 
 
+@contextmanager
+def fresh_database(template: dict, folder: Path, prefix: str = "fc_test"):
+    """The URL of a fresh migrated database copied from the session's template (a file in
+    `folder` on SQLite, a database made from the template on PostgreSQL), dropped afterwards."""
+    if template["kind"] == "sqlite":
+        path = folder / "fieldcase.sqlite3"
+        shutil.copyfile(template["path"], path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"{prefix}_{os.getpid()}_{next(_counter)}"
+    admin = template["admin"]
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template["name"]}"'))
+    try:
+        yield _pg_admin_url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 def database_url(database_template, tmp_path):
     """The URL of a fresh database for this test, dropped afterwards."""
-    if database_template["kind"] == "sqlite":
-        path = tmp_path / "fieldcase.sqlite3"
-        shutil.copyfile(database_template["path"], path)
-        yield f"sqlite:///{path}"
-        return
-    name = f"fc_test_{os.getpid()}_{next(_counter)}"
-    admin = database_template["admin"]
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template["name"]}"'))
-    yield _pg_admin_url(name)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database(database_template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from server import create_app
 from server.evidence.models import EvidenceFile, EvidenceUpload
 from server.extensions import db
 from server.inspections.models import Evidence
-from tests.conftest import PASSWORD, ROOT, _counter, _pg_admin_url, start_gunicorn, stop_gunicorn
+from tests.conftest import PASSWORD, ROOT, fresh_database, start_gunicorn, stop_gunicorn
 
 from .generate import case_names, generate
 
@@ -53,18 +53,8 @@ class Instance:
 @pytest.fixture(scope="module")
 def module_database(database_template, tmp_path_factory):
     """A fresh migrated database for this module (copied from the session's template)."""
-    if database_template["kind"] == "sqlite":
-        path = tmp_path_factory.mktemp("corpus-db") / "fieldcase.sqlite3"
-        shutil.copyfile(database_template["path"], path)
-        yield f"sqlite:///{path}"
-        return
-    name = f"fc_corpus_{os.getpid()}_{next(_counter)}"
-    admin = database_template["admin"]
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template["name"]}"'))
-    yield _pg_admin_url(name)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database(database_template, tmp_path_factory.mktemp("corpus-db"), "fc_corpus") as url:
+        yield url
 
 
 def create_accounts(database_url: str, storage: Path, accounts: list[dict]) -> None:
