@@ -9,6 +9,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -123,6 +124,28 @@ def raw_sqlite_commit_rate(rows: int, row_bytes: int) -> float:
             conn.execute("INSERT INTO docs VALUES (?, ?)", (str(i), body))
             conn.execute("COMMIT")
         return rows / (time.perf_counter() - start)
+
+
+def drive_sync(send_batch, batches: list, records: int, clients: int, send_one, singles: list) -> dict:
+    """The sync workload, the same for FieldCase and the peer: `batches` from `clients`
+    connections, then `singles` one per request from 16. `send_batch(index, batch)` and
+    `send_one(index, item)` send and check one request (the index picks the connection)."""
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda job: send_batch(*job), enumerate(batches)))
+    batched_rate = records / (time.perf_counter() - start)
+
+    def timed(job):
+        began = time.perf_counter()
+        send_one(*job)
+        return time.perf_counter() - began
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(16) as pool:
+        latencies = list(pool.map(timed, enumerate(singles)))
+    return {"batched_per_s": batched_rate, "single_per_s": len(latencies) / (time.perf_counter() - start),
+            "single_p50_ms": percentile(latencies, 50) * 1000,
+            "single_p99_ms": percentile(latencies, 99) * 1000}
 
 
 MB = 1024 * 1024

@@ -19,13 +19,12 @@ import socket
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
-from bench.harness import MB, percentile
+from bench.harness import MB, drive_sync
 
 PACKAGE = "pouchdb-server@4.2.0"  # latest release; installs and runs on node 20 (leveldown prebuilt)
 INSTALL_SECONDS = 600
@@ -104,30 +103,17 @@ def measure(url: str, data: list[dict], records: int, batch: int, clients: int,
     assert requests.put(db, timeout=30).status_code == 201, "could not create the peer's database"
     sessions = [requests.Session() for _ in range(max(clients, 16))]
 
-    def bulk(job):
-        index, docs = job
+    def bulk(index, docs):
         r = sessions[index % len(sessions)].post(db + "/_bulk_docs", json={"docs": docs}, timeout=120)
         assert r.status_code == 201 and all(x.get("ok") for x in r.json()), r.text[:300]
 
-    def single(job):
-        index, doc = job
-        start = time.perf_counter()
+    def single(index, doc):
         r = sessions[index % len(sessions)].put(f"{db}/{doc['_id']}", json=doc, timeout=120)
-        elapsed = time.perf_counter() - start
         assert r.status_code == 201, r.text[:300]
-        return elapsed
 
     docs = [_document(r) for r in data]
     batches = [docs[i:i + batch] for i in range(0, records, batch)]
-    start = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(bulk, enumerate(batches)))
-    batched_rate = records / (time.perf_counter() - start)
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(16) as pool:
-        latencies = list(pool.map(single, enumerate(docs[records:])))
-    single_rate = len(latencies) / (time.perf_counter() - start)
+    figures = drive_sync(bulk, batches, records, clients, single, docs[records:])
 
     session = requests.Session()
 
@@ -141,10 +127,7 @@ def measure(url: str, data: list[dict], records: int, batch: int, clients: int,
     for n, path in enumerate(photos[1:], start=1):
         attach(n, path)
     elapsed = time.perf_counter() - start
-    return {"batched_per_s": batched_rate, "single_per_s": single_rate,
-            "single_p50_ms": percentile(latencies, 50) * 1000,
-            "single_p99_ms": percentile(latencies, 99) * 1000,
-            "files_mb_per_s": sum(p.stat().st_size for p in photos[1:]) / MB / elapsed}
+    return {**figures, "files_mb_per_s": sum(p.stat().st_size for p in photos[1:]) / MB / elapsed}
 
 
 def run(data: list[dict], records: int, batch: int, clients: int, photos: list[Path]) -> dict:

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
 from bench.harness import (
-    DEFAULT_WORKERS, PASSWORD, percentile, prepare_instance, print_table, raw_sqlite_insert_rate, start_gunicorn,
-    stop_gunicorn,
+    DEFAULT_WORKERS, PASSWORD, drive_sync, prepare_instance, print_table, raw_sqlite_insert_rate,
+    start_gunicorn, stop_gunicorn,
 )
 from tests.factories import overload_record, sync_body
 
@@ -49,30 +47,15 @@ def measure(data: list[dict], records: int, batch: int, clients: int, workers: i
     try:
         sessions = [login(server.url) for _ in range(max(clients, 16))]
 
-        def post(job):
-            index, body = job
-            start = time.perf_counter()
+        def post(index, body):
             r = sessions[index % len(sessions)].post(server.url + "/api/sync", data=body)
-            elapsed = time.perf_counter() - start
             assert r.status_code == 200, r.text[:300]
             results = r.json()["results"]
             assert all(x["result"] == "created" for x in results), results[:1]
-            return elapsed
 
-        start = time.perf_counter()
-        with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(post, enumerate(bodies)))
-        batched_rate = records / (time.perf_counter() - start)
-
-        start = time.perf_counter()
-        with ThreadPoolExecutor(16) as pool:
-            latencies = list(pool.map(post, enumerate(singles)))
-        single_rate = len(singles) / (time.perf_counter() - start)
+        return drive_sync(post, bodies, records, clients, post, singles)
     finally:
         stop_gunicorn(server)
-    return {"batched_per_s": batched_rate, "single_per_s": single_rate,
-            "single_p50_ms": percentile(latencies, 50) * 1000,
-            "single_p99_ms": percentile(latencies, 99) * 1000}
 
 
 def run(records: int, batch: int, clients: int, single: int, workers: int) -> list[tuple]:

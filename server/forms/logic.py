@@ -298,30 +298,21 @@ def _compile_if(args):
     return run
 
 
-def _compile_and(args):
-    parts = [_compile(arg) for arg in args]
+def _short_circuit(stops_at):
+    """and/or: the operands in turn, up to the first that `stops_at` (falsy for and, truthy for
+    or); that operand, else the last, else null."""
+    def compile_(args):
+        parts = [_compile(arg) for arg in args]
 
-    def run(data):
-        current = None
-        for part in parts:
-            current = part(data)
-            if not_(current):
-                return current
-        return current
-    return run
-
-
-def _compile_or(args):
-    parts = [_compile(arg) for arg in args]
-
-    def run(data):
-        current = None
-        for part in parts:
-            current = part(data)
-            if to_bool(current):
-                return current
-        return current
-    return run
+        def run(data):
+            current = None
+            for part in parts:
+                current = part(data)
+                if stops_at(current):
+                    return current
+            return current
+        return run
+    return compile_
 
 
 def _iterating(args, minimum: int, fallback, over_items):
@@ -359,7 +350,7 @@ def _compile_reduce(args):
 
 
 _CONTROL_COMPILERS = {
-    "if": _compile_if, "?:": _compile_if, "and": _compile_and, "or": _compile_or,
+    "if": _compile_if, "?:": _compile_if, "and": _short_circuit(not_), "or": _short_circuit(to_bool),
     "reduce": _compile_reduce,
     "map": lambda args: _iterating(args, 1, list, lambda values, sub: [sub(v) for v in values]),
     "filter": lambda args: _iterating(args, 2, list,
