@@ -220,8 +220,9 @@ class LiveServer:
 
 
 def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int = 2,
-                   extra_env: dict | None = None) -> LiveServer:
-    port = free_port()
+                   extra_env: dict | None = None, port: int | None = None) -> LiveServer:
+    """gunicorn serving the app on loopback; `port` to restart it where clients expect it."""
+    port = port or free_port()
     env = {**os.environ, "FIELDCASE_DATABASE_URL": database_url,
            "FIELDCASE_STORAGE_DIR": str(storage_dir), "FIELDCASE_BIND": f"127.0.0.1:{port}",
            "FIELDCASE_WORKERS": str(workers), **{f"FIELDCASE_{k}": str(v) for k, v in FAST_HASHING.items()},

@@ -1,0 +1,219 @@
+"""Chaos plumbing: gunicorn's processes found through /proc and killed with SIGKILL, a gunicorn
+restarted where its clients expect it, and a phone-like HTTP client that retries until the server
+answers (as the PWA's outbox and tus-js-client do).
+
+Counts scale with FIELDCASE_CHAOS_SCALE (a float multiplier of the issue's full counts; the
+bench and a patient run use 1).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from ..conftest import PASSWORD, LiveServer, start_gunicorn
+
+TUS = {"Tus-Resumable": "1.0.0"}
+# What a killed worker or a restarting server looks like from the client's side.
+NO_ANSWER = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+def scaled(full: int, default_scale: float, minimum: int = 1) -> int:
+    """`full` times FIELDCASE_CHAOS_SCALE (or `default_scale`, the size `make test` runs)."""
+    scale = float(os.environ.get("FIELDCASE_CHAOS_SCALE") or default_scale)
+    return max(minimum, round(full * scale))
+
+
+# --- processes ------------------------------------------------------------------------------------
+
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (gunicorn's workers when `pid` is the master)."""
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+    return [int(p) for p in listed if is_alive(int(p))]
+
+
+def is_alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie, dead but not reaped, counts as gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return "\nState:\tZ" not in status
+
+
+def kill9(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def wait_until(condition, timeout: float, what: str, step: float = 0.02) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(step)
+
+
+class Gunicorn:
+    """A gunicorn whose workers and master can be killed; restarts on the same port, database and
+    storage, each run logging to its own file (`logs`)."""
+
+    def __init__(self, database_url: str, storage: Path, log_dir: Path, workers: int):
+        self.database_url, self.storage, self.log_dir, self.workers = database_url, storage, log_dir, workers
+        self.logs: list[Path] = []
+        self.server: LiveServer | None = None
+        self.port: int | None = None
+        self.lock = threading.Lock()  # one restart or kill at a time
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = self.log_dir / f"gunicorn-{len(self.logs)}.log"
+        self.logs.append(log)
+        self.server = start_gunicorn(self.database_url, self.storage, log, workers=self.workers,
+                                     port=self.port)
+        self.port = int(self.server.url.rsplit(":", 1)[1])
+        wait_until(lambda: len(children(self.server.process.pid)) == self.workers, 30,
+                   "gunicorn forked its workers")
+
+    def worker_pids(self) -> list[int]:
+        return children(self.server.process.pid)
+
+    def kill_worker(self, pid: int) -> None:
+        """SIGKILL one worker and wait until the master has forked its replacement."""
+        master = self.server.process.pid
+        kill9(pid)
+        wait_until(lambda: pid not in children(master) and len(children(master)) == self.workers,
+                   30, f"gunicorn replaced worker {pid}")
+
+    def kill_master_and_restart(self) -> None:
+        """SIGKILL the master and its workers (a machine's process table wiped), then start again."""
+        workers = self.worker_pids()
+        kill9(self.server.process.pid)
+        for pid in workers:
+            kill9(pid)
+        self.server.process.wait(timeout=30)
+        wait_until(lambda: not any(is_alive(pid) for pid in workers), 30, "the workers died")
+        self.start()
+
+    def stop(self) -> None:
+        if self.server is None:
+            return
+        master = self.server.process
+        workers = self.worker_pids()
+        master.terminate()
+        try:
+            master.wait(timeout=30)
+        except Exception:  # noqa: BLE001 - whatever happened, leave nothing running
+            master.kill()
+            master.wait(timeout=30)
+        for pid in workers:
+            kill9(pid)
+
+    def log_text(self) -> str:
+        return "\n".join(log.read_text(errors="replace") for log in self.logs if log.exists())
+
+
+# --- a phone ---------------------------------------------------------------------------------------
+
+class Phone:
+    """One officer's phone: asks again until the server answers, logs in again when its session
+    is gone, and remembers every 5xx (which a server must never answer, killed or not)."""
+
+    def __init__(self, url: str, username: str, deadline: float, progress=None):
+        self.url, self.username, self.deadline = url, username, deadline
+        self.session = requests.Session()
+        self.server_errors: list[str] = []
+        self.unanswered = 0  # requests that got no answer (connection cut, refused)
+        self.progress = progress or (lambda: None)  # called on every answer
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        """The server's answer (not 5xx, not 401), asking again after a pause while there is none."""
+        pause = 0.05
+        while True:
+            if time.monotonic() > self.deadline:
+                raise AssertionError(f"{self.username}: no answer to {method} {path} before the deadline")
+            try:
+                if "X-CSRF-Token" not in self.session.headers and path != "/api/session":
+                    self.login()
+                response = self.session.request(method, self.url + path, timeout=120, **kwargs)
+            except NO_ANSWER:
+                self.unanswered += 1
+            else:
+                self.progress()
+                if response.status_code >= 500:
+                    self.server_errors.append(f"{method} {path}: {response.status_code} {response.text[:300]}")
+                elif response.status_code == 401 and path != "/api/session":
+                    self.session.headers.pop("X-CSRF-Token", None)  # log in again, then ask again
+                    continue
+                else:
+                    return response
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+    def login(self) -> None:
+        response = self.request("POST", "/api/session",
+                                json={"username": self.username, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        self.session.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+
+    def sync(self, body: dict) -> list[dict]:
+        """POST /api/sync until answered; the per-record results."""
+        response = self.request("POST", "/api/sync", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()["results"]
+
+    def upload(self, inspection_uuid: str, evidence_uuid: str, data: bytes, chunk: int) -> str:
+        """Upload a listed file with tus, resuming after every cut, until the server confirms it
+        received the whole file (204 with X-Evidence-Status: received). Returns the SHA-256 the
+        server reports."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        metadata = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in {
+            "inspection_uuid": inspection_uuid, "evidence_uuid": evidence_uuid,
+            "sha256": sha256, "filename": f"{evidence_uuid}.jpg"}.items())
+        location, offset = None, None
+        for _ in range(1000):
+            if location is None:
+                created = self.request("POST", "/api/uploads", headers={
+                    **TUS, "Upload-Length": str(len(data)), "Upload-Metadata": metadata})
+                assert created.status_code == 201, created.text
+                location, offset = urlsplit(created.headers["Location"]).path, 0
+            if offset is None:  # after a cut: ask where the server stands
+                head = self.request("HEAD", location, headers=TUS)
+                if head.status_code in (404, 410):
+                    location = None
+                    continue
+                assert head.status_code == 200, head.status_code
+                offset = int(head.headers["Upload-Offset"])
+            # At the full length but not yet confirmed, an empty PATCH makes the server finish
+            # recording the file (or repeat that it did). A cut PATCH is sent again as it was: a
+            # 409 then tells that some of it was kept.
+            answer = self.request("PATCH", location, data=data[offset:offset + chunk], headers={
+                **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+            if answer.status_code == 204:
+                offset = int(answer.headers["Upload-Offset"])
+                if answer.headers.get("X-Evidence-Status") == "received":
+                    assert offset == len(data), offset
+                    return answer.headers["X-Evidence-SHA256"]
+            elif answer.status_code in (404, 410):  # gone (expired, or completed meanwhile): ask again
+                location, offset = None, None
+            elif answer.status_code in (409, 423):  # the offset moved on, or a dying request holds it
+                offset = None
+                time.sleep(0.1)
+            else:
+                raise AssertionError(f"PATCH {location}: {answer.status_code} {answer.text[:300]}")
+        raise AssertionError(f"{self.username}: upload of {evidence_uuid} did not finish")
