@@ -51,6 +51,20 @@ def is_alive(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
+def serving(pid: int) -> bool:
+    """True once a gunicorn worker has loaded the app and entered its request loop: from then on
+    it stamps its heartbeat file (an unlinked `wgunicorn-*`) with the monotonic clock, far below
+    the wall-clock time the master created it at."""
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            path = f"/proc/{pid}/fd/{fd}"
+            if "wgunicorn-" in os.readlink(path):
+                return os.stat(path).st_mtime < time.time() / 2
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return False
+
+
 def kill9(pid: int) -> None:
     try:
         os.kill(pid, signal.SIGKILL)
@@ -87,18 +101,21 @@ class Gunicorn:
         self.server = start_gunicorn(self.database_url, self.storage, log, workers=self.workers,
                                      port=self.port)
         self.port = int(self.server.url.rsplit(":", 1)[1])
-        wait_until(lambda: len(children(self.server.process.pid)) == self.workers, 30,
-                   "gunicorn forked its workers")
+        self.wait_serving()
+
+    def wait_serving(self) -> None:
+        """Until every worker serves: a kill then never leaves the server without one."""
+        wait_until(lambda: len(pids := self.worker_pids()) == self.workers and all(map(serving, pids)),
+                   60, "gunicorn's workers serve")
 
     def worker_pids(self) -> list[int]:
         return children(self.server.process.pid)
 
     def kill_worker(self, pid: int) -> None:
-        """SIGKILL one worker and wait until the master has forked its replacement."""
-        master = self.server.process.pid
+        """SIGKILL one worker and wait until its replacement serves."""
         kill9(pid)
-        wait_until(lambda: pid not in children(master) and len(children(master)) == self.workers,
-                   30, f"gunicorn replaced worker {pid}")
+        wait_until(lambda: pid not in self.worker_pids(), 30, f"gunicorn noticed worker {pid} died")
+        self.wait_serving()
 
     def kill_master_and_restart(self) -> None:
         """SIGKILL the master and its workers (a machine's process table wiped), then start again."""
@@ -134,8 +151,9 @@ class Phone:
     """One officer's phone: asks again until the server answers, logs in again when its session
     is gone, and remembers every 5xx (which a server must never answer, killed or not)."""
 
-    def __init__(self, url: str, username: str, deadline: float, progress=None):
+    def __init__(self, url: str, username: str, deadline: float, progress=None, give_up=None):
         self.url, self.username, self.deadline = url, username, deadline
+        self.give_up = give_up or (lambda: False)  # e.g. another thread of the test failed
         self.session = requests.Session()
         self.server_errors: list[str] = []
         self.unanswered = 0  # requests that got no answer (connection cut, refused)
@@ -145,8 +163,8 @@ class Phone:
         """The server's answer (not 5xx, not 401), asking again after a pause while there is none."""
         pause = 0.05
         while True:
-            if time.monotonic() > self.deadline:
-                raise AssertionError(f"{self.username}: no answer to {method} {path} before the deadline")
+            if time.monotonic() > self.deadline or self.give_up():
+                raise AssertionError(f"{self.username}: no answer to {method} {path} (gave up)")
             try:
                 if "X-CSRF-Token" not in self.session.headers and path != "/api/session":
                     self.login()
