@@ -1,5 +1,6 @@
 """Sync over real HTTP to gunicorn: retries, reordering and parallel duplicates across workers."""
 import random
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,7 +10,9 @@ import sqlalchemy as sa
 from server.audit.models import AuditEntry
 from server.extensions import db
 from server.inspections.models import Inspection
+from server.inspections.schemas import SyncStatusQuerySchema
 
+from .conftest import ROOT
 from .factories import overload_record, sync_body
 
 pytestmark = pytest.mark.live
@@ -81,3 +84,23 @@ def test_another_officer_resending_the_same_uuid_gets_a_conflict(live_server):
     answer = live_server.login("officer2").post(live_server.url + "/api/sync", json=sync_body(other)).json()
     assert answer["results"][0]["result"] == "conflict"
     assert uuid.UUID(answer["results"][0]["uuid"]) == uuid.UUID(record["uuid"])
+
+
+def test_sync_status_takes_as_many_uuids_as_it_allows_and_the_pwa_asks_through_gunicorn(live_server):
+    """The UUIDs travel in the request line, which gunicorn caps at 4094 bytes: the API's limit
+    and the PWA's batch must fit (the PWA asked about 100 at once: 414 URI Too Long)."""
+    officer = live_server.login("officer1")
+    record = overload_record()
+    assert officer.post(live_server.url + "/api/sync", json=sync_body(record)).status_code == 200
+    most = SyncStatusQuerySchema().fields["uuid"].validators[0].max
+    pwa = (ROOT / "static" / "pwa" / "js" / "uploads.js").read_text()
+    batch = int(re.search(r"export const STATUS_BATCH = (\d+);", pwa).group(1))
+    assert batch <= most
+    for count in (batch, most):
+        uuids = [record["uuid"]] + [str(uuid.uuid4()) for _ in range(count - 1)]
+        r = officer.get(live_server.url + "/api/sync/status", params={"uuid": uuids})
+        assert r.status_code == 200, r.text[:300]
+        assert [held["uuid"] for held in r.json()] == [record["uuid"]]
+    too_many = [str(uuid.uuid4()) for _ in range(most + 1)]
+    r = officer.get(live_server.url + "/api/sync/status", params={"uuid": too_many})
+    assert r.status_code == 422 and r.headers["Content-Type"] == "application/problem+json"

@@ -6,6 +6,9 @@
 export const UPLOAD_ENDPOINT = "/api/uploads";
 const META = { inspection: "inspection_uuid", evidence: "evidence_uuid", sha256: "sha256", filename: "filename" };
 const CHUNK_BYTES = 5 * 1024 * 1024;
+// Records asked about per GET /api/sync/status: their UUIDs go in the URL, which the server caps
+// (at most 90 UUIDs; 100 made a 414 URI Too Long).
+export const STATUS_BATCH = 50;
 
 /** tus-js-client's URL storage interface over the IndexedDB `uploads` store (not localStorage). */
 function urlStorage(db) {
@@ -88,8 +91,8 @@ export async function uploadMissing({ api, store, progress = () => {}, signal })
 
 /** Ask the server what it holds for these records; update them, and drop files it has verified. */
 export async function refreshSent({ api, store, uuids }) {
-  for (let i = 0; i < uuids.length; i += 100) {
-    const query = uuids.slice(i, i + 100).map((u) => `uuid=${encodeURIComponent(u)}`).join("&");
+  for (let i = 0; i < uuids.length; i += STATUS_BATCH) {
+    const query = uuids.slice(i, i + STATUS_BATCH).map((u) => `uuid=${encodeURIComponent(u)}`).join("&");
     const held = await api.get(`/api/sync/status?${query}`);
     for (const answer of held) {
       const entry = await store.getSent(answer.uuid);
