@@ -11,7 +11,6 @@ import base64
 import hashlib
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -89,7 +88,6 @@ class Gunicorn:
         self.logs: list[Path] = []
         self.server: LiveServer | None = None
         self.port: int | None = None
-        self.lock = threading.Lock()  # one restart or kill at a time
 
     @property
     def url(self) -> str:
@@ -157,6 +155,7 @@ class Phone:
         self.session = requests.Session()
         self.server_errors: list[str] = []
         self.unanswered = 0  # requests that got no answer (connection cut, refused)
+        self.completions_resumed = 0  # empty PATCHes sent to finish an upload the server held whole
         self.progress = progress or (lambda: None)  # called on every answer
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -220,6 +219,7 @@ class Phone:
             # At the full length but not yet confirmed, an empty PATCH makes the server finish
             # recording the file (or repeat that it did). A cut PATCH is sent again as it was: a
             # 409 then tells that some of it was kept.
+            self.completions_resumed += offset == len(data)
             answer = self.request("PATCH", location, data=data[offset:offset + chunk], headers={
                 **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
             if answer.status_code == 204:
