@@ -69,8 +69,7 @@ def record_with_photos(rng: random.Random, make_photo) -> tuple[dict, dict[str, 
 class Run:
     """What the phones were told, shared by the threads of one test."""
 
-    def __init__(self, seed: int):
-        self.seed = seed
+    def __init__(self):
         self.lock = threading.Lock()
         self.acknowledged: dict[str, str] = {}  # record UUID -> created/duplicate
         self.files: dict[str, bytes] = {}  # evidence UUID -> the bytes the phone holds
@@ -153,7 +152,7 @@ def test_phones_finish_and_nothing_acknowledged_is_lost_when_gunicorn_is_killed(
     for position in rng.sample(range(KILLS), max(1, KILLS // 8)):
         kills[position] = "master"
     db.session.remove()
-    run = Run(seed)
+    run = Run()
     gunicorn = Gunicorn(database_url, storage_dir, tmp_path, workers=2)
     gunicorn.start()
     deadline = time.monotonic() + DEADLINE_SECONDS
@@ -161,10 +160,11 @@ def test_phones_finish_and_nothing_acknowledged_is_lost_when_gunicorn_is_killed(
               for i in range(PHONES)]
     done: list[str] = []
     threads = [threading.Thread(target=phone_work, args=(run, phone, random.Random(rng.random()),
-                                                          photo_maker(random.Random(rng.random()))))
+                                                          photo_maker(random.Random(rng.random()))),
+                                daemon=True)
                for phone in phones]
     threads.append(threading.Thread(target=killer, args=(run, gunicorn, random.Random(rng.random()),
-                                                         kills, done)))
+                                                         kills, done), daemon=True))
     try:
         for thread in threads:
             thread.start()
@@ -183,6 +183,7 @@ def test_phones_finish_and_nothing_acknowledged_is_lost_when_gunicorn_is_killed(
             assert all(not r["missing_evidence"] for r in held.json()), f"seed {seed}"
     finally:
         run.stop.set()
+        run.failed.set()  # if the test failed early, phones still asking give up
         gunicorn.stop()
 
     print(f"{len(done)} kills; {len(run.acknowledged)} records, {len(run.received)} files; "
