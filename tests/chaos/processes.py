@@ -1,9 +1,6 @@
 """Chaos plumbing: gunicorn's processes found through /proc and killed with SIGKILL, a gunicorn
 restarted where its clients expect it, and a phone-like HTTP client that retries until the server
 answers (as the PWA's outbox and tus-js-client do).
-
-Counts scale with FIELDCASE_CHAOS_SCALE (a float multiplier of the issue's full counts; the
-bench and a patient run use 1).
 """
 from __future__ import annotations
 
@@ -22,12 +19,6 @@ from ..conftest import PASSWORD, LiveServer, start_gunicorn
 TUS = {"Tus-Resumable": "1.0.0"}
 # What a killed worker or a restarting server looks like from the client's side.
 NO_ANSWER = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
-
-
-def scaled(full: int, default_scale: float, minimum: int = 1) -> int:
-    """`full` times FIELDCASE_CHAOS_SCALE (or `default_scale`, the size `make test` runs)."""
-    scale = float(os.environ.get("FIELDCASE_CHAOS_SCALE") or default_scale)
-    return max(minimum, round(full * scale))
 
 
 # --- processes ------------------------------------------------------------------------------------
@@ -145,7 +136,7 @@ class Gunicorn:
 
 # --- a phone ---------------------------------------------------------------------------------------
 
-class Phone:
+class RetryingPhone:
     """One officer's phone: asks again until the server answers, logs in again when its session
     is gone, and remembers every 5xx (which a server must never answer, killed or not)."""
 
