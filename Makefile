@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-fast test-sqlite test-postgres bench venv clean-venv vendor-pwa
+.PHONY: run test test-fast test-sqlite test-postgres bench chaos venv clean-venv vendor-pwa
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@scripts/system-deps.sh run
@@ -41,6 +41,14 @@ test-postgres: venv
 bench: venv
 	@scripts/system-deps.sh bench
 	scripts/with-postgres.sh $(BIN)/python -m bench.all $(BENCH_ARGS)
+
+## The fault suite (tests/chaos) at the issue's full size, 5 x what make test runs: 1,000 cuts of
+## syncs and uploads, 50 kills, 2,000 concurrent submissions; on SQLite, then PostgreSQL.
+CHAOS_SCALE ?= 5
+chaos: venv
+	@scripts/system-deps.sh test
+	FIELDCASE_CHAOS_SCALE=$(CHAOS_SCALE) $(BIN)/pytest -q tests/chaos
+	FIELDCASE_CHAOS_SCALE=$(CHAOS_SCALE) scripts/with-postgres.sh $(BIN)/pytest -q tests/chaos
 
 ## SQLite only, for a quick loop.
 test-fast: test-sqlite
