@@ -14,6 +14,7 @@ from flask import Response, current_app, request, url_for
 
 from ..accounts.auth import current_user
 from ..clock import utcnow
+from ..database import write_intent
 from ..errors import ApiError
 from ..extensions import db
 from ..schemas import Blueprint
@@ -93,9 +94,19 @@ def upload_offset(upload_id):
     try:
         with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
             offset = uploads.current_offset(fd)
+            if offset == ticket.length:
+                # Every byte is here, yet the upload is open: the process that took the last
+                # byte died before recording it. Finish it now, as that PATCH would have, so
+                # that a full offset (which a tus client takes for success) is true of the
+                # evidence too; a refusal (say, a hash mismatch) is answered as the PATCH's was.
+                with write_intent(True):
+                    _complete(ticket, current_user(), None)
     except ApiError as error:
+        if error.code != "upload.not_found":
+            raise
+        # The partial file went while we waited: finished by another request, or refused.
         upload = uploads.find_own_upload(current_user(), upload_id, utcnow())
-        if error.code != "upload.not_found" or upload.status != "completed":
+        if upload.status != "completed":
             raise
         offset = upload.length
     return _empty(200, headers={**headers, "Upload-Offset": str(offset)})

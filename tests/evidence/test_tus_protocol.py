@@ -375,3 +375,42 @@ def test_cleanup_finishes_a_complete_upload_whose_recording_was_cut(
     assert list((storage_dir / "uploads").iterdir()) == []
     assert "evidence.received" in actions(listed.uuid)
     assert tus.head(url).headers["Upload-Offset"] == str(len(listed.data))
+
+
+def test_resuming_a_complete_upload_whose_recording_was_cut_finishes_it(
+        create_inspection, tus_as, storage_dir, monkeypatch):
+    """A tus client that finds every byte on the server (HEAD: full offset) takes the upload for
+    done and sends nothing more: that HEAD finishes it, so the full offset is never a lie."""
+    from server.evidence import service
+
+    record = create_inspection(samples.jpeg())
+    listed = record.evidence[0]
+    tus = tus_as("officer1")
+    url = tus.create(record, listed).headers["Location"]
+    real = service.record_received
+    monkeypatch.setattr(service, "record_received", lambda *a, **k: 1 / 0)
+    assert tus.patch(url, listed.data, 0).status_code == 500  # the process "died" after storing
+    monkeypatch.setattr(service, "record_received", real)
+    assert db.session.get(Evidence, listed.uuid, populate_existing=True).received_at is None
+
+    head = tus.head(url)
+    assert head.status_code == 200 and head.headers["Upload-Offset"] == str(len(listed.data))
+    assert db.session.get(Evidence, listed.uuid, populate_existing=True).received_at is not None
+    assert actions(listed.uuid).count("evidence.received") == 1
+    assert list((storage_dir / "uploads").iterdir()) == []
+    assert tus.head(url).headers["Upload-Offset"] == str(len(listed.data))  # and again: no second record
+    assert actions(listed.uuid).count("evidence.received") == 1
+
+
+def test_resuming_a_complete_upload_with_other_bytes_refuses_it(create_inspection, tus_as, storage_dir):
+    record = create_inspection(samples.jpeg())
+    listed = record.evidence[0]
+    tus = tus_as("officer1")
+    url = tus.create(record, listed).headers["Location"]
+    partial = storage_dir / "uploads" / (url.rsplit("/", 1)[1] + ".part")
+    tampered = bytearray(listed.data)
+    tampered[len(tampered) // 2] ^= 0xFF
+    partial.write_bytes(bytes(tampered))  # all bytes there, but not the file the record names
+    assert tus.head(url).status_code == 422
+    assert db.session.get(Evidence, listed.uuid, populate_existing=True).received_at is None
+    assert store_files(storage_dir) == []
