@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import audit, peer, sync, upload
+from bench import audit, peer, sync, sync_costs, upload
 from bench.harness import (
     DEFAULT_WORKERS, MB, ROOT, raw_disk_rate, raw_sqlite_commit_rate, raw_sqlite_insert_rate, sha256_rate,
 )
@@ -157,6 +157,9 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
         _row("audit", "audit appends' share of a 50-record sync", log["audit_per_batch_s"] * 1000, "ms",
              "{:,.1f}", limit=log["sync_batch_s"] * 1000),
     ]
+    costs = sync_costs.measure(batches=3 if quick else 20)
+    rows += [("sync cost", measure, value, unit, compared, ratio, "", "")
+             for measure, value, unit, compared, ratio in sync_costs.rows(costs)]
     rows += load_rows(quick)
     notes.append("machine limits: audit verify entries vs hashing the same leaves raw; files vs "
                  "SHA-256 of the same bytes at the machine rate; audit share vs the whole sync batch")

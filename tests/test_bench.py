@@ -52,7 +52,7 @@ def test_one_run_prints_one_table_and_survives_an_unreachable_registry(tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = table_rows(done.stdout)
     areas = {area for area, _ in rows}
-    assert {"machine", "sync", "upload", "audit"} <= areas
+    assert {"machine", "sync", "sync cost", "upload", "audit"} <= areas
     assert any(area.startswith("load") for area in areas)  # its rows, or that bench/load.py is missing
 
     for (area, measure), cells in rows.items():
