@@ -357,18 +357,24 @@ def test_a_completion_interrupted_after_storing_is_finished_by_an_empty_patch(
     assert len(store_files(storage_dir)) == 1
 
 
-def test_cleanup_finishes_a_complete_upload_whose_recording_was_cut(
-        create_inspection, tus_as, storage_dir, monkeypatch, runner):
+def upload_cut_after_storing(create_inspection, tus_as, monkeypatch):
+    """An upload whose every byte arrived and was stored, but whose process "died" before
+    recording it: (tus client, upload URL, the listed evidence)."""
     from server.evidence import service
 
     record = create_inspection(samples.jpeg())
     listed = record.evidence[0]
     tus = tus_as("officer1")
     url = tus.create(record, listed).headers["Location"]
-    real = service.record_received
-    monkeypatch.setattr(service, "record_received", lambda *a, **k: 1 / 0)
-    assert tus.patch(url, listed.data, 0).status_code == 500  # the process "died" after storing
-    monkeypatch.setattr(service, "record_received", real)
+    with monkeypatch.context() as patched:
+        patched.setattr(service, "record_received", lambda *a, **k: 1 / 0)
+        assert tus.patch(url, listed.data, 0).status_code == 500
+    return tus, url, listed
+
+
+def test_cleanup_finishes_a_complete_upload_whose_recording_was_cut(
+        create_inspection, tus_as, storage_dir, monkeypatch, runner):
+    tus, url, listed = upload_cut_after_storing(create_inspection, tus_as, monkeypatch)
     result = runner.invoke(args=["evidence", "cleanup"])
     assert result.exit_code == 0 and "finished uploads: 1 (refused: 0)" in result.output, result.output
     assert db.session.get(Evidence, listed.uuid, populate_existing=True).received_at is not None
@@ -381,16 +387,7 @@ def test_resuming_a_complete_upload_whose_recording_was_cut_finishes_it(
         create_inspection, tus_as, storage_dir, monkeypatch):
     """A tus client that finds every byte on the server (HEAD: full offset) takes the upload for
     done and sends nothing more: that HEAD finishes it, so the full offset is never a lie."""
-    from server.evidence import service
-
-    record = create_inspection(samples.jpeg())
-    listed = record.evidence[0]
-    tus = tus_as("officer1")
-    url = tus.create(record, listed).headers["Location"]
-    real = service.record_received
-    monkeypatch.setattr(service, "record_received", lambda *a, **k: 1 / 0)
-    assert tus.patch(url, listed.data, 0).status_code == 500  # the process "died" after storing
-    monkeypatch.setattr(service, "record_received", real)
+    tus, url, listed = upload_cut_after_storing(create_inspection, tus_as, monkeypatch)
     assert db.session.get(Evidence, listed.uuid, populate_existing=True).received_at is None
 
     head = tus.head(url)
