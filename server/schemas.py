@@ -1,9 +1,9 @@
 """Shared API building blocks: strict input schemas and a JSON-only arguments parser.
 
 Request bodies must be I-JSON (RFC 7493): UTF-8, read the same way by any JSON parser,
-because a record's content hash decides whether a resend is a duplicate or a conflict. So
-other encodings, NaN/Infinity, duplicate member names and lone surrogates are refused, as are NUL characters
-(PostgreSQL cannot store them) and nesting too deep to parse.
+because a record's content hash decides whether a resend is a duplicate or a conflict. So other
+encodings, NaN/Infinity, duplicate member names and lone surrogates are refused, as are NUL
+characters (PostgreSQL cannot store them) and nesting too deep to parse.
 """
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def _check_text(value) -> None:
                 raise _NotIJson("内容中含有无效的 Unicode 字符（不成对的代理项），请检查后重试。") from None
 
 
-# The only ways a NUL or a lone surrogate gets into parsed JSON text are \\u escapes (raw
+# The only ways a NUL or a lone surrogate gets into parsed JSON text are \u escapes (raw
 # control characters are invalid JSON, and UTF-8 decoding refuses surrogates): without one of
 # these escapes in the body, the walk over every string is not needed.
 _SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")

@@ -70,11 +70,18 @@ def current_user() -> User:
     return g.user
 
 
+def _require(roles: tuple[str, ...]) -> None:
+    """A logged-in user, holding one of `roles` if any are named."""
+    user = current_user()
+    if roles and not user.has_role(*roles):
+        raise ApiError("auth.forbidden")
+
+
 def login_required(view):
     """Any logged-in user."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        current_user()
+        _require(())
         return view(*args, **kwargs)
     wrapper.access_rule = ()
     return wrapper
@@ -85,8 +92,7 @@ def roles_required(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if not current_user().has_role(*roles):
-                raise ApiError("auth.forbidden")
+            _require(roles)
             return view(*args, **kwargs)
         wrapper.access_rule = roles
         return wrapper
@@ -94,12 +100,9 @@ def roles_required(*roles: str):
 
 
 def check_access(view) -> None:
-    """Before a request's body or query is read: the caller may call `view` (its login_required
-    or roles_required, which `wraps` carries out to the routed function), so that a caller with
-    no business there gets 401/403, never a validation answer about what it sent."""
+    """Before a request's body or query is read, the rule of the view's login_required or
+    roles_required (which `wraps` carries out to the routed function), so that a caller with no
+    business there gets 401/403, never a validation answer about what it sent."""
     rule = getattr(view, "access_rule", None)
-    if rule is None:
-        return
-    if rule and not current_user().has_role(*rule):
-        raise ApiError("auth.forbidden")
-    current_user()
+    if rule is not None:
+        _require(rule)
