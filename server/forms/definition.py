@@ -29,7 +29,7 @@ CHECK_RESULTS = {"pass": "符合", "fail": "不符合", "na": "不适用"}
 # Fields each type may carry besides the common ones; anything else is a mistake in the file.
 COMMON_FIELDS = {"id", "type", "label", "hint", "required", "show_if", "required_if", "legal_basis"}
 TYPE_FIELDS = {
-    "check": {"violation", "allow_na"},
+    "check": {"violation", "allow_na", "result_rules"},
     "text": {"multiline", "max_length"},
     "integer": {"unit", "min", "max"},
     "decimal": {"unit", "min", "max"},
@@ -84,6 +84,19 @@ class OptionSchema(FileSchema):
     label = _text(required=True, max=200)
 
 
+class ResultRuleSchema(FileSchema):
+    """A fact that settles a check: when `when` holds, the result must be one of `results`."""
+
+    when = fields.Raw(required=True, metadata={
+        "description": "JSON Logic on the answers and computed values: the rule applies when truthy"})
+    results = fields.List(fields.String(validate=validate.OneOf(list(CHECK_RESULTS))), required=True,
+                          validate=validate.Length(min=1, max=2),
+                          metadata={"description": "The results allowed while the rule applies; "
+                                                   "one result decides the check"})
+    reason = _text(required=True, max=500, metadata={
+        "description": "Why (zh-CN), shown beside the item and in the server's rejection"})
+
+
 class ItemSchema(FileSchema):
     id = fields.String(required=True, validate=ITEM_ID)
     type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES))
@@ -95,6 +108,9 @@ class ItemSchema(FileSchema):
     legal_basis = fields.List(fields.Nested(LegalBasisSchema))
     violation = fields.Nested(ViolationSchema)
     allow_na = fields.Boolean()
+    result_rules = fields.List(fields.Nested(ResultRuleSchema), validate=validate.Length(min=1, max=20),
+                               metadata={"description": "Rules by which computed values or other "
+                                                        "answers decide or constrain a check's result"})
     multiline = fields.Boolean()
     max_length = fields.Integer(validate=validate.Range(min=1, max=20000))
     unit = _text(max=20)
@@ -128,6 +144,12 @@ class ItemSchema(FileSchema):
         for low, high in (("min", "max"), ("min_count", "max_count"), ("min_rows", "max_rows")):
             if low in data and high in data and data[low] > data[high]:
                 errors[low] = [f"{low} is greater than {high}"]
+        for index, rule in enumerate(data.get("result_rules") or []):
+            results = rule.get("results") or []
+            if len(set(results)) != len(results):
+                errors[f"result_rules.{index}.results"] = ["results repeat"]
+            elif "na" in results and data.get("allow_na") is False:
+                errors[f"result_rules.{index}.results"] = ["na is not offered: the item has allow_na: false"]
         values = [o["value"] for o in data.get("options") or []]
         if len(values) != len(set(values)):
             errors["options"] = ["option values repeat"]

@@ -1,5 +1,5 @@
-"""Static checks of a form's JSON Logic: portable operators, known item names, offered option
-values, and no cycle among computed items.
+"""Static checks of a form's JSON Logic (conditions, computations, a check's result rules):
+portable operators, known item names, offered option values, and no cycle among computed items.
 
 Names resolve by scope: an expression on a top-level item sees top-level items; one on an item
 inside a repeat also sees its row's siblings; inside map/filter/all/some/none over a repeat the
@@ -119,6 +119,8 @@ def _expressions(definition: dict, items: dict):
         for key in EXPRESSION_KEYS:
             if key in ref.item:
                 yield item_id, key, ref.item[key], ref.repeat
+        for index, rule in enumerate(ref.item.get("result_rules") or ()):
+            yield item_id, f"result_rules[{index}].when", rule["when"], ref.repeat
 
 
 def check_references(definition: dict, items: dict) -> list[tuple[str, tuple[str, ...]]]:

@@ -4,7 +4,8 @@ Answer shapes (one per item id; see forms/README.md): check {"result": "pass"|"f
 "note": str, "photos": [uuid]}; text/select str; integer/decimal number; multiselect [str];
 date "YYYY-MM-DD"; datetime ISO 8601 with offset; location {"lat", "lon", "accuracy"};
 photo/audio/video [uuid]; signature uuid; repeat [{column id: answer}]; computed: optional, the
-server's value wins and a different client value is an error; note: never answered.
+server's value wins and a different client value is an error; note: never answered. A check's
+`result_rules` (computed values or other answers that settle it) refuse a result they do not allow.
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from dataclasses import dataclass, field
 
 from . import answer_types
 from .answer_types import AnswerError, EvidenceRef, fmt_number
+from .definition import CHECK_RESULTS
 from .loader import FormVersion
 from .logic import evaluate, truthy
 
-__all__ = ["AnswerCheck", "AnswerError", "EvidenceRef", "validate_answers", "logic_data"]
+__all__ = ["AnswerCheck", "AnswerError", "EvidenceRef", "validate_answers", "logic_data", "refused_by_rules"]
 
 
 @dataclass
@@ -95,7 +97,8 @@ def validate_answers(form: FormVersion, answers: Mapping) -> AnswerCheck:
     client's), and `evidence` (every evidence UUID the answers name, with item path and kind,
     so the caller can match them with the record's evidence list). Codes: unknown_item,
     not_answerable, hidden, required, wrong_type, out_of_range, not_offered, too_long,
-    too_few, too_many, evidence_required, computed_mismatch.
+    too_few, too_many, evidence_required, computed_mismatch, result_contradicts (a check's
+    result that its result rules refuse, with the rule's reason).
     """
     check = AnswerCheck()
     if not isinstance(answers, Mapping):
@@ -149,6 +152,16 @@ def _check_item(check: AnswerCheck, item: dict, value, data: dict, path: str, vi
     errors, evidence = answer_types.check_value(item, value, path)
     check.errors.extend(errors)
     check.evidence.extend(evidence)
+    if item["type"] == "check" and "result_rules" in item and isinstance(value, Mapping) \
+            and value.get("result") in CHECK_RESULTS:
+        check.errors.extend(AnswerError(path, "result_contradicts", reason)
+                            for reason in refused_by_rules(item, value.get("result"), data))
+
+
+def refused_by_rules(item: dict, result, data: dict) -> list[str]:
+    """The reasons of the check's result rules that apply to `data` and do not allow `result`."""
+    return [rule["reason"] for rule in item.get("result_rules") or ()
+            if result not in rule["results"] and truthy(evaluate(rule["when"], data))]
 
 
 def _check_rows(check: AnswerCheck, item: dict, rows, data: dict, path: str) -> None:
