@@ -185,8 +185,10 @@ def _check_replaces(user: User, data: dict) -> Inspection:
     return replaced
 
 
-# What a phone may declare for each kind of evidence item.
-_MEDIA_PREFIX = {"photo": "image/", "signature": "image/", "audio": "audio/", "video": "video/"}
+# What a phone may declare for each kind of evidence item. A recording item (audio or video) takes
+# either kind: a body camera (执法记录仪) records an inquiry as video, or a scene as audio only.
+_MEDIA_PREFIX = {"photo": ("image/",), "signature": ("image/",), "audio": ("audio/", "video/"),
+                 "video": ("video/", "audio/")}
 
 
 def _check_evidence(refs, data: dict, replaces: Inspection | None, errors: dict,

@@ -27,9 +27,10 @@ def test_list_of_forms_is_cached_and_revalidated(login_as):
     forms = {(f["id"], f["version"]): f for f in r.get_json()}
     assert {fid for fid, _ in forms} == {"road-passenger", "dangerous-goods", "overload",
                                          "ship-pollution", "road-patrol", "taxi"}
-    overload = forms[("overload", 1)]
+    overload = forms[("overload", 2)]
     assert overload["title"] == "公路超限超载检查" and overload["domain"] == "overload"
     assert len(overload["hash"]) == 64 and overload["current"] is True
+    assert forms[("overload", 1)]["current"] is False  # kept for the records that name it
     assert r.headers["Cache-Control"] == "no-cache"
     etag = r.headers["ETag"]
     again = officer.get("/api/forms", headers={"If-None-Match": etag})
@@ -101,10 +102,10 @@ def published():
 def test_publishing_keeps_each_version_once_and_audits_it(app, runner):
     assert published() == []
     result = runner.invoke(args=["forms", "publish"])
-    assert result.exit_code == 0 and "6 new" in result.output
-    assert runner.invoke(args=["forms", "publish"]).output.strip().endswith("0 new, 6 already published")
+    assert result.exit_code == 0 and "12 new" in result.output
+    assert runner.invoke(args=["forms", "publish"]).output.strip().endswith("0 new, 12 already published")
     rows = published()
-    assert [(r.form_id, r.version) for r in rows][:2] == [("dangerous-goods", 1), ("overload", 1)]
+    assert [(r.form_id, r.version) for r in rows][:2] == [("dangerous-goods", 1), ("dangerous-goods", 2)]
     actions = db.session.execute(sa.select(AuditEntry).filter_by(action="form.version_loaded")).scalars().all()
     assert sorted(a.object_id for a in actions) == sorted(f"{r.form_id}/{r.version}" for r in rows)
     assert "published" in runner.invoke(args=["forms", "check"]).output
@@ -133,20 +134,20 @@ def test_an_edited_published_version_stops_the_start(app_config, own_forms):
         service.publish_form_versions()
         db.session.commit()
         db.session.remove()
-    path = own_forms / "taxi-v1.yaml"
+    path = own_forms / "taxi-v2.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("计价器）安装", "计价器）安装并"), encoding="utf-8")
     with pytest.raises(service.PublishedVersionChanged) as caught:
         create_app({**app_config, "FORMS_DIR": own_forms})
-    assert str(caught.value).startswith("taxi-v1.yaml: form taxi version 1 was published with content hash")
-    assert "taxi-v2.yaml" in str(caught.value)
+    assert str(caught.value).startswith("taxi-v2.yaml: form taxi version 2 was published with content hash")
+    assert "taxi-v3.yaml" in str(caught.value)
     # Saved as a new version instead, it starts, and both versions are served.
-    path.rename(own_forms / "taxi-v2.yaml")
-    text = (own_forms / "taxi-v2.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
-    (own_forms / "taxi-v2.yaml").write_text(text, encoding="utf-8")
+    path.rename(own_forms / "taxi-v3.yaml")
+    text = (own_forms / "taxi-v3.yaml").read_text(encoding="utf-8").replace("version: 2", "version: 3", 1)
+    (own_forms / "taxi-v3.yaml").write_text(text, encoding="utf-8")
     app = create_app({**app_config, "FORMS_DIR": own_forms})
     with app.app_context():
-        assert service.get_form_version("taxi", 2).content_hash != service.get_form_version("taxi", 1).content_hash
-        assert service.get_form_version("taxi", 1).source.startswith("taxi-v1.yaml (published")
+        assert service.get_form_version("taxi", 3).content_hash != service.get_form_version("taxi", 2).content_hash
+        assert service.get_form_version("taxi", 2).source.startswith("taxi-v2.yaml (published")
         db.session.remove()
 
 

@@ -102,7 +102,42 @@ def _unknown_operator(doc):
     first_items(doc)[2]["show_if"] = {"regex": [{"var": "road"}, "G.*"]}
 
 
+def _rule(when, results=("fail",), **extra):
+    return {"when": when, "results": list(results), "reason": "面积大于 0，应判定为“不符合”。", **extra}
+
+
+def _rule_unknown_name(doc):
+    first_items(doc)[1]["result_rules"] = [_rule({">": [{"var": "aera"}, 0]})]
+
+
+def _rule_on_itself(doc):
+    first_items(doc)[1]["result_rules"] = [_rule({"==": [{"var": "occupied"}, "pass"]})]
+
+
+def _rule_not_offered_result(doc):
+    first_items(doc)[1]["allow_na"] = False
+    first_items(doc)[1]["result_rules"] = [_rule({">": [{"var": "road"}, 0]}, ("pass", "na"))]
+
+
+def _rule_unknown_result(doc):
+    first_items(doc)[1]["result_rules"] = [_rule({">": [{"var": "road"}, 0]}, ("ok",))]
+
+
+def _rule_without_reason(doc):
+    first_items(doc)[1]["result_rules"] = [{"when": {">": [{"var": "road"}, 0]}, "results": ["fail"]}]
+
+
+def _rule_on_a_text_item(doc):
+    first_items(doc)[0]["result_rules"] = [_rule({">": [{"var": "area"}, 0]})]
+
+
 @pytest.mark.parametrize("mutate, item, problem", [
+    (_rule_unknown_name, "occupied", "result_rules[0].when: names unknown item 'aera'"),
+    (_rule_on_itself, "occupied", "result_rules[0].when: refers to its own item"),
+    (_rule_not_offered_result, "occupied", "result_rules.0.results: na is not offered"),
+    (_rule_unknown_result, "occupied", "result_rules.0.results.0: Must be one of"),
+    (_rule_without_reason, "occupied", "result_rules.0.reason: Missing data"),
+    (_rule_on_a_text_item, "road", "result_rules: not allowed on a text item"),
     (_dup, "road", "duplicate item id"),
     (_unknown_type, "road", "type: Must be one of"),
     (_unknown_name, "area", "names unknown item 'occupation'"),
