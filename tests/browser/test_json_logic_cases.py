@@ -1,12 +1,12 @@
 """The JSON Logic cases the server's tests use (tests/data/jsonlogic_cases.json) give the same
-results in the browser, through the evaluator the app itself uses (static/pwa/js/logic.js)."""
+results in the browser, through the evaluator the app itself uses (static/pwa/js/logic.js); so do
+the forms' result rules (tests/data/result_rule_cases.json, also run by tests/forms/test_result_rules.py)."""
 import json
 import math
 from pathlib import Path
 
-import pytest
-
 CASES_FILE = Path(__file__).resolve().parent.parent / "data" / "jsonlogic_cases.json"
+RULE_CASES_FILE = CASES_FILE.with_name("result_rule_cases.json")
 
 
 def same(got, expected) -> bool:
@@ -21,8 +21,6 @@ def same(got, expected) -> bool:
 
 
 def test_shared_json_logic_cases_in_chromium(phone):
-    if not CASES_FILE.exists():
-        pytest.skip("tests/data/jsonlogic_cases.json arrives with the forms feature")
     cases = json.loads(CASES_FILE.read_text("utf-8"))["cases"]
     assert len(cases) > 20
     phone.open("#/login")
@@ -36,3 +34,26 @@ def test_shared_json_logic_cases_in_chromium(phone):
     wrong = [(case["name"], result, case["expected"]) for case, result in zip(cases, results)
              if "error" in result or not same(result["value"], case["expected"])]
     assert wrong == [], f"{len(wrong)} of {len(cases)} cases differ in the browser: {wrong[:5]}"
+
+
+def test_forms_result_rules_settle_the_same_checks_in_chromium(phone):
+    cases = json.loads(RULE_CASES_FILE.read_text("utf-8"))["cases"]
+    assert len(cases) >= 12
+    phone.login("officer1")
+    results = phone.page.evaluate("""async (cases) => {
+        const logic = await import('/js/logic.js');
+        const forms = {};
+        const out = [];
+        for (const c of cases) {
+            const key = `${c.form}/${c.version}`;
+            forms[key] ||= await fetch(`/api/forms/${key}`).then((r) => r.json());
+            const item = logic.topItems(forms[key]).find((i) => i.id === c.item);
+            const { data } = logic.evaluateForm(forms[key], c.answers);
+            const outcome = logic.ruleOutcome(item, data);
+            out.push({ allowed: [...outcome.allowed].sort(), reasons: outcome.reasons.length });
+        }
+        return out;
+    }""", cases)
+    wrong = [(c["name"], got) for c, got in zip(cases, results)
+             if got != {"allowed": c["allowed"], "reasons": c["reasons"]}]
+    assert wrong == [], f"{len(wrong)} of {len(cases)} result-rule cases differ in the browser: {wrong[:5]}"

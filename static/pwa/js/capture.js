@@ -23,9 +23,15 @@ export function currentPosition({ timeout = 10000, maximumAge = 30000 } = {}) {
   });
 }
 
+// Types by file extension, for files a browser gives no type (a body camera's .amr, .aac …).
+const TYPES_BY_EXTENSION = { amr: "audio/amr", aac: "audio/aac", m4a: "audio/mp4", mp3: "audio/mpeg", wav: "audio/wav",
+  opus: "audio/ogg", ogg: "audio/ogg", mp4: "video/mp4", webm: "video/webm", jpg: "image/jpeg", jpeg: "image/jpeg" };
+
 function mediaType(blob, fallback) {
   const type = (blob.type || "").split(";")[0].trim().toLowerCase();
-  return /^(image|audio|video)\/[a-z0-9.+-]+$/.test(type) ? blob.type : fallback;
+  if (/^(image|audio|video)\/[a-z0-9.+-]+$/.test(type)) return blob.type;
+  const extension = /\.([a-z0-9]+)$/i.exec(blob.name || "")?.[1].toLowerCase();
+  return TYPES_BY_EXTENSION[extension] || fallback;
 }
 
 /**

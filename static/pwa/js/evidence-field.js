@@ -1,9 +1,10 @@
-// The evidence part of an item: take a photo or choose one, record audio (timer, playback), take or
-// choose a video; each file listed with its capture time, GPS and short SHA-256 fingerprint.
+// The evidence part of an item: take a photo or choose one, record audio (timer, playback) or choose a
+// recording (a body camera's audio or video file), take or choose a video; each file listed with its capture time, GPS and short SHA-256 fingerprint.
 import { createAudioRecorder, formatDuration, storeEvidence } from "./capture.js";
 import { formatBytes, formatTime, h, replaceChildren, shortFingerprint, toast } from "./dom.js";
 
-const ACCEPT = { photo: "image/*", video: "video/*" };
+// A recording item also takes the files a body camera (执法记录仪) exports: video with sound or audio.
+const ACCEPT = { photo: "image/*", video: "video/*", audio: "audio/*,video/*,.amr,.m4a,.aac,.mp3,.wav,.mp4,.webm,.opus" };
 const LABELS = { photo: "照片", audio: "录音", video: "视频" };
 
 function preview(entry, view) {
@@ -67,7 +68,7 @@ export function evidenceField({ store, view, inspectionUuid, itemId, kind, uuids
   const buttons = h("div", { class: "button-row" });
   if (kind === "photo") buttons.append(fileButton("拍照", true), fileButton("从相册选择", false));
   if (kind === "video") buttons.append(fileButton("录像", true), fileButton("选择视频文件", false));
-  if (kind === "audio") buttons.append(audioControls(add));
+  if (kind === "audio") buttons.append(audioControls(add), fileButton("选择录音或执法记录仪文件", false));
   root.append(buttons);
   show();
   return root;

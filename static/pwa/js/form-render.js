@@ -4,7 +4,7 @@
 import { currentPosition } from "./capture.js";
 import { h, isoLocal, replaceChildren } from "./dom.js";
 import { evidenceField } from "./evidence-field.js";
-import { evaluateForm, isRequired, settledAnswers } from "./logic.js";
+import { decidedResults, evaluateForm, isRequired, ruleOutcome, settledAnswers } from "./logic.js";
 import { signatureField } from "./signature.js";
 
 const CHECK_CHOICES = [["pass", "符合"], ["fail", "不符合"], ["na", "不适用"]];
@@ -21,6 +21,25 @@ function legalBasis(item) {
       h("p", {}, `处罚依据 ${v.penalty.law}${v.penalty.article}：${v.penalty.excerpt}`)));
   }
   return h("details", { class: "legal" }, h("summary", {}, "法律依据"), h("ul", {}, entries));
+}
+
+/**
+ * A check whose result rules apply (computed values or other answers settle it): the results they
+ * refuse cannot be tapped, and their reasons are shown beside the item. `outcome` null: none apply.
+ */
+function showRuleOutcome(block, outcome) {
+  const refused = (result) => Boolean(outcome) && !outcome.allowed.includes(result);
+  block.querySelectorAll(".check-choice").forEach((button) => {
+    button.disabled = refused(button.dataset.result);
+    button.title = button.disabled ? outcome.reasons.join(" ") : "";
+  });
+  let box = block.querySelector("[data-role=rule-reason]");
+  if (!box) {
+    box = h("div", { class: "rule-reason notice", dataset: { role: "rule-reason" }, "aria-live": "polite" });
+    block.querySelector(".check").before(box);
+  }
+  replaceChildren(box, (outcome?.reasons || []).map((reason) => h("p", {}, reason)));
+  box.hidden = !outcome?.reasons.length;
 }
 
 function formatComputed(item, value) {
@@ -172,6 +191,12 @@ export function renderForm({ form, draft, store, view, save }) {
   const element = h("div", { class: "form" }, sections);
 
   function refresh() {
+    const decided = decidedResults(form, draft.answers); // the facts settle these checks: set them
+    if (decided.size) {
+      for (const [id, result] of decided) draft.answers[id] = { ...(draft.answers[id] || {}), result };
+      changed();
+      return;
+    }
     const answers = settledAnswers(form, draft.answers);
     const { data, computed, hidden, hiddenSections } = evaluateForm(form, answers);
     for (const section of sections) section.hidden = hiddenSections.has(section.dataset.section);
@@ -184,6 +209,7 @@ export function renderForm({ form, draft, store, view, save }) {
         block.querySelectorAll(".check-choice").forEach((b) => b.setAttribute("aria-pressed", String(value?.result === b.dataset.result)));
         block.querySelector(".check-detail").hidden = !(value?.result === "fail" || value?.note || value?.photos?.length);
         block.classList.toggle("failed", value?.result === "fail");
+        if (item.result_rules) showRuleOutcome(block, block.hidden || path !== item.id ? null : ruleOutcome(item, data));
       }
     }
   }

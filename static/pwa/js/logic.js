@@ -189,3 +189,49 @@ function stripEmpty(form, answers) {
   }
   return result;
 }
+
+const CHECK_RESULTS = ["pass", "fail", "na"];
+
+/** The reasons of a check's result rules that apply to `data` and refuse `result` (the server's). */
+export function refusedBy(item, result, data) {
+  return (item.result_rules || [])
+    .filter((rule) => !rule.results.includes(result) && truthy(apply(rule.when, data)))
+    .map((rule) => rule.reason);
+}
+
+/**
+ * What a check's result rules say on `data`: the offered results they allow, and the reasons of the
+ * rules that apply. One allowed result means the facts decide the check.
+ */
+export function ruleOutcome(item, data) {
+  const offered = CHECK_RESULTS.filter((r) => r !== "na" || item.allow_na !== false);
+  const applying = (item.result_rules || []).filter((rule) => truthy(apply(rule.when, data)));
+  return {
+    allowed: offered.filter((r) => applying.every((rule) => rule.results.includes(r))),
+    reasons: applying.map((rule) => rule.reason),
+  };
+}
+
+/**
+ * The results the rules decide for shown top-level check items, where the answers differ: a Map of
+ * item id -> result, found by applying them until nothing changes (a decided check may settle another).
+ */
+export function decidedResults(form, answers) {
+  const current = { ...answers };
+  const decided = new Map();
+  for (let round = 0; round < 10; round += 1) {
+    const { data, hidden } = evaluateForm(form, settledAnswers(form, current));
+    let changed = false;
+    for (const item of topItems(form)) {
+      if (item.type !== "check" || !item.result_rules || hidden.has(item.id)) continue;
+      const { allowed } = ruleOutcome(item, data);
+      if (allowed.length === 1 && current[item.id]?.result !== allowed[0]) {
+        current[item.id] = { ...(current[item.id] || {}), result: allowed[0] };
+        decided.set(item.id, allowed[0]);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return decided;
+}

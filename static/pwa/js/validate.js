@@ -1,6 +1,6 @@
 // Checking answers before submitting, with the server's rules and zh-CN messages
 // (server/forms/validation.py and answer_types.py), so the officer fixes problems on the spot.
-import { apply, evaluateForm, isEmpty, isRequired, logicData, settledAnswers, truthy } from "./logic.js";
+import { apply, evaluateForm, isEmpty, isRequired, logicData, refusedBy, settledAnswers, truthy } from "./logic.js";
 
 const DEFAULT_MAX_TEXT = 4000;
 const DEFAULT_MAX_EVIDENCE = 30;
@@ -86,6 +86,9 @@ function checkItem(errors, item, value, data, path, visible) {
     return;
   }
   const problems = valueErrors(item, value);
+  if (item.type === "check" && value && Object.hasOwn(CHECK_LABELS, value.result)) {
+    problems.push(...refusedBy(item, value.result, data)); // the facts settle this check otherwise
+  }
   if (problems.length) errors[path] = problems;
 }
 
