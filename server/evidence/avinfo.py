@@ -1,8 +1,9 @@
 """Duration and codec of audio and video files, read from their headers without decoding.
 
-mutagen (pure Python, maintained) reads MP3, Ogg, WAV and MP4 audio; MP4 video and WebM are
-walked here box by box / element by element, seeking past payloads, so a multi-GB video costs a
-few reads. Header values are never trusted to size a read or an allocation.
+mutagen (pure Python, maintained) reads MP3, AAC (ADTS), Ogg, WAV and MP4 audio; MP4 video and
+WebM are walked here box by box / element by element, seeking past payloads, so a multi-GB video
+costs a few reads; AMR is counted frame by frame (20 ms each). Header values are never trusted to
+size a read or an allocation.
 """
 from __future__ import annotations
 
@@ -10,15 +11,25 @@ import struct
 from pathlib import Path
 
 import mutagen
+from mutagen.aac import AAC
 from mutagen.mp3 import MP3
 
 MAX_NODES = 20_000  # boxes or elements visited per file: a hostile file cannot make us loop
+MAX_AMR_FRAMES = 1_800_000  # AMR frames counted one by one (10 hours); the rest is estimated
 
 
 def looks_like_mp3(path: Path) -> bool:
     """True when mutagen finds real MPEG audio frames (not just a lucky first byte pair)."""
     try:
         return MP3(path).info.length > 0
+    except Exception:  # mutagen raises many kinds on garbage
+        return False
+
+
+def looks_like_aac(path: Path) -> bool:
+    """True when mutagen finds a stream of ADTS frames."""
+    try:
+        return AAC(path).info.length > 0
     except Exception:  # mutagen raises many kinds on garbage
         return False
 
@@ -35,9 +46,11 @@ def av_facts(path: Path, media_type: str) -> dict:
         merge(mp4_facts(path))
     elif media_type in ("video/webm", "audio/webm"):
         merge(webm_facts(path))
-    if media_type in ("audio/mpeg", "audio/ogg", "audio/wav", "audio/mp4"):
+    elif media_type in ("audio/amr", "audio/amr-wb"):
+        merge(amr_facts(path, wide=media_type == "audio/amr-wb"))
+    if media_type in ("audio/mpeg", "audio/ogg", "audio/wav", "audio/mp4", "audio/aac"):
         try:
-            info = mutagen.File(path).info
+            info = (AAC(path) if media_type == "audio/aac" else mutagen.File(path)).info
             merge({"duration_s": facts["duration_s"] or round(float(info.length), 3),
                    "codec": facts["codec"] or getattr(info, "codec", None) or _codec_name(info)})
         except Exception:  # mutagen raises many kinds on garbage
@@ -49,7 +62,7 @@ def av_facts(path: Path, media_type: str) -> dict:
     return facts
 
 
-_CODECS = {"WaveStreamInfo": "pcm", "MPEGInfo": "mp3", "OggOpusInfo": "opus",
+_CODECS = {"WaveStreamInfo": "pcm", "MPEGInfo": "mp3", "AACInfo": "aac", "OggOpusInfo": "opus",
            "OggVorbisInfo": "vorbis", "OggFLACInfo": "flac", "OggSpeexInfo": "speex"}
 
 
@@ -70,6 +83,45 @@ def _wav_consistency(path: Path) -> dict:
         byte_rate = struct.unpack("<I", header[28:32])[0]
         duration = round(max(0, size - 44) / byte_rate, 3) if byte_rate else None
     return {"duration_s": duration, "flags": ["header_inconsistent"]}
+
+
+# --- AMR (RFC 4867 storage format) --------------------------------------------------------------
+
+# Bytes of a frame (header byte included) by frame type; 20 ms of speech per frame.
+AMR_NB_FRAME = {0: 13, 1: 14, 2: 16, 3: 18, 4: 20, 5: 21, 6: 27, 7: 32, 8: 6, 15: 1}
+AMR_WB_FRAME = {0: 18, 1: 24, 2: 33, 3: 37, 4: 41, 5: 47, 6: 51, 7: 59, 8: 61, 9: 6, 14: 1, 15: 1}
+
+
+def amr_facts(path: Path, wide: bool = False) -> dict:
+    """Duration from the frames present (a damaged frame ends the count and flags the file).
+    Past MAX_AMR_FRAMES (10 hours) the rest is estimated from the mean frame size so far."""
+    sizes, magic = (AMR_WB_FRAME, b"#!AMR-WB\n") if wide else (AMR_NB_FRAME, b"#!AMR\n")
+    frames, flags, counted = 0, [], 0
+    with open(path, "rb") as f:
+        total = f.seek(0, 2) - len(magic)
+        f.seek(len(magic))
+        data, pos = b"", 0
+        while frames < MAX_AMR_FRAMES:
+            if pos >= len(data):
+                data, pos = data[pos:] + f.read(65536), 0
+                if not data:
+                    break
+            size = sizes.get((data[pos] >> 3) & 0x0F)
+            if size is None:
+                flags.append("media_unreadable")
+                break
+            if pos + size > len(data):
+                more = f.read(65536)
+                if not more:
+                    flags.append("media_unreadable")  # the last frame is cut short
+                    break
+                data, pos = data[pos:] + more, 0
+                continue
+            frames, pos, counted = frames + 1, pos + size, counted + size
+    if frames >= MAX_AMR_FRAMES and counted:
+        frames = round(frames * total / counted)
+    return {"duration_s": round(frames * 0.02, 3) if frames else None,
+            "codec": "amr-wb" if wide else "amr-nb", "flags": flags}
 
 
 # --- MP4 (ISO base media) ---------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The name and the declared type are never trusted. `sniff` looks at the first bytes only (cheap,
 used to refuse an upload early); `identify` confirms the type from the whole file where the
-magic alone is ambiguous (MP3 frame sync, audio-only vs video MP4 and WebM).
+magic alone is ambiguous (MP3 and AAC frame sync, audio-only vs video MP4 and WebM). Body cameras
+(执法记录仪) and voice recorders write MP4 (H.264 + AAC), M4A, AAC (ADTS), MP3, WAV and AMR.
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ ACCEPTED = {
     "audio/mp4": ("audio", "m4a"),
     "audio/wav": ("audio", "wav"),
     "audio/mpeg": ("audio", "mp3"),
+    "audio/aac": ("audio", "aac"),  # ADTS stream: body cameras' and voice recorders' .aac
+    "audio/amr": ("audio", "amr"),  # AMR-NB: voice recorders, older body cameras
+    "audio/amr-wb": ("audio", "awb"),
     "video/mp4": ("video", "mp4"),
     "video/webm": ("video", "webm"),
 }
@@ -58,6 +62,18 @@ def _mp3_frame_header(head: bytes) -> bool:
             and (head[2] >> 2) & 0x03 != 0x03)
 
 
+def _adts_header(head: bytes) -> bool:
+    # ADTS frame sync (12 bits), MPEG layer 00, a valid sampling-frequency index.
+    return (len(head) >= 7 and head[0] == 0xFF and (head[1] & 0xF6) == 0xF0
+            and (head[2] >> 2) & 0x0F < 13)
+
+
+def _after_id3(head: bytes) -> bytes:
+    """The bytes after an ID3v2 tag (its size is four 7-bit bytes), as far as `head` holds them."""
+    size = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
+    return head[size:]
+
+
 def sniff(head: bytes) -> str | None:
     """The accepted media type the first bytes announce, or None (then the file is refused)."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -79,8 +95,16 @@ def sniff(head: bytes) -> str | None:
         return "video/webm" if b"webm" in head[:64] else None
     if head.startswith(b"OggS"):
         return "audio/ogg"
-    if head.startswith(b"ID3") or _mp3_frame_header(head):
+    if head.startswith(b"#!AMR\n"):
+        return "audio/amr"
+    if head.startswith(b"#!AMR-WB\n"):
+        return "audio/amr-wb"
+    if head.startswith(b"ID3"):  # a tag, then MP3 or AAC frames (a tag longer than head: MP3)
+        return "audio/aac" if _adts_header(_after_id3(head)) else "audio/mpeg"
+    if _mp3_frame_header(head):
         return "audio/mpeg"
+    if _adts_header(head):
+        return "audio/aac"
     return None
 
 
@@ -90,6 +114,8 @@ def identify(path: Path) -> str | None:
         head = f.read(SNIFF_BYTES)
     media_type = sniff(head)
     if media_type == "audio/mpeg" and not avinfo.looks_like_mp3(path):
+        return "audio/aac" if head.startswith(b"ID3") and avinfo.looks_like_aac(path) else None
+    if media_type == "audio/aac" and not avinfo.looks_like_aac(path):
         return None
     if media_type == "video/mp4":
         tracks = avinfo.mp4_track_kinds(path)

@@ -145,3 +145,47 @@ def webm(*, video=True, seconds=2.5) -> bytes:
     tracks = _ebml(0x1654AE6B, (video_track if video else b"") + audio)
     cluster = _ebml(0x1F43B675, _ebml(0xE7, b"\x00") + b"\xa3" + b"\x84\x81\x00\x00\x80")
     return header + _ebml(0x18538067, info + tracks + cluster, unknown_size=True)
+
+
+# Files as body cameras (执法记录仪) and voice recorders write them, made by Debian's ffmpeg
+# (scripts/system-deps.sh test installs it): name -> (ffmpeg output options, file suffix).
+_TONE, _PICTURE = "sine=frequency=440:sample_rate={rate}", "testsrc=size=160x120:rate=10"
+FFMPEG_SAMPLES = {
+    "mp4-h264-aac": (["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"], ".mp4", True, 16000),
+    "m4a-aac": (["-c:a", "aac"], ".m4a", False, 16000),
+    "aac-adts": (["-c:a", "aac", "-f", "adts"], ".aac", False, 16000),
+    "aac-adts-id3": (["-c:a", "aac", "-write_id3v2", "1", "-f", "adts"], ".aac", False, 16000),
+    "mp3-lame": (["-c:a", "libmp3lame"], ".mp3", False, 16000),
+    "wav-pcm": (["-c:a", "pcm_s16le"], ".wav", False, 16000),
+    "webm-opus": (["-c:a", "libopus", "-f", "webm"], ".webm", False, 48000),
+    "webm-vp8-opus": (["-c:v", "libvpx", "-c:a", "libopus", "-f", "webm"], ".webm", True, 48000),
+}
+
+
+def ffmpeg_sample(name: str, folder, seconds: int = 2) -> bytes:
+    """A `seconds` long tone (and test picture) encoded by ffmpeg as FFMPEG_SAMPLES[name] says."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg, "ffmpeg is missing: run scripts/system-deps.sh test"
+    options, suffix, video, rate = FFMPEG_SAMPLES[name]
+    inputs = ["-f", "lavfi", "-i", _TONE.format(rate=rate)]
+    if video:
+        inputs = ["-f", "lavfi", "-i", _PICTURE] + inputs
+    out = Path(folder) / f"{name}{suffix}"
+    subprocess.run([ffmpeg, "-v", "error", "-y", *inputs, "-t", str(seconds), *options, str(out)],
+                   check=True, timeout=60)
+    return out.read_bytes()
+
+
+AMR_NB_BYTES = (13, 14, 16, 18, 20, 21, 27, 32)  # per frame, header byte included, by frame type
+AMR_WB_BYTES = (18, 24, 33, 37, 41, 47, 51, 59, 61)
+
+
+def amr(seconds=2.0, *, wide=False, frame_type=7) -> bytes:
+    """An AMR (RFC 4867 storage format) file of silent 20 ms frames, as voice recorders write it."""
+    size = (AMR_WB_BYTES if wide else AMR_NB_BYTES)[frame_type]
+    frame = bytes([(frame_type << 3) | 0x04]) + b"\x00" * (size - 1)
+    return (b"#!AMR-WB\n" if wide else b"#!AMR\n") + frame * int(seconds * 50)
