@@ -1,5 +1,6 @@
-"""Filling the bureau's real overload form (forms/overload-v1.yaml) on the phone, as an officer would:
-an overloaded two-axle truck (20250 kg against 18000 kg: 超限率 12.50 %), unloaded on the spot."""
+"""Filling the bureau's real overload form (its current version, forms/overload-v2.yaml) on the phone,
+as an officer would: an overloaded two-axle truck (20250 kg against 18000 kg: 超限率 12.50 %, which
+decides 不符合), unloaded on the spot."""
 from __future__ import annotations
 
 import hashlib

@@ -17,7 +17,7 @@ def test_amend_a_returned_inspection(phone, live_server, tmp_path):
     require_server_features(live_server, uploads=True)
     page = phone.page
     phone.login("officer1")
-    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).getKey('forms', 'overload/1')")
+    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).getKey('forms', 'overload/2')")
     fill_overload(phone, tmp_path, subject="浙F77777")
     submit(phone)
     phone.wait_until("""async () => (await (await import('/js/db.js')).openStore()).getAll('sent')

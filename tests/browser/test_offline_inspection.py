@@ -14,7 +14,7 @@ def test_offline_inspection_syncs_when_online(phone, live_server, tmp_path):
     page = phone.page
     phone.login("officer1")
     phone.wait_for_service_worker()
-    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).getKey('forms', 'overload/1')")
+    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).getKey('forms', 'overload/2')")
 
     phone.context.set_offline(True)
     page.reload()
@@ -45,7 +45,7 @@ def test_offline_inspection_syncs_when_online(phone, live_server, tmp_path):
 
     server = live_server.login("officer1")
     held = server.get(f"{live_server.url}/api/inspections/{record['uuid']}").json()
-    assert held["form_id"] == "overload" and held["form_version"] == 1
+    assert held["form_id"] == "overload" and held["form_version"] == 2  # the current version
     assert [o["username"] for o in held["officers"]] == ["officer1", "officer2"]
     assert held["computed"]["excess_rate"] == 12.5
     assert held["answers"]["within_limit"]["result"] == "fail"

@@ -32,7 +32,7 @@ def test_video_upload_resumes_after_the_network_drops(phone, live_server, tmp_pa
     page.on("request", lambda r: tus.append((r.method, r.url, r.headers.get("upload-offset")))
             if "/api/uploads" in r.url else None)
     phone.login("officer1")
-    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).getKey('forms', 'overload/1')")
+    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).getKey('forms', 'overload/2')")
     fill_overload(phone, tmp_path, subject="浙F99999", video=video)
 
     # A slow uplink (8 MB/s) so the network can drop in the middle of the video.

@@ -12,7 +12,7 @@ def test_expired_session_relogin_drains_once(phone, live_server, tmp_path):
     require_server_features(live_server)
     page = phone.page
     phone.login("officer1")
-    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).getKey('forms', 'overload/1')")
+    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).getKey('forms', 'overload/2')")
 
     phone.context.set_offline(True)
     fill_overload(phone, tmp_path, subject="浙F54321")
