@@ -219,6 +219,7 @@ export function ruleOutcome(item, data) {
 export function decidedResults(form, answers) {
   const current = { ...answers };
   const decided = new Map();
+  if (!topItems(form).some((item) => item.result_rules)) return decided;
   for (let round = 0; round < 10; round += 1) {
     const { data, hidden } = evaluateForm(form, settledAnswers(form, current));
     let changed = false;
