@@ -6,6 +6,9 @@ from __future__ import annotations
 import copy
 import uuid
 
+from server.extensions import db
+from server.inspections.models import Inspection
+from server.review.record_pdf import record_html
 from tests.factories import evidence_entry
 
 from .conftest import failing_overload_record, sync_and_upload
@@ -71,6 +74,8 @@ def test_the_review_state_says_what_changed_and_which_files_carry_flags(login_as
     assert described[check_photo["uuid"]]["item"] == "车货总质量未超过限定标准（取证照片）"
     signature = next(e for e in record["evidence"] if e["item_id"] == "subject_signature")
     assert described[signature["uuid"]]["kind_label"] == "签名"
+    printed = record_html(db.session.get(Inspection, uuid.UUID(first["uuid"])))  # the PDF's words too
+    assert "相差约 3 天" in printed and "距检查地点约 94 公里" in printed and "分钟" not in printed
 
     supervisor.post(f"/api/inspections/{first['uuid']}/review/return",
                     json={"expected_status": "complete", "comment": "请重拍现场照片。"})
