@@ -1,5 +1,8 @@
 """`flask --app server demo seed`: demo teams and accounts, kept across runs.
 
+Each team has a supervisor and at least two officers, so that either team can run the whole loop
+(inspect in pairs, return, amend, review); one legal reviewer serves both teams.
+
 Passwords are random (or FIELDCASE_DEMO_PASSWORD) and written to storage/demo-accounts.txt
 (mode 0600) so that a second `make run` can print them again.
 """
@@ -26,7 +29,9 @@ ACCOUNTS = [
     ("officer1", "张伟", ["officer"], "A", "33042420001"),
     ("officer2", "李娜", ["officer"], "A", "33042420002"),
     ("officer3", "王强", ["officer"], "B", "33042420003"),
+    ("officer4", "赵敏", ["officer"], "B", "33042420004"),
     ("supervisor1", "陈静", ["supervisor", "officer"], "A", "33042420010"),
+    ("supervisor2", "孙浩", ["supervisor", "officer"], "B", "33042420011"),
     ("reviewer1", "刘洋", ["legal_reviewer"], None, None),
     ("admin", "系统管理员", ["admin"], None, None),
 ]

@@ -45,7 +45,7 @@ def test_cli_errors_are_clear_and_change_nothing(runner, app):
 def test_demo_seed_creates_the_cast_once_and_keeps_data(runner, app, storage_dir):
     r = invoke(runner, "demo", "seed")
     assert r.exit_code == 0, r.output
-    for name in ("officer1", "officer2", "officer3", "supervisor1", "reviewer1", "admin"):
+    for name in ("officer1", "officer2", "officer3", "officer4", "supervisor1", "supervisor2", "reviewer1", "admin"):
         assert name in r.output
     first = {line.split()[0]: line.split()[1] for line in r.output.splitlines()
              if line.startswith("  ")}
@@ -56,7 +56,7 @@ def test_demo_seed_creates_the_cast_once_and_keeps_data(runner, app, storage_dir
     second = {line.split()[0]: line.split()[1] for line in again.output.splitlines()
               if line.startswith("  ")}
     assert first == second  # the same passwords are printed again
-    assert len(service.list_users()) == 6
+    assert len(service.list_users()) == 8
     assert oct((storage_dir / "demo-accounts.txt").stat().st_mode & 0o777) == "0o600"
     client = app.test_client()
     client.login("officer1", first["officer1"])

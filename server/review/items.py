@@ -68,6 +68,11 @@ def _evidence_of(item: dict, value) -> list[str]:
 
 def record_items(inspection: Inspection) -> list[dict]:
     """The answered items of `inspection`, failed checks first, then in the form's order."""
+    return sorted(answered_items(inspection), key=lambda i: i["result"] != "fail")  # stable
+
+
+def answered_items(inspection: Inspection) -> list[dict]:
+    """The answered items of `inspection` in the form's order."""
     form = forms.get_form_version(inspection.form_id, inspection.form_version)
     comments = inspection.return_item_comments or {}
     if form is None:  # unknown form: the raw answers, still readable
@@ -94,7 +99,7 @@ def record_items(inspection: Inspection) -> list[dict]:
                 "violation": item.get("violation") if result == "fail" else None,
                 "comment": comments.get(item["id"]),
             })
-    return sorted(items, key=lambda i: i["result"] != "fail")  # stable: form order otherwise
+    return items
 
 
 def item_ids(inspection: Inspection) -> set[str] | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import re
 from pathlib import Path
 
 import jinja2
@@ -25,13 +24,14 @@ from ..evidence.models import EvidenceFile
 from ..evidence.storage import get_stores
 from ..extensions import db
 from ..inspections.models import SUBJECT_KINDS, Inspection
+from ..forms import service as forms
 from . import items
+from .evidence import describe as describe_evidence
 from .models import ACTION_LABELS, OPINION_LABELS
 from .service import review_history
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_LABELS = dict(zip(SUBJECT_KINDS, ("车辆", "船舶", "经营业户", "现场/路段", "个人")))
-KIND_LABELS = {"photo": "照片", "audio": "录音", "video": "录像"}
 SIGNATURE_MAX_PX = 800
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                           undefined=jinja2.StrictUndefined)
@@ -67,31 +67,28 @@ def _signature_uri(file: EvidenceFile | None) -> str | None:
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def _evidence(inspection: Inspection, record_items: list[dict]) -> tuple[list[dict], list[dict]]:
+def _evidence(inspection: Inspection) -> tuple[list[dict], list[dict]]:
     listed = inspection.evidence_files
     files = {f.evidence_uuid: f for f in db.session.execute(sa.select(EvidenceFile).where(
         EvidenceFile.evidence_uuid.in_([e.uuid for e in listed]))).scalars()} if listed else {}
-    labels = {i["id"]: i["label"] for i in record_items}
-    kinds = {i["id"]: i["type"] for i in record_items}
+    form = forms.get_form_version(inspection.form_id, inspection.form_version)
     evidence, signatures = [], []
     for number, e in enumerate(listed, start=1):
         file = files.get(e.uuid)
-        item_id = re.split(r"[.\[]", e.item_id)[0]  # the answer path names the item first
-        kind = "签名" if kinds.get(item_id) == "signature" else KIND_LABELS.get(
-            file.kind if file else e.media_type.split("/")[0], e.media_type)
-        evidence.append({"number": number, "item": labels.get(item_id, e.item_id), "kind": kind,
+        read = describe_evidence(form, e, file, number)
+        evidence.append({"number": number, "item": read["item"], "kind": read["kind_label"],
                          "captured_at": e.captured_at, "received_at": e.received_at,
                          "exif_taken_at": file.exif_taken_at if file else None,
-                         "sha256": e.sha256, "size": e.size, "flags": file.flags if file else []})
-        if kinds.get(item_id) == "signature":
-            signatures.append({"label": labels.get(item_id, e.item_id), "image": _signature_uri(file)})
+                         "sha256": e.sha256, "size": e.size, "flags": read["flags"]})
+        if read["kind"] == "signature":
+            signatures.append({"label": read["item"], "image": _signature_uri(file)})
     return evidence, signatures
 
 
 def record_html(inspection: Inspection) -> str:
     """The record as HTML (what the PDF is laid out from)."""
     record_items = items.record_items(inspection)
-    evidence, signatures = _evidence(inspection, record_items)
+    evidence, signatures = _evidence(inspection)
     actions = review_history(inspection)
     return _env.get_template("record.html").render(
         bureau=current_app.config["BUREAU_NAME"], inspection=inspection,

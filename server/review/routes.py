@@ -26,9 +26,8 @@ def review_queue(query):
     """The inspections I may review, latest revision each, newest first; counts per status."""
     page = queue.review_queue(g.user, query)
     for row in page["items"]:
-        row["inspection"].flagged_evidence = row["flagged_evidence"]
-        row["inspection"].form_title = items.form_title(row["inspection"])
-    return {**page, "items": [row["inspection"] for row in page["items"]]}
+        row.form_title = items.form_title(row.inspection)
+    return page
 
 
 @blp.route("/inspections/<uuid:inspection_uuid>/review", methods=["GET"])

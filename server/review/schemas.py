@@ -62,11 +62,18 @@ class QueueQuerySchema(StrictSchema):
 
 
 class QueueItemSchema(InspectionSummarySchema):
+    """A queue row: the revision's summary, with counts of the files this revision lists."""
+
     failed_checks = fields.Integer()
-    flagged_evidence = fields.Integer()
     legal_review_due_at = fields.DateTime(allow_none=True)
     legal_opinion = fields.String(allow_none=True)
     form_title = fields.String()
+    flagged_evidence = fields.Integer(metadata={
+        "description": "files this revision lists that carry reviewer flags"})
+    evidence_expected = fields.Integer(attribute="evidence_listed", metadata={
+        "description": "files this revision lists (its own and those carried over)"})
+    evidence_received = fields.Integer(attribute="evidence_listed_received", metadata={
+        "description": "of those, the files the server has received"})
 
 
 class QueuePageSchema(Schema):
@@ -109,3 +116,10 @@ class ReviewStateSchema(Schema):
     items = fields.List(fields.Dict())
     legal_basis = fields.List(fields.Dict())
     events = fields.List(fields.Dict())
+    evidence = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={
+        "description": "{evidence UUID: {item (label), kind, kind_label, number, flags [{code, text}]}}"
+                       " for every file any revision lists"})
+    flag_summary = fields.List(fields.Dict(), metadata={
+        "description": "the flags of the files this revision lists, in words"})
+    changes = fields.Dict(allow_none=True, metadata={
+        "description": "an amendment: what changed from the revision it replaces (answers, evidence)"})

@@ -7,7 +7,8 @@ from ..accounts.models import User
 from ..clock import utcnow
 from ..extensions import db
 from ..inspections.models import Inspection
-from . import items, service, trail
+from . import evidence, items, service, trail
+from .changes import revision_changes
 from .models import ACTION_LABELS, CHECKLIST, OPINION_LABELS
 
 
@@ -27,6 +28,7 @@ def review_state(user: User, inspection: Inspection) -> dict:
     latest = db.session.execute(sa.select(sa.func.max(Inspection.revision)).where(
         Inspection.root_uuid == inspection.root_uuid)).scalar() == inspection.revision
     actions = service.review_history(inspection)
+    described = evidence.case_evidence(inspection)
     for action in actions:
         action.label = ACTION_LABELS[action.action]
     return {
@@ -40,4 +42,6 @@ def review_state(user: User, inspection: Inspection) -> dict:
         "actions": actions, "checklist_points": CHECKLIST,
         "items": items.record_items(inspection), "legal_basis": items.form_legal_basis(inspection),
         "events": trail.record_events(inspection),
+        "evidence": described, "flag_summary": evidence.flag_summary(inspection, described),
+        "changes": revision_changes(inspection),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from PIL import Image, ImageDraw
@@ -40,9 +40,14 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def give_evidence_bytes(record: dict) -> dict[str, bytes]:
+# A photo from elsewhere: its EXIF says three days before the phone's capture time, 94 km north.
+MISPLACED_DAYS, MISPLACED_LATITUDE_DEGREES = 3, 94_000 / 111_195
+
+
+def give_evidence_bytes(record: dict, misplaced=()) -> dict[str, bytes]:
     """Real files for every listed evidence entry (JPEG with EXIF, PNG signatures, WAV audio);
-    the record's SHA-256 and sizes are set to match."""
+    the record's SHA-256 and sizes are set to match. Photos whose UUID is in `misplaced` were
+    taken three days earlier and 94 km away, by their EXIF."""
     contents = {}
     for i, entry in enumerate(record["evidence"]):
         if entry["media_type"] == "image/png":
@@ -51,16 +56,18 @@ def give_evidence_bytes(record: dict) -> dict[str, bytes]:
             data = samples.wav(seconds=3.0)
         else:
             taken = datetime.fromisoformat(entry["captured_at"]).replace(tzinfo=None)
-            data = samples.jpeg(color=(30 + i * 25, 90, 150), taken=taken, offset="+08:00",
-                                gps=(30.5257 + 0.0004 * i, 120.9431 - 0.0003 * i))
+            gps = (30.5257 + 0.0004 * i, 120.9431 - 0.0003 * i)
+            if entry["uuid"] in misplaced:
+                taken, gps = taken - timedelta(days=MISPLACED_DAYS), (30.5257 + MISPLACED_LATITUDE_DEGREES, 120.9431)
+            data = samples.jpeg(color=(30 + i * 25, 90, 150), taken=taken, offset="+08:00", gps=gps)
         entry.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
         contents[entry["uuid"]] = data
     return contents
 
 
-def sync_and_upload(client, record: dict) -> dict:
+def sync_and_upload(client, record: dict, misplaced=()) -> dict:
     """Sync the record as the logged-in officer, then upload each file by tus: it ends complete."""
-    contents = give_evidence_bytes(record)
+    contents = give_evidence_bytes(record, misplaced)
     answer = client.post("/api/sync", json=sync_body(record)).get_json()
     assert answer["results"][0]["result"] == "created", answer
     tus = TusClient(client)

@@ -2,7 +2,7 @@
 // not): approve, return with comments, send to legal review, the legal opinion with its checklist.
 // Each names the status the page showed, so a decision on a record changed meanwhile is refused.
 import { h, replaceChildren } from "/js/dom.js";
-import { OPINION, when } from "./labels.js";
+import { OPINION, deskOf, when } from "./labels.js";
 
 const WHY_NOT = {
   "review.not_supervisor": "只有本中队的中队长可以审核。",
@@ -46,7 +46,19 @@ export function legalReviewFacts(legal) {
       h("dt", {}, "审核意见"), h("dd", { dataset: { role: "legal-opinion" } }, legal.opinion_label || "待审核")));
 }
 
+/** The printed record and the case file, for everyone who may see the record. */
+function documents(state) {
+  return h("p", { class: "documents" }, h("a", { class: "button", href: `/api/inspections/${state.uuid}/record.pdf`, target: "_blank", rel: "noopener",
+    dataset: { role: "print" } }, "打印现场检查笔录（PDF）"),
+  h("a", { class: "button", href: `/api/inspections/${state.uuid}/export`, download: `casefile-${state.uuid}.zip`,
+    title: "一案一卷：记录、证据原件、证据链及其证明，可离线核验", dataset: { role: "export" } }, "导出案卷（ZIP）"));
+}
+
 export function actionsPanel(ctx, state, collectItemComments) {
+  if (deskOf(ctx.me).readOnly) {
+    return h("section", { class: "card actions", dataset: { role: "documents" } }, h("h2", {}, "记录文件"),
+      h("p", { class: "muted" }, "只读查看。退回意见和更正请在执法 App 中处理。"), documents(state));
+  }
   const allowed = state.allowed;
   const forms = [];
   if (allowed.approve === null) {
@@ -81,6 +93,5 @@ export function actionsPanel(ctx, state, collectItemComments) {
   return h("section", { class: "card actions", dataset: { role: "actions" } }, h("h2", {}, "审核操作"),
     forms.length ? forms : h("p", { class: "muted" }, state.status === "approved" ? "该记录已审核通过，审核流程结束。"
       : `当前没有可进行的审核操作。${reasons.join(" ")}`),
-    h("p", {}, h("a", { class: "button", href: `/api/inspections/${state.uuid}/record.pdf`, target: "_blank", rel: "noopener",
-      dataset: { role: "print" } }, "打印现场检查笔录（PDF）")));
+    documents(state));
 }

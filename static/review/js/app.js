@@ -4,6 +4,7 @@
 import { createApi } from "/js/api.js";
 import { h, replaceChildren, toast } from "/js/dom.js";
 import * as inspectionPage from "./inspection.js";
+import { deskOf } from "./labels.js";
 import * as queuePage from "./queue.js";
 
 const ROLE_LABELS = { supervisor: "中队长", legal_reviewer: "法制审核人员", admin: "管理员", officer: "执法人员" };
@@ -35,6 +36,7 @@ function showUser(ctx) {
   const who = document.getElementById("who");
   who.textContent = ctx.me ? `${ctx.me.display_name}（${ctx.me.roles.map((r) => ROLE_LABELS[r] || r).join("、")}）` : "";
   document.getElementById("logout").hidden = !ctx.me;
+  document.querySelector(".brand").textContent = ctx.me ? deskOf(ctx.me).brand : "执法审核";
 }
 
 async function route(ctx) {
@@ -56,7 +58,7 @@ async function route(ctx) {
       h("a", { class: "button", href: "#/" }, "返回列表"));
   }
   replaceChildren(main, page);
-  document.title = `${page.dataset.title || "执法审核"} · FieldCase`;
+  document.title = `${page.dataset.title || deskOf(ctx.me).brand} · FieldCase`;
   main.focus({ preventScroll: true });
 }
 

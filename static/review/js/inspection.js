@@ -2,6 +2,7 @@
 // the evidence beside each; the trail, photo places, legal review and the decisions on the right.
 import { h } from "/js/dom.js";
 import { actionsPanel, legalReviewFacts } from "./actions.js";
+import { changesCard, flagSummary } from "./changes.js";
 import { evidenceBlock, itemOf } from "./evidence.js";
 import { OPINION, STATUS, statusTag, when } from "./labels.js";
 import { evidenceTimes, loadTrail, placePlot, timeline } from "./timeline.js";
@@ -17,7 +18,7 @@ function basis(item) {
   return lines.length ? h("ul", { class: "basis" }, lines) : null;
 }
 
-function itemRow(item, files, commentable) {
+function itemRow(item, files, commentable, described) {
   return h("div", { class: ["item", item.result === "fail" && "fail"], dataset: { item: item.id, result: item.result || "" } },
     h("div", {},
       h("div", { class: "muted" }, item.section),
@@ -27,7 +28,7 @@ function itemRow(item, files, commentable) {
       item.comment ? h("p", { class: "comment" }, `退回意见：${item.comment}`) : null,
       commentable ? h("details", { class: "item-comment" }, h("summary", {}, "对此项提意见"),
         h("textarea", { dataset: { itemComment: item.id }, "aria-label": `对“${item.label}”的意见` })) : null),
-    h("div", {}, evidenceBlock(files)));
+    h("div", {}, evidenceBlock(files, described)));
 }
 
 function history(actions, labels) {
@@ -50,7 +51,7 @@ export async function render(ctx, uuid) {
   const rows = state.items.map((item) => {
     const files = item.evidence.map((u) => byUuid.get(u)).filter(Boolean);
     files.forEach((f) => shown.add(f.uuid));
-    return itemRow(item, files, commentable);
+    return itemRow(item, files, commentable, state.evidence);
   });
   const others = evidence.filter((e) => !shown.has(e.uuid));
   let root = null;
@@ -61,6 +62,7 @@ export async function render(ctx, uuid) {
     h("p", {}, h("a", { href: "#/" }, "← 返回列表")),
     h("h1", {}, `${detail.subject.name} · ${state.form_title} `, statusTag(h, state.status)),
     state.latest ? null : h("p", { class: "notice warn" }, "这不是该检查的最新版本，不能在此版本上审核。"),
+    flagSummary(state),
     h("div", { class: "inspection-layout" },
       h("div", {},
         h("section", { class: "card" }, h("dl", { class: "facts" },
@@ -72,15 +74,16 @@ export async function render(ctx, uuid) {
             " ", detail.revisions.filter((r) => r.uuid !== uuid).map((r) => h("a", { href: `#/inspection/${r.uuid}` }, ` 第${r.revision}版（${STATUS[r.status]}）`))),
           h("dt", {}, "发现"), h("dd", {}, state.failed_checks ? h("span", { class: "fail-tag" }, `不符合 ${state.failed_checks} 项`) : "无不符合项"))),
         state.return_comment ? h("p", { class: "notice error", dataset: { role: "return-comment" } }, `退回意见：${state.return_comment}`) : null,
+        changesCard(state),
         h("section", { class: "card", dataset: { role: "items" } }, h("h2", {}, "检查内容（不符合项在前）"), rows,
-          others.length ? h("div", { class: "item" }, h("div", {}, h("h3", {}, "其他证据")), h("div", {}, evidenceBlock(others))) : null)),
+          others.length ? h("div", { class: "item" }, h("div", {}, h("h3", {}, "其他证据")), h("div", {}, evidenceBlock(others, state.evidence))) : null)),
       h("div", {},
         actionsPanel(ctx, state, collect),
         legalReviewFacts(state.legal_review),
         history(state.actions, Object.fromEntries(state.items.map((i) => [i.id, i.label]))),
-        timeline(trail, state.events),
-        evidenceTimes(detail, evidence),
-        placePlot(detail, evidence))));
+        timeline(trail, state.events, state.evidence),
+        evidenceTimes(detail, evidence, state.evidence),
+        placePlot(detail, evidence, state.evidence))));
   root.dataset.title = `${detail.subject.name} 审核`;
   return root;
 }

@@ -32,3 +32,20 @@ export function offsetText(ms) {
 export function statusTag(h, status) {
   return h("span", { class: `status status-${status}`, dataset: { status } }, STATUS[status] || status);
 }
+
+/** A distance as a person says it: 850 米, 1.5 公里, 94 公里 (as the server words its flags). */
+export function distanceText(metres) {
+  if (metres < 1000) return `${Math.round(metres)} 米`;
+  if (metres < 10000) return `${(metres / 1000).toFixed(1).replace(/\.0$/, "")} 公里`;
+  return `${Math.round(metres / 1000)} 公里`;
+}
+
+/** Which desk a user gets: a supervisor's or legal reviewer's review desk, an admin's overview,
+ * or, for a plain officer, a read-only list of their own records (they review nothing). */
+export function deskOf(me) {
+  const roles = me?.roles || [];
+  if (roles.includes("supervisor")) return { kind: "supervisor", title: "本中队检查记录审核", brand: "执法审核" };
+  if (roles.includes("legal_reviewer")) return { kind: "legal", title: "法制审核", brand: "执法审核" };
+  if (roles.includes("admin")) return { kind: "admin", title: "全部检查记录", brand: "执法审核" };
+  return { kind: "officer", title: "我的检查记录（只读）", brand: "我的检查记录", readOnly: true };
+}

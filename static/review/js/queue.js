@@ -1,11 +1,17 @@
 // The review queue: filters (date, officer, form, status, findings, evidence flags, incomplete),
 // counts per status, newest first; j/k move through the rows, Enter opens one.
 import { h, replaceChildren } from "/js/dom.js";
-import { STATUS, statusTag, when } from "./labels.js";
+import { STATUS, deskOf, statusTag, when } from "./labels.js";
 
 function defaultFilters(me) {
-  const legalOnly = me.roles.includes("legal_reviewer") && !me.roles.includes("supervisor");
-  return { status: legalOnly ? "in_review" : me.roles.includes("supervisor") ? "complete" : "" };
+  return { status: { supervisor: "complete", legal: "in_review" }[deskOf(me).kind] || "" };
+}
+
+/** A plain officer's page says what it is and where their work is done. */
+function officerNotice() {
+  return h("p", { class: "notice", dataset: { role: "read-only" } },
+    "这里只读显示您参加的检查记录，审核由中队长和法制审核人员进行。填写检查、查看退回意见和更正记录，请使用执法 App。 ",
+    h("a", { class: "button", href: "/", dataset: { role: "open-app" } }, "打开执法 App"));
 }
 
 function query(filters, cursor) {
@@ -78,8 +84,10 @@ export async function render(ctx) {
   ctx.queueKeys = onKey;
   document.addEventListener("keydown", onKey);
 
-  const page = h("div", { class: "queue-page" },
-    h("h1", {}, ctx.me.roles.includes("supervisor") ? "本中队检查记录审核" : "法制审核"),
+  const desk = deskOf(ctx.me);
+  const page = h("div", { class: "queue-page", dataset: { desk: desk.kind } },
+    h("h1", {}, desk.title),
+    desk.readOnly ? officerNotice() : null,
     h("form", { class: "card filters", onsubmit: (e) => e.preventDefault() },
       h("label", {}, "检查日期自", input("from", { type: "date" })),
       h("label", {}, "至", input("to", { type: "date" })),
@@ -93,7 +101,7 @@ export async function render(ctx) {
       ["接收时间", "被检查对象", "表单", "执法人员", "状态", "发现", "证据", "审核期限"].map((t, i) =>
         h("th", { class: [2, 3, 6, 7].includes(i) ? "wide" : "" }, t)))), body),
     more);
-  page.dataset.title = "审核列表";
+  page.dataset.title = desk.readOnly ? "我的检查记录" : "审核列表";
   await load();
   return page;
 }
