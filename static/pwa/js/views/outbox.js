@@ -15,7 +15,7 @@ const SYNC_STATUS = {
 /** An amendment that can no longer be sent (sync.amendment_superseded): say why, offer a way out. */
 function supersededHelp(ctx, entry) {
   return h("div", { class: "superseded", dataset: { role: "superseded" } },
-    h("p", { class: "hint" }, "这条记录在您提交更正之前已被更正过（可能是同事或您在另一台手机上提交的），这份更正不能再提交，也不会再自动重试。"),
+    h("p", { class: "hint" }, "可能是同事或您在另一台手机上先提交了更正。这份更正不会再自动重试，请选择："),
     h("div", { class: "button-row" },
       confirmRow("放弃这份更正", "确定放弃这份更正？本机上这份更正中新拍的照片等也会删除；服务器上的记录不受影响。", async () => {
         await ctx.store.discardOutbox(entry.uuid);
