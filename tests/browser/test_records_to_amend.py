@@ -161,8 +161,9 @@ def test_an_amendment_overtaken_by_a_colleagues_says_so_and_can_be_dropped(phone
 
     page.goto(f"{live_server.url}/#/outbox")
     entry = page.locator(".outbox-entry")
-    expect(entry.locator("[data-role=superseded]")).to_contain_text("已被更正过")
-    expect(entry).to_contain_text("第 2 版")
+    expect(entry.locator("[data-role=superseded]")).to_contain_text("不会再自动重试")
+    expect(entry).to_contain_text("这条记录已被更正过（现为第 2 版），本次更正不能再提交")
+    expect(entry.locator(".status")).to_have_text("记录已被更正，本次更正不能提交")
     assert "replaces" not in page.inner_text("body")
     expect(entry.locator("[data-role=fix]")).to_have_count(0)  # nothing to correct: it can never be sent
     phone.screenshot("h13-04-superseded", full_page=False)
@@ -189,3 +190,44 @@ def test_an_amendment_overtaken_by_a_colleagues_says_so_and_can_be_dropped(phone
     assert phone.idb("drafts") == []
     expect(page.locator(".home .status-returned")).to_have_count(0)
     assert_tiles_match_lists(page)
+
+
+def test_the_new_stores_come_with_an_upgrade_that_keeps_what_the_phone_holds(phone, live_server):
+    """A phone that ran the previous version (IndexedDB version 1) keeps its drafts and evidence
+    when the app adds the stores for my records."""
+    page = phone.page
+    page.goto(f"{live_server.url}/healthz")
+    page.evaluate("""() => new Promise((ok, ko) => {
+        const r = indexedDB.open('fieldcase', 1);
+        r.onupgradeneeded = () => {
+          const db = r.result;
+          db.createObjectStore('drafts', { keyPath: 'uuid' });
+          db.createObjectStore('outbox', { keyPath: 'uuid' }).createIndex('queued_at', 'queued_at');
+          db.createObjectStore('sent', { keyPath: 'uuid' }).createIndex('started_at', 'record.started_at');
+          db.createObjectStore('blobs', { keyPath: 'uuid' }).createIndex('inspection_uuid', 'inspection_uuid');
+          db.createObjectStore('uploads', { keyPath: 'urlStorageKey' });
+          db.createObjectStore('forms', { keyPath: 'key' });
+          db.createObjectStore('officers', { keyPath: 'username' });
+          db.createObjectStore('subjects', { keyPath: 'key' }).createIndex('used_at', 'used_at');
+          db.createObjectStore('meta');
+        };
+        r.onerror = ko;
+        r.onsuccess = () => {
+          const db = r.result;
+          const tx = db.transaction(['drafts', 'blobs'], 'readwrite');
+          tx.objectStore('drafts').put({ uuid: '11111111-1111-4111-8111-111111111111', form_id: 'overload', form_version: 1,
+            subject: { kind: 'vehicle', name: '浙F30003' }, answers: {}, officers: ['officer1'], updated_at: new Date().toISOString() });
+          tx.objectStore('blobs').put({ uuid: '22222222-2222-4222-8222-222222222222',
+            inspection_uuid: '11111111-1111-4111-8111-111111111111', blob: new Blob(['photo bytes'], { type: 'image/jpeg' }) });
+          tx.oncomplete = () => { db.close(); ok(); };
+        };
+    })""")
+    phone.login("officer1")
+    expect(page.locator("[data-role=drafts] a[data-uuid='11111111-1111-4111-8111-111111111111']")).to_contain_text("浙F30003")
+    assert page.evaluate("""async () => {
+        const db = await (await import('/js/db.js')).openStore();
+        return [db.version, [...db.objectStoreNames].sort()];
+    }""") == [2, ["blobs", "drafts", "forms", "meta", "officers", "outbox", "records", "sent",
+                  "server_evidence", "subjects", "uploads"]]
+    [blob] = phone.idb("blobs")
+    assert blob["blob"] == {"blob_size": 11, "blob_type": "image/jpeg"}

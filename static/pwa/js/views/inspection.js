@@ -66,6 +66,13 @@ async function amend(ctx, server, local) {
   location.hash = `#/draft/${draft.uuid}`;
 }
 
+/** The fields of a listed record (records.js) taken from the record's full detail. */
+function summaryOf(server) {
+  const keys = ["uuid", "root_uuid", "revision", "status", "form_id", "form_version", "subject", "officers",
+    "started_at", "finished_at", "received_at", "evidence_expected", "evidence_received"];
+  return Object.fromEntries(keys.map((k) => [k, server[k]]));
+}
+
 function statusLabel(status) {
   return PHONE_STATUS_LABELS[status] || STATUS_LABELS[status] || status;
 }
@@ -79,11 +86,14 @@ export async function render(ctx, uuid) {
     try {
       server = await ctx.api.get(`/api/inspections/${uuid}`);
       if (local) await ctx.store.putSent({ ...local, server: { ...local.server, status: server.status, missing_evidence: server.missing_evidence } });
-      if (cached) {
-        await ctx.store.putRecord({ ...cached, summary: { ...cached.summary, status: server.status },
-          detail: server.status === "returned" ? server : cached.detail });
-        if (server.status === "returned") await cacheEvidence(ctx.store, server);
+      // Kept for offline use like a pulled record: a returned one with its detail and thumbnails.
+      const next = (server.revisions || []).find((r) => r.revision === server.revision + 1);
+      if (cached || server.status === "returned") {
+        await ctx.store.putRecord({ uuid, pulled_at: cached?.pulled_at || new Date().toISOString(),
+          summary: { ...cached?.summary, ...summaryOf(server), replaced_by: next?.uuid || null },
+          detail: server.status === "returned" && !next ? server : null });
       }
+      if (server.status === "returned" && !next) await cacheEvidence(ctx.store, server);
     } catch (error) {
       problem = error.detail || error.message;
     }
