@@ -2,6 +2,7 @@
 // offline: the returned ones to amend (待更正) with the supervisor's comments, answers and evidence
 // (thumbnails in `server_evidence`), and the state of each record of the last 30 days. A revision
 // that an amendment replaced reads 已更正, never 已退回, whether the server or this phone knows it.
+import { ApiError } from "./api.js";
 import { localDay } from "./dom.js";
 
 export const RECENT_DAYS = 30;
@@ -31,7 +32,7 @@ async function listAll(api, query) {
 export async function cacheEvidence(store, detail) {
   for (const evidence of detail.evidence || []) {
     const held = await store.getServerEvidence(evidence.uuid);
-    if (held?.thumbnail || !evidence.received_at) continue;
+    if (!evidence.received_at || (held && (held.thumbnail || !evidence.media_type.startsWith("image/")))) continue;
     let thumbnail = null;
     if (evidence.media_type.startsWith("image/")) {
       try {
@@ -52,6 +53,16 @@ async function pruneEvidence(store, entries) {
   for (const held of await store.listServerEvidence()) if (!needed.has(held.uuid)) await store.deleteServerEvidence(held.uuid);
 }
 
+/** One record's detail; null when it cannot be read now for a reason other than the network or the login. */
+async function fetchDetail(api, uuid) {
+  try {
+    return await api.get(`/api/inspections/${uuid}`);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.offline || error.code === "auth.required") throw error;
+    return null; // e.g. no longer visible: listed without its detail, and asked again next time
+  }
+}
+
 /**
  * Ask the server for my records (those of the last RECENT_DAYS days, and every returned revision
  * not yet amended, however old) and keep its answer; the detail of each returned one is fetched
@@ -69,8 +80,8 @@ export async function pullRecords({ api, store }) {
     let detail = null;
     if (summary.status === "returned" && !summary.replaced_by) {
       const known = held.get(summary.uuid)?.detail;
-      detail = known?.status === "returned" ? known : await api.get(`/api/inspections/${summary.uuid}`);
-      await cacheEvidence(store, detail);
+      detail = known?.status === "returned" ? known : await fetchDetail(api, summary.uuid);
+      if (detail) await cacheEvidence(store, detail);
     }
     entries.push({ uuid: summary.uuid, summary, detail, pulled_at: pulledAt });
   }
