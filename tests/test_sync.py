@@ -226,7 +226,10 @@ def test_an_amendment_replaces_a_returned_record_with_a_reason(login_as):
     # The original is untouched, and cannot be amended twice.
     assert db.session.get(Inspection, uuid.UUID(original["uuid"])).status == "returned"
     again = overload_record(replaces=original["uuid"], amendment_reason="再次更正")
-    assert sync(officer, again)["results"][0]["result"] == "rejected"
+    stale = sync(officer, again)["results"][0]
+    assert (stale["result"], stale["code"]) == ("conflict", "sync.amendment_superseded")
+    assert (stale["latest_uuid"], stale["latest_revision"]) == (amendment["uuid"], 2)
+    assert "第 2 版" in stale["detail"] and "replaces" not in stale["detail"]
 
 
 def test_an_amendment_may_keep_the_photos_of_the_revision_it_replaces(login_as):

@@ -36,10 +36,22 @@ class RecordPlan:
     computed: dict = field(default_factory=dict)
 
 
-def _reject(code: str, detail: str, errors: dict):
+def _reject(code: str, detail: str, errors: dict, **kwargs):
     from .service import Rejected
 
-    raise Rejected(code, detail, errors)
+    raise Rejected(code, detail, errors, **kwargs)
+
+
+def _reject_superseded(replaced: Inspection) -> None:
+    """The returned revision was amended meanwhile (from another phone, or another draft): this
+    amendment can no longer be sent; the phone offers to drop it or open the newest revision."""
+    latest = db.session.execute(sa.select(Inspection).where(
+        Inspection.root_uuid == replaced.root_uuid).order_by(Inspection.revision.desc()).limit(1)).scalar()
+    _reject("sync.amendment_superseded",
+            f"这条记录已被更正过（现为第 {latest.revision} 版），本次更正不能再提交。"
+            "请放弃本次更正，或打开最新版本查看。",
+            {"replaces": ["该记录已被更正过。"]}, result="conflict",
+            extra={"latest_uuid": str(latest.uuid), "latest_revision": latest.revision})
 
 
 class BatchLookups:
@@ -126,10 +138,12 @@ def recheck(plan: RecordPlan, taken: set[str]) -> None:
                 {"evidence": [f"证据编号 {u} 已被其他记录使用。" for u in clashes]})
     if plan.replaces is not None:
         db.session.refresh(plan.replaces)
-        if plan.replaces.status != "returned" or db.session.execute(sa.select(Inspection.uuid).where(
+        if db.session.execute(sa.select(Inspection.uuid).where(
                 Inspection.replaces_uuid == plan.replaces.uuid)).first():
-            _reject("sync.invalid_amendment", "要更正的记录已被处理或已有更正记录。",
-                    {"replaces": ["该记录已不是退回状态，或已被更正过。"]})
+            _reject_superseded(plan.replaces)
+        if plan.replaces.status != "returned":
+            _reject("sync.invalid_amendment", "要更正的记录已被处理，不能再更正。",
+                    {"replaces": ["该记录已不是退回状态。"]})
 
 
 def _check_times(data: dict, server_time: datetime) -> None:
@@ -174,12 +188,12 @@ def _check_replaces(user: User, data: dict) -> Inspection:
     replaced = db.session.get(Inspection, data["replaces"])
     if replaced is None or not any(o.user_id == user.id for o in replaced.officers):
         _reject("sync.invalid_amendment", "要更正的记录不存在。", {"replaces": ["找不到要更正的记录。"]})
+    if db.session.execute(sa.select(Inspection.uuid).where(
+            Inspection.replaces_uuid == replaced.uuid)).first():
+        _reject_superseded(replaced)
     if replaced.status != "returned":
         _reject("sync.invalid_amendment", "只有被退回的记录才能更正。",
                 {"replaces": ["该记录未被退回，不能更正。"]})
-    if db.session.execute(sa.select(Inspection.uuid).where(
-            Inspection.replaces_uuid == replaced.uuid)).first():
-        _reject("sync.invalid_amendment", "该记录已有更正记录。", {"replaces": ["该记录已被更正过。"]})
     if replaced.form_id != data["form_id"]:
         _reject("sync.invalid_amendment", "更正记录须使用同一检查表单。", {"form_id": ["与原记录表单不同。"]})
     return replaced

@@ -1,9 +1,11 @@
-"""The filters shared by the records list and the review queue, and a page of visible records."""
+"""The filters shared by the records list and the review queue, and a page of visible records
+(each with the revision that replaced it, if any: a phone shows a replaced revision as 已更正)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import Team, User
 from ..clock import LOCAL_ZONE
@@ -39,10 +41,24 @@ def apply_filters(stmt, query: dict):
 
 
 def list_visible(user: User, query: dict) -> dict:
-    """A page of the records `user` may see, newest first, filtered; with its `next_cursor`."""
+    """A page of the records `user` may see, newest first, filtered; with its `next_cursor`.
+
+    `officer=me` names the user asking; `latest` keeps only revisions no amendment replaced.
+    Each record carries `replaced_by`: the UUID of the amendment that replaced it, or None.
+    """
+    if query.get("officer") == "me":
+        query = {**query, "officer": user.username}
     stmt = apply_filters(sa.select(Inspection).where(visibility_clause(user)), query)
     if "status" in query:
         stmt = stmt.where(Inspection.status == query["status"])
+    newer = aliased(Inspection)
+    if query.get("latest"):
+        stmt = stmt.where(~sa.exists().where(newer.replaces_uuid == Inspection.uuid))
     limit = query["limit"]
     rows = list(db.session.execute(paging.newest_first(stmt, query.get("cursor"), limit)).scalars())
-    return {"items": rows[:limit], "next_cursor": paging.next_cursor(rows, limit)}
+    page = rows[:limit]
+    replaced = dict(db.session.execute(sa.select(newer.replaces_uuid, newer.uuid).where(
+        newer.replaces_uuid.in_([i.uuid for i in page]))).all()) if page else {}
+    for inspection in page:
+        inspection.replaced_by = replaced.get(inspection.uuid)
+    return {"items": page, "next_cursor": paging.next_cursor(rows, limit)}

@@ -96,6 +96,9 @@ class SyncResultSchema(Schema):
     code = fields.String()
     detail = fields.String()
     errors = fields.Raw()
+    # sync.amendment_superseded: the newest revision of the record the amendment meant to replace.
+    latest_uuid = fields.String()
+    latest_revision = fields.Integer()
 
 
 class SyncResponseSchema(Schema):
@@ -183,17 +186,24 @@ class RevisionSchema(Schema):
 class InspectionListQuerySchema(StrictSchema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
-    officer = fields.String(validate=validate.Length(max=64))
+    officer = fields.String(validate=validate.Length(max=64),
+                            metadata={"description": "Username of an officer who took part; `me`: the user asking"})
     team = fields.String(validate=validate.Length(max=32))
     form = fields.String(validate=validate.Length(max=64))
     status = fields.String(validate=validate.OneOf(STATUSES))
     q = fields.String(validate=validate.Length(min=1, max=100),
                       metadata={"description": "Text in the subject (plate, ship, business, code)"})
     incomplete = fields.Boolean()
+    latest = fields.Boolean(metadata={"description": "Only revisions no amendment has replaced"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     cursor = fields.String(validate=validate.Length(max=200))
 
 
+class InspectionListItemSchema(InspectionSummarySchema):
+    replaced_by = fields.String(allow_none=True, metadata={
+        "description": "UUID of the amendment that replaced this revision (a phone shows it 已更正)"})
+
+
 class InspectionPageSchema(Schema):
-    items = fields.List(fields.Nested(InspectionSummarySchema))
+    items = fields.List(fields.Nested(InspectionListItemSchema))
     next_cursor = fields.String(allow_none=True)

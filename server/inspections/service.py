@@ -33,11 +33,19 @@ _load_valid_record = compile_loader(_record_schema)
 
 
 class Rejected(Exception):
-    """A record that cannot be accepted: `errors` maps a field or item id to zh-CN messages."""
+    """A record that cannot be accepted: `errors` maps a field or item id to zh-CN messages.
+    `result` is "rejected" (the officer corrects it) or "conflict" (it can no longer be sent as
+    it is); `extra` adds fields to the answer (e.g. `latest_uuid`)."""
 
-    def __init__(self, code: str, detail: str, errors: dict | None = None):
+    def __init__(self, code: str, detail: str, errors: dict | None = None, *,
+                 result: str = "rejected", extra: dict | None = None):
         super().__init__(detail)
         self.code, self.detail, self.errors = code, detail, errors or {}
+        self.result, self.extra = result, extra or {}
+
+    def answer(self, index: int, record_uuid) -> dict:
+        return {**_rejected(index, record_uuid, self.code, self.detail, self.errors),
+                "result": self.result, **self.extra}
 
 
 def record_content_hash(raw: dict) -> str:
@@ -135,7 +143,7 @@ def _check_records(user: User, records: list, server_time: datetime, offset: int
             one.rejection = _rejected(index, record_uuid, "sync.invalid_record", "记录内容有误，请按提示修改。",
                                       translate_field_messages(error.messages))
         except Rejected as rejected:
-            one.rejection = _rejected(index, record_uuid, rejected.code, rejected.detail, rejected.errors)
+            one.rejection = rejected.answer(index, record_uuid)
         else:
             lookups.stored_evidence.update(str(e["uuid"]) for e in one.plan.new_evidence)
             one.rows = _Rows.of(user, one.data, one.plan, one.content_hash, server_time, offset)
@@ -175,8 +183,7 @@ def _store(user: User, checked: list[_Checked], server_time: datetime, offset: i
             try:
                 checks.recheck(one.plan, taken)
             except Rejected as rejected:
-                results.append(_rejected(one.index, one.uuid, rejected.code, rejected.detail,
-                                         rejected.errors))
+                results.append(rejected.answer(one.index, one.uuid))
                 continue
             lookups.publish(one.plan.form)
             writes.add(one.rows)

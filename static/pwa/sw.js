@@ -26,6 +26,7 @@ const PRECACHE = [
   "/js/form-render.js",
   "/js/logic.js",
   "/js/outbox.js",
+  "/js/records.js",
   "/js/reference.js",
   "/js/signature.js",
   "/js/uploads.js",

@@ -3,9 +3,25 @@
 import { openDB } from "../vendor/idb.js";
 
 const DB_NAME = "fieldcase";
-const DB_VERSION = 1;
+// Version 2 added `records` and `server_evidence`. Each step runs only for a database older than
+// it, so upgrading keeps every draft, queued record and evidence file already on the phone.
+const DB_VERSION = 2;
 
-function upgrade(db) {
+function upgrade(db, oldVersion) {
+  if (oldVersion < 1) createFirstStores(db);
+  if (oldVersion < 2) {
+    // records: the server's view of my records (last 30 days, and every returned one), pulled on
+    // each sync, so that a record returned yesterday is on the home screen offline today. Returned
+    // ones keep their full detail (comments, answers, evidence) to be amended offline.
+    db.createObjectStore("records", { keyPath: "uuid" });
+    // server_evidence: evidence the server holds for my returned records, with the server's
+    // thumbnail (a Blob), so that the amendment form shows which photo is which offline.
+    const serverEvidence = db.createObjectStore("server_evidence", { keyPath: "uuid" });
+    serverEvidence.createIndex("inspection_uuid", "inspection_uuid");
+  }
+}
+
+function createFirstStores(db) {
   // drafts: inspections being filled, saved at every change, so that a crash, a reload or a dead
   // battery loses nothing entered. Keyed by the record's client UUID (its idempotency key).
   db.createObjectStore("drafts", { keyPath: "uuid" });
@@ -118,6 +134,29 @@ export function createStore(db) {
     async recentSubjects(kind, limit = 20) {
       const all = await db.getAllFromIndex("subjects", "used_at");
       return all.reverse().filter((s) => !kind || s.kind === kind).slice(0, limit);
+    },
+
+    listRecords: () => db.getAll("records"),
+    getRecord: (uuid) => db.get("records", uuid),
+    putRecord: (entry) => db.put("records", entry),
+    /** The pull's answer replaces what was held, in one transaction (a record no longer listed goes). */
+    async replaceRecords(entries) {
+      const tx = db.transaction("records", "readwrite");
+      await tx.store.clear();
+      for (const entry of entries) tx.store.put(entry);
+      await tx.done;
+    },
+    getServerEvidence: (uuid) => db.get("server_evidence", uuid),
+    putServerEvidence: (entry) => db.put("server_evidence", entry),
+    listServerEvidence: () => db.getAll("server_evidence"),
+    deleteServerEvidence: (uuid) => db.delete("server_evidence", uuid),
+    /** An outbox entry the officer gave up (an amendment that can no longer be sent), with its files. */
+    async discardOutbox(uuid) {
+      const tx = db.transaction(["outbox", "blobs"], "readwrite");
+      const blobKeys = await tx.objectStore("blobs").index("inspection_uuid").getAllKeys(uuid);
+      for (const key of blobKeys) tx.objectStore("blobs").delete(key);
+      tx.objectStore("outbox").delete(uuid);
+      await tx.done;
     },
   };
 }

@@ -18,6 +18,9 @@ export async function createDraft(store, { form, me, replaces = null, from = nul
     carried_evidence: from?.evidence || [], // evidence the server already holds (an amendment)
     replaces,
     amendment_reason: "",
+    // What the supervisor asked when returning the record (an amendment), shown on the form.
+    return_comment: from?.return_comment || null,
+    return_item_comments: from?.return_item_comments || null,
     created_at: new Date().toISOString(),
   };
   await store.saveDraft(draft);
@@ -80,7 +83,7 @@ export function draftFromRecord(entry) {
     uuid: record.uuid, form_id: record.form_id, form_version: record.form_version, form_title: entry.form_title,
     officers: record.officers, subject: { ...record.subject, code: record.subject.code || "", description: record.subject.description || "" },
     place: { ...record.place, address: record.place.address || "" }, started_at: record.started_at,
-    answers: record.answers, carried_evidence: [], replaces: record.replaces || null,
+    answers: record.answers, carried_evidence: record.replaces ? record.evidence : [], replaces: record.replaces || null,
     amendment_reason: record.amendment_reason || "", server_errors: entry.server?.errors || {},
     created_at: entry.queued_at, updated_at: new Date().toISOString(),
   };

@@ -8,6 +8,10 @@ const ACCEPT = { photo: "image/*", video: "video/*", audio: "audio/*,video/*,.am
 const LABELS = { photo: "照片", audio: "录音", video: "视频" };
 
 function preview(entry, view) {
+  if (!entry.blob && entry.thumbnail) {
+    return h("figure", { class: "evidence-held" }, h("img", { src: view.objectUrl(entry.thumbnail), alt: "服务器上的照片", class: "thumb" }),
+      h("figcaption", {}, "服务器已保存"));
+  }
   if (!entry.blob) return h("div", { class: "evidence-sent" }, "已上传至服务器");
   const url = view.objectUrl(entry.blob);
   if (entry.kind === "photo" || entry.kind === "signature") return h("img", { src: url, alt: LABELS.photo, class: "thumb" });
@@ -32,8 +36,16 @@ export function evidenceField({ store, view, inspectionUuid, itemId, kind, uuids
   const root = h("div", { class: "evidence", dataset: { kind, item: testId || itemId } }, list);
   const current = { uuids: [...(uuids || [])] };
 
+  /** The phone's file, or (an amendment) what the server holds with its cached thumbnail. */
+  async function load(uuid) {
+    const local = await store.getBlob(uuid);
+    if (local?.blob) return local;
+    const held = await store.getServerEvidence(uuid);
+    return held ? { kind, ...local, ...held, held: true } : local;
+  }
+
   async function show() {
-    const entries = (await Promise.all(current.uuids.map((u) => store.getBlob(u)))).filter(Boolean);
+    const entries = (await Promise.all(current.uuids.map(load))).filter(Boolean);
     replaceChildren(list, entries.map((entry) => h("li", { class: "evidence-item", dataset: { uuid: entry.uuid, sha256: entry.sha256 } },
       preview(entry, view), describe(entry),
       h("button", { type: "button", class: "small danger", onclick: () => remove(entry.uuid) }, "删除"))));
@@ -42,7 +54,8 @@ export function evidenceField({ store, view, inspectionUuid, itemId, kind, uuids
   async function remove(uuid) {
     if (!confirm(`删除这个${LABELS[kind]}？删除后不能恢复。`)) return;
     current.uuids = current.uuids.filter((u) => u !== uuid);
-    await store.deleteBlob(uuid);
+    // Only this draft's own capture is deleted; a file of the record it amends stays where it is.
+    if ((await store.getBlob(uuid))?.inspection_uuid === inspectionUuid) await store.deleteBlob(uuid);
     await onChange(current.uuids);
     await show();
   }

@@ -1,15 +1,18 @@
 // The outbox: submitted records go to POST /api/sync in submission order, then their files by tus.
 // An entry leaves only when the server answered created or duplicate; a rejected or conflicting one
 // stays with the server's answer for the officer to act on. Failed attempts back off exponentially
-// (capped); a drain runs on app start, on `online`, on a timer and on the 同步 button.
+// (capped); a drain runs on app start, on `online`, on a timer and on the 同步 button. Each drain
+// ends by pulling the state of my records (records.js); the timer's drains pull every few minutes.
 import { ApiError } from "./api.js";
 import { isoLocal } from "./dom.js";
+import { pullRecords } from "./records.js";
 import { uploadMissing } from "./uploads.js";
 
 const BATCH_RECORDS = 50; // the server takes up to 200; smaller batches keep each request short
 const BACKOFF_BASE_MS = 5000;
 const BACKOFF_CAP_MS = 5 * 60 * 1000;
 const IDLE_CHECK_MS = 60 * 1000;
+const TIMER_PULL_MS = 5 * 60 * 1000;
 
 /** Delay before the next try after `failures` failed drains: 5 s, 10 s, 20 s … capped at 5 min, ±20 %. */
 export function backoffDelay(failures) {
@@ -19,7 +22,8 @@ export function backoffDelay(failures) {
 
 export function createOutbox({ store, api, deviceId, appVersion }) {
   const events = new EventTarget();
-  const state = { running: null, again: false, timer: null, failures: 0, status: "idle", lastError: null, lastSyncAt: null, progress: null, abort: null };
+  const state = { running: null, again: false, timer: null, failures: 0, status: "idle", lastError: null, lastSyncAt: null, progress: null, abort: null,
+    pullDue: true, lastPullAt: 0 };
   const emit = (type, detail) => events.dispatchEvent(new CustomEvent(type, { detail }));
   const setStatus = (status, lastError = null) => {
     Object.assign(state, { status, lastError });
@@ -77,6 +81,10 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
         state.progress = p;
         emit("progress", p);
       } });
+      if (state.pullDue || Date.now() - state.lastPullAt > TIMER_PULL_MS) {
+        await pullRecords({ api, store });
+        Object.assign(state, { pullDue: false, lastPullAt: Date.now() });
+      }
       state.failures = 0;
       state.lastSyncAt = new Date().toISOString();
       state.progress = null;
@@ -109,7 +117,7 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
    * must go in order); it makes the drain in progress go round once more, for what was just queued.
    */
   function drain(reason = "button") {
-    if (reason !== "timer") state.failures = Math.min(state.failures, 1);
+    if (reason !== "timer") Object.assign(state, { failures: Math.min(state.failures, 1), pullDue: true });
     if (state.running) {
       state.again = true;
       return state.running;

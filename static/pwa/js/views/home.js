@@ -1,6 +1,9 @@
-// Home: who I am, today's inspections with their server state, drafts, what is not yet on the
-// server, and the phone's storage.
+// Home: who I am; my records that need action (待更正: returned, with the supervisor's comment);
+// drafts; today's inspections and the earlier ones of the last 30 days with their server state (as
+// last pulled: shown offline); what is not yet on the server; the phone's storage. Each tile counts
+// the list under it, and the lists are redrawn whenever a sync changes what the phone knows.
 import { formatBytes, formatTime, h, localDay, replaceChildren, STATUS_LABELS } from "../dom.js";
+import { knownRecords, PHONE_STATUS_LABELS, RECENT_DAYS } from "../records.js";
 
 const CERTIFICATE = {
   valid: null,
@@ -25,53 +28,97 @@ async function storageLine(store) {
   return line;
 }
 
-/** Today's records: mine on the phone (outbox and confirmed), and, online, the server's list. */
-async function todaysRecords(ctx) {
-  const today = localDay();
-  const isToday = (iso) => iso && localDay(new Date(iso)) === today;
-  const rows = new Map();
-  for (const entry of await ctx.store.listOutbox()) {
-    if (isToday(entry.record.started_at)) rows.set(entry.uuid, { uuid: entry.uuid, record: entry.record, status: entry.state, local: true });
-  }
-  for (const entry of await ctx.store.listSent()) {
-    if (isToday(entry.record.started_at)) rows.set(entry.uuid, { uuid: entry.uuid, record: entry.record, status: entry.server?.status || "submitted" });
-  }
-  return rows;
-}
-
 function recordRow(row, titles) {
-  const subject = row.record?.subject || row.subject || {};
-  const title = titles.get(`${row.record?.form_id || row.form_id}/${row.record?.form_version || row.form_version}`) || row.record?.form_id || row.form_id;
+  const subject = row.subject || {};
+  const title = titles.get(`${row.form_id}/${row.form_version}`) || row.form_id;
+  const label = PHONE_STATUS_LABELS[row.status] || STATUS_LABELS[row.status] || row.status;
   return h("li", {}, h("a", { class: "list-link", href: row.local ? "#/outbox" : `#/inspection/${row.uuid}`, dataset: { uuid: row.uuid, status: row.status } },
     h("span", { class: "list-main" }, `${subject.name || "（未填对象）"} · ${title}`),
-    h("span", { class: `status status-${row.status}` }, STATUS_LABELS[row.status] || row.status),
-    h("span", { class: "list-sub" }, formatTime(row.record?.started_at || row.started_at))));
+    h("span", { class: `status status-${row.status}` }, label),
+    h("span", { class: "list-sub" }, `${formatTime(row.started_at)}${row.revision > 1 ? ` · 第 ${row.revision} 版` : ""}`),
+    row.status === "returned" ? h("span", { class: "list-sub return-excerpt", dataset: { role: "return-excerpt" } },
+      row.return_comment ? `退回意见：${row.return_comment}` : "退回意见：联网同步后可查看") : null));
+}
+
+/** The home's record lists from what the phone knows (the last pull, sent and queued records). */
+async function recordLists(store) {
+  const { all, toAmend, replaced } = await knownRecords(store);
+  const today = localDay();
+  const oldest = localDay(new Date(Date.now() - RECENT_DAYS * 86400000));
+  const shown = all.filter((r) => !r.replaced && r.started_at);
+  const day = (r) => localDay(new Date(r.started_at));
+  return {
+    toAmend,
+    replaced,
+    today: shown.filter((r) => day(r) === today),
+    earlier: shown.filter((r) => day(r) < today && day(r) >= oldest),
+  };
+}
+
+function draftRow(draft, titles, replaced) {
+  const stale = draft.replaces && replaced.get(draft.replaces)?.by !== draft.uuid && replaced.has(draft.replaces);
+  return h("li", {}, h("a", { class: "list-link", href: `#/draft/${draft.uuid}`, dataset: { uuid: draft.uuid } },
+    h("span", { class: "list-main" }, `${draft.subject?.name || "（未填对象）"} · ${titles.get(`${draft.form_id}/${draft.form_version}`) || draft.form_title || draft.form_id}`),
+    stale ? h("span", { class: "status status-conflict" }, "记录已被更正，本草稿不能再提交") : null,
+    h("span", { class: "list-sub" }, `${draft.replaces ? "更正 · " : ""}保存于 ${formatTime(draft.updated_at)}`)));
+}
+
+/** A tile counting a list; `alert`: its class while the count is not zero. */
+function tile(role, label, { alert = null, href = null, target = null } = {}) {
+  const count = h("strong", { dataset: { role: `${role}-count` } }, "0");
+  const attrs = { class: "tile", dataset: { role: `${role}-tile` } };
+  const element = href ? h("a", { ...attrs, href }, count, h("span", {}, label))
+    : h("button", { ...attrs, type: "button", onclick: () => target?.scrollIntoView({ block: "start" }) }, count, h("span", {}, label));
+  return {
+    element,
+    set(n) {
+      count.textContent = String(n);
+      if (alert) element.classList.toggle(alert, n > 0);
+    },
+  };
 }
 
 export async function render(ctx) {
   const { me, store } = ctx;
-  const [drafts, counts, formsMeta, rows] = await Promise.all([
-    store.listDrafts(), ctx.outbox.counts(), store.getMeta("forms"), todaysRecords(ctx)]);
-  const titles = formTitles(formsMeta);
+  const titles = formTitles(await store.getMeta("forms"));
   const certificateProblem = CERTIFICATE[me.certificate?.state ?? "missing"];
-  const todayList = h("ul", { class: "list", dataset: { role: "today" } });
-  const drawToday = () => replaceChildren(todayList, rows.size
-    ? [...rows.values()].sort((a, b) => String(b.record?.started_at || b.started_at).localeCompare(a.record?.started_at || a.started_at)).map((r) => recordRow(r, titles))
-    : h("li", { class: "empty" }, "今天还没有检查记录"));
-  drawToday();
+  const lists = {
+    toAmend: h("ul", { class: "list", dataset: { role: "to-amend" } }),
+    drafts: h("ul", { class: "list", dataset: { role: "drafts" } }),
+    today: h("ul", { class: "list", dataset: { role: "today" } }),
+    earlier: h("ul", { class: "list", dataset: { role: "earlier" } }),
+  };
+  const sections = {
+    toAmend: h("section", { class: "card to-amend", id: "to-amend" }, h("h2", {}, "待更正（已退回）"), lists.toAmend),
+    drafts: h("section", { class: "card", id: "drafts" }, h("h2", {}, "草稿"), lists.drafts),
+    today: h("section", { class: "card", id: "today" }, h("h2", {}, "今日检查"), lists.today),
+    earlier: h("section", { class: "card", id: "earlier" }, h("h2", {}, `近 ${RECENT_DAYS} 天的检查`), lists.earlier),
+  };
+  const tiles = {
+    toAmend: tile("to-amend", "待更正", { alert: "tile-alert", target: sections.toAmend }),
+    today: tile("today", "今日检查", { target: sections.today }),
+    drafts: tile("drafts", "草稿", { target: sections.drafts }),
+    outbox: tile("outbox", "未上传到服务器", { alert: "tile-warn", href: "#/outbox" }),
+  };
+  const pulled = h("p", { class: "hint", dataset: { role: "records-pulled" } });
+  const state = { outboxTotal: 0 };
 
-  if (navigator.onLine) {
-    // The server's view of today (also inspections a colleague submitted with me as co-officer).
-    ctx.api.get(`/api/inspections?from=${localDay()}&to=${localDay()}&limit=100`).then(async (page) => {
-      for (const item of page.items || []) {
-        const local = await store.getSent(item.uuid);
-        if (local) await store.putSent({ ...local, server: { ...local.server, status: item.status } });
-        const known = rows.get(item.uuid);
-        rows.set(item.uuid, known && !known.local ? { ...known, status: item.status } : known || { ...item });
-      }
-      drawToday();
-    }).catch(() => {});
+  async function draw() {
+    const [drafts, counts, known, pulledAt] = await Promise.all([
+      store.listDrafts(), ctx.outbox.counts(), recordLists(store), store.getMeta("records_pulled_at")]);
+    state.outboxTotal = counts.total;
+    replaceChildren(lists.toAmend, known.toAmend.length ? known.toAmend.map((r) => recordRow(r, titles)) : h("li", { class: "empty" }, "没有被退回待更正的记录"));
+    replaceChildren(lists.drafts, drafts.length ? drafts.map((d) => draftRow(d, titles, known.replaced)) : h("li", { class: "empty" }, "没有草稿"));
+    replaceChildren(lists.today, known.today.length ? known.today.map((r) => recordRow(r, titles)) : h("li", { class: "empty" }, "今天还没有检查记录"));
+    replaceChildren(lists.earlier, known.earlier.length ? known.earlier.map((r) => recordRow(r, titles)) : h("li", { class: "empty" }, "没有更早的记录"));
+    sections.toAmend.hidden = !known.toAmend.length;
+    tiles.toAmend.set(known.toAmend.length);
+    tiles.today.set(known.today.length);
+    tiles.drafts.set(drafts.length);
+    tiles.outbox.set(counts.total);
+    pulled.textContent = pulledAt ? `记录状态更新于 ${formatTime(pulledAt)}（离线时显示最后一次同步的状态）` : "记录状态尚未从服务器同步";
   }
+  await draw();
 
   const root = h("div", { class: "screen home" },
     h("section", { class: "card who" },
@@ -79,21 +126,12 @@ export async function render(ctx) {
       h("p", {}, `${me.team?.name || ""} ${me.certificate?.number ? `· 执法证 ${me.certificate.number}` : ""}`),
       certificateProblem ? h("p", { class: "notice warn" }, certificateProblem) : null),
     h("a", { class: "button primary big", href: "#/new", dataset: { role: "new-inspection" } }, "＋ 新建检查"),
-    h("div", { class: "tiles" },
-      h("div", { class: "tile" }, h("strong", {}, String(rows.size)), h("span", {}, "今日检查")),
-      h("div", { class: "tile" }, h("strong", {}, String(drafts.length)), h("span", {}, "草稿")),
-      h("a", { class: ["tile", counts.total ? "tile-warn" : null], href: "#/outbox", dataset: { role: "outbox-tile" } },
-        h("strong", {}, String(counts.total)), h("span", {}, "未上传到服务器"))),
-    h("section", { class: "card", id: "drafts" }, h("h2", {}, "草稿"),
-      h("ul", { class: "list", dataset: { role: "drafts" } }, drafts.length ? drafts.map((d) => h("li", {},
-        h("a", { class: "list-link", href: `#/draft/${d.uuid}`, dataset: { uuid: d.uuid } },
-          h("span", { class: "list-main" }, `${d.subject?.name || "（未填对象）"} · ${titles.get(`${d.form_id}/${d.form_version}`) || d.form_title || d.form_id}`),
-          h("span", { class: "list-sub" }, `${d.replaces ? "更正 · " : ""}保存于 ${formatTime(d.updated_at)}`)))) : h("li", { class: "empty" }, "没有草稿"))),
-    h("section", { class: "card" }, h("h2", {}, "今日检查"), todayList),
+    h("div", { class: "tiles tiles-4" }, tiles.toAmend.element, tiles.today.element, tiles.drafts.element, tiles.outbox.element),
+    sections.toAmend, sections.drafts, sections.today, sections.earlier, pulled,
     h("section", { class: "card" }, h("h2", {}, "设备"), await storageLine(store),
       h("p", { class: "hint" }, `应用版本 ${ctx.appVersion}`),
       h("button", { type: "button", class: "secondary", onclick: async () => {
-        if (counts.total && !confirm(`还有 ${counts.total} 项未上传。退出后数据仍保存在本机，本人重新登录后继续同步。确定退出？`)) return;
+        if (state.outboxTotal && !confirm(`还有 ${state.outboxTotal} 项未上传。退出后数据仍保存在本机，本人重新登录后继续同步。确定退出？`)) return;
         try { await ctx.api.logout(); } catch { /* offline: the session simply expires */ }
         await store.setMeta("last_user", { username: me.username, display_name: me.display_name });
         await store.deleteMeta("me");
@@ -101,5 +139,8 @@ export async function render(ctx) {
         location.hash = "#/login";
       } }, "退出登录")));
   root.dataset.title = "首页";
+  const onChange = () => { if (root.isConnected) draw(); };
+  ctx.outbox.events.addEventListener("change", onChange);
+  ctx.view.onDispose(() => ctx.outbox.events.removeEventListener("change", onChange));
   return root;
 }
