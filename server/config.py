@@ -90,6 +90,14 @@ class Config:
         self.SYNC_MAX_RECORD_AGE_DAYS = _env_int("SYNC_MAX_RECORD_AGE_DAYS", 365)
         # The audit log is signed (a checkpoint) at least this often while entries are added.
         self.AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 10)
+        # The witness that co-signs checkpoints (README "Witness"): its base URL and its Ed25519
+        # public key (hex, from `python -m server.witness show`). Unset: checkpoints unwitnessed.
+        self.WITNESS_URL = _env("WITNESS_URL")
+        self.WITNESS_KEY = _env("WITNESS_KEY")
+        # Seconds to wait for the witness's answer; seconds between attempts while it is
+        # unreachable (checkpoints are made regardless and co-signed once it answers again).
+        self.WITNESS_TIMEOUT_SECONDS = _env_int("WITNESS_TIMEOUT_SECONDS", 10)
+        self.WITNESS_RETRY_SECONDS = _env_int("WITNESS_RETRY_SECONDS", 60)
         # Folder holding the form definitions (forms/*.yaml).
         self.FORMS_DIR = Path(_env("FORMS_DIR", str(ROOT_DIR / "forms"))).resolve()
         # Password of the demo accounts for scripted demos; random when unset.
