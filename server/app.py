@@ -109,6 +109,7 @@ def _register_request_hooks(app: Flask) -> None:
     from .accounts import auth
     from .audit.service import client_address_var
     from .audit.witnessing import wake_witness
+    from .request_body import read_body_first, stop_body_clock
 
     def _writes() -> bool:
         view = app.view_functions.get(request.endpoint)
@@ -116,6 +117,7 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _identify():
+        read_body_first()  # before the database: a silent client holds no transaction
         view = app.view_functions.get(request.endpoint)
         set_write_intent(_writes() and not getattr(view, "checks_before_writing", False))
         client_address_var.set(request.remote_addr)
@@ -167,6 +169,7 @@ def _register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def _forget_user(exc):
         g.pop("user", None)
+        stop_body_clock()
 
 
 def _register_cli(app: Flask) -> None:

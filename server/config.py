@@ -130,6 +130,10 @@ class Config:
         self.BIND = _env("BIND", f"127.0.0.1:{os.environ.get('PORT') or '8000'}")
         self.WORKERS = _env_int("WORKERS", 2 * (os.cpu_count() or 1) + 1)
         self.THREADS = _env_int("THREADS", 8)
+        # Seconds a request body may stay silent mid-read before the request is cut off (408, no
+        # effect). A phone whose link stalls that long has lost it (TCP recovers sooner); its
+        # outbox sends again. nginx's client_body_timeout, in front, is the same (deploy/nginx).
+        self.REQUEST_BODY_IDLE_SECONDS = _env_int("REQUEST_BODY_IDLE_SECONDS", 30)
         # Seconds a request may stay silent before gunicorn gives up on it (slow phone uploads).
         self.REQUEST_TIMEOUT = _env_int("REQUEST_TIMEOUT", 300)
         # Log level of the app's own logger.
