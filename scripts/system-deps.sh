@@ -3,7 +3,8 @@
 #   scripts/system-deps.sh run    -> pango (WeasyPrint lays out the printed record) and CJK fonts
 #   scripts/system-deps.sh test   -> the above, chromium (browser tests), PostgreSQL server,
 #                                    poppler-utils and zbar-tools (the record PDF rendered and its
-#                                    QR code decoded in tests)
+#                                    QR code decoded in tests), nginx (deploy/nginx in front of
+#                                    gunicorn in tests)
 #   scripts/system-deps.sh bench  -> the runtime ones and PostgreSQL server (bench/load.py on it);
 #                                    node and npm for the peer are not installed: without them
 #                                    `make bench` prints "peer unavailable"
@@ -13,7 +14,7 @@ want=()
 runtime=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)
 case "${1:-run}" in
   run) want+=("${runtime[@]}") ;;
-  test) want+=("${runtime[@]}" chromium postgresql poppler-utils zbar-tools) ;;
+  test) want+=("${runtime[@]}" chromium postgresql poppler-utils zbar-tools nginx) ;;
   bench) want+=("${runtime[@]}" postgresql) ;;
   venv) want+=(python3-venv) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
