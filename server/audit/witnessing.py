@@ -40,7 +40,11 @@ def witness_key() -> Ed25519PublicKey | None:
     """The configured witness's public key; None when no witness is configured."""
     if not current_app.config.get("WITNESS_URL"):
         return None
-    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(current_app.config["WITNESS_KEY"]))
+    try:
+        return Ed25519PublicKey.from_public_bytes(bytes.fromhex(current_app.config["WITNESS_KEY"] or ""))
+    except ValueError:
+        raise RuntimeError("FIELDCASE_WITNESS_KEY must be the witness's public key (64 hex digits, "
+                           "`python -m server.witness show`)") from None
 
 
 def verify_cosignature(public: Ed25519PublicKey, log_key_id: str, cosignature) -> bool:
