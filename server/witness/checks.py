@@ -45,7 +45,7 @@ def _read(submission: dict) -> tuple[str, bytes, int, list[bytes]]:
     return text, signature, old_size, proof
 
 
-def witness_checkpoint(folder: Path, submission: dict) -> dict:
+def witness_checkpoint(folder: Path, submission: dict, sender: str | None = None) -> dict:
     """Co-sign the submitted checkpoint and remember it, or raise Refused (and note it).
     The caller serialises calls: the state is read, checked and replaced as one step."""
     text, signature, old_size, proof = _read(submission)
@@ -63,7 +63,7 @@ def witness_checkpoint(folder: Path, submission: dict) -> dict:
     except Refused as refusal:
         if refusal.status == 409 and refusal.code != "witness.old_size":
             note_refusal(folder, {"code": refusal.code, "detail": refusal.detail, "signed_text": text,
-                                  "signature": signature.hex(), "at": _now()})
+                                  "signature": signature.hex(), "at": _now(), "sender": sender})
         raise
     if latest is not None and latest["tree_size"] == size:
         return _answer(folder, latest)  # the same checkpoint again: the same co-signature

@@ -8,6 +8,11 @@
 
 Errors are problem details (RFC 9457). A refusal's answer carries the checkpoint the witness
 holds (`witness_checkpoint`), so that the log can tell a stale submission from a rollback.
+
+No login: what authenticates a submission is the log's signature on it. Anyone may replay an
+old (genuinely signed) checkpoint, which is refused like a rollback and noted with the sender's
+address; the log's own rollback shows as the log failing to get its newest checkpoint co-signed
+and as `audit verify` finding that the log no longer holds what the witness remembers.
 """
 from __future__ import annotations
 
@@ -55,7 +60,8 @@ def make_server(folder: Path, host: str, port: int) -> ThreadingHTTPServer:
                 return self._problem(Refused(400, "witness.bad_request", f"body is not JSON ({exc})"))
             with lock:
                 try:
-                    answer = witness_checkpoint(folder, submission if isinstance(submission, dict) else {})
+                    answer = witness_checkpoint(folder, submission if isinstance(submission, dict) else {},
+                                                self.client_address[0])
                 except Refused as refusal:
                     log.warning("refused: %s", refusal.detail)
                     return self._problem(refusal, witness_checkpoint=load_state(folder)["latest"])
