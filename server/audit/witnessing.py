@@ -194,8 +194,9 @@ def _start_witnessing(app: Flask) -> threading.Event:
 
 def wake_witness(app: Flask) -> None:
     """Submit soon, from this process's submitter thread (started on first use); called after a
-    checkpoint was committed. No-op when no witness is configured."""
-    if not app.config.get("WITNESS_URL"):
+    checkpoint was committed. No-op when no witness is configured, and in the test client's app
+    (its tests call `witness_latest` themselves; under gunicorn the thread runs as in production)."""
+    if not app.config.get("WITNESS_URL") or app.testing:
         return
     with _start_lock:
         wake = app.extensions.get("audit_witness_wake")
