@@ -4,7 +4,8 @@
 #   scripts/system-deps.sh test   -> the above, chromium (browser tests), PostgreSQL server,
 #                                    poppler-utils and zbar-tools (the record PDF rendered and its
 #                                    QR code decoded in tests), ffmpeg (body-camera audio
-#                                    and video files made by the evidence tests)
+#                                    and video files made by the evidence tests), nginx
+#                                    (deploy/nginx in front of gunicorn in tests)
 #   scripts/system-deps.sh bench  -> the runtime ones and PostgreSQL server (bench/load.py on it);
 #                                    node and npm for the peer are not installed: without them
 #                                    `make bench` prints "peer unavailable"
@@ -14,7 +15,7 @@ want=()
 runtime=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)
 case "${1:-run}" in
   run) want+=("${runtime[@]}") ;;
-  test) want+=("${runtime[@]}" chromium postgresql poppler-utils zbar-tools ffmpeg) ;;
+  test) want+=("${runtime[@]}" chromium postgresql poppler-utils zbar-tools ffmpeg nginx) ;;
   bench) want+=("${runtime[@]}" postgresql) ;;
   venv) want+=(python3-venv) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;

@@ -108,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     from .accounts import auth
     from .audit.service import client_address_var
+    from .audit.witnessing import wake_witness
+    from .request_body import read_body_first, stop_body_clock
 
     def _writes() -> bool:
         view = app.view_functions.get(request.endpoint)
@@ -115,6 +117,7 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _identify():
+        read_body_first()  # before the database: a silent client holds no transaction
         view = app.view_functions.get(request.endpoint)
         set_write_intent(_writes() and not getattr(view, "checks_before_writing", False))
         client_address_var.set(request.remote_addr)
@@ -128,6 +131,8 @@ def _register_request_hooks(app: Flask) -> None:
         if _writes() and response.status_code < 400:
             db.session.commit()
             _checkpoint_if_due()
+            if db.session.info.pop("checkpoint_made", False):
+                wake_witness(app)  # co-signing happens in the background: nobody waits for it
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -164,11 +169,13 @@ def _register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def _forget_user(exc):
         g.pop("user", None)
+        stop_body_clock()
 
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import teams_cli, users_cli
     from .audit.cli import audit_cli
+    from .audit.witness_verify import verify_witnessing
     from .casefile.cli import casefile_cli
     from .demo import demo_cli
     from .evidence.cli import evidence_cli
@@ -176,6 +183,6 @@ def _register_cli(app: Flask) -> None:
     from .forms.cli import forms_cli
 
     # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence).
-    app.extensions["audit_checks"] = [verify_evidence_files]
+    app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
         app.cli.add_command(group)

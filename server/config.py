@@ -90,6 +90,14 @@ class Config:
         self.SYNC_MAX_RECORD_AGE_DAYS = _env_int("SYNC_MAX_RECORD_AGE_DAYS", 365)
         # The audit log is signed (a checkpoint) at least this often while entries are added.
         self.AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 10)
+        # The witness that co-signs checkpoints (README "Witness"): its base URL and its Ed25519
+        # public key (hex, from `python -m server.witness show`). Unset: checkpoints unwitnessed.
+        self.WITNESS_URL = _env("WITNESS_URL")
+        self.WITNESS_KEY = _env("WITNESS_KEY")
+        # Seconds to wait for the witness's answer; seconds between attempts while it is
+        # unreachable (checkpoints are made regardless and co-signed once it answers again).
+        self.WITNESS_TIMEOUT_SECONDS = _env_int("WITNESS_TIMEOUT_SECONDS", 10)
+        self.WITNESS_RETRY_SECONDS = _env_int("WITNESS_RETRY_SECONDS", 60)
         # Folder holding the form definitions (forms/*.yaml).
         self.FORMS_DIR = Path(_env("FORMS_DIR", str(ROOT_DIR / "forms"))).resolve()
         # Password of the demo accounts for scripted demos; random when unset.
@@ -122,6 +130,10 @@ class Config:
         self.BIND = _env("BIND", f"127.0.0.1:{os.environ.get('PORT') or '8000'}")
         self.WORKERS = _env_int("WORKERS", 2 * (os.cpu_count() or 1) + 1)
         self.THREADS = _env_int("THREADS", 8)
+        # Seconds a request body may stay silent mid-read before the request is cut off (408, no
+        # effect). A phone whose link stalls that long has lost it (TCP recovers sooner); its
+        # outbox sends again. nginx's client_body_timeout, in front, is the same (deploy/nginx).
+        self.REQUEST_BODY_IDLE_SECONDS = _env_int("REQUEST_BODY_IDLE_SECONDS", 30)
         # Seconds a request may stay silent before gunicorn gives up on it (slow phone uploads).
         self.REQUEST_TIMEOUT = _env_int("REQUEST_TIMEOUT", 300)
         # Log level of the app's own logger.

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from server.audit import merkle
 from server.audit.canonical import canonical_json, entry_bytes
+from server.verify_witness import check_witness
 
 FORMAT = "fieldcase-casefile/v1"
 CHECKPOINT_HEADER = "fieldcase-audit-checkpoint/v1"  # as server/audit/checkpoints.py signs it
@@ -73,6 +74,7 @@ def verify_case_file(path, expected_key_id: str | None = None) -> Report:
         proven = _guard(report, "events / 审计记录", _check_entries, manifest, tree, report) or {}
         _guard(report, "export entry / 导出记录", _check_export, manifest, proven, report)
         _guard(report, "evidence files / 证据文件", _check_files, archive, manifest, report)
+        _guard(report, "witness / 见证", check_witness, manifest, tree, report)
     return report
 
 

@@ -62,6 +62,7 @@ def make_checkpoint(reason: str) -> AuditCheckpoint:
         frontier=[[s, h.hex()] for s, h in frontier], reason=reason)
     db.session.add(checkpoint)
     db.session.flush()
+    db.session.info["checkpoint_made"] = True  # the app wakes the witness's submitter after commit
     return checkpoint
 
 

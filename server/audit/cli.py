@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from ..extensions import db
 from .checkpoints import make_checkpoint
 from .verify import VerifyReport, verify_log
+from .witnessing import WitnessUnavailable, witness_latest
 
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 
@@ -36,6 +37,8 @@ def verify_command():
     click.echo(report.summary())
     for problem in report.problems[1:]:
         click.echo(f"  also: {problem}")
+    for note in report.notes:
+        click.echo(f"  {note}")
     if not report.ok:
         sys.exit(1)
 
@@ -46,3 +49,7 @@ def checkpoint_command():
     checkpoint = make_checkpoint("cli")
     db.session.commit()
     click.echo(f"checkpoint: {checkpoint.tree_size} entries, root {checkpoint.root_hash}")
+    try:
+        click.echo(f"witness: {witness_latest()}")
+    except WitnessUnavailable as exc:
+        click.echo(f"witness: not yet ({exc}); the server submits it again later")

@@ -53,3 +53,34 @@ class AuditCheckpoint(db.Model):
     signature: Mapped[str] = mapped_column(sa.String(128), nullable=False)
     frontier: Mapped[list] = mapped_column(sa.JSON, nullable=False)
     reason: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+
+
+class AuditCosignature(db.Model):
+    """A witness's co-signature of a checkpoint (append-only). No foreign key: a co-signature
+    whose checkpoint has vanished is evidence of a rollback, and must outlive it."""
+
+    __tablename__ = "audit_cosignatures"
+
+    tree_size: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                           primary_key=True, autoincrement=False)
+    witness_key_id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    root_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # As the witness signed it (ISO 8601 text), so that the signed text can be rebuilt exactly.
+    cosigned_at: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    # Ed25519 signature (hex) over cosign.cosignature_text.
+    signature: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+
+
+class AuditWitnessRefusal(db.Model):
+    """A checkpoint the witness refused to co-sign (a rollback or a fork), with what it held."""
+
+    __tablename__ = "audit_witness_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tree_size: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                           nullable=False)
+    root_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    witness_key_id: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    code: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    detail: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -22,6 +22,7 @@ class VerifyReport:
     checkpoints: int = 0
     files: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # facts worth a line, not failures (witness)
 
     @property
     def ok(self) -> bool:

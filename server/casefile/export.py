@@ -26,6 +26,7 @@ from ..audit import signing
 from ..audit.canonical import canonical_json
 from ..audit.checkpoints import make_checkpoint
 from ..audit.service import record_event
+from ..audit.witness_export import witness_section
 from ..clock import to_local
 from ..database import write_intent
 from ..errors import ApiError
@@ -98,6 +99,7 @@ def _record_export(user: User | None, inspection_uuid, archive: zipfile.ZipFile,
         "public_key": {"algorithm": "Ed25519", "key_id": signing.key_id(public),
                        "hex": signing.public_key_raw(public).hex(),
                        "pem": signing.public_key_pem(public)},
+        "witness": witness_section(checkpoint),
     }
 
 
