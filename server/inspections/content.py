@@ -1,0 +1,67 @@
+"""The canonical content of a submitted revision: what its `inspection.submitted` audit entry
+commits to (`record_sha256`), so that the stored row can be checked against the log.
+
+Standard library only: `audit verify` recomputes it from the database row, the standalone
+case-file verifier (`python -m server.verify_case`) from the revision in a manifest. Both hand
+in the revision as the API shows it (InspectionSchema): this module picks out what never changes
+once submitted (not the status, the review's fields or the received flags) and writes it in one
+form, whatever the database or a JSON parser made of times, UUIDs and numbers.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime, timezone
+
+# Fields of a revision (InspectionSchema) fixed at submission; officers and evidence are below.
+RECORD_FIELDS = ("uuid", "root_uuid", "revision", "replaces_uuid", "amendment_reason", "form_id",
+                 "form_version", "team", "submitted_by", "subject", "place", "started_at",
+                 "finished_at", "received_at", "device_clock_offset_ms", "device_id",
+                 "app_version", "answers", "computed", "failed_checks", "evidence_expected",
+                 "content_hash")
+OFFICER_FIELDS = ("username", "certificate_number")
+EVIDENCE_FIELDS = ("uuid", "item_id", "sha256", "size", "media_type", "captured_at")
+TIME_FIELDS = ("started_at", "finished_at", "received_at", "captured_at")
+_EXACT_INT = 2 ** 53
+
+
+def record_facts(revision: dict, own_evidence: list[dict]) -> dict:
+    """The facts a revision was submitted with. `revision`: as InspectionSchema shows it (its
+    `evidence`: every file it lists, in order); `own_evidence`: the files it listed first (not
+    those carried over from the revision it replaces), in position order, each with
+    EVIDENCE_FIELDS."""
+    facts = {name: revision[name] for name in RECORD_FIELDS}
+    facts["officers"] = [{name: o[name] for name in OFFICER_FIELDS} for o in revision["officers"]]
+    facts["evidence_uuids"] = [str(e["uuid"]) for e in revision["evidence"]]
+    facts["evidence"] = [{name: e[name] for name in EVIDENCE_FIELDS} for e in own_evidence]
+    return normal_form(facts)
+
+
+def record_sha256(revision: dict, own_evidence: list[dict]) -> str:
+    """SHA-256 (hex) of a revision's facts as canonical JSON (sorted keys, UTF-8, no spaces)."""
+    text = json.dumps(record_facts(revision, own_evidence), sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normal_form(value, key: str | None = None):
+    """One spelling of a value: times in UTC ISO 8601, UUIDs as text, and numbers as a JSON
+    reader gets them back from any store (an integral float is an integer: JSONB writes 1e20 as
+    100000000000000000000)."""
+    if isinstance(value, dict):
+        return {str(k): normal_form(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [normal_form(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if key in TIME_FIELDS and isinstance(value, (str, datetime)):
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return moment.astimezone(timezone.utc).isoformat()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if isinstance(value, int):
+        if abs(value) <= _EXACT_INT:
+            return value
+        value = float(value)
+    return int(value) if value.is_integer() else value
