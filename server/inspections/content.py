@@ -1,5 +1,6 @@
 """The canonical content of a submitted revision: what its `inspection.submitted` audit entry
-commits to (`record_sha256`), so that the stored row can be checked against the log.
+commits to (`record_sha256`), so that the stored row can be checked against the log; and the
+state (status, evidence count, review fields) that the log's later entries give it.
 
 Standard library only: `audit verify` recomputes it from the database row, the standalone
 case-file verifier (`python -m server.verify_case`) from the revision in a manifest. Both hand
@@ -22,7 +23,14 @@ RECORD_FIELDS = ("uuid", "root_uuid", "revision", "replaces_uuid", "amendment_re
                  "content_hash")
 OFFICER_FIELDS = ("username", "certificate_number")
 EVIDENCE_FIELDS = ("uuid", "item_id", "sha256", "size", "media_type", "captured_at")
-TIME_FIELDS = ("started_at", "finished_at", "received_at", "captured_at")
+TIME_FIELDS = ("started_at", "finished_at", "received_at", "captured_at", "legal_review_due_at",
+               "acted_at")
+# The entries that change a revision's state, and the facts of that state.
+STATE_ACTIONS = ("inspection.submitted", "evidence.received", "inspection.completed",
+                 "review.approve", "review.return", "review.send_to_legal_review",
+                 "review.legal_opinion")
+_REVIEW_FIELDS = ("return_comment", "return_item_comments", "major_decision_reason",
+                  "legal_review_due_at", "legal_opinion")
 _EXACT_INT = 2 ** 53
 
 
@@ -65,3 +73,33 @@ def normal_form(value, key: str | None = None):
             return value
         value = float(value)
     return int(value) if value.is_integer() else value
+
+
+def state_change(action: str, object_id: str, details: dict) -> tuple[str, dict]:
+    """The revision an entry of STATE_ACTIONS is about, and the state facts it sets; a value
+    may be a function of the value before (the count of evidence received grows)."""
+    if action == "inspection.submitted":
+        return object_id, {"status": "incomplete" if details["evidence"] else "complete",
+                           "evidence_received": 0, "legal_review_requested": False,
+                           **{name: None for name in _REVIEW_FIELDS}}
+    if action == "evidence.received":
+        return details["inspection"], {"evidence_received": lambda n: (n or 0) + 1}
+    if action == "inspection.completed":
+        return object_id, {"status": "complete"}
+    facts = {"status": details["to"]}  # review.*: the decision's effect (server/review/service.py)
+    if action == "review.return":
+        facts.update(return_comment=details["comment"],
+                     return_item_comments=details["item_comments"] or None)
+    elif action == "review.send_to_legal_review":
+        facts.update(legal_review_requested=True, major_decision_reason=details["reason"],
+                     legal_review_due_at=normal_form(details["due_at"], "legal_review_due_at"))
+    elif action == "review.legal_opinion":
+        facts["legal_opinion"] = details["opinion"]
+    return object_id, facts
+
+
+def revision_state(revision: dict) -> dict:
+    """The state facts of a revision as InspectionSchema shows it (or a row's columns)."""
+    state = {name: revision[name] for name in ("status", "evidence_received", *_REVIEW_FIELDS)}
+    state["legal_review_requested"] = revision["legal_review_requested_at"] is not None
+    return normal_form(state)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from ..audit.vouched import Entry, VouchedKind
 from ..extensions import db
-from .content import EVIDENCE_FIELDS, normal_form, record_sha256
+from .content import EVIDENCE_FIELDS, STATE_ACTIONS, record_sha256, revision_state, state_change
 from .models import Evidence, Inspection
 
 CHUNK = 500
@@ -51,16 +51,10 @@ def stored_record_sha256(inspection: Inspection) -> str:
     return record_sha256(view, own)
 
 
-_REVIEW_FIELDS = ("return_comment", "return_item_comments", "major_decision_reason",
-                  "legal_review_due_at", "legal_review_requested", "legal_opinion")
-
-
 def _expect_inspection(entry: Entry) -> Iterable[tuple[str, dict]]:
-    details = entry.details
+    key, facts = state_change(entry.action, entry.object_id, entry.details)
     if entry.action == "inspection.submitted":
-        facts = {"status": "incomplete" if details["evidence"] else "complete",
-                 "evidence_received": 0, "legal_review_requested": False,
-                 **{name: None for name in _REVIEW_FIELDS if name != "legal_review_requested"}}
+        details = entry.details
         if "record_sha256" in details:
             facts["record_sha256"] = details["record_sha256"]
         else:  # written before record hashes: what the entry named
@@ -68,26 +62,7 @@ def _expect_inspection(entry: Entry) -> Iterable[tuple[str, dict]]:
                          form=details["form"], replaces=details["replaces"],
                          device_id=details["device_id"],
                          device_clock_offset_ms=details["device_clock_offset_ms"])
-        yield entry.object_id, facts
-    elif entry.action == "evidence.received":
-        yield details["inspection"], {"evidence_received": lambda n: (n or 0) + 1}
-    elif entry.action == "inspection.completed":
-        yield entry.object_id, {"status": "complete"}
-    else:  # review.*: the decision's effect on the revision (server/review/service.py)
-        facts = {"status": details["to"]}
-        if entry.action == "review.return":
-            facts.update(return_comment=details["comment"],
-                         return_item_comments=details["item_comments"] or None)
-        elif entry.action == "review.send_to_legal_review":
-            facts.update(legal_review_requested=True, major_decision_reason=details["reason"],
-                         legal_review_due_at=_utc(details["due_at"]))
-        elif entry.action == "review.legal_opinion":
-            facts["legal_opinion"] = details["opinion"]
-        yield entry.object_id, facts
-
-
-def _utc(value) -> str | None:
-    return None if value is None else normal_form(value, "received_at")
+    yield key, facts
 
 
 def _inspection_rows() -> Iterable[tuple[str, str, dict]]:
@@ -104,13 +79,7 @@ def _inspection_rows() -> Iterable[tuple[str, str, dict]]:
                 "revision": row.revision, "form": f"{row.form_id}@{row.form_version}",
                 "replaces": str(row.replaces_uuid) if row.replaces_uuid else None,
                 "device_id": row.device_id, "device_clock_offset_ms": row.device_clock_offset_ms,
-                "status": row.status, "evidence_received": row.evidence_received,
-                "legal_review_requested": row.legal_review_requested_at is not None,
-                "return_comment": row.return_comment,
-                "return_item_comments": row.return_item_comments,
-                "major_decision_reason": row.major_decision_reason,
-                "legal_review_due_at": _utc(row.legal_review_due_at),
-                "legal_opinion": row.legal_opinion}
+                **revision_state({c.key: getattr(row, c.key) for c in Inspection.__table__.columns})}
         if len(chunk) < CHUNK:
             return
         last = chunk[-1].uuid
@@ -119,9 +88,7 @@ def _inspection_rows() -> Iterable[tuple[str, str, dict]]:
 
 INSPECTIONS = VouchedKind(
     table="inspections",
-    actions=("inspection.submitted", "evidence.received", "inspection.completed", "review.approve",
-             "review.return", "review.send_to_legal_review", "review.legal_opinion"),
-    expect=_expect_inspection, rows=_inspection_rows,
+    actions=STATE_ACTIONS, expect=_expect_inspection, rows=_inspection_rows,
     labels={"record_sha256": "the submitted content: subject, place, answers, officers, "
                              "evidence listed, times"})
 

@@ -29,7 +29,7 @@ def _expect(entry: Entry) -> Iterable[tuple[str, dict]]:
 
 
 def _utc(moment) -> str:
-    return normal_form(moment, "received_at")
+    return normal_form(moment, "acted_at")
 
 
 def _rows() -> Iterable[tuple[str, str, dict]]:
