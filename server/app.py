@@ -173,6 +173,7 @@ def _register_cli(app: Flask) -> None:
     from .demo import demo_cli
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
+    from .evidence.vouched import EVIDENCE_FILES
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
     from .review.vouched import REVIEW_ACTIONS
@@ -180,6 +181,7 @@ def _register_cli(app: Flask) -> None:
     # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence)
     # and checks every row whose content the log vouches for against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files]
-    app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, REVIEW_ACTIONS]
+    app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
+                                         REVIEW_ACTIONS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
         app.cli.add_command(group)

@@ -51,8 +51,8 @@ def verify(runner):
 def test_an_untouched_history_verifies_row_by_row(runner, reviewed):
     code, output = verify(runner)
     assert code == 0, output
-    # 2 revisions, 16 evidence rows (8 listed by each), 4 decisions
-    assert "22 vouched rows" in output, output
+    # 2 revisions, 16 evidence rows (8 listed by each) and their 16 files' facts, 4 decisions
+    assert "38 vouched rows" in output, output
 
 
 def test_a_rewritten_record_is_named(runner, reviewed):
@@ -127,6 +127,18 @@ def test_an_evidence_row_rewritten_is_named(runner, reviewed):
     assert code == 1, output
     assert f"evidence {evidence}: altered: sha256 differ" in output
     assert f"inspections {reviewed['first']}: altered: record_sha256" in output
+
+
+def test_the_facts_of_a_received_file_rewritten_are_named(runner, reviewed):
+    """Where a photo was taken and when, as learnt from its EXIF: a reviewer relies on them."""
+    from server.evidence.models import EvidenceFile
+
+    evidence = str(db.session.get(Inspection, uuid.UUID(reviewed["first"])).evidence[0].uuid)
+    tamper(sa.update(EvidenceFile).where(EvidenceFile.evidence_uuid == uuid.UUID(evidence))
+           .values(gps_latitude=31.2304, gps_longitude=121.4737))
+    code, output = verify(runner)
+    assert code == 1, output
+    assert f"evidence_files {evidence}: altered: facts_sha256 (what was learnt from the bytes" in output
 
 
 def test_an_entry_written_before_record_hashes_still_verifies_and_checks_what_it_named(runner, reviewed):
