@@ -56,23 +56,29 @@ def record_sha256(revision: dict, own_evidence: list[dict]) -> str:
 def normal_form(value, key: str | None = None):
     """One spelling of a value: times in UTC ISO 8601, UUIDs as text, and numbers as a JSON
     reader gets them back from any store (an integral float is an integer: JSONB writes 1e20 as
-    100000000000000000000)."""
-    if isinstance(value, dict):
-        return {str(k): normal_form(v, str(k)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    100000000000000000000). Dispatches on the exact type: it walks every answer of every record."""
+    kind = type(value)
+    if kind is str:
+        return _utc_text(datetime.fromisoformat(value)) if key in TIME_FIELDS else value
+    if kind is dict:
+        return {str(k): normal_form(v, k) for k, v in value.items()}
+    if kind is list or kind is tuple:
         return [normal_form(v) for v in value]
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if key in TIME_FIELDS and isinstance(value, (str, datetime)):
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return moment.astimezone(timezone.utc).isoformat()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if value is None or kind is bool:
         return value
-    if isinstance(value, int):
-        if abs(value) <= _EXACT_INT:
+    if kind is int:
+        if -_EXACT_INT <= value <= _EXACT_INT:
             return value
         value = float(value)
+    elif kind is not float:
+        if isinstance(value, datetime):
+            return _utc_text(value) if key in TIME_FIELDS else value
+        return str(value) if isinstance(value, uuid.UUID) else value
     return int(value) if value.is_integer() else value
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
 
 
 def state_change(action: str, object_id: str, details: dict) -> tuple[str, dict]:
