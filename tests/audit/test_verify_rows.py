@@ -174,3 +174,25 @@ def _sqlite() -> bool:
 def _db_uuid(text: str):
     # SQLAlchemy stores UUIDs as 32 hex digits on SQLite, as uuid on PostgreSQL.
     return uuid.UUID(text).hex if _sqlite() else text
+
+
+def test_the_record_hash_is_the_same_whatever_a_store_made_of_times_uuids_and_numbers():
+    """SQLite and JSONB give back 17000.0 as 17000 and 1e20 as 100000000000000000000, a UUID
+    column a UUID, a time in UTC: the hash of the same record must not change with them. An
+    officer's display name is the account's (it may be renamed), not the record's."""
+    from server.inspections.content import RECORD_FIELDS, record_sha256
+
+    record_uuid = uuid.uuid4()
+    sent = {name: None for name in RECORD_FIELDS}
+    sent.update(uuid=str(record_uuid), subject={"kind": "vehicle", "name": "浙F12345"},
+                started_at="2026-11-30T08:00:00+08:00", answers={"mass": 17000.0, "big": 1e20, "p": 0.1},
+                officers=[{"username": "officer1", "certificate_number": "1", "display_name": "张三"}],
+                evidence=[{"uuid": "e1"}])
+    stored = {**sent, "uuid": record_uuid, "started_at": datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc),
+              "answers": {"mass": 17000, "big": 10 ** 20, "p": 0.1},
+              "officers": [{"username": "officer1", "certificate_number": "1", "display_name": "李四"}]}
+    own = [{"uuid": "e1", "item_id": "a", "sha256": "0" * 64, "size": 1, "media_type": "image/jpeg",
+            "captured_at": "2026-11-30T08:05:00.250000+08:00"}]
+    assert record_sha256(sent, own) == record_sha256(stored, [{**own[0], "captured_at": datetime(
+        2026, 11, 30, 0, 5, 0, 250000, tzinfo=timezone.utc)}])
+    assert record_sha256(sent, own) != record_sha256({**sent, "answers": {**sent["answers"], "mass": 17001}}, own)
