@@ -6,8 +6,9 @@ Order, so that the checkpoint in the ZIP covers the export itself:
    re-hashing it on the way (hundreds of MB of video must not hold up syncs).
 2. In the writer's transaction: copy anything that arrived meanwhile, append `casefile.exported`
    (naming the SHA-256 of the manifest's `case` section, every earlier trail entry, the SHA-256
-   of what the events show beside their hashed fields, and every file's SHA-256), sign a checkpoint — which therefore includes that entry — and derive every
-   inclusion proof from it. The caller commits; the ZIP is handed out only after the commit.
+   of what the events show beside their hashed fields, and every file's SHA-256), sign a
+   checkpoint — which therefore includes that entry — and derive every inclusion proof from it.
+   The caller commits; the ZIP is handed out only after the commit.
 """
 from __future__ import annotations
 
