@@ -180,9 +180,16 @@ def _register_cli(app: Flask) -> None:
     from .demo import demo_cli
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
+    from .evidence.vouched import EVIDENCE_FILES
     from .forms.cli import forms_cli
+    from .inspections.vouched import EVIDENCE, INSPECTIONS
+    from .review.vouched import REVIEW_ACTIONS
 
-    # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence).
+    # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence),
+    # asks the witness what it co-signed, and checks every row whose content the log vouches for
+    # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
+    app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
+                                       REVIEW_ACTIONS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
         app.cli.add_command(group)

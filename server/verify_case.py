@@ -5,8 +5,10 @@ the provincial platform, without our server or its database:
 
 Standard library and `cryptography` only. Checks every evidence file's SHA-256 and size, every
 audit entry's leaf hash (recomputed from its fields), every inclusion proof against the signed
-checkpoint, the checkpoint's Ed25519 signature, and that the export entry names exactly this
-case, these entries and these files. Exit 0: all good; 1: something is broken (each named);
+checkpoint, the checkpoint's Ed25519 signature, that the export entry names exactly this case,
+these entries, these files, who exported it and when, and what the events show beside their
+hashed fields; and that each revision is the record its submission entry committed to (its
+content hash recomputed), in the state the later entries gave it. Exit 0: all good; 1: something is broken (each named);
 2: not a readable case file.
 """
 from __future__ import annotations
@@ -23,12 +25,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from server.audit import merkle
-from server.audit.canonical import canonical_json, entry_bytes
+from server.audit.canonical import ENTRY_FIELDS, canonical_json, entry_bytes
+from server.inspections.content import STATE_ACTIONS, record_sha256, revision_state, state_change
 from server.verify_witness import check_witness
 
 FORMAT = "fieldcase-casefile/v1"
 CHECKPOINT_HEADER = "fieldcase-audit-checkpoint/v1"  # as server/audit/checkpoints.py signs it
 EXPORT_ACTION = "casefile.exported"
+SUBMIT_ACTION = "inspection.submitted"
+PROOF_FIELDS = ("entry_hash", "leaf_index", "inclusion_proof")
 BLOCK = 1024 * 1024
 
 
@@ -73,6 +78,7 @@ def verify_case_file(path, expected_key_id: str | None = None) -> Report:
         tree = _guard(report, "checkpoint / 检查点", _check_checkpoint, manifest, expected_key_id, report)
         proven = _guard(report, "events / 审计记录", _check_entries, manifest, tree, report) or {}
         _guard(report, "export entry / 导出记录", _check_export, manifest, proven, report)
+        _guard(report, "record / 检查记录", _check_revisions, manifest, proven, report)
         _guard(report, "evidence files / 证据文件", _check_files, archive, manifest, report)
         _guard(report, "witness / 见证", check_witness, manifest, tree, report)
     return report
@@ -150,6 +156,13 @@ def _check_export(manifest: dict, proven: dict[int, dict], report: Report) -> No
         return
     export, before = exports[0], len(report.problems)
     details = export["details"]
+    if manifest["exported_by"] != export["actor_username"]:
+        report.bad(f"manifest.json exported_by: {manifest['exported_by']!r}, the export entry says "
+                   f"{export['actor_username']!r}")
+    if datetime.fromisoformat(manifest["exported_at"]) != datetime.fromisoformat(export["recorded_at"]):
+        report.bad(f"manifest.json exported_at: {manifest['exported_at']}, the export entry says "
+                   f"{export['recorded_at']}")
+    _check_context(manifest, details, report)
     revisions = {r["uuid"] for r in manifest["case"]["revisions"]}
     if export["object_id"] not in revisions or manifest["inspection_uuid"] not in revisions:
         report.bad(f"export entry seq {export['seq']}: names another inspection")
@@ -169,6 +182,67 @@ def _check_export(manifest: dict, proven: dict[int, dict], report: Report) -> No
     if len(report.problems) == before:
         report.good(f"export entry seq {export['seq']}: names this record, {len(listed)} earlier "
                     f"entries and {len(files)} files")
+
+
+def _check_context(manifest: dict, details: dict, report: Report) -> None:
+    """What the events show beside their hashed fields (the actor's name, device times, the
+    revision each is about) must be what the export entry committed to."""
+    if "context_sha256" not in details:
+        report.lines.append("[注意 NOTE]  events: exported before event context was signed; "
+                            "actor names and device times are not covered")
+        return
+    events = sorted(manifest["events"], key=lambda e: e["seq"])
+    contexts = [{k: v for k, v in e.items() if k not in ENTRY_FIELDS and k not in PROOF_FIELDS}
+                for e in events]
+    digest = hashlib.sha256(canonical_json(contexts).encode("utf-8")).hexdigest()
+    if digest != details["context_sha256"]:
+        report.bad("manifest.json events: what they show beside their hashed fields (the actors' "
+                   "names actor_display_name, device_time, the revision or evidence each is about) "
+                   f"differs from what the export entry signed (SHA-256 {digest}, signed "
+                   f"{details['context_sha256']})")
+
+
+def _check_revisions(manifest: dict, proven: dict[int, dict], report: Report) -> None:
+    """Each revision in the case must be the one its proven submission entry committed to
+    (content hash recomputed from the manifest), in the state the later entries gave it."""
+    case = manifest["case"]
+    states: dict[str, dict] = {}
+    submitted: dict[str, dict] = {}
+    for seq in sorted(proven):
+        entry = proven[seq]
+        if entry["action"] not in STATE_ACTIONS:
+            continue
+        if entry["action"] == SUBMIT_ACTION:
+            submitted[entry["object_id"]] = entry
+        key, facts = state_change(entry["action"], entry["object_id"], entry["details"])
+        state = states.setdefault(key, {})
+        for name, value in facts.items():
+            state[name] = value(state.get(name)) if callable(value) else value
+    for revision in case["revisions"]:
+        uuid, before = revision["uuid"], len(report.problems)
+        name = f"manifest.json case revision {revision['revision']} ({uuid})"
+        entry = submitted.get(uuid)
+        if entry is None:
+            report.bad(f"{name}: no proven {SUBMIT_ACTION} entry in the case file")
+            continue
+        own = [{**item["declared"], "uuid": item["uuid"], "item_id": item["item_id"]}
+               for item in case["evidence"] if item["revision_uuid"] == uuid]
+        committed = entry["details"].get("record_sha256")
+        if committed is None:
+            report.lines.append(f"[注意 NOTE]  {name}: submitted before record hashes; only the "
+                                "hash of the record as sent is compared")
+            if revision["content_hash"] != entry["details"]["content_hash"]:
+                report.bad(f"{name}: content_hash differs from entry seq {entry['seq']}")
+        elif record_sha256(revision, own) != committed:
+            report.bad(f"{name}: the record differs from what entry seq {entry['seq']} committed "
+                       "to (subject, place, answers, officers, evidence or times altered)")
+        shown = revision_state(revision)
+        differ = [k for k, v in states.get(uuid, {}).items() if shown.get(k) != v]
+        if differ:
+            report.bad(f"{name}: {', '.join(differ)} differ from what the log's entries say")
+        if len(report.problems) == before:
+            report.good(f"{name}: the record and its state are those the log committed to "
+                        f"(entry seq {entry['seq']})")
 
 
 def _check_files(archive: zipfile.ZipFile, manifest: dict, report: Report) -> None:

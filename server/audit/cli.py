@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from ..extensions import db
 from .checkpoints import make_checkpoint
 from .verify import VerifyReport, verify_log
+from .vouched import verify_vouched_rows
 from .witnessing import WitnessUnavailable, witness_latest
 
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
@@ -28,9 +29,12 @@ def _progress_bar(done: int, total: int) -> None:
 
 @audit_cli.command("verify")
 def verify_command():
-    """Recompute the log's tree, check every signed checkpoint and re-hash every evidence file."""
+    """Recompute the log's tree, check every signed checkpoint, check every record, revision and
+    review decision against the entries that vouch for it, and re-hash every evidence file."""
     report = VerifyReport()
     verify_log(report, _progress_bar)
+    # Rows of higher layers whose content the log vouches for (records, review decisions…).
+    verify_vouched_rows(report, current_app.extensions.get("audit_vouched", []), _progress_bar)
     # Checks of higher layers (the evidence store's files), registered by the app factory.
     for check in current_app.extensions.get("audit_checks", []):
         check(report, _progress_bar)

@@ -21,6 +21,7 @@ class VerifyReport:
     entries: int = 0
     checkpoints: int = 0
     files: int = 0
+    rows: int = 0  # rows checked against what the log vouches for (audit/vouched.py)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # facts worth a line, not failures (witness)
 
@@ -31,7 +32,7 @@ class VerifyReport:
     def summary(self) -> str:
         head = "OK" if self.ok else f"BROKEN: {self.problems[0]}"
         return (f"audit verify: {head} ({self.entries} entries, {self.checkpoints} signed "
-                f"checkpoints, {self.files} evidence files checked)")
+                f"checkpoints, {self.rows} vouched rows, {self.files} evidence files checked)")
 
 
 def verify_log(report: VerifyReport, progress: Callable[[int, int], None] | None = None) -> None:

@@ -5,9 +5,10 @@ Order, so that the checkpoint in the ZIP covers the export itself:
 1. Outside the writer's lock (a read transaction), copy every received original into the ZIP,
    re-hashing it on the way (hundreds of MB of video must not hold up syncs).
 2. In the writer's transaction: copy anything that arrived meanwhile, append `casefile.exported`
-   (naming the SHA-256 of the manifest's `case` section, every earlier trail entry and every
-   file's SHA-256), sign a checkpoint — which therefore includes that entry — and derive every
-   inclusion proof from it. The caller commits; the ZIP is handed out only after the commit.
+   (naming the SHA-256 of the manifest's `case` section, every earlier trail entry, the SHA-256
+   of what the events show beside their hashed fields, and every file's SHA-256), sign a
+   checkpoint — which therefore includes that entry — and derive every inclusion proof from it.
+   The caller commits; the ZIP is handed out only after the commit.
 """
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ import tempfile
 import uuid as uuidlib
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import BinaryIO
 
 from flask import current_app
 
 from ..accounts.models import User
 from ..audit import signing
-from ..audit.canonical import canonical_json
+from ..audit.canonical import ENTRY_FIELDS, canonical_json
 from ..audit.checkpoints import make_checkpoint
 from ..audit.service import record_event
 from ..audit.witness_export import witness_section
@@ -38,12 +40,16 @@ from ..inspections.models import Inspection
 from ..inspections.schemas import InspectionSchema
 from .readme import readme_text
 from .schemas import TrailCheckpointSchema, TrailEvidenceSchema, TrailEventSchema
-from .trail import Case, build_trail, case_entries, evidence_view, load_case
+from .trail import (Case, build_trail, case_entries, display_names, event_context, evidence_view,
+                    load_case)
 
 FORMAT = "fieldcase-casefile/v1"
 COPY_BLOCK = 1024 * 1024
 
 _record_schema = InspectionSchema(exclude=("revisions",))
+# An event's fields that no leaf hash covers (nor its proof): what `context_sha256` covers.
+_context_schema = TrailEventSchema(many=True, exclude=(*ENTRY_FIELDS, "entry_hash", "leaf_index",
+                                                       "inclusion_proof"))
 
 
 def spool_file() -> BinaryIO:
@@ -82,6 +88,7 @@ def _record_export(user: User | None, inspection_uuid, archive: zipfile.ZipFile,
                              "export_id": str(uuidlib.uuid4()), "root": str(inspection.root_uuid),
                              "case_sha256": case_sha256(record),
                              "trail": [e.seq for e in earlier],
+                             "context_sha256": _context_sha256(case, earlier, user, inspection),
                              "evidence": [{"uuid": str(e.uuid), "sha256": case.files[e.uuid].sha256}
                                           for e in case.evidence if e.uuid in case.files]})
     checkpoint = make_checkpoint("export")
@@ -113,6 +120,17 @@ def case_record(case: Case, paths: dict[str, str]) -> dict:
         item["path"] = paths.get(file.sha256) if file else None
     return {"inspection_uuid": str(case.inspection.uuid), "root_uuid": str(case.inspection.root_uuid),
             "revisions": [_record_schema.dump(r) for r in case.revisions], "evidence": evidence}
+
+
+def _context_sha256(case: Case, earlier: list, user: User | None, inspection: Inspection) -> str:
+    """SHA-256 of what the manifest's events show beside their hashed fields (who the actor is
+    called, device times, the revision each is about), the export's own event last: the fields
+    no leaf hash covers, committed to by the export entry (verify_case.py recomputes it)."""
+    export = SimpleNamespace(action="casefile.exported", object_type="inspection",
+                             object_id=str(inspection.uuid), actor_id=getattr(user, "id", None))
+    names = display_names({e.actor_id for e in [*earlier, export]} - {None})
+    contexts = _context_schema.dump([event_context(case, e, names) for e in [*earlier, export]])
+    return hashlib.sha256(canonical_json(_json(contexts)).encode("utf-8")).hexdigest()
 
 
 def case_sha256(record: dict) -> str:

@@ -78,7 +78,7 @@ def build_trail(inspection: Inspection, *, checkpoint: AuditCheckpoint | None = 
     if checkpoint is None:
         checkpoint = proofs.checkpoint_covering(entries[-1].seq if entries else 0, "trail")
     paths = proofs.inclusion_proofs(checkpoint, [e.seq for e in entries])
-    names = _display_names({e.actor_id for e in entries} - {None})
+    names = display_names({e.actor_id for e in entries} - {None})
     return {
         "inspection_uuid": inspection.uuid,
         "root_uuid": inspection.root_uuid,
@@ -98,7 +98,7 @@ def checkpoint_facts(checkpoint: AuditCheckpoint) -> dict:
                                            checkpoint.signed_at).decode()}
 
 
-def _display_names(ids: set[int]) -> dict[int, str]:
+def display_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all())
@@ -131,8 +131,10 @@ def evidence_view(case: Case, evidence: Evidence) -> dict:
             "file": case.files.get(evidence.uuid)}
 
 
-def _event(case: Case, entry: AuditEntry, path: list[str], names: dict[int, str]) -> dict:
-    fields = entry_fields(entry)
+def event_context(case: Case, entry, names: dict[int, str]) -> dict:
+    """What a trail shows beside an entry's hashed fields: who the actor is called, the revision
+    and evidence it is about, and the device's time of it. Needs only the entry's action,
+    actor_id, object_type and object_id (an export computes its own before it is written)."""
     revision = evidence = device_time = source = None
     if entry.object_type == "inspection":
         revision = case.revision_of(entry.object_id)
@@ -144,10 +146,13 @@ def _event(case: Case, entry: AuditEntry, path: list[str], names: dict[int, str]
             revision = case.revision_of(str(evidence.inspection_uuid))
             device_time, source = evidence.captured_at, "captured_at"
     offset = revision.device_clock_offset_ms if revision is not None else None
-    return {**fields,
-            "actor_display_name": names.get(entry.actor_id),
+    return {"actor_display_name": names.get(entry.actor_id),
             "revision_uuid": revision.uuid if revision is not None else None,
             "evidence_uuid": evidence.uuid if evidence is not None else None,
             "device_time": device_time, "device_time_source": source, "clock_offset_ms": offset,
-            "device_time_on_server_clock": on_server_clock(device_time, offset),
+            "device_time_on_server_clock": on_server_clock(device_time, offset)}
+
+
+def _event(case: Case, entry: AuditEntry, path: list[str], names: dict[int, str]) -> dict:
+    return {**entry_fields(entry), **event_context(case, entry, names),
             "entry_hash": entry.entry_hash, "leaf_index": entry.seq - 1, "inclusion_proof": path}

@@ -23,6 +23,7 @@ from ..inspections.states import mark_evidence_received
 from . import facts, media, photos
 from .models import EvidenceFile, EvidenceUpload
 from .photos import ImageTooLarge
+from .vouched import file_facts_sha256
 from .storage import Stores
 from .uploads import UploadTicket, discard_partial
 
@@ -115,7 +116,9 @@ def record_received(ticket: UploadTicket, verified: Verified, *, actor: User, no
                  object_id=evidence.uuid, details={
                      "upload": upload.id, "sha256": verified.sha256, "size": ticket.length,
                      "media_type": verified.media_type,
-                     "flags": [f["code"] for f in flags]})
+                     "flags": [f["code"] for f in flags],
+                     # Every fact stored, so that `audit verify` can check the row (vouched.py).
+                     "facts_sha256": file_facts_sha256(row)})
     mark_evidence_received(evidence, now, actor=actor,
                            details={"media_type": verified.media_type, "upload": upload.id})
     return row

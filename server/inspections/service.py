@@ -24,8 +24,10 @@ from ..errors import translate_field_messages
 from ..extensions import db
 from ..fastload import compile_loader
 from . import checks
+from .content import record_sha256
 from .models import Evidence, Inspection, InspectionOfficer, count_failed_checks
 from .schemas import RecordSchema
+from .vouched import revision_view
 
 _record_schema = RecordSchema()
 # The schema's load compiled for valid records; anything else goes through the schema itself.
@@ -280,11 +282,17 @@ class _Rows:
                          item_id=e["item_id"], sha256=e["sha256"], size=e["size"],
                          media_type=e["media_type"], captured_at=e["captured_at"], received_at=None)
                     for position, e in enumerate(plan.new_evidence)]
+        officer_rows = [{"username": o.username, "certificate_number": o.certificate_number}
+                        for o in plan.officers]
+        view = revision_view(inspection, submitted_by=user.username,
+                             team=user.team.code if user.team else None, officers=officer_rows)
         event = dict(
             action="inspection.submitted", object_type="inspection", object_id=record_uuid,
             details={"form": f"{data['form_id']}@{data['form_version']}", "revision": revision,
                      "replaces": str(replaced.uuid) if replaced else None,
                      "content_hash": content_hash, "device_id": data["device_id"],
+                     # Everything the row holds from the submission, so that it can be checked.
+                     "record_sha256": record_sha256(view, evidence),
                      "device_clock_offset_ms": offset,
                      "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]})
         return cls(inspection, officers, evidence, event)

@@ -9,11 +9,16 @@ import sys
 import zipfile
 from pathlib import Path
 
+import uuid
+
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from server.audit.checkpoints import HEADER
+from server.extensions import db
+from server.inspections.models import Inspection
 from server.verify_case import CHECKPOINT_HEADER, Unreadable, verify_case_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,6 +148,18 @@ def test_every_tampering_is_found_and_named(case_zip, tmp_path):
             ["checkpoint: signature invalid"]),
         "key replaced": (dict(change={"manifest.json": edit_manifest(forge_key)}),
                          ["is not the expected " + manifest["public_key"]["key_id"]]),
+        # Fields beside the hashed ones: each covered by the export entry.
+        "exporter renamed": (dict(change={"manifest.json": edit_manifest(
+            lambda m: m.update(exported_by="admin"))}), ["manifest.json exported_by: 'admin'"]),
+        "export time moved": (dict(change={"manifest.json": edit_manifest(
+            lambda m: m.update(exported_at="2026-01-01T00:00:00+00:00"))}),
+            ["manifest.json exported_at: 2026-01-01T00:00:00+00:00"]),
+        "actor renamed": (dict(change={"manifest.json": edit_manifest(
+            lambda m: m["events"][0].update(actor_display_name="张三"))}),
+            ["manifest.json events", "actor_display_name", "differs from what the export entry signed"]),
+        "device time moved": (dict(change={"manifest.json": edit_manifest(
+            lambda m: m["events"][0].update(device_time="2026-01-01T08:00:00+08:00"))}),
+            ["manifest.json events", "device_time", "differs from what the export entry signed"]),
     }
     ran = 0
     for name, (tampering, expected) in cases.items():
@@ -153,7 +170,7 @@ def test_every_tampering_is_found_and_named(case_zip, tmp_path):
         for words in expected:
             assert words in found, (name, words, found)
         ran += 1
-    assert ran == len(cases) == 10
+    assert ran == len(cases) == 14
     assert verify_case_file(rewrite(case_zip, tmp_path / "copy.zip")).ok  # rewriting alone changes nothing
 
 
@@ -166,3 +183,45 @@ def test_what_is_not_a_case_file_is_refused(tmp_path):
         z.writestr("manifest.json", "{}")
     with pytest.raises(Unreadable):
         verify_case_file(tmp_path / "b.zip")
+
+
+def export_zip(login_as, record_uuid: str, path: Path) -> Path:
+    answer = login_as("supervisor1").get(f"/api/inspections/{record_uuid}/export")
+    assert answer.status_code == 200, answer.get_json()
+    path.write_bytes(answer.data)
+    return path
+
+
+def test_a_record_rewritten_in_the_database_is_named_in_its_case_file(synced_case, login_as, tmp_path):
+    """Someone with the database changes the subject, a check's answer and the count of failed
+    checks (triggers dropped first), then exports: the file is signed, but its record is not the
+    one the submission entry committed to."""
+    from tests.audit.tampering import tamper
+
+    sqlite = db.engine.dialect.name == "sqlite"
+    tamper("UPDATE inspections SET subject_name = :s, failed_checks = 1, answers = "
+           + ("json_set(answers, '$.within_limit', json(:f))" if sqlite
+              else "jsonb_set(answers, '{within_limit}', CAST(:f AS jsonb))") + " WHERE uuid = :u",
+           s="浙F99999 (altered)", f='{"result": "fail"}',
+           u=uuid.UUID(synced_case.uuid).hex if sqlite else synced_case.uuid)
+    report = verify_case_file(export_zip(login_as, synced_case.uuid, tmp_path / "case.zip"))
+    assert not report.ok
+    assert len(report.problems) == 1, report.problems
+    assert report.problems[0].startswith(f"manifest.json case revision 1 ({synced_case.uuid}): the "
+                                         "record differs from what entry seq"), report.problems
+
+
+def test_a_return_comment_rewritten_in_the_database_is_named_in_its_case_file(synced_case, login_as, tmp_path):
+    from tests.audit.tampering import tamper
+
+    returned = login_as("supervisor1").post(f"/api/inspections/{synced_case.uuid}/review/return", json={
+        "expected_status": "complete", "comment": "称重单照片不清晰，请补拍。"})
+    assert returned.status_code == 200, returned.get_json()
+    fine = verify_case_file(export_zip(login_as, synced_case.uuid, tmp_path / "fine.zip"))
+    assert fine.ok, fine.problems
+    assert any("the record and its state are those the log committed to" in line for line in fine.lines)
+    tamper(sa.update(Inspection).where(Inspection.uuid == uuid.UUID(synced_case.uuid))
+           .values(return_comment="照片清楚。"))
+    report = verify_case_file(export_zip(login_as, synced_case.uuid, tmp_path / "case.zip"))
+    assert [p for p in report.problems if "return_comment differ from what the log's entries say" in p], \
+        report.problems

@@ -1,5 +1,5 @@
-"""Evidence test fixtures: inspections with listed evidence (rows written directly, as the sync
-would write them), and a small tus client over the Flask test client."""
+"""Evidence test fixtures: inspections with listed evidence (rows and their audit entry written
+directly, as the sync would write them), and a small tus client over the Flask test client."""
 from __future__ import annotations
 
 import base64
@@ -10,9 +10,11 @@ from datetime import timedelta
 
 import pytest
 
+from server.audit.service import record_event
 from server.clock import utcnow
 from server.extensions import db
 from server.inspections.models import Evidence, Inspection, InspectionOfficer
+from server.inspections.vouched import stored_record_sha256
 
 TUS = {"Tus-Resumable": "1.0.0"}
 PLACE = (30.5100, 120.9300)  # Haiyan County
@@ -51,6 +53,11 @@ def create_inspection(app, personas):
         finished_at = finished_at or now - timedelta(minutes=5)
         first = personas[officers[0]]
         record = Record(uuid.uuid4())
+        for position, item in enumerate(files):
+            data, media_type = item if isinstance(item, tuple) else (item, "image/jpeg")
+            listed = Listed(uuid.uuid4(), data, sha256(data), media_type)
+            listed.sha256 = (declared or {}).get(position, listed.sha256)
+            record.evidence.append(listed)
         inspection = Inspection(
             uuid=record.uuid, root_uuid=record.uuid, revision=1,
             status="incomplete" if files else "complete", form_id="bus", form_version=1,
@@ -59,23 +66,28 @@ def create_inspection(app, personas):
             place_longitude=place[1] if place else None, place_accuracy_m=8.0,
             started_at=started_at, finished_at=finished_at, answers={}, computed={},
             device_id="test-phone", app_version="1.0", received_at=now, content_hash="0" * 64,
-            evidence_expected=len(files), evidence_received=0)
+            evidence_expected=len(files), evidence_received=0,
+            evidence_uuids=[str(listed.uuid) for listed in record.evidence])
         db.session.add(inspection)
         for position, name in enumerate(officers):
             user = personas[name]
             db.session.add(InspectionOfficer(inspection_uuid=record.uuid, user_id=user.id,
                                              position=position,
                                              certificate_number=user.certificate_number))
-        for position, item in enumerate(files):
-            data, media_type = item if isinstance(item, tuple) else (item, "image/jpeg")
-            listed = Listed(uuid.uuid4(), data, sha256(data), media_type)
-            declared_sha = listed.sha256 = (declared or {}).get(position, listed.sha256)
+        for position, listed in enumerate(record.evidence):
             db.session.add(Evidence(
                 uuid=listed.uuid, inspection_uuid=record.uuid, position=position,
-                item_id=f"item{position}", sha256=declared_sha, size=len(data),
-                media_type=media_type, captured_at=captured_at or started_at + timedelta(minutes=10)))
-            record.evidence.append(listed)
-        inspection.evidence_uuids = [str(listed.uuid) for listed in record.evidence]
+                item_id=f"item{position}", sha256=listed.sha256, size=len(listed.data),
+                media_type=listed.media_type,
+                captured_at=captured_at or started_at + timedelta(minutes=10)))
+        db.session.flush()
+        # The entry the sync writes with the rows, so that `audit verify` finds them vouched for.
+        record_event("inspection.submitted", actor=first, object_type="inspection",
+                     object_id=record.uuid, details={
+                         "form": "bus@1", "revision": 1, "replaces": None, "content_hash": "0" * 64,
+                         "device_id": "test-phone", "device_clock_offset_ms": None,
+                         "evidence": [{"uuid": str(e.uuid), "sha256": e.sha256} for e in record.evidence],
+                         "record_sha256": stored_record_sha256(inspection)})
         db.session.commit()
         return record
 

@@ -1,0 +1,119 @@
+"""Rows whose content the audit log vouches for, checked against it by `audit verify`.
+
+The log's hashes make the entries themselves tamper-evident; a row elsewhere (a record, a review
+decision) is only as trustworthy as its comparison with the entries that vouch for it. Each
+feature registers one `VouchedKind` per kind of row (the app factory lists them in
+`app.extensions["audit_vouched"]`; the audit layer knows nothing of inspections):
+
+- `actions`: the entries that say something about a row of this kind;
+- `expect(entry)`: what such an entry commits to, as (row key, {fact: value}) pairs; a value may
+  be a function of the value expected so far (a count that grows);
+- `rows()`: every stored row, as (row key, name in reports, {fact: value}).
+
+The log is replayed in order, each fact keeping the entry that last set it; then each row's facts
+are compared with what the log expects. A fact that differs, a row the log never mentioned and a
+row the log vouches for that is gone are each named, with the table, the row and the entry.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from .models import AuditEntry
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An audit entry as a kind reads it (details parsed)."""
+
+    seq: int
+    recorded_at: datetime
+    actor_id: int | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    details: dict
+
+
+@dataclass(frozen=True)
+class VouchedKind:
+    table: str
+    actions: tuple[str, ...]
+    expect: Callable[[Entry], Iterable[tuple[str, dict]]]
+    rows: Callable[[], Iterable[tuple[str, str, dict]]]
+    # What a fact means, for a report that can only name a hash (e.g. "the submitted content").
+    labels: dict[str, str] | None = None
+
+
+def replay_log(kinds: list[VouchedKind], report) -> list[dict[str, dict[str, tuple]]]:
+    """For each kind, row key -> {fact: (expected value, seq of the entry that set it)}. An entry
+    a kind cannot read (its details altered) is a problem of the report, not a crash."""
+    expected: list[dict] = [{} for _ in kinds]
+    by_action: dict[str, list[int]] = {}
+    for index, kind in enumerate(kinds):
+        for action in kind.actions:
+            by_action.setdefault(action, []).append(index)
+    columns = (AuditEntry.seq, AuditEntry.recorded_at, AuditEntry.actor_id, AuditEntry.action,
+               AuditEntry.object_type, AuditEntry.object_id, AuditEntry.details)
+    last = 0
+    while True:
+        rows = db.session.execute(sa.select(*columns).where(
+            AuditEntry.seq > last, AuditEntry.action.in_(list(by_action)))
+            .order_by(AuditEntry.seq).limit(CHUNK)).all()
+        for seq, recorded_at, actor_id, action, object_type, object_id, details in rows:
+            entry = Entry(seq, recorded_at, actor_id, action, object_type, object_id, json.loads(details))
+            for index in by_action[action]:
+                try:
+                    changes = list(kinds[index].expect(entry))
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    report.problems.append(f"entry {seq} ({action}): unreadable as what it says of "
+                                           f"{kinds[index].table} ({type(exc).__name__}: {exc})")
+                    continue
+                for key, facts in changes:
+                    known = expected[index].setdefault(key, {})
+                    for name, value in facts.items():
+                        if callable(value):
+                            value = value(known.get(name, (None,))[0])
+                        known[name] = (value, seq)
+        if len(rows) < CHUNK:
+            return expected
+        last = rows[-1][0]
+
+
+def verify_vouched_rows(report, kinds: list[VouchedKind], progress=None) -> None:
+    """Add the number of rows checked to `report`, and a problem for each row that differs from
+    what the log vouches for, that the log never mentioned, or that the log vouches for but is gone."""
+    expectations = replay_log(kinds, report)
+    for kind, expected in zip(kinds, expectations):
+        labels = kind.labels or {}
+        seen = set()
+        for key, name, facts in kind.rows():
+            seen.add(key)
+            report.rows += 1
+            wanted = expected.get(key)
+            if wanted is None:
+                report.problems.append(f"{kind.table} {name}: not in the audit log (inserted "
+                                       f"behind the log's back)")
+                continue
+            differ = [fact for fact, (value, _) in wanted.items() if facts.get(fact) != value]
+            if differ:
+                entries = sorted({wanted[fact][1] for fact in differ})
+                named = ", ".join(f"{fact} ({labels[fact]})" if fact in labels else fact
+                                  for fact in differ)
+                report.problems.append(
+                    f"{kind.table} {name}: altered: {named} differ from what audit "
+                    f"entr{'y' if len(entries) == 1 else 'ies'} {', '.join(map(str, entries))} "
+                    f"committed to")
+        for key in sorted(set(expected) - seen):
+            first = min(seq for _, seq in expected[key].values())
+            report.problems.append(f"{kind.table}: the row audit entry {first} vouches for "
+                                   f"({key}) is missing (deleted)")
+        if progress:
+            progress(len(seen), len(seen))

@@ -1,0 +1,28 @@
+"""Changing the database behind the triggers' back, as someone with the database file would:
+every trigger FieldCase created is dropped (SQLite) or disabled (PostgreSQL) first."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from server.extensions import db
+
+
+def drop_triggers() -> None:
+    if db.engine.dialect.name == "sqlite":
+        names = db.session.execute(sa.text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars().all()
+        for name in names:
+            db.session.execute(sa.text(f'DROP TRIGGER IF EXISTS "{name}"'))
+    else:
+        tables = db.session.execute(sa.text(
+            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")).scalars().all()
+        for table in tables:
+            db.session.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+
+
+def tamper(statement, **params) -> None:
+    """Run one statement with every trigger out of the way, and commit it."""
+    drop_triggers()
+    db.session.execute(sa.text(statement) if isinstance(statement, str) else statement, params)
+    db.session.commit()
+    db.session.expunge_all()
