@@ -4,7 +4,7 @@
 import { createApi } from "./api.js";
 import { createStore, openStore } from "./db.js";
 import { h, replaceChildren, toast } from "./dom.js";
-import { ensurePersistentStorage, syncTapped, updateHeader } from "./header.js";
+import { ensurePersistentStorage, setupHeader, updateHeader } from "./header.js";
 import { createOutbox } from "./outbox.js";
 import { refreshReference } from "./reference.js";
 import * as draftView from "./views/draft.js";
@@ -126,7 +126,7 @@ async function main() {
     ctx.outbox.interrupt();
     updateBadges(ctx);
   });
-  document.getElementById("sync-button").addEventListener("click", () => syncTapped(ctx));
+  setupHeader(ctx);
   document.getElementById("relogin").addEventListener("click", () => { location.hash = "#/login"; });
 
   await route(ctx);

@@ -23,8 +23,16 @@ export async function updateHeader(ctx) {
   document.getElementById("session-expired").hidden = !(ctx.me && ctx.sessionLost) || onLogin;
 }
 
+/** Wire the top bar's buttons: 同步, and 知道了 on the storage warning (shown again at next start). */
+export function setupHeader(ctx) {
+  document.getElementById("sync-button").addEventListener("click", () => syncTapped(ctx));
+  document.getElementById("storage-warning-dismiss").addEventListener("click", () => {
+    document.getElementById("storage-warning").hidden = true;
+  });
+}
+
 /** The 同步 button: sync now, or say at once why nothing can happen. */
-export async function syncTapped(ctx) {
+async function syncTapped(ctx) {
   const count = await unsyncedRecords(ctx.store);
   if (!navigator.onLine) {
     toast(count ? `当前离线，无法同步。${count} 条记录已安全保存在本机，联网后自动同步。`
