@@ -99,7 +99,7 @@ def test_vendored_libraries_are_pinned_with_their_licences():
     vendor = PWA / "vendor"
     pins = [line.split() for line in (vendor / "VERSIONS").read_text().splitlines()
             if line.strip() and not line.startswith("#")]
-    assert {p[0].rsplit("@", 1)[0] for p in pins} == {"idb", "tus-js-client", "json-logic-js", "signature_pad"}
+    assert {p[0].rsplit("@", 1)[0] for p in pins} == {"idb", "tus-js-client", "json-logic-js", "signature_pad", "exifr"}
     for spec, integrity, _source, target in pins:
         assert re.fullmatch(r"[a-z_-]+@\d+\.\d+\.\d+", spec), spec  # exact versions only
         assert integrity.startswith("sha512-")

@@ -9,7 +9,8 @@ from ..database import writes_on_read
 from ..errors import ApiError
 from ..schemas import Blueprint
 from . import media, service
-from .schemas import DownloadArgsSchema, EvidenceListSchema, EvidenceSchema
+from .facts import FlagRules
+from .schemas import DownloadArgsSchema, EvidenceListSchema, EvidenceSchema, FlagRulesSchema
 from .serving import download_name, file_response
 from .storage import get_stores
 
@@ -39,6 +40,14 @@ def list_for_inspection(inspection_uuid):
     items = service.list_evidence(current_user(), inspection_uuid)
     return {"inspection_uuid": inspection_uuid,
             "evidence": [_present(evidence, file) for evidence, file in items]}
+
+
+@blp.route("/evidence/flag-rules", methods=["GET"])
+@blp.response(200, FlagRulesSchema)
+@login_required
+def flag_rules():
+    """The tolerances of the evidence flags (EVIDENCE_* settings): the phone warns with the same."""
+    return FlagRules.from_config(current_app.config)
 
 
 @blp.route("/evidence/<uuid:evidence_uuid>", methods=["GET"])

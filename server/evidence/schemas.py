@@ -68,3 +68,14 @@ class EvidenceListSchema(Schema):
 class DownloadArgsSchema(Schema):
     download = fields.Boolean(load_default=False, metadata={
         "description": "true: Content-Disposition attachment (save), else inline (view)"})
+
+
+class FlagRulesSchema(Schema):
+    """The tolerances behind the reviewer's flags, so that the phone warns with the same numbers."""
+
+    clock_tolerance_minutes = fields.Integer(dump_only=True, metadata={
+        "description": "EXIF time vs. capture time, or capture before the inspection's start"})
+    place_tolerance_m = fields.Integer(dump_only=True, metadata={
+        "description": "photo GPS vs. the inspection's place, in metres"})
+    late_minutes = fields.Integer(dump_only=True, metadata={
+        "description": "capture after the inspection's end"})

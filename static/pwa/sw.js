@@ -2,7 +2,7 @@
 // app opens with no network at all; the forms API network-first with the last answer kept; every
 // other API request (and every write) goes to the network untouched. Bump VERSION with any change
 // to a precached file (tests/test_pwa_shell.py checks the list against static/pwa/).
-const VERSION = "0.2.2";
+const VERSION = "0.3.0";
 const SHELL_CACHE = `fieldcase-shell-${VERSION}`;
 const FORMS_CACHE = `fieldcase-forms-${VERSION}`;
 const FORMS_TIMEOUT_MS = 5000;
@@ -23,9 +23,12 @@ const PRECACHE = [
   "/js/dom.js",
   "/js/drafts.js",
   "/js/evidence-field.js",
+  "/js/form-index.js",
   "/js/form-render.js",
+  "/js/header.js",
   "/js/logic.js",
   "/js/outbox.js",
+  "/js/photo-check.js",
   "/js/records.js",
   "/js/reference.js",
   "/js/signature.js",
@@ -37,6 +40,7 @@ const PRECACHE = [
   "/js/views/login.js",
   "/js/views/new.js",
   "/js/views/outbox.js",
+  "/vendor/exifr.js",
   "/vendor/idb.js",
   "/vendor/json-logic.js",
   "/vendor/signature_pad.js",

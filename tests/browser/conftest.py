@@ -9,6 +9,7 @@ import io
 import os
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -130,19 +131,28 @@ def phone(make_phone) -> Phone:
     return make_phone()
 
 
-def make_jpeg(path: Path, colour=(200, 40, 40), size=(1280, 960), when: datetime | None = None) -> Path:
-    """A JPEG with EXIF (camera, capture time, GPS), made by Pillow: nothing binary is committed."""
+def dms(degrees: float) -> tuple[float, float, float]:
+    """Decimal degrees as EXIF's degrees, minutes, seconds."""
+    minutes, seconds = divmod(round(abs(degrees) * 3600, 2), 60)
+    return (float(minutes // 60), float(minutes % 60), round(seconds, 2))
+
+
+def make_jpeg(path: Path, colour=(200, 40, 40), size=(1280, 960), when: datetime | None = None,
+              gps: tuple[float, float] = (GEO["latitude"], GEO["longitude"])) -> Path:
+    """A JPEG with EXIF (camera, capture time as DateTime and DateTimeOriginal, GPS), made by Pillow:
+    nothing binary is committed. `when`: local time as the camera writes it (no offset)."""
     from PIL import Image, ImageDraw
 
-    when = when or datetime.now()
+    when = when or datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)  # the phones' zone here
     image = Image.new("RGB", size, colour)
     ImageDraw.Draw(image).rectangle((100, 100, size[0] - 100, size[1] - 100), outline=(255, 255, 255), width=20)
     exif = Image.Exif()
     exif[0x010F] = "FieldCaseTest"  # Make
     exif[0x0110] = "Pixel 5"  # Model
     exif[0x0132] = when.strftime("%Y:%m:%d %H:%M:%S")  # DateTime
-    gps = exif.get_ifd(0x8825)
-    gps.update({1: "N", 2: (30.0, 31.0, 12.0), 3: "E", 4: (120.0, 56.0, 24.0)})
+    exif.get_ifd(0x8769)[0x9003] = when.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+    exif.get_ifd(0x8825).update({1: "N" if gps[0] >= 0 else "S", 2: dms(gps[0]),
+                                 3: "E" if gps[1] >= 0 else "W", 4: dms(gps[1])})
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85, exif=exif)
     path.write_bytes(buffer.getvalue())

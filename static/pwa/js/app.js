@@ -4,6 +4,7 @@
 import { createApi } from "./api.js";
 import { createStore, openStore } from "./db.js";
 import { h, replaceChildren, toast } from "./dom.js";
+import { ensurePersistentStorage, setupHeader, updateHeader } from "./header.js";
 import { createOutbox } from "./outbox.js";
 import { refreshReference } from "./reference.js";
 import * as draftView from "./views/draft.js";
@@ -13,7 +14,7 @@ import * as loginView from "./views/login.js";
 import * as newView from "./views/new.js";
 import * as outboxView from "./views/outbox.js";
 
-export const APP_VERSION = "0.2.2";
+export const APP_VERSION = "0.3.0";
 
 const ROUTES = [
   [/^$/, homeView],
@@ -54,14 +55,7 @@ function createView() {
 }
 
 async function updateBadges(ctx) {
-  const counts = await ctx.outbox.counts();
-  const badge = document.getElementById("outbox-count");
-  badge.textContent = String(counts.total);
-  badge.dataset.count = String(counts.total);
-  document.getElementById("network").textContent = navigator.onLine ? "在线" : "离线";
-  document.getElementById("network").dataset.online = String(navigator.onLine);
-  const onLogin = location.hash.startsWith("#/login");
-  document.getElementById("session-expired").hidden = !(ctx.me && ctx.sessionLost) || onLogin;
+  await updateHeader(ctx);
 }
 
 async function route(ctx) {
@@ -89,14 +83,6 @@ async function route(ctx) {
   updateBadges(ctx);
 }
 
-/** Ask the browser to keep our data under storage pressure (drafts and evidence live here). */
-async function persistStorage(store) {
-  if (!navigator.storage?.persist) return false;
-  const persisted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
-  await store.setMeta("storage_persisted", persisted);
-  return persisted;
-}
-
 async function main() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((e) => console.warn("service worker", e));
@@ -116,7 +102,7 @@ async function main() {
     ctx.me = user;
     ctx.sessionLost = false;
     updateBadges(ctx);
-    await persistStorage(store);
+    ensurePersistentStorage(store).catch((e) => console.warn("storage.persist", e));
     try {
       await refreshReference(ctx);
       ctx.me = await store.getMeta("me");
@@ -140,10 +126,12 @@ async function main() {
     ctx.outbox.interrupt();
     updateBadges(ctx);
   });
-  document.getElementById("sync-button").addEventListener("click", () => ctx.outbox.drain("button"));
+  setupHeader(ctx);
   document.getElementById("relogin").addEventListener("click", () => { location.hash = "#/login"; });
 
   await route(ctx);
+  // Asked again at each start (the answer can change); not awaited: a browser may ask the user.
+  if (ctx.me) ensurePersistentStorage(store).catch((e) => console.warn("storage.persist", e));
   document.body.dataset.ready = "true";
   if (ctx.me && navigator.onLine) {
     refreshReference(ctx).then(() => store.getMeta("me")).then((me) => { ctx.me = me; })

@@ -1,6 +1,8 @@
 // Capturing evidence on the phone: each file gets its device capture time, the GPS fix at capture
-// and its SHA-256 (Web Crypto) at once, and is stored as an original in IndexedDB (never re-encoded).
+// and its SHA-256 (Web Crypto) at once (a photo also its own EXIF time and GPS), and is stored as an
+// original in IndexedDB (never re-encoded).
 import { isoLocal, newUuid } from "./dom.js";
+import { readPhotoExif } from "./photo-check.js";
 
 /** SHA-256 of a Blob as lower-case hex (the value the server verifies and a reviewer sees). */
 export async function sha256Hex(blob) {
@@ -40,7 +42,8 @@ function mediaType(blob, fallback) {
  * clip, a gallery photo), whose capture time is best known from its modification time.
  */
 export async function storeEvidence(store, { blob, inspectionUuid, itemId, kind, fromCamera, filename }) {
-  const [sha256, gps] = await Promise.all([sha256Hex(blob), currentPosition({ timeout: 5000 })]);
+  const [sha256, gps, exif] = await Promise.all([sha256Hex(blob), currentPosition({ timeout: 5000 }),
+    kind === "photo" ? readPhotoExif(blob) : null]);
   const capturedAt = !fromCamera && blob.lastModified ? new Date(blob.lastModified) : new Date();
   const entry = {
     uuid: newUuid(),
@@ -53,6 +56,7 @@ export async function storeEvidence(store, { blob, inspectionUuid, itemId, kind,
     media_type: mediaType(blob, { photo: "image/jpeg", audio: "audio/webm", video: "video/mp4", signature: "image/png" }[kind]),
     captured_at: isoLocal(capturedAt),
     gps,
+    exif, // what the photo itself says ({taken_at, lat, lon}), checked at once against the inspection
     filename: filename || blob.name || `${kind}-${sha256.slice(0, 8)}`,
     source: fromCamera ? "camera" : "file",
   };

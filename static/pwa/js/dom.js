@@ -1,21 +1,38 @@
 // Small DOM and formatting helpers shared by the views (no framework, no inline styles: CSP).
 
+// Properties that hold a control's live state. Their attributes hold only the initial state, which
+// a textarea or a select ignores altogether: they are set as properties, after the children (a
+// select's value needs its options) and after `type` (an input's value depends on it).
+const LIVE_PROPERTIES = new Set(["value", "checked", "selected", "indeterminate"]);
+
 /**
  * h("button", {class: "big", onclick: fn, dataset: {id: "x"}}, "text", child) -> element.
  * Attribute values of false/null/undefined are left out; children may be nested arrays or null.
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
+  const live = [];
   for (const [name, value] of Object.entries(attrs || {})) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name.startsWith("on") && typeof value === "function") el.addEventListener(name.slice(2), value);
+    if (value === null || value === undefined) continue;
+    if (LIVE_PROPERTIES.has(name)) live.push([name, value]);
+    else if (value === false) continue;
+    else if (name.startsWith("on") && typeof value === "function") el.addEventListener(name.slice(2), value);
     else if (name === "dataset") Object.assign(el.dataset, value);
     else if (name === "class") el.className = Array.isArray(value) ? value.filter(Boolean).join(" ") : value;
     else if (name in el && typeof value !== "string") el[name] = value;
     else el.setAttribute(name, value === true ? "" : value);
   }
   append(el, children);
+  for (const [name, value] of live) setLive(el, name, value);
   return el;
+}
+
+function setLive(el, name, value) {
+  // An input keeps its value attribute too (form reset, CSS selectors such as input[value=yes]).
+  if (name === "value" && el instanceof HTMLInputElement) el.defaultValue = String(value);
+  if (name === "checked" && el instanceof HTMLInputElement) el.defaultChecked = Boolean(value);
+  if (name === "selected" && el instanceof HTMLOptionElement) el.defaultSelected = Boolean(value);
+  el[name] = name === "value" ? String(value) : value;
 }
 
 function append(el, children) {

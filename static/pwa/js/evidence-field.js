@@ -2,6 +2,7 @@
 // recording (a body camera's audio or video file), take or choose a video; each file listed with its capture time, GPS and short SHA-256 fingerprint.
 import { createAudioRecorder, formatDuration, storeEvidence } from "./capture.js";
 import { formatBytes, formatTime, h, replaceChildren, shortFingerprint, toast } from "./dom.js";
+import { inspectionContext, photoWarnings } from "./photo-check.js";
 
 // A recording item also takes the files a body camera (执法记录仪) exports: video with sound or audio.
 const ACCEPT = { photo: "image/*", video: "video/*", audio: "audio/*,video/*,.amr,.m4a,.aac,.mp3,.wav,.mp4,.webm,.opus" };
@@ -19,12 +20,30 @@ function preview(entry, view) {
   return h("video", { src: url, controls: true, preload: "metadata", class: "thumb", playsInline: true });
 }
 
-function describe(entry) {
-  const gps = entry.gps ? `定位 ${entry.gps.lat.toFixed(5)}, ${entry.gps.lon.toFixed(5)}（±${entry.gps.accuracy} 米）` : "无定位";
+/** What the photo itself records (EXIF), beside what the phone recorded. */
+function exifLine(entry) {
+  if (entry.kind !== "photo" || !entry.blob) return null;
+  const exif = entry.exif;
+  if (!exif || (!exif.taken_at && exif.lat === null)) return h("div", { dataset: { role: "exif" } }, "照片本身未记录拍摄时间和位置");
+  const parts = [exif.taken_at ? `拍摄于 ${formatTime(exif.taken_at)}` : "未记录拍摄时间",
+    exif.lat !== null ? `位置 ${exif.lat.toFixed(5)}, ${exif.lon.toFixed(5)}` : "未记录位置"];
+  return h("div", { dataset: { role: "exif" } }, `照片记录：${parts.join(" · ")}`);
+}
+
+function describe(entry, warnings) {
+  const gps = entry.gps ? `手机定位 ${entry.gps.lat.toFixed(5)}, ${entry.gps.lon.toFixed(5)}（±${entry.gps.accuracy} 米）` : "手机无定位";
   return h("div", { class: "evidence-facts" },
-    h("div", {}, `${entry.source === "camera" ? "拍摄" : "文件时间"} ${formatTime(entry.captured_at)} · ${formatBytes(entry.size)}`),
+    h("div", {}, `${entry.source === "camera" ? "拍摄" : "添加"} ${formatTime(entry.captured_at)} · ${formatBytes(entry.size)}`),
+    exifLine(entry),
     h("div", {}, gps),
+    warnings.length ? h("ul", { class: "evidence-warnings", role: "alert" }, warnings.map((w) => h("li", {}, w))) : null,
     h("div", { class: "fingerprint", title: entry.sha256 }, `指纹 ${shortFingerprint(entry.sha256)}`));
+}
+
+/** Time and place warnings of each photo entry, by uuid (the draft's start and place, the server's tolerances). */
+async function warningsOf(store, inspectionUuid, entries) {
+  const [draft, rules] = await Promise.all([store.getDraft(inspectionUuid), store.getMeta("evidence_rules")]);
+  return new Map(entries.map((e) => [e.uuid, e.kind === "photo" ? photoWarnings(e.exif, { ...inspectionContext(draft, e), rules }) : []]));
 }
 
 /**
@@ -46,8 +65,10 @@ export function evidenceField({ store, view, inspectionUuid, itemId, kind, uuids
 
   async function show() {
     const entries = (await Promise.all(current.uuids.map(load))).filter(Boolean);
-    replaceChildren(list, entries.map((entry) => h("li", { class: "evidence-item", dataset: { uuid: entry.uuid, sha256: entry.sha256 } },
-      preview(entry, view), describe(entry),
+    const warnings = await warningsOf(store, inspectionUuid, entries);
+    replaceChildren(list, entries.map((entry) => h("li", { class: ["evidence-item", warnings.get(entry.uuid).length ? "warned" : null],
+      dataset: { uuid: entry.uuid, sha256: entry.sha256 } },
+      preview(entry, view), describe(entry, warnings.get(entry.uuid)),
       h("button", { type: "button", class: "small danger", onclick: () => remove(entry.uuid) }, "删除"))));
   }
 
@@ -65,7 +86,9 @@ export function evidenceField({ store, view, inspectionUuid, itemId, kind, uuids
     current.uuids = [...current.uuids, entry.uuid];
     await onChange(current.uuids);
     await show();
-    toast(`已保存${LABELS[kind]}，指纹 ${shortFingerprint(entry.sha256)}`);
+    const [warnings] = (await warningsOf(store, inspectionUuid, [entry])).values();
+    if (warnings.length) toast(`请核对这张照片：${warnings.join("")}`, "error");
+    else toast(`已保存${LABELS[kind]}，指纹 ${shortFingerprint(entry.sha256)}`);
   }
 
   function fileButton(label, capture) {

@@ -10,6 +10,16 @@ import { signatureField } from "./signature.js";
 const CHECK_CHOICES = [["pass", "符合"], ["fail", "不符合"], ["na", "不适用"]];
 const EVIDENCE = new Set(["photo", "audio", "video"]);
 
+/** A label without its bracketed remarks, to quote inside other text: "各轴称重（每轴一行）" -> "各轴称重". */
+export function plainLabel(label) {
+  return label.replace(/\s*[（(][^（）()]*[）)]\s*/g, "").trim() || label;
+}
+
+/** Can the item ever be required (a `*` beside it)? Never a computed value or a note. */
+function canBeRequired(item) {
+  return !["computed", "note"].includes(item.type) && (Boolean(item.required) || "required_if" in item);
+}
+
 function legalBasis(item) {
   const bases = [...(item.legal_basis || [])];
   if (!bases.length && !item.violation) return null;
@@ -148,10 +158,18 @@ export function renderForm({ form, draft, store, view, save }) {
 
   function repeatControl(item, path) {
     const rows = h("div", { class: "repeat-rows" });
+    const shortLabel = plainLabel(item.label);
+    // A required repeat starts with its minimum rows, ready to fill (kept in the draft at once).
+    const minimum = item.required ? item.min_rows ?? 0 : 0;
+    if ((draft.answers[item.id] || []).length < minimum) {
+      const existing = draft.answers[item.id] || [];
+      draft.answers[item.id] = [...existing, ...Array.from({ length: minimum - existing.length }, () => ({}))];
+      save();
+    }
     const draw = () => {
       const list = draft.answers[item.id] || [];
       replaceChildren(rows, list.map((row, index) => h("fieldset", { class: "repeat-row", dataset: { row: String(index) } },
-        h("legend", {}, `${item.label} 第 ${index + 1} 行`),
+        h("legend", {}, `${shortLabel} 第 ${index + 1} 行`),
         item.items.map((column) => itemBlock(column, `${path}[${index}].${column.id}`, slot(row, column.id))),
         h("button", { type: "button", class: "small danger", onclick: async () => {
           if (!confirm(`删除第 ${index + 1} 行？`)) return;
@@ -168,7 +186,7 @@ export function renderForm({ form, draft, store, view, save }) {
       draft.answers[item.id] = [...(draft.answers[item.id] || []), {}];
       draw();
       await changed();
-    } }, `添加一行（${item.label}）`);
+    } }, `添加一行（${shortLabel}）`);
     return h("div", { class: "repeat" }, rows, add);
   }
 
@@ -176,7 +194,7 @@ export function renderForm({ form, draft, store, view, save }) {
     const block = h("div", { class: ["item", `item-${item.type}`], dataset: { path, type: item.type } },
       h("div", { class: "item-head" },
         h(item.type === "note" ? "p" : "label", { class: "item-label", for: ["text", "integer", "decimal", "date", "datetime"].includes(item.type) ? `f-${path}` : false },
-          item.label, h("span", { class: "required-mark", "aria-hidden": "true" }, " *"))),
+          item.label, canBeRequired(item) ? h("span", { class: "required-mark", "aria-hidden": "true" }, " *") : null)),
       item.hint ? h("p", { class: "hint" }, item.hint) : null,
       control(item, path, value),
       legalBasis(item),
@@ -227,5 +245,6 @@ export function renderForm({ form, draft, store, view, save }) {
   }
 
   refresh();
-  return { element, refresh, showErrors };
+  const sectionsById = new Map(sections.map((section) => [section.dataset.section, section]));
+  return { element, refresh, showErrors, sections: sectionsById };
 }

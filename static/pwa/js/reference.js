@@ -1,5 +1,5 @@
-// Reference data kept on the phone for a day offline: who I am, my colleagues (co-officers) and
-// every current form version. Refreshed whenever the app is online and logged in.
+// Reference data kept on the phone for a day offline: who I am, my colleagues (co-officers),
+// every current form version and the evidence flags' tolerances. Refreshed whenever the app is online and logged in.
 import { ApiError } from "./api.js";
 
 /** Refresh the form list (ETag revalidation) and download any form version not held yet. */
@@ -37,6 +37,8 @@ export async function refreshReference({ api, store }) {
   const results = await Promise.allSettled([
     api.get("/api/officers").then((officers) => store.replaceOfficers(officers)),
     refreshForms({ api, store }),
+    // The tolerances of the server's evidence flags: the phone warns about a photo with the same.
+    api.get("/api/evidence/flag-rules").then((rules) => store.setMeta("evidence_rules", rules)),
   ]);
   const failed = results.find((r) => r.status === "rejected");
   if (failed) throw failed.reason;

@@ -6,6 +6,7 @@ import { currentPosition } from "../capture.js";
 import { commonFacts, showCommonErrors } from "../common-facts.js";
 import { h, replaceChildren, toast } from "../dom.js";
 import { buildRecord, submitDraft } from "../drafts.js";
+import { formIndex } from "../form-index.js";
 import { renderForm } from "../form-render.js";
 import { knownRecords, newestRevision } from "../records.js";
 import { itemLabels, returnComment } from "./inspection.js";
@@ -84,12 +85,15 @@ export async function render(ctx, uuid) {
   if (!form) throw new Error("该草稿所用的表单不在本机，请联网后重试。");
 
   const savedAt = h("span", { class: "saved", role: "status", dataset: { role: "saved" } }, "已自动保存");
+  let index = null; // the section index and 必填 progress, counted again at every save
   async function save() {
     await ctx.store.saveDraft(draft);
     savedAt.textContent = `已自动保存 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })}`;
+    index?.update();
   }
   const facts = await commonFacts(ctx, draft, save);
   const rendered = renderForm({ form, draft, store: ctx.store, view: ctx.view, save });
+  index = formIndex({ form, draft, sections: rendered.sections, common: facts.element });
   const summary = h("div", { class: "submit-summary", role: "alert" });
   const labels = itemLabels(form);
 
@@ -142,6 +146,7 @@ export async function render(ctx, uuid) {
     h("h2", { class: "screen-title" }, draft.replaces ? `更正：${form.title}` : form.title),
     stale,
     asked ? returnComment({ ...asked, status: "returned" }, true, labels) : null,
+    index.element,
     form.legal_basis?.length ? h("details", { class: "legal" }, h("summary", {}, "本表依据"),
       h("ul", {}, form.legal_basis.map((b) => h("li", {}, h("strong", {}, `${b.law}${b.article}`), h("p", {}, b.excerpt))))) : null,
     facts.element, rendered.element,
