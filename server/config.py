@@ -142,9 +142,8 @@ class Config:
     def flask_mapping(self) -> dict:
         """The settings as Flask config keys, including derived Flask/extension keys."""
         mapping = {k: v for k, v in vars(self).items() if k.isupper()}
-        self.STORAGE_DIR = Path(self.STORAGE_DIR)
         if not self.SQLALCHEMY_DATABASE_URI:
-            mapping["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{self.STORAGE_DIR / 'fieldcase.sqlite3'}"
+            mapping["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(self.STORAGE_DIR) / 'fieldcase.sqlite3'}"
         mapping.update(
             SQLALCHEMY_TRACK_MODIFICATIONS=False,
             PERMANENT_SESSION_LIFETIME=timedelta(hours=self.SESSION_IDLE_HOURS),
