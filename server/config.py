@@ -112,7 +112,10 @@ class Config:
         self.EVIDENCE_LOCK_WAIT_SECONDS = _env_int("EVIDENCE_LOCK_WAIT_SECONDS", 5)
         # Largest photo, in pixels, that is decoded for thumbnails; larger ones are refused (bombs).
         self.EVIDENCE_MAX_PIXELS = _env_int("EVIDENCE_MAX_PIXELS", 64_000_000)
-        # Where originals and derived files are kept: "local" (STORAGE_DIR); S3 may follow.
+        # Where originals and derived files are kept. Only "local" (folders under STORAGE_DIR) is
+        # implemented; any other value stops the app at start. This is the seam for an
+        # object-store backend: a class with LocalStore's methods, chosen here by name in
+        # server/evidence/storage.py's build_stores.
         self.EVIDENCE_STORE = _env("EVIDENCE_STORE", "local")
         # Reviewer flags: EXIF time this many minutes from the device's captured-at time.
         self.EVIDENCE_CLOCK_TOLERANCE_MINUTES = _env_int("EVIDENCE_CLOCK_TOLERANCE_MINUTES", 10)
