@@ -1,7 +1,9 @@
-"""Inclusion proofs for many entries at once, against a signed checkpoint.
+"""Inclusion proofs for many entries at once, and consistency proofs, against signed checkpoints.
 
 The tree's levels are built once per checkpoint size (O(n) hashes) and kept for the process,
-so every proof after that costs O(log n); a newer checkpoint replaces the cached tree.
+so every proof after that costs O(log n) (O(log² n) for consistency) and reads no log entry; a
+newer checkpoint replaces the cached tree. An older checkpoint's tree is a prefix of the newest
+one's, so its proofs come from the same levels.
 """
 from __future__ import annotations
 
@@ -49,6 +51,21 @@ def _levels(checkpoint: AuditCheckpoint) -> list[bytes]:
     with cache["lock"]:
         cache["tree"] = (checkpoint.tree_size, levels)
     return levels
+
+
+def consistency_proof(first: int, signed: AuditCheckpoint) -> list[str]:
+    """PROOF(first, D[second]) (hex): the log at `first` entries is a prefix of the tree the
+    checkpoint `signed` (of `second` entries) signed. Read from the newest checkpoint's levels."""
+    second = signed.tree_size
+    if not 0 <= first <= second:
+        raise ValueError(f"size {first} is not within a tree of {second}")
+    if first in (0, second):
+        return []
+    levels = _levels(latest_checkpoint())
+    if merkle.range_hash_from_levels(levels, 0, second).hex() != signed.root_hash:
+        raise RuntimeError(f"the log does not match checkpoint {second}'s root: "
+                           "run `flask --app server audit verify`")
+    return [p.hex() for p in merkle.consistency_from_levels(levels, first, second)]
 
 
 def inclusion_proofs(checkpoint: AuditCheckpoint, seqs: list[int]) -> dict[int, list[str]]:
