@@ -69,7 +69,7 @@ class QueueItemSchema(InspectionSummarySchema):
     legal_review_due_at = fields.DateTime(allow_none=True)
     legal_opinion = fields.String(allow_none=True)
     form_title = fields.Function(lambda row: items.form_title(row.inspection),
-                                 metadata={"description": "the form version's title"})
+                                 metadata={"type": "string", "description": "the form version's title"})
     flagged_evidence = fields.Integer(metadata={
         "description": "files this revision lists that carry reviewer flags"})
     evidence_expected = fields.Integer(attribute="evidence_listed", metadata={
@@ -88,7 +88,8 @@ class ActionOutSchema(Schema):
     id = fields.Integer()
     inspection_uuid = fields.String()
     action = fields.String(validate=validate.OneOf(ACTIONS))
-    label = fields.Function(lambda a: ACTION_LABELS[a.action], metadata={"description": "the action in words"})
+    label = fields.Function(lambda a: ACTION_LABELS[a.action],
+                            metadata={"type": "string", "description": "the action in words"})
     actor = fields.Function(lambda a: {"username": a.actor.username, "display_name": a.actor.display_name})
     acted_at = fields.DateTime()
     from_status = fields.String()
