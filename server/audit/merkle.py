@@ -159,6 +159,26 @@ def tree_levels(leaves: list[bytes]) -> list[bytes]:
     return levels
 
 
+def extend_levels(levels: list[bytes], leaves: list[bytes]) -> list[bytes]:
+    """`tree_levels` of the tree grown by `leaves`, from the smaller tree's levels: only the nodes
+    above new leaves (and the right edge they change) are hashed, O(new + log n) hashes."""
+    level = levels[0] + b"".join(leaves)
+    changed = len(levels[0]) // 32  # the first node of this level that is new or may differ
+    grown = [level]
+    while len(level) > 32:
+        count, height = len(level) // 32, len(grown) - 1
+        first = changed // 2  # parents before it have both children unchanged
+        kept = levels[height + 1][:first * 32] if height + 1 < len(levels) else b""
+        upper = [node_hash(level[i * 32:i * 32 + 32], level[i * 32 + 32:i * 32 + 64])
+                 for i in range(first * 2, count - 1, 2)]
+        if count % 2:
+            upper.append(level[-32:])
+        level = kept + b"".join(upper)
+        grown.append(level)
+        changed = first
+    return grown
+
+
 def path_from_levels(levels: list[bytes], index: int) -> list[bytes]:
     """PATH(index, D[n]) read from `tree_levels`: the same proof as `inclusion_proof`."""
     if not 0 <= index < len(levels[0]) // 32:

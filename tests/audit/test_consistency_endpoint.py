@@ -32,11 +32,11 @@ def signed_log(app, personas):
 
 @contextmanager
 def statements():
-    """The SQL statements the app runs meanwhile."""
+    """The SQL statements the app runs meanwhile (text, parameters)."""
     seen = []
 
     def note(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
+        seen.append((statement, parameters))
     sa.event.listen(db.engine, "before_cursor_execute", note)
     try:
         yield seen
@@ -72,7 +72,7 @@ def test_proofs_equal_the_recursive_definition_and_read_no_log_entry(signed_log,
             with statements() as seen:
                 answer = officer.get(f"/api/audit/consistency?first={first}&second={second}")
             assert answer.status_code == 200, answer.get_json()
-            assert not [s for s in seen if "audit_entries" in s], (first, second, seen)
+            assert not [s for s, _ in seen if "audit_entries" in s], (first, second, seen)
             per_call.add(len(seen))
             proof = [bytes.fromhex(p) for p in answer.get_json()["proof"]]
             assert proof == merkle.consistency_proof(leaves[:second], first), (first, second)
@@ -90,14 +90,18 @@ def test_sizes_without_a_checkpoint_or_out_of_order_are_not_found(signed_log, lo
     assert client.get("/api/audit/consistency?first=1&second=100").status_code == 401
 
 
-def test_a_newer_checkpoint_replaces_the_cached_tree(signed_log, login_as):
+def test_a_newer_checkpoint_grows_the_cached_tree_by_the_entries_added_since(signed_log, login_as):
     officer = login_as("officer1")
     before = officer.get("/api/audit/consistency?first=100&second=300").get_json()["proof"]
     _grow_log_to(340)
     make_checkpoint("test")
     db.session.commit()
+    with statements() as seen:
+        officer.get("/api/audit/consistency?first=300&second=340")
+    reads = [tuple(p.values()) if isinstance(p, dict) else tuple(p) for s, p in seen if "FROM audit_entries" in s]
+    assert reads == [(300, 340)], seen  # the 40 new entries only
     leaves = _leaves(340)
-    for first, second in ((100, 300), (300, 340), (257, 340), (1, 340)):
+    for first, second in ((100, 300), (300, 340), (257, 340), (1, 340), (339, 340)):
         proof = officer.get(f"/api/audit/consistency?first={first}&second={second}").get_json()["proof"]
         assert proof == [p.hex() for p in merkle.consistency_proof(leaves[:second], first)], (first, second)
     assert officer.get("/api/audit/consistency?first=100&second=300").get_json()["proof"] == before

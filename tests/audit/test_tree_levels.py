@@ -18,6 +18,14 @@ def test_paths_from_levels_equal_the_recursive_definition():
     assert cases == sum(range(1, 66))
 
 
+def test_levels_grown_by_new_leaves_equal_levels_built_from_scratch():
+    leaves = [merkle.leaf_hash(f"entry {i}".encode()) for i in range(140)]
+    for old in range(70):
+        for new in (*range(old, 70), 127, 128, 129, 140):
+            grown = merkle.extend_levels(merkle.tree_levels(leaves[:old]), leaves[old:new])
+            assert grown == merkle.tree_levels(leaves[:new]), (old, new)
+
+
 def test_consistency_from_levels_equals_the_recursive_definition_for_every_pair():
     """Levels of a larger tree serve every older pair too: an older tree is a prefix of it."""
     leaves = [merkle.leaf_hash(f"entry {i}".encode()) for i in range(70)]
