@@ -61,6 +61,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     errors.init_app(app)
     _register_models()
     _load_forms(app)
+    _open_evidence_stores(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_cli(app)
@@ -82,6 +83,13 @@ def _load_forms(app: Flask) -> None:
     from .forms import service as forms_service
 
     forms_service.init_app(app)
+
+
+def _open_evidence_stores(app: Flask) -> None:
+    # An EVIDENCE_STORE that names no backend stops the start here, not at the first upload.
+    from .evidence.storage import build_stores
+
+    app.extensions["evidence_stores"] = build_stores(app)
 
 
 def _register_blueprints(app: Flask) -> None:

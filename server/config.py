@@ -112,7 +112,10 @@ class Config:
         self.EVIDENCE_LOCK_WAIT_SECONDS = _env_int("EVIDENCE_LOCK_WAIT_SECONDS", 5)
         # Largest photo, in pixels, that is decoded for thumbnails; larger ones are refused (bombs).
         self.EVIDENCE_MAX_PIXELS = _env_int("EVIDENCE_MAX_PIXELS", 64_000_000)
-        # Where originals and derived files are kept: "local" (STORAGE_DIR); S3 may follow.
+        # Where originals and derived files are kept. Only "local" (folders under STORAGE_DIR) is
+        # implemented; any other value stops the app at start. This is the seam for an
+        # object-store backend: a class with LocalStore's methods, chosen here by name in
+        # server/evidence/storage.py's build_stores.
         self.EVIDENCE_STORE = _env("EVIDENCE_STORE", "local")
         # Reviewer flags: EXIF time this many minutes from the device's captured-at time.
         self.EVIDENCE_CLOCK_TOLERANCE_MINUTES = _env_int("EVIDENCE_CLOCK_TOLERANCE_MINUTES", 10)
@@ -142,9 +145,8 @@ class Config:
     def flask_mapping(self) -> dict:
         """The settings as Flask config keys, including derived Flask/extension keys."""
         mapping = {k: v for k, v in vars(self).items() if k.isupper()}
-        self.STORAGE_DIR = Path(self.STORAGE_DIR)
         if not self.SQLALCHEMY_DATABASE_URI:
-            mapping["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{self.STORAGE_DIR / 'fieldcase.sqlite3'}"
+            mapping["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(self.STORAGE_DIR) / 'fieldcase.sqlite3'}"
         mapping.update(
             SQLALCHEMY_TRACK_MODIFICATIONS=False,
             PERMANENT_SESSION_LIFETIME=timedelta(hours=self.SESSION_IDLE_HOURS),

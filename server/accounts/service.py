@@ -154,13 +154,6 @@ def set_certificate(user: User, number: str | None, valid_from: date | None,
                  details={"before": before, "after": user_summary(user)})
 
 
-def require_valid_certificate(user: User, on: date | None = None) -> None:
-    """Refuse, with the reason in zh-CN, an officer who may not inspect (持证上岗)."""
-    state = user.certificate_state(on)
-    if state != "valid":
-        raise ApiError(f"account.certificate_{state}")
-
-
 # --- authentication and throttling -------------------------------------------------------------
 
 def _recent_failures(column, value) -> tuple[int, object]:

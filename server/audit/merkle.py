@@ -159,6 +159,26 @@ def tree_levels(leaves: list[bytes]) -> list[bytes]:
     return levels
 
 
+def extend_levels(levels: list[bytes], leaves: list[bytes]) -> list[bytes]:
+    """`tree_levels` of the tree grown by `leaves`, from the smaller tree's levels: only the nodes
+    above new leaves (and the right edge they change) are hashed, O(new + log n) hashes."""
+    level = levels[0] + b"".join(leaves)
+    changed = len(levels[0]) // 32  # the first node of this level that is new or may differ
+    grown = [level]
+    while len(level) > 32:
+        count, height = len(level) // 32, len(grown) - 1
+        first = changed // 2  # parents before it have both children unchanged
+        kept = levels[height + 1][:first * 32] if height + 1 < len(levels) else b""
+        upper = [node_hash(level[i * 32:i * 32 + 32], level[i * 32 + 32:i * 32 + 64])
+                 for i in range(first * 2, count - 1, 2)]
+        if count % 2:
+            upper.append(level[-32:])
+        level = kept + b"".join(upper)
+        grown.append(level)
+        changed = first
+    return grown
+
+
 def path_from_levels(levels: list[bytes], index: int) -> list[bytes]:
     """PATH(index, D[n]) read from `tree_levels`: the same proof as `inclusion_proof`."""
     if not 0 <= index < len(levels[0]) // 32:
@@ -170,3 +190,50 @@ def path_from_levels(levels: list[bytes], index: int) -> list[bytes]:
             path.append(level[sibling * 32:sibling * 32 + 32])
         index >>= 1
     return path
+
+
+def _node_from_levels(levels: list[bytes], height: int, index: int) -> bytes:
+    return levels[height][index * 32:index * 32 + 32]
+
+
+def range_hash_from_levels(levels: list[bytes], start: int, end: int) -> bytes:
+    """MTH(D[start:end]) read from `tree_levels` of any tree holding those leaves, for a range
+    that RFC 6962's recursion visits (`start` a multiple of a power of two ≥ end - start).
+
+    Such a range is a run of perfect subtrees, largest first, each a node of the levels:
+    O(log n) reads and hashes.
+    """
+    if not 0 <= start < end <= len(levels[0]) // 32:
+        raise ValueError(f"leaves [{start}, {end}) are not in a tree of {len(levels[0]) // 32}")
+    nodes = []
+    while start < end:
+        height = (end - start).bit_length() - 1
+        if start:
+            height = min(height, (start & -start).bit_length() - 1)
+        nodes.append(_node_from_levels(levels, height, start >> height))
+        start += 1 << height
+    value = nodes[-1]
+    for left in reversed(nodes[:-1]):
+        value = node_hash(left, value)
+    return value
+
+
+def consistency_from_levels(levels: list[bytes], old_size: int, new_size: int) -> list[bytes]:
+    """PROOF(old_size, D[new_size]) read from `tree_levels` of a tree of at least `new_size`
+    leaves: the same proof as `consistency_proof`, in O(log² n) instead of O(n)."""
+    if not 0 <= old_size <= new_size <= len(levels[0]) // 32:
+        raise ValueError(f"sizes {old_size}, {new_size} are not within a tree of {len(levels[0]) // 32}")
+    if old_size in (0, new_size):
+        return []
+    # SUBPROOF(m, D[start:end], complete), unrolled: each step adds the sibling it leaves aside.
+    start, end, m, complete, siblings = 0, new_size, old_size, True, []
+    while m != end - start:
+        k = _split(end - start)
+        if m <= k:
+            siblings.append(range_hash_from_levels(levels, start + k, end))
+            end = start + k
+        else:
+            siblings.append(range_hash_from_levels(levels, start, start + k))
+            start, m, complete = start + k, m - k, False
+    innermost = [] if complete else [range_hash_from_levels(levels, start, end)]
+    return innermost + siblings[::-1]

@@ -170,7 +170,10 @@ class Stores:
 
 
 def build_stores(app: Flask) -> Stores:
-    """The stores named by EVIDENCE_STORE for `app` ("local": folders under STORAGE_DIR)."""
+    """The stores named by EVIDENCE_STORE for `app` ("local": folders under STORAGE_DIR).
+
+    The seam for an object-store backend: a class with LocalStore's methods, chosen here by name.
+    """
     backend = app.config["EVIDENCE_STORE"]
     if backend != "local":
         raise RuntimeError(f"FIELDCASE_EVIDENCE_STORE={backend!r}: only 'local' is implemented")

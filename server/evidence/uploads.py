@@ -188,7 +188,6 @@ def append(fd: int, ticket: UploadTicket, stream, *, offset: int,
             os.ftruncate(fd, offset)  # the chunk cannot be verified: nothing of it is kept
             if not cut_short:
                 raise ApiError("upload.checksum_mismatch", headers={"Upload-Offset": str(offset)})
-            received = 0
             return Appended(offset, cut_short)  # the running hash saw discarded bytes
         kept = True
     except ApiError:

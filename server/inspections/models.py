@@ -16,8 +16,6 @@ from ..database import JSONDocument, UTCDateTime
 from ..extensions import db
 
 STATUSES = ("incomplete", "complete", "in_review", "approved", "returned")
-# Statuses in which every listed piece of evidence has been received.
-EVIDENCE_COMPLETE_STATUSES = ("complete", "in_review", "approved", "returned")
 SUBJECT_KINDS = ("vehicle", "ship", "business", "site", "person")
 # The legal reviewer's opinion on a major decision: 同意, 不同意, 补充材料.
 LEGAL_OPINIONS = ("agree", "disagree", "more_evidence")

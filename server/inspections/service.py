@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -334,7 +334,3 @@ def sync_status(user: User, *, since: datetime | None, uuids: list | None,
 
 def max_batch_records() -> int:
     return current_app.config["SYNC_MAX_RECORDS"]
-
-
-def record_age_limit() -> timedelta:
-    return timedelta(days=current_app.config["SYNC_MAX_RECORD_AGE_DAYS"])

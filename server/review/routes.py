@@ -24,10 +24,7 @@ blp = Blueprint("review", __name__, url_prefix="/api",
 @auth.login_required
 def review_queue(query):
     """The inspections I may review, latest revision each, newest first; counts per status."""
-    page = queue.review_queue(g.user, query)
-    for row in page["items"]:
-        row.form_title = items.form_title(row.inspection)
-    return page
+    return queue.review_queue(g.user, query)
 
 
 @blp.route("/inspections/<uuid:inspection_uuid>/review", methods=["GET"])

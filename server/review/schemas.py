@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, validate
 from ..inspections.models import LEGAL_OPINIONS, STATUSES
 from ..inspections.schemas import InspectionSummarySchema
 from ..schemas import StrictSchema
-from .models import ACTIONS, CHECKLIST
+from . import items
+from .models import ACTION_LABELS, ACTIONS, CHECKLIST
 
 COMMENT = validate.Length(min=1, max=4000)
 
@@ -67,7 +68,8 @@ class QueueItemSchema(InspectionSummarySchema):
     failed_checks = fields.Integer()
     legal_review_due_at = fields.DateTime(allow_none=True)
     legal_opinion = fields.String(allow_none=True)
-    form_title = fields.String()
+    form_title = fields.Function(lambda row: items.form_title(row.inspection),
+                                 metadata={"type": "string", "description": "the form version's title"})
     flagged_evidence = fields.Integer(metadata={
         "description": "files this revision lists that carry reviewer flags"})
     evidence_expected = fields.Integer(attribute="evidence_listed", metadata={
@@ -86,7 +88,8 @@ class ActionOutSchema(Schema):
     id = fields.Integer()
     inspection_uuid = fields.String()
     action = fields.String(validate=validate.OneOf(ACTIONS))
-    label = fields.String()
+    label = fields.Function(lambda a: ACTION_LABELS[a.action],
+                            metadata={"type": "string", "description": "the action in words"})
     actor = fields.Function(lambda a: {"username": a.actor.username, "display_name": a.actor.display_name})
     acted_at = fields.DateTime()
     from_status = fields.String()

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..inspections.models import Inspection
 from . import evidence, items, service, trail
 from .changes import revision_changes
-from .models import ACTION_LABELS, CHECKLIST, OPINION_LABELS
+from .models import CHECKLIST, OPINION_LABELS
 
 
 def legal_review_of(inspection: Inspection) -> dict | None:
@@ -29,8 +29,6 @@ def review_state(user: User, inspection: Inspection) -> dict:
         Inspection.root_uuid == inspection.root_uuid)).scalar() == inspection.revision
     actions = service.review_history(inspection)
     described = evidence.case_evidence(inspection)
-    for action in actions:
-        action.label = ACTION_LABELS[action.action]
     return {
         "uuid": inspection.uuid, "root_uuid": inspection.root_uuid, "revision": inspection.revision,
         "status": inspection.status, "latest": latest, "form_title": items.form_title(inspection),
