@@ -86,3 +86,13 @@ def test_an_out_of_range_id_in_a_path_is_not_found(login_as, method, path):
 def test_certificate_dates_are_bounded(login_as, personas, payload):
     r = login_as("admin").put(f"/api/users/{personas['officer1'].id}/certificate", json=payload)
     assert_problem(r, 422, "request.validation")
+
+
+@pytest.mark.parametrize("member, value", [("officers", INT64_OVER), ("officers", "officer1"),
+                                           ("evidence", 7), ("evidence", {"uuid": "x"})])
+def test_a_record_whose_lists_are_not_lists_never_fails_the_batch(login_as, member, value):
+    good, bad = overload_record(), overload_record(plate="浙F54321")
+    bad[member] = value
+    r = login_as("officer1").post("/api/sync", json=sync_body(good, bad))
+    assert r.status_code == 200, r.get_json()
+    assert [one["result"] for one in r.get_json()["results"]] == ["created", "rejected"]
