@@ -39,8 +39,8 @@ EXAMPLES = int(os.environ.get("FIELDCASE_WALK_EXAMPLES", "12"))
 SEED = os.environ.get("FIELDCASE_WALK_SEED")
 ROLES = ("anonymous", "officer1", "officer3", "supervisor1", "reviewer1", "admin")
 VICTIMS = ("walk-victim-1", "walk-victim-2")
-# Operations whose answer is costly (a PDF, a zip): fewer examples, and the sweep's plain
-# request names no record (the PDF itself is tested in tests/review).
+# Operations whose answer is costly (a PDF, a zip): fewer examples, naming no stored record (the
+# documents themselves are tested in tests/review and tests/casefile).
 COSTLY = {("get", "/api/inspections/{inspection_uuid}/record.pdf"): 3,
           ("get", "/api/inspections/{inspection_uuid}/export"): 3}
 
@@ -75,6 +75,7 @@ class Walk:
     def __init__(self, app, doc: dict, known: dict):
         self.app, self.doc, self.known = app, doc, known
         self.clients: dict[str, ApiClient] = {}
+        self.costly = False
 
     def client(self, role: str) -> ApiClient:
         """The role's client, logged in again if an example ended its session."""
@@ -88,6 +89,10 @@ class Walk:
             client = self.clients[role] = self.app.test_client()
             client.login(role)
         return client
+
+    def record_uuids(self) -> list[str]:
+        """UUIDs of stored records and evidence; none for a costly operation (see COSTLY)."""
+        return [str(uuid.UUID(int=1))] if self.costly else self.known["uuids"]
 
     def resolve(self, schema: dict) -> dict:
         while "$ref" in schema:
@@ -179,7 +184,7 @@ def _typed(walk: Walk, schema: dict, depth: int):
     if fmt == "date-time":
         return st.one_of(st.sampled_from(FAR_TIMES), st.datetimes().map(lambda d: d.isoformat() + "+08:00"))
     if fmt == "uuid":
-        return st.one_of(st.sampled_from(walk.known["uuids"]), st.uuids().map(str), TEXT)
+        return st.one_of(st.sampled_from(walk.record_uuids()), st.uuids().map(str), TEXT)
     if kind == "string":
         return st.one_of(TEXT, st.sampled_from(["overload", "bus", "A", "B", *VICTIMS, "complete"]))
     return ANY_JSON
@@ -250,7 +255,7 @@ def path_value(walk: Walk, param: dict):
     if schema.get("type") == "integer":
         return st.one_of(st.sampled_from(EXTREME_INTS), st.sampled_from(walk.known["user_ids"]),
                          st.integers(-10, 100_000), st.sampled_from(["1.5", "-0", "١", "9" * 40])).map(str)
-    return st.one_of(_typed(walk, schema, 0), st.sampled_from(walk.known["uuids"]), TEXT).map(str)
+    return st.one_of(_typed(walk, schema, 0), TEXT).map(str)
 
 
 def query_value(walk: Walk, param: dict):
@@ -325,7 +330,7 @@ def extremes_for(walk: Walk, schema: dict) -> list:
     if fmt == "date-time":
         return FAR_TIMES
     if fmt == "uuid":
-        return [walk.known["uuids"][0], str(uuid.UUID(int=0)), "not-a-uuid", "\x00", "x" * 3000]
+        return [*walk.record_uuids()[:1], str(uuid.UUID(int=0)), "not-a-uuid", "\x00", "x" * 3000]
     if kind == "array":
         return [[], None, *([x] for x in extremes_for(walk, schema.get("items") or {})[:6])]
     if kind == "object" or "properties" in schema:
@@ -344,7 +349,7 @@ def plausible(walk: Walk, schema: dict):
                 if name in schema.get("required", [])}
     return {"integer": 1, "number": 1.5, "boolean": False, "array": []}.get(kind) or {
         "date": "2026-05-01", "date-time": "2026-05-01T09:30:00+08:00",
-        "uuid": walk.known["uuids"][0]}.get(fmt, "x")
+        "uuid": walk.record_uuids()[0]}.get(fmt, "x")
 
 
 def body_variants(walk: Walk, schema: dict, base: dict, depth: int = 0):
@@ -396,8 +401,7 @@ def sweep(walk: Walk, method: str, path: str):
         schema = walk.resolve(param.get("schema") or {})
         if param["in"] == "path":
             base[param["name"]] = (str(walk.known["user_ids"][0]) if schema.get("type") == "integer"
-                                   else str(uuid.UUID(int=1)) if (method, path) in COSTLY
-                                   else walk.known["uuids"][0])
+                                   else walk.record_uuids()[0])
         elif param.get("required"):
             base[param["name"]] = _as_text(plausible(walk, schema))
     content = (operation.get("requestBody") or {}).get("content") or {}
@@ -448,6 +452,7 @@ def sweep(walk: Walk, method: str, path: str):
 @pytest.mark.parametrize("method, path", operations(), ids=lambda v: v)
 def test_no_route_answers_a_server_error_whatever_it_is_sent(walk, method, path):
     answers: dict[int, int] = {}
+    walk.costly = (method, path) in COSTLY
 
     @settings(max_examples=COSTLY.get((method, path), EXAMPLES), deadline=None, database=None,
               derandomize=SEED is None, suppress_health_check=list(HealthCheck))
