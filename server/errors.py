@@ -25,6 +25,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "request.not_found": (404, "Not found", "请求的内容不存在或您无权查看。"),
     "request.conflict": (409, "Conflict", "数据已被修改，请刷新后重试。"),
     "request.precondition_failed": (412, "Precondition failed", "数据已变化，请刷新后重试。"),
+    "request.range_not_satisfiable": (416, "Range not satisfiable", "请求的字节范围超出文件大小，请重新下载整个文件。"),
     "auth.required": (401, "Login required", "请先登录。登录已过期时请重新登录，未同步的数据不会丢失。"),
     "auth.invalid_credentials": (401, "Invalid credentials", "用户名或密码错误，请重新输入。"),
     "auth.account_disabled": (403, "Account disabled", "该账号已停用，请联系管理员。"),
@@ -53,6 +54,7 @@ _STATUS_CODES = {
     412: "request.precondition_failed",
     413: "request.too_large",
     415: "request.unsupported_media_type",
+    416: "request.range_not_satisfiable",
     422: "request.validation",
     500: "server.error",
     503: "server.unavailable",
@@ -178,9 +180,8 @@ def _from_http_exception(error: HTTPException):
             if isinstance(location_errors, dict):
                 merged.update(location_errors)
         errors = translate_field_messages(merged or messages)
-    headers = {}
-    if status == 405 and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(error.valid_methods)
+    # The exception's own headers (Allow on a 405, Content-Range on a 416), not its HTML type.
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     return problem_response(code, status, title, detail, errors, headers)
 
 
