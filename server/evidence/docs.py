@@ -15,7 +15,7 @@ def _answer(description: str, *headers: str) -> dict:
 
 TUS_RESUMABLE = _header("Tus-Resumable", "Protocol version: 1.0.0 (412 when missing or other).")
 PROBLEM = {"description": "problem+json with a stable `code` (see the error catalog)",
-           "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+           "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 TUS_DOCS = {
     "options": {
