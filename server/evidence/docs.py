@@ -55,7 +55,7 @@ TUS_DOCS = {
             "204 with `X-Evidence-Status: received`, or 422 `evidence.hash_mismatch` (the "
             "evidence stays missing), 409 `evidence.already_received`, 415 "
             "`evidence.unsupported_type`, 422 `evidence.image_too_large` or `evidence.image_unreadable`"
-            " (a photo whose header says no image, e.g. zero width or height)."),
+            " (a photo of zero width or height)."),
         "parameters": [TUS_RESUMABLE,
                        _header("Upload-Offset", "Where these bytes start.", schema_type="integer"),
                        _header("Upload-Checksum", "Checksum of this chunk.", required=False)],
