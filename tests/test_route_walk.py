@@ -4,10 +4,13 @@ integers, far dates, long strings, NUL, odd Unicode, wrong types, unknown member
 may be a 5xx, and every error answer of the API is problem+json. Run on SQLite and, with
 scripts/with-postgres.sh, on PostgreSQL.
 
-Values are drawn from what the document declares (types, formats, enums, required members), so a
-new route or field is walked without touching this file. Hypothesis runs derandomized here, so
-the suite is repeatable; FIELDCASE_WALK_EXAMPLES raises the number of examples per operation and
-FIELDCASE_WALK_SEED turns the randomness back on for a longer hunt.
+Values come from what the document declares (types, formats, enums, required members), so a
+new route or field is walked without touching this file. Each operation gets a sweep (every
+extreme value of its type in each parameter and body member in turn, the rest plain; for sync,
+batches of a valid record each with one bad value), then Hypothesis examples mixing random and
+extreme values everywhere at once. Hypothesis runs derandomized, so the suite is repeatable;
+FIELDCASE_WALK_EXAMPLES raises the number of examples per operation and FIELDCASE_WALK_SEED turns
+the randomness back on for a longer hunt.
 
 What the walk may not do, so that the roles keep their sessions: change the personas themselves.
 Ids in paths are extremes, unknown ids or those of two sacrificial accounts; logging out is tried
@@ -78,17 +81,21 @@ class Walk:
         self.costly = False
 
     def client(self, role: str) -> ApiClient:
-        """The role's client, logged in again if an example ended its session."""
+        """The role's logged-in client (anonymous: a client that never logs in)."""
         if role == "anonymous":
             # Random logins come from another address, so the roles' own logins are not slowed.
             client = self.app.test_client()
             client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
             return client
         client = self.clients.get(role)
-        if client is None or client.get("/api/me").status_code == 401:
+        if client is None:
             client = self.clients[role] = self.app.test_client()
             client.login(role)
         return client
+
+    def forget(self, role: str) -> None:
+        """The role's session ended (a 401): log in again for its next request."""
+        self.clients.pop(role, None)
 
     def record_uuids(self) -> list[str]:
         """UUIDs of stored records and evidence; none for a costly operation (see COSTLY)."""
@@ -469,6 +476,8 @@ def test_no_route_answers_a_server_error_whatever_it_is_sent(walk, method, path)
             body = {**body, "environ_base": {"REMOTE_ADDR": "192.0.2.7"}}  # see Walk.client
         response = client.open(url, method=method.upper(), headers=headers, **body)
         answers[response.status_code] = answers.get(response.status_code, 0) + 1
+        if response.status_code == 401 and role != "anonymous":
+            walk.forget(role)
         assert response.status_code < 500, (role, method, url, body, response.get_data()[:800])
         if response.status_code >= 400 and method != "head" and url.startswith("/api/"):
             assert response.mimetype == "application/problem+json", (url, response.status_code,
