@@ -132,7 +132,7 @@ def _seed(app) -> dict:
     today = local_today()
     service.create_team("A", "执法A中队")
     service.create_team("B", "执法B中队")
-    for name, options in {**PERSONAS, **{v: dict(roles=("officer",), team="B") for v in VICTIMS}}.items():
+    for name, options in {**PERSONAS, **{v: {"roles": ("officer",), "team": "B"} for v in VICTIMS}}.items():
         certified = options.get("certificate", "valid") == "valid"
         service.create_user(name, PASSWORD, display_name=name, roles=list(options["roles"]),
                             team_code=options["team"],

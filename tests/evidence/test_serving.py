@@ -80,7 +80,7 @@ def test_a_range_of_an_unknown_unit_or_several_ranges_get_the_whole_file(receive
                                                                          asked, variant):
     # RFC 9110 §14.2: a Range of a unit the server does not support is ignored; several ranges
     # may be answered with the whole representation (200), never refused (416).
-    record, listed = received_photo
+    _, listed = received_photo
     client = login_as("supervisor1")
     whole = client.get(f"/api/evidence/{listed.uuid}/{variant}")
     r = client.get(f"/api/evidence/{listed.uuid}/{variant}", headers={"Range": asked})
@@ -92,7 +92,7 @@ def test_a_range_of_an_unknown_unit_or_several_ranges_get_the_whole_file(receive
 
 
 def test_a_byte_range_beyond_the_file_is_still_not_satisfiable(received_photo, login_as):
-    record, listed = received_photo
+    _, listed = received_photo
     r = login_as("supervisor1").get(f"/api/evidence/{listed.uuid}/original",
                                     headers={"Range": f"bytes={len(listed.data) + 10}-"})
     assert r.status_code == 416 and r.headers["Content-Range"] == f"bytes */{len(listed.data)}"
