@@ -9,7 +9,8 @@ _settings = Config()
 
 bind = _settings.BIND
 workers = _settings.WORKERS
-worker_class = "gthread"
+# gthread, answering its own errors (414, 431, a bad header: 400) as problem+json.
+worker_class = "server.gunicorn_worker.ProblemThreadWorker"
 threads = _settings.THREADS
 timeout = _settings.REQUEST_TIMEOUT
 graceful_timeout = 30

@@ -57,6 +57,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    _register_converters(app)
     api.init_app(app)
     errors.init_app(app)
     _register_models()
@@ -66,6 +67,16 @@ def create_app(config: Mapping | None = None) -> Flask:
     _register_request_hooks(app)
     _register_cli(app)
     return app
+
+
+def _register_converters(app: Flask) -> None:
+    # Ids in paths are bounded like every other integer input (server/schemas.py); the default
+    # string converter refuses a NUL, which PostgreSQL cannot compare with. (flask-smorest
+    # documents both by their werkzeug base classes: bounds and all.)
+    from .schemas import IdConverter, TextConverter
+
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
 
 
 def _register_models() -> None:

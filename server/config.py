@@ -78,7 +78,8 @@ class Config:
         self.JSON_MAX_BYTES = _env_int("JSON_MAX_BYTES", 8 * 1024 * 1024)
         # Failed logins for one account within the window before it is locked.
         self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
-        # Failed logins from one address within the window before it is refused.
+        # Failed logins from one address within the window after which its failures are answered
+        # 429 (a correct password from it is never refused for other accounts' failures).
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
         # Window over which failures are counted, and the length of a lockout, in minutes.
         self.LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)

@@ -25,6 +25,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "request.not_found": (404, "Not found", "请求的内容不存在或您无权查看。"),
     "request.conflict": (409, "Conflict", "数据已被修改，请刷新后重试。"),
     "request.precondition_failed": (412, "Precondition failed", "数据已变化，请刷新后重试。"),
+    "request.uri_too_long": (414, "URI too long", "请求地址过长，请减少查询条件（如一次查询的编号数量）后重试。"),
+    "request.headers_too_large": (431, "Request headers too large", "请求头过大或过多，请清除浏览器中本站的 Cookie 后重试。"),
+    "request.range_not_satisfiable": (416, "Range not satisfiable", "请求的字节范围超出文件大小，请重新下载整个文件。"),
     "auth.required": (401, "Login required", "请先登录。登录已过期时请重新登录，未同步的数据不会丢失。"),
     "auth.invalid_credentials": (401, "Invalid credentials", "用户名或密码错误，请重新输入。"),
     "auth.account_disabled": (403, "Account disabled", "该账号已停用，请联系管理员。"),
@@ -50,6 +53,9 @@ _STATUS_CODES = {
     412: "request.precondition_failed",
     413: "request.too_large",
     415: "request.unsupported_media_type",
+    414: "request.uri_too_long",
+    416: "request.range_not_satisfiable",
+    431: "request.headers_too_large",
     422: "request.validation",
     500: "server.error",
     503: "server.unavailable",
@@ -71,6 +77,11 @@ _FIELD_MESSAGES = {
     "Not a valid UUID.": "应为 UUID。",
     "Invalid input type.": "类型不正确。",
 }
+
+
+def code_for_status(status: int) -> str:
+    """The catalog code for an error known only by its HTTP status (a server error for 5xx)."""
+    return _STATUS_CODES.get(status) or ("server.error" if status >= 500 else "request.invalid")
 
 
 def register_codes(codes: dict[str, tuple[int, str, str]]) -> None:
@@ -162,7 +173,7 @@ def _from_api_error(error: ApiError):
 
 
 def _from_http_exception(error: HTTPException):
-    code = _STATUS_CODES.get(error.code or 500, "request.invalid")
+    code = code_for_status(error.code or 500)
     status, title, detail = CATALOG[code]
     status = error.code or status
     errors = None
@@ -175,9 +186,8 @@ def _from_http_exception(error: HTTPException):
             if isinstance(location_errors, dict):
                 merged.update(location_errors)
         errors = translate_field_messages(merged or messages)
-    headers = {}
-    if status == 405 and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(error.valid_methods)
+    # The exception's own headers (Allow on a 405, Content-Range on a 416), not its HTML type.
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     return problem_response(code, status, title, detail, errors, headers)
 
 

@@ -1,8 +1,9 @@
 """Flask extensions, created unbound and bound to the app in `create_app`."""
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
+
+from .apidoc import ProblemApi
 
 
 class Base(DeclarativeBase):
@@ -11,4 +12,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+api = ProblemApi()  # errors documented as problem+json

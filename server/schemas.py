@@ -4,18 +4,36 @@ Request bodies must be I-JSON (RFC 7493): UTF-8, read the same way by any JSON p
 because a record's content hash decides whether a resend is a duplicate or a conflict. So other
 encodings, NaN/Infinity, duplicate member names and lone surrogates are refused, as are NUL
 characters (PostgreSQL cannot store them) and nesting too deep to parse.
+
+Every integer and date an input schema takes is bounded to what the database holds, with
+`bounded_int`, `bounded_date` and `aware_datetime`, so that an out-of-range value is a field error
+before any query runs (an id in a path: `IdConverter`). A NUL in a query string is refused here too.
 """
 from __future__ import annotations
 
 import json
 import math
 import re
+from datetime import date, datetime, time, timezone
 
 import flask_smorest
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, UnicodeConverter
+from werkzeug.routing import ValidationError as RoutingValidationError
 
 from .errors import ApiError
+
+# The widest integer columns: PostgreSQL's integer (int4) and bigint (int8); SQLite's INTEGER is
+# 64-bit. An id, a version or a count names an int4 column unless a bigint is said.
+INT32_MAX = 2 ** 31 - 1
+INT64_MAX = 2 ** 63 - 1
+# Dates a person may mean: a certificate, an inspection, a filter. Python's and the databases'
+# ranges are wider, but converting 0001-01-01 or 9999-12-31 across time zones overflows.
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)
+_TIME_MIN = datetime.combine(DATE_MIN, time.min, timezone.utc)
+_TIME_MAX = datetime.combine(DATE_MAX, time.max, timezone.utc)
 
 
 class StrictSchema(Schema):
@@ -26,8 +44,82 @@ class StrictSchema(Schema):
         ordered = True
 
 
+def bounded_int(minimum: int = 0, maximum: int = INT32_MAX, **kwargs) -> fields.Integer:
+    """An integer within [minimum, maximum]: by default what an int4 column holds, never more
+    than a bigint. Further validators may follow in `validate`."""
+    if not -INT64_MAX - 1 <= minimum <= maximum <= INT64_MAX:
+        raise ValueError(f"bounds {minimum}..{maximum} exceed a 64-bit column")
+    extra = kwargs.pop("validate", None)
+    extra = [extra] if callable(extra) else list(extra or [])
+    return fields.Integer(validate=[validate.Range(minimum, maximum), *extra], **kwargs)
+
+
+class _Within:
+    """A date or time between DATE_MIN and DATE_MAX, said in zh-CN (not a validate.Range,
+    which apispec would print as an unreadable date)."""
+
+    def __init__(self, low, high, text: str):
+        self.low, self.high, self.text = low, high, text
+
+    def __call__(self, value):
+        if not self.low <= value <= self.high:
+            raise ValidationError(self.text)
+        return value
+
+
+_DATE_RANGE = f"{DATE_MIN.isoformat()} 到 {DATE_MAX.isoformat()}"
+_BOUNDS_DOC = {"x-minimum": DATE_MIN.isoformat(), "x-maximum": DATE_MAX.isoformat()}
+
+
+def bounded_date(**kwargs) -> fields.Date:
+    """A calendar date (YYYY-MM-DD) between DATE_MIN and DATE_MAX."""
+    return fields.Date(validate=_Within(DATE_MIN, DATE_MAX, f"日期应在 {_DATE_RANGE} 之间。"),
+                       metadata={**_BOUNDS_DOC, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+def aware_datetime(**kwargs) -> fields.AwareDateTime:
+    """An ISO 8601 time that says its offset (a phone's local time without one is ambiguous),
+    between DATE_MIN and DATE_MAX."""
+    return fields.AwareDateTime(format="iso", default_timezone=None,
+                                validate=_Within(_TIME_MIN, _TIME_MAX, f"时间应在 {_DATE_RANGE} 之间。"),
+                                metadata={**_BOUNDS_DOC, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in a route: a positive integer an int4 key can hold. Digits out of that range
+    are a 404 for every method, before the view runs (werkzeug's `int` would pass 2**63 on to
+    the database; a mere mismatch would fall through to the PWA's GET-only catch-all, a 405)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", INT32_MAX)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except RoutingValidationError:
+            raise NotFound() from None
+
+
+class TextConverter(UnicodeConverter):
+    """The default path segment, without NUL: such a path matches no route (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]")
+
+
 class JsonOnlyParser(FlaskParser):
-    """Bodies of JSON endpoints: empty, non-JSON and malformed JSON each get their own problem."""
+    """Bodies of JSON endpoints: empty, non-JSON and malformed JSON each get their own problem;
+    a query string with a NUL character is refused (PostgreSQL cannot compare with it)."""
+
+    def load_querystring(self, req, schema):
+        for name, value in req.args.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise ApiError("request.invalid", "查询参数中含有空字符（NUL），请删除后重试。",
+                               errors={name.replace("\x00", "") or "query": ["不能含有空字符（NUL）。"]})
+        return super().load_querystring(req, schema)
 
     def load_json(self, req, schema):
         if not req.get_data(cache=True):

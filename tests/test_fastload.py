@@ -62,6 +62,8 @@ def replacements(rng: random.Random) -> list:
     return [None, 0, -1, 1, 2, 10, 11, True, False, 1.5, -90.5, 90.0, 180.0001, 100001, 2 ** 41,
             float("nan"), float("inf"), "", "x", [], {}, ["officer1"], ["officer1", "officer2"],
             {"kind": "vehicle"}, str(uuid.uuid4()), "not-a-uuid", str(uuid.uuid4()).replace("-", ""),
+            2 ** 31 - 1, 2 ** 31, 2 ** 63, -2 ** 63 - 1, "0001-01-01T00:00:00+08:00",
+            "9999-12-31T23:59:59-12:00", "2199-12-31T23:59:59+00:00", "2200-01-01T00:00:00+00:00",
             "2026-05-01T09:30:00", "2026-05-01T09:30:00+08:00", "2026-05-01", "9" * 64, "a" * 64,
             "image/jpeg", "audio/x", "text/plain", "vehicle", "ship", "person", *text]
 

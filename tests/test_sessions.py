@@ -81,13 +81,37 @@ def test_account_is_locked_after_repeated_failures_and_the_lockout_is_logged(cli
     assert client.post("/api/session", json={"username": "officer2", "password": PASSWORD}).status_code == 200
 
 
-def test_an_address_is_throttled_across_accounts(app, personas):
+def test_an_address_guessing_across_accounts_is_throttled(app, personas):
     app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 6
     client = app.test_client()
     for i in range(6):
         client.post("/api/session", json={"username": f"guess{i}", "password": "bad-password-x"})
-    r = client.post("/api/session", json={"username": "officer1", "password": PASSWORD})
+    r = client.post("/api/session", json={"username": "officer1", "password": "guess-number-7"})
     assert r.status_code == 429 and r.get_json()["code"] == "auth.address_throttled"
+    assert int(r.headers["Retry-After"]) > 0
+    assert actions()[-1] == "auth.login_failed"  # counted against officer1's own limit too
+
+
+def test_colleagues_behind_one_address_keep_logging_in_when_another_user_fails(app, personas):
+    # A bureau's office behind one NAT address: one careless user (or a script) fails many times.
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 6
+    office = {"REMOTE_ADDR": "203.0.113.10"}
+    careless = app.test_client()
+    for i in range(12):
+        careless.post("/api/session", json={"username": f"typo{i % 3}", "password": "bad-password-x"},
+                      environ_base=office)
+    for colleague in ("officer2", "supervisor1", "admin"):
+        r = app.test_client().post("/api/session", json={"username": colleague, "password": PASSWORD},
+                                   environ_base=office)
+        assert r.status_code == 200, (colleague, r.get_json())
+    # Each account's own lockout still holds from that address.
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit):
+        app.test_client().post("/api/session", json={"username": "officer1", "password": "wrong-one-x"},
+                               environ_base=office)
+    r = app.test_client().post("/api/session", json={"username": "officer1", "password": PASSWORD},
+                               environ_base=office)
+    assert r.status_code == 429 and r.get_json()["code"] == "auth.account_locked"
 
 
 def test_successful_login_clears_the_failure_count(client, personas, app):

@@ -84,7 +84,7 @@ def create_user(data):
         certificate_valid_until=cert.get("valid_until"), actor=g.user)
 
 
-@blp.route("/users/<int:user_id>", methods=["GET"])
+@blp.route("/users/<id:user_id>", methods=["GET"])
 @blp.response(200, UserSchema)
 @auth.roles_required("admin")
 def get_user(user_id):
@@ -92,7 +92,7 @@ def get_user(user_id):
     return _user_or_404(user_id)
 
 
-@blp.route("/users/<int:user_id>", methods=["PATCH"])
+@blp.route("/users/<id:user_id>", methods=["PATCH"])
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserSchema)
 @auth.roles_required("admin")
@@ -105,7 +105,7 @@ def update_user(data, user_id):
     return service.update_user(user, data, actor=g.user)
 
 
-@blp.route("/users/<int:user_id>/password", methods=["PUT"])
+@blp.route("/users/<id:user_id>/password", methods=["PUT"])
 @blp.arguments(PasswordSchema)
 @blp.response(204)
 @auth.roles_required("admin")
@@ -114,7 +114,7 @@ def set_password(data, user_id):
     service.set_password(_user_or_404(user_id), data["password"], actor=g.user)
 
 
-@blp.route("/users/<int:user_id>/certificate", methods=["PUT"])
+@blp.route("/users/<id:user_id>/certificate", methods=["PUT"])
 @blp.arguments(CertificateInSchema)
 @blp.response(200, UserSchema)
 @auth.roles_required("admin")

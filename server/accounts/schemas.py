@@ -4,7 +4,7 @@ from __future__ import annotations
 import flask
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..schemas import StrictSchema
+from ..schemas import StrictSchema, bounded_date
 from .models import ROLES
 
 USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{1,63}$",
@@ -70,8 +70,8 @@ class OfficerSchema(Schema):
 
 class CertificateInSchema(StrictSchema):
     number = fields.String(required=True, allow_none=True, validate=validate.Length(min=1, max=64))
-    valid_from = fields.Date(required=True, allow_none=True)
-    valid_until = fields.Date(required=True, allow_none=True)
+    valid_from = bounded_date(required=True, allow_none=True)
+    valid_until = bounded_date(required=True, allow_none=True)
 
     @validates_schema
     def _dates(self, data, **kwargs):

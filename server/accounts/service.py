@@ -164,19 +164,29 @@ def _recent_failures(column, value) -> tuple[int, object]:
     return count, last
 
 
-def _check_throttle(username: str, address: str) -> None:
-    cfg = current_app.config
-    minutes = cfg["LOGIN_LOCKOUT_MINUTES"]
-    count, _ = _recent_failures(LoginFailure.client_address, address)
-    if count >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
-        raise ApiError("auth.address_throttled", headers={"Retry-After": str(minutes * 60)})
+def _retry_after() -> dict:
+    return {"Retry-After": str(current_app.config["LOGIN_LOCKOUT_MINUTES"] * 60)}
+
+
+def _check_account_lock(username: str) -> None:
     count, _ = _recent_failures(LoginFailure.username, username)
-    if count >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-        raise ApiError("auth.account_locked", headers={"Retry-After": str(minutes * 60)})
+    if count >= current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+        raise ApiError("auth.account_locked", headers=_retry_after())
+
+
+def _address_throttled(address: str) -> bool:
+    count, _ = _recent_failures(LoginFailure.client_address, address)
+    return count >= current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
 
 
 def authenticate(username: str, password: str, address: str) -> User | ApiError:
     """The user whose password this is, or the ApiError to answer with.
+
+    Guessing is limited per account: after LOGIN_MAX_FAILURES_PER_ACCOUNT failures the account
+    is locked for a while, whatever the address. The limit per address (many accounts guessed
+    from one place) acts on failed attempts only: from an address over it, a wrong password is
+    answered 429 and counted, but a correct one is never refused, so one careless user behind a
+    bureau's NAT address cannot lock out the colleagues who share it.
 
     A failure is recorded (and its audit event written) in the current transaction, which the
     caller commits even though the request fails.
@@ -184,7 +194,7 @@ def authenticate(username: str, password: str, address: str) -> User | ApiError:
     global _dummy_hash
     username = username.strip().lower()
     try:
-        _check_throttle(username, address)
+        _check_account_lock(username)
     except ApiError as refused:
         record_event("auth.login_refused", object_type="user", actor_username=username,
                      details={"username": username, "reason": refused.code})
@@ -198,7 +208,9 @@ def authenticate(username: str, password: str, address: str) -> User | ApiError:
             raise VerifyMismatchError
         hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return _record_failure(username, address, user)
+        throttled = _address_throttled(address)
+        failure = _record_failure(username, address, user)
+        return ApiError("auth.address_throttled", headers=_retry_after()) if throttled else failure
     if not user.is_active:
         record_event("auth.login_refused", actor=user, object_type="user", object_id=user.id,
                      details={"username": username, "reason": "auth.account_disabled"})

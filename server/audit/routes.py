@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 from ..accounts import auth
 from ..errors import ApiError
 from ..extensions import db
-from ..schemas import Blueprint, StrictSchema
+from ..schemas import INT64_MAX, Blueprint, StrictSchema, bounded_int
 from . import proofs, signing
 from .checkpoints import checkpoint_text, latest_checkpoint
 from .models import AuditCheckpoint
@@ -31,8 +31,9 @@ class CheckpointSchema(Schema):
 
 
 class ConsistencyQuerySchema(StrictSchema):
-    first = fields.Integer(required=True, metadata={"description": "Older tree size"})
-    second = fields.Integer(required=True, metadata={"description": "Newer tree size (a checkpoint's)"})
+    first = bounded_int(0, INT64_MAX, required=True, metadata={"description": "Older tree size"})
+    second = bounded_int(0, INT64_MAX, required=True,
+                         metadata={"description": "Newer tree size (a checkpoint's)"})
 
 
 class ConsistencySchema(Schema):

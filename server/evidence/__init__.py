@@ -44,6 +44,8 @@ register_codes({
                                   "不支持的文件类型。仅接受 JPEG、PNG、WebP、HEIC 照片，WebM、Ogg、MP4/M4A、WAV、MP3 录音和 MP4、WebM 视频。"),
     "evidence.image_too_large": (422, "Image too large",
                                  "图片像素数超过上限（可能是恶意文件），已拒收。"),
+    "evidence.image_unreadable": (422, "Not an image",
+                                  "照片无法识别（宽度或高度为零，不是可查看的图片），不能作为证据保存，已拒收。请在手机上查看原件能否打开。"),
     "evidence.not_received": (404, "Evidence not received", "该证据尚未上传到服务器。"),
     "evidence.no_preview": (404, "No preview", "该证据没有缩略图或预览图（不是照片，或图片无法解析）。"),
 })

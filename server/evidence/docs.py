@@ -15,7 +15,7 @@ def _answer(description: str, *headers: str) -> dict:
 
 TUS_RESUMABLE = _header("Tus-Resumable", "Protocol version: 1.0.0 (412 when missing or other).")
 PROBLEM = {"description": "problem+json with a stable `code` (see the error catalog)",
-           "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+           "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 TUS_DOCS = {
     "options": {
@@ -54,7 +54,8 @@ TUS_DOCS = {
             "kept. The request that delivers the last byte verifies the whole file's SHA-256: "
             "204 with `X-Evidence-Status: received`, or 422 `evidence.hash_mismatch` (the "
             "evidence stays missing), 409 `evidence.already_received`, 415 "
-            "`evidence.unsupported_type`, 422 `evidence.image_too_large`."),
+            "`evidence.unsupported_type`, 422 `evidence.image_too_large` or `evidence.image_unreadable`"
+            " (a photo of zero width or height)."),
         "parameters": [TUS_RESUMABLE,
                        _header("Upload-Offset", "Where these bytes start.", schema_type="integer"),
                        _header("Upload-Checksum", "Checksum of this chunk.", required=False)],

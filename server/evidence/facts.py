@@ -11,7 +11,8 @@ from PIL import UnidentifiedImageError
 from . import avinfo, media, photos
 
 
-# What Pillow raises on a damaged image (a bomb raises photos.ImageTooLarge, not one of these).
+# What Pillow raises on a damaged image (a bomb raises photos.ImageTooLarge, and a header of
+# zero width or height photos.NotAnImage, before any of these).
 DAMAGED = (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError)
 
 
@@ -47,7 +48,8 @@ def flag(code: str, **values) -> dict:
 
 
 def learn(path: Path, media_type: str, max_pixels: int) -> tuple[dict, dict[str, bytes]]:
-    """(facts, derived images) of a stored file; raises photos.ImageTooLarge for a bomb."""
+    """(facts, derived images) of a stored file; raises photos.ImageTooLarge for a bomb and
+    photos.NotAnImage for a photo of zero width or height (both are refused)."""
     kind = media.kind_of(media_type)
     if kind != "photo":
         facts = avinfo.av_facts(path, media_type)

@@ -1,7 +1,8 @@
 """Photos: dimensions and EXIF facts, and the derived thumbnail and preview.
 
 Pillow reads only the header to learn the size, so a decompression bomb is refused before a pixel
-is decoded: our own cap (EVIDENCE_MAX_PIXELS) first, Pillow's guard behind it. Derived images are
+is decoded: our own cap (EVIDENCE_MAX_PIXELS) first, Pillow's guard behind it. A header that declares
+zero width or height is NotAnImage: refused, not kept as damaged. Derived images are
 made from a JPEG decoded at reduced scale (draft mode), turned upright by the EXIF orientation,
 and saved without any metadata (no GPS leaks into a thumbnail).
 """
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pillow_heif
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..clock import LOCAL_ZONE
 
@@ -32,6 +33,11 @@ class ImageTooLarge(Exception):
     """The image has more pixels than we agree to decode."""
 
 
+class NotAnImage(Exception):
+    """The file has an image's magic bytes, but its header declares zero width or height: unlike
+    a truncated or damaged photo (kept as sent, flagged), there is nothing to look at."""
+
+
 def _open_checked(path: Path, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
@@ -39,11 +45,26 @@ def _open_checked(path: Path, max_pixels: int) -> Image.Image:
             image = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLarge(str(exc)) from exc
+    except UnidentifiedImageError as exc:
+        if _png_declares_no_pixels(path):  # Pillow refuses a zero-size PNG header before we see it
+            raise NotAnImage("PNG header of zero width or height") from exc
+        raise
     width, height = image.size
-    if width * height > max_pixels or width <= 0 or height <= 0:
+    if width <= 0 or height <= 0:
+        image.close()
+        raise NotAnImage(f"{width}x{height} pixels")
+    if width * height > max_pixels:
         image.close()
         raise ImageTooLarge(f"{width}x{height} pixels, more than {max_pixels}")
     return image
+
+
+def _png_declares_no_pixels(path: Path) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if not head.startswith(b"\x89PNG\r\n\x1a\n") or head[12:16] != b"IHDR":
+        return False
+    return int.from_bytes(head[16:20], "big") == 0 or int.from_bytes(head[20:24], "big") == 0
 
 
 def photo_facts(path: Path, max_pixels: int) -> dict:

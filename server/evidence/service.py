@@ -22,7 +22,7 @@ from ..inspections.models import Evidence
 from ..inspections.states import mark_evidence_received
 from . import facts, media, photos
 from .models import EvidenceFile, EvidenceUpload
-from .photos import ImageTooLarge
+from .photos import ImageTooLarge, NotAnImage
 from .vouched import file_facts_sha256
 from .storage import Stores
 from .uploads import UploadTicket, discard_partial
@@ -69,6 +69,8 @@ def verify_and_store(ticket: UploadTicket, stores: Stores, max_pixels: int, *,
         learnt, previews = facts.learn(ticket.partial, media_type, max_pixels)
     except ImageTooLarge:
         raise ApiError("evidence.image_too_large", received_sha256=sha256) from None
+    except NotAnImage:
+        raise ApiError("evidence.image_unreadable", received_sha256=sha256) from None
     stores.originals.put_file(sha256, ticket.partial)
     for variant, data in previews.items():
         stores.derived.put_bytes(f"{sha256}.{variant}.jpg", data)
@@ -125,8 +127,9 @@ def record_received(ticket: UploadTicket, verified: Verified, *, actor: User, no
 
 
 def refuse_upload(ticket: UploadTicket, refusal: ApiError, *, actor: User) -> ApiError:
-    """Record a finished upload that was refused (hash mismatch, type, bomb): the evidence stays
-    missing, the upload is failed, and the log says why. Returns the error to answer with."""
+    """Record a finished upload that was refused (hash mismatch, type, bomb, not an image): the
+    evidence stays missing, the upload is failed, and the log says why. Returns the error to
+    answer with."""
     evidence = _lock_evidence(ticket.evidence_uuid)
     upload = db.session.get(EvidenceUpload, ticket.id, populate_existing=True)
     received = refusal.extra.get("received_sha256")

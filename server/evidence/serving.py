@@ -1,5 +1,7 @@
 """Sending evidence files to a browser safely, and the file names shown for them.
 
+Range requests for one byte range are served (206); any other Range is ignored (200).
+
 A stored file is sent with the type sniffed from its bytes, `nosniff`, a sandboxing CSP (a JPEG
 with a script appended can never run as a page), and a Content-Disposition built here (RFC 6266:
 an ASCII fallback and `filename*`). File names from phones are display metadata only, cleaned.
@@ -10,7 +12,8 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from flask import Response, send_file
+from flask import Response, request, send_file
+from werkzeug.http import parse_range_header
 
 from .storage import LocalStore, StorageError
 
@@ -63,6 +66,16 @@ def _ascii(text: str) -> str:
     return _NOT_ASCII_SAFE.sub("_", plain).strip("._")
 
 
+def _ignore_ranges_not_served() -> None:
+    """RFC 9110 §14.2: a Range of a unit other than bytes is ignored, and so (as allowed) is a
+    request for several ranges: the whole file is sent (200), where werkzeug would answer 416.
+    A single byte range is served, or refused (416) when it lies beyond the file."""
+    asked = parse_range_header(request.headers.get("Range"))
+    if asked is not None and (asked.units.lower() != "bytes" or len(asked.ranges) != 1):
+        request.environ.pop("HTTP_RANGE", None)
+        request.environ.pop("HTTP_IF_RANGE", None)  # (request.headers reads the environ)
+
+
 def file_response(store: LocalStore, key: str, *, media_type: str, name: str,
                   attachment: bool, cache_seconds: int = 0) -> Response:
     """A stored file as a response: Range and conditional requests, safe headers."""
@@ -70,6 +83,7 @@ def file_response(store: LocalStore, key: str, *, media_type: str, name: str,
     if path is None:
         # A remote backend would redirect to a short-lived signed URL here instead.
         raise StorageError(f"{key} is not on the local disk")
+    _ignore_ranges_not_served()
     response = send_file(path, mimetype=media_type, conditional=True, etag=key, max_age=None)
     response.headers["Content-Disposition"] = content_disposition(name, attachment=attachment)
     response.headers["X-Content-Type-Options"] = "nosniff"

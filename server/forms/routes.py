@@ -45,7 +45,7 @@ def list_forms():
              "current": (f.id, f.version) in current} for f in service.list_forms()]
 
 
-@blp.route("/forms/<form_id>/<int:version>", methods=["GET"])
+@blp.route("/forms/<form_id>/<id:version>", methods=["GET"])
 @revalidated
 @blp.response(200, FormOutSchema)
 @blp.alt_response(304, description="Not modified: the ETag in If-None-Match is current")

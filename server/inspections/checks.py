@@ -59,13 +59,14 @@ class BatchLookups:
     form versions, evidence UUIDs already stored."""
 
     def __init__(self, records: list[dict]):
-        names = {n.strip().lower() for r in records for n in r.get("officers") or [] if isinstance(n, str)}
+        # The records are not validated yet: any member may be of any type.
+        names = {n.strip().lower() for r in records for n in _listed(r, "officers") if isinstance(n, str)}
         self.users = {u.username: u for u in db.session.execute(
             sa.select(User).where(User.username.in_(names))).scalars()} if names else {}
         self._forms: dict = {}
         self._published_hashes: dict | None = None
         self._published_here: set = set()
-        uuids = [e.get("uuid") for r in records for e in r.get("evidence") or [] if isinstance(e, dict)]
+        uuids = [e.get("uuid") for r in records for e in _listed(r, "evidence") if isinstance(e, dict)]
         self.stored_evidence = stored_evidence(uuids)
 
     def form(self, form_id: str, version: int):
@@ -95,6 +96,11 @@ class BatchLookups:
         if self._published_hashes is None:
             self._published_hashes = forms.published_hashes()
         return self._published_hashes
+
+
+def _listed(record: dict, member: str) -> list:
+    value = record.get(member)
+    return value if isinstance(value, list) else []
 
 
 def stored_evidence(uuids: list) -> set[str]:

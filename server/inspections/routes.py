@@ -41,7 +41,11 @@ def sync(data):
 @blp.response(200, SyncResultSchema(many=True))
 @auth.roles_required("officer")
 def sync_status(query):
-    """What the server holds of my submissions (by UUID or since a time), to confirm a lost answer."""
+    """What the server holds of my submissions (by UUID or since a time), to confirm a lost answer.
+
+    Either `since` or `uuid` is required: without both, 422 `request.validation` with
+    `errors.since`. At most 90 `uuid`; `since` between 1900-01-01 and 2199-12-31, with an offset.
+    """
     if not query.get("uuid") and not query.get("since"):
         raise ApiError("request.validation", errors={"since": ["请给出 since 或 uuid。"]})
     held = service.sync_status(g.user, since=query.get("since"), uuids=query.get("uuid"),

@@ -3,17 +3,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..schemas import StrictSchema
+from ..schemas import INT32_MAX, StrictSchema, aware_datetime, bounded_date, bounded_int
 from .models import STATUSES, SUBJECT_KINDS
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="应为 64 位小写十六进制 SHA-256 值。")
 MEDIA_TYPE = validate.Regexp(r"^(image|audio|video)/[a-z0-9.+-]{1,60}(;.{0,100})?$",
                              error="应为图片、音频或视频的媒体类型（如 image/jpeg）。")
-
-
-def aware_datetime(**kwargs):
-    """An ISO 8601 time that says its offset: a phone's local time without one is ambiguous."""
-    return fields.AwareDateTime(format="iso", default_timezone=None, **kwargs)
 
 
 class SubjectSchema(StrictSchema):
@@ -41,7 +36,7 @@ class EvidenceInSchema(StrictSchema):
     uuid = fields.UUID(required=True)
     item_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     sha256 = fields.String(required=True, validate=SHA256)
-    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**40))
+    size = bounded_int(1, 2**40, required=True, strict=True)
     media_type = fields.String(required=True, validate=MEDIA_TYPE)
     captured_at = aware_datetime(required=True)
 
@@ -51,7 +46,7 @@ class RecordSchema(StrictSchema):
 
     uuid = fields.UUID(required=True, metadata={"description": "Client-generated; the idempotency key"})
     form_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    form_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    form_version = bounded_int(1, INT32_MAX, required=True, strict=True)
     officers = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
                            validate=validate.Length(min=2, max=10, error="至少两名执法人员参加检查。"),
                            metadata={"description": "Usernames; the submitting officer among them"})
@@ -184,8 +179,8 @@ class RevisionSchema(Schema):
 
 
 class InspectionListQuerySchema(StrictSchema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = bounded_date(data_key="from")
+    date_to = bounded_date(data_key="to")
     officer = fields.String(validate=validate.Length(max=64),
                             metadata={"description": "Username of an officer who took part; `me`: the user asking"})
     team = fields.String(validate=validate.Length(max=32))
@@ -195,7 +190,7 @@ class InspectionListQuerySchema(StrictSchema):
                       metadata={"description": "Text in the subject (plate, ship, business, code)"})
     incomplete = fields.Boolean()
     latest = fields.Boolean(metadata={"description": "Only revisions no amendment has replaced"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    limit = bounded_int(1, 200, load_default=50)
     cursor = fields.String(validate=validate.Length(max=200))
 
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from ..inspections.models import LEGAL_OPINIONS, STATUSES
 from ..inspections.schemas import InspectionSummarySchema
-from ..schemas import StrictSchema
+from ..schemas import StrictSchema, bounded_date, bounded_int
 from . import items
 from .models import ACTION_LABELS, ACTIONS, CHECKLIST
 
@@ -50,15 +50,15 @@ class LegalOpinionSchema(ExpectingSchema):
 
 
 class QueueQuerySchema(StrictSchema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = bounded_date(data_key="from")
+    date_to = bounded_date(data_key="to")
     officer = fields.String(validate=validate.Length(max=64))
     form = fields.String(validate=validate.Length(max=64))
     status = fields.String(validate=validate.OneOf(STATUSES))
     findings = fields.Boolean(metadata={"description": "only records with a check answered 不符合"})
     flagged = fields.Boolean(metadata={"description": "only records with flagged evidence"})
     incomplete = fields.Boolean()
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    limit = bounded_int(1, 200, load_default=50)
     cursor = fields.String(validate=validate.Length(max=200))
 
 

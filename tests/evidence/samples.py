@@ -57,6 +57,16 @@ def image(fmt: str, size=(300, 200)) -> bytes:
     return out.getvalue()
 
 
+def png_of_size(width: int, height: int) -> bytes:
+    """A well-formed PNG (valid chunks and CRCs) whose header declares this size, 0 included."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
 def png_bomb(side=16_000) -> bytes:
     """A small PNG that decodes to side² grey pixels (256 MP by default): a decompression bomb."""
     def chunk(kind, data):

@@ -72,6 +72,29 @@ def test_a_decompression_bomb_is_refused_fast(create_inspection, tus_as, storage
     assert_healthy(client)
 
 
+@pytest.mark.parametrize("width, height", [(0, 0), (0, 120), (160, 0)])
+def test_an_image_of_zero_size_is_refused_as_not_an_image(create_inspection, tus_as, storage_dir, client,
+                                                          width, height):
+    empty = samples.png_of_size(width, height)
+    record = create_inspection((empty, "image/png"))
+    listed = record.evidence[0]
+    r = tus_as("officer1").upload(record, listed)
+    assert r.status_code == 422 and r.get_json()["code"] == "evidence.image_unreadable"
+    assert "照片无法识别" in r.get_json()["detail"]
+    assert db.session.get(Evidence, listed.uuid).received_at is None
+    assert db.session.get(EvidenceFile, listed.uuid) is None
+    assert nothing_kept(storage_dir)
+    assert "evidence.rejected" in db.session.execute(sa.select(AuditEntry.action)).scalars().all()
+    assert_healthy(client)
+
+
+def test_a_readable_png_of_one_pixel_is_received(create_inspection, tus_as, login_as):
+    record = create_inspection((samples.png_of_size(1, 1), "image/png"))
+    assert tus_as("officer1").upload(record, record.evidence[0]).status_code == 204
+    item = login_as("officer1").get(f"/api/evidence/{record.evidence[0].uuid}").get_json()
+    assert item["file"]["width"] == 1 and item["file"]["flags"] == []
+
+
 def test_a_truncated_jpeg_declared_with_the_full_files_hash_is_a_mismatch(create_inspection, tus_as, storage_dir):
     full = samples.jpeg()
     truncated = full[: len(full) // 2]

@@ -74,6 +74,30 @@ def test_ranges_are_served_and_every_original_download_is_audited(received_photo
     assert len(downloads()) == 2
 
 
+@pytest.mark.parametrize("asked", ["items=0-1", "Items=0-99", "bytes=0-1,5-9", "bytes=0-9, 20-29"])
+@pytest.mark.parametrize("variant", ["original", "thumbnail"])
+def test_a_range_of_an_unknown_unit_or_several_ranges_get_the_whole_file(received_photo, login_as,
+                                                                         asked, variant):
+    # RFC 9110 §14.2: a Range of a unit the server does not support is ignored; several ranges
+    # may be answered with the whole representation (200), never refused (416).
+    _, listed = received_photo
+    client = login_as("supervisor1")
+    whole = client.get(f"/api/evidence/{listed.uuid}/{variant}")
+    r = client.get(f"/api/evidence/{listed.uuid}/{variant}", headers={"Range": asked})
+    assert r.status_code == 200 and r.data == whole.data and "Content-Range" not in r.headers
+    assert r.headers["Accept-Ranges"] == "bytes"
+    if variant == "original":
+        assert r.data == listed.data
+        assert '"range":null' in downloads()[-1].details  # the whole file left
+
+
+def test_a_byte_range_beyond_the_file_is_still_not_satisfiable(received_photo, login_as):
+    _, listed = received_photo
+    r = login_as("supervisor1").get(f"/api/evidence/{listed.uuid}/original",
+                                    headers={"Range": f"bytes={len(listed.data) + 10}-"})
+    assert r.status_code == 416 and r.headers["Content-Range"] == f"bytes */{len(listed.data)}"
+
+
 def test_derived_images_are_upright_small_and_carry_no_metadata(received_photo, login_as, storage_dir):
     record, listed = received_photo
     client = login_as("officer2")
