@@ -4,9 +4,8 @@ no inline script or style (the CSP forbids them), a manifest a phone installs.""
 import json
 import re
 import shutil
-from pathlib import Path
-
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,7 @@ def served_worker(client) -> tuple[str, list[str]]:
     """The version and the precache list of /sw.js as the server serves it."""
     source = client.get("/sw.js").get_data(as_text=True)
     version = re.search(r'const VERSION = "([^"]+)";', source).group(1)
-    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", source, re.S).group(1))
+    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", source, re.DOTALL).group(1))
     return version, precache
 
 
@@ -61,7 +60,7 @@ def files_the_app_loads() -> set[str]:
 
 
 def test_the_service_worker_precaches_every_file_the_app_loads_and_nothing_else(client):
-    version, listed = served_worker(client)
+    _version, listed = served_worker(client)
     assert len(listed) == len(set(listed)) and "/" in listed
     loads = files_the_app_loads()
     assert "/js/views/draft.js" in loads and "/vendor/exifr.js" in loads  # the graph is followed
