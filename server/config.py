@@ -113,6 +113,8 @@ class Config:
         self.EVIDENCE_LOCK_WAIT_SECONDS = _env_int("EVIDENCE_LOCK_WAIT_SECONDS", 5)
         # Largest photo, in pixels, that is decoded for thumbnails; larger ones are refused (bombs).
         self.EVIDENCE_MAX_PIXELS = _env_int("EVIDENCE_MAX_PIXELS", 64_000_000)
+        # The officers' app (PWA) served at `/`: its files, precached by its service worker.
+        self.PWA_DIR = Path(_env("PWA_DIR", str(ROOT_DIR / "static" / "pwa"))).resolve()
         # Where originals and derived files are kept. Only "local" (folders under STORAGE_DIR) is
         # implemented; any other value stops the app at start. This is the seam for an
         # object-store backend: a class with LocalStore's methods, chosen here by name in

@@ -1,51 +1,17 @@
 // The service worker: the app shell and vendored libraries precached under a versioned name, so the
 // app opens with no network at all; the forms API network-first with the last answer kept; every
-// other API request (and every write) goes to the network untouched. Bump VERSION with any change
-// to a precached file (tests/test_pwa_shell.py checks the list against static/pwa/).
-const VERSION = "0.3.0";
+// other API request (and every write) goes to the network untouched. A new version waits until the
+// app (js/update.js) tells it to take over, when the officer taps 新版本可用 with no form open.
+//
+// VERSION and PRECACHE are filled in by server/pwa.py as it serves this file: the list of every file
+// of static/pwa/ (its docstring gives the rule) and a hash of their contents, so any change to a
+// precached file makes a new worker and a new cache, with nothing to bump by hand.
+const VERSION = "%FIELDCASE_VERSION%";
 const SHELL_CACHE = `fieldcase-shell-${VERSION}`;
 const FORMS_CACHE = `fieldcase-forms-${VERSION}`;
 const FORMS_TIMEOUT_MS = 5000;
 
-const PRECACHE = [
-  "/",
-  "/app.css",
-  "/manifest.webmanifest",
-  "/icons/apple-touch-icon.png",
-  "/icons/icon-192.png",
-  "/icons/icon-512.png",
-  "/icons/icon-maskable-512.png",
-  "/js/api.js",
-  "/js/app.js",
-  "/js/capture.js",
-  "/js/common-facts.js",
-  "/js/db.js",
-  "/js/dom.js",
-  "/js/drafts.js",
-  "/js/evidence-field.js",
-  "/js/form-index.js",
-  "/js/form-render.js",
-  "/js/header.js",
-  "/js/logic.js",
-  "/js/outbox.js",
-  "/js/photo-check.js",
-  "/js/records.js",
-  "/js/reference.js",
-  "/js/signature.js",
-  "/js/uploads.js",
-  "/js/validate.js",
-  "/js/views/draft.js",
-  "/js/views/home.js",
-  "/js/views/inspection.js",
-  "/js/views/login.js",
-  "/js/views/new.js",
-  "/js/views/outbox.js",
-  "/vendor/exifr.js",
-  "/vendor/idb.js",
-  "/vendor/json-logic.js",
-  "/vendor/signature_pad.js",
-  "/vendor/tus.min.js",
-];
+const PRECACHE = ["%FIELDCASE_PRECACHE%"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -53,6 +19,11 @@ self.addEventListener("install", (event) => {
     // `reload`: take the files from the server, not from the HTTP cache.
     await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })));
   })());
+});
+
+// The officer tapped 新版本可用 (never sent while a form is open): take over from the old worker.
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "skip-waiting") self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {

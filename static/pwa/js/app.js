@@ -1,5 +1,6 @@
 // The app's entry: opens the phone's store, registers the service worker, routes between screens
 // (#/, #/new, #/draft/<uuid>, #/outbox, #/inspection/<uuid>, #/login) and starts the outbox.
+// The app's version is the one the server wrote into the shell (js/update.js), never a constant here.
 // All state lives in the `ctx` object made here and handed to each screen (no module globals).
 import { createApi } from "./api.js";
 import { createStore, openStore } from "./db.js";
@@ -13,8 +14,7 @@ import * as inspectionView from "./views/inspection.js";
 import * as loginView from "./views/login.js";
 import * as newView from "./views/new.js";
 import * as outboxView from "./views/outbox.js";
-
-export const APP_VERSION = "0.3.0";
+import { runningVersion, watchForUpdate } from "./update.js";
 
 const ROUTES = [
   [/^$/, homeView],
@@ -68,6 +68,7 @@ async function route(ctx) {
   }
   ctx.view?.dispose();
   ctx.view = createView();
+  ctx.screen = screen;
   const main = document.getElementById("view");
   try {
     const element = await screen.render(ctx, ...params);
@@ -81,20 +82,27 @@ async function route(ctx) {
       h("a", { class: "button", href: "#/" }, "返回首页")));
   }
   updateBadges(ctx);
+  // 新版本可用 is offered on the home screen only: no form is open there.
+  ctx.update?.refresh(screen === homeView);
+}
+
+function registerServiceWorker(ctx) {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then((registration) => {
+    ctx.update = watchForUpdate(registration);
+    ctx.update.refresh(ctx.screen === homeView);
+  }).catch((e) => console.warn("service worker", e));
 }
 
 async function main() {
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((e) => console.warn("service worker", e));
-  }
   const store = createStore(await openStore());
   const ctx = { store, me: await store.getMeta("me"), view: null };
   ctx.api = createApi({ onAuthRequired: () => {
     ctx.sessionLost = true;
     updateBadges(ctx);
   } });
-  ctx.outbox = createOutbox({ store, api: ctx.api, deviceId: await deviceId(store), appVersion: APP_VERSION });
-  ctx.appVersion = APP_VERSION;
+  ctx.outbox = createOutbox({ store, api: ctx.api, deviceId: await deviceId(store), appVersion: runningVersion() });
+  ctx.appVersion = runningVersion();
   ctx.rerender = () => route(ctx);
   ctx.updateBadges = () => updateBadges(ctx);
   /** After a (re-)login: cache who I am, refresh reference data, send what waits. */
@@ -127,6 +135,7 @@ async function main() {
     updateBadges(ctx);
   });
   setupHeader(ctx);
+  registerServiceWorker(ctx);
   document.getElementById("relogin").addEventListener("click", () => { location.hash = "#/login"; });
 
   await route(ctx);

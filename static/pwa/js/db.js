@@ -3,22 +3,20 @@
 import { openDB } from "../vendor/idb.js";
 
 const DB_NAME = "fieldcase";
-// Version 2 added `records` and `server_evidence`. Each step runs only for a database older than
-// it, so upgrading keeps every draft, queued record and evidence file already on the phone.
-const DB_VERSION = 2;
 
-function upgrade(db, oldVersion) {
-  if (oldVersion < 1) createFirstStores(db);
-  if (oldVersion < 2) {
-    // records: the server's view of my records (last 30 days, and every returned one), pulled on
-    // each sync, so that a record returned yesterday is on the home screen offline today. Returned
-    // ones keep their full detail (comments, answers, evidence) to be amended offline.
-    db.createObjectStore("records", { keyPath: "uuid" });
-    // server_evidence: evidence the server holds for my returned records, with the server's
-    // thumbnail (a Blob), so that the amendment form shows which photo is which offline.
-    const serverEvidence = db.createObjectStore("server_evidence", { keyPath: "uuid" });
-    serverEvidence.createIndex("inspection_uuid", "inspection_uuid");
-  }
+// Migrations by version: MIGRATIONS[n] takes the database from version n to n + 1. A phone opens
+// with whatever version it last ran, and every step from there runs in order inside the one upgrade
+// transaction, so the drafts, queued records and evidence files already on the phone are kept (the
+// upgrade test in tests/browser/test_phone_database.py opens a full database of each older version).
+// A released step is never edited: a change to the stores is a new step at the end.
+const MIGRATIONS = [
+  /* 0 → 1 */ createFirstStores,
+  /* 1 → 2 */ addMyRecords,
+];
+const DB_VERSION = MIGRATIONS.length;
+
+function upgrade(db, oldVersion, newVersion, transaction) {
+  for (let version = oldVersion; version < newVersion; version += 1) MIGRATIONS[version](db, transaction);
 }
 
 function createFirstStores(db) {
@@ -51,6 +49,17 @@ function createFirstStores(db) {
   subjects.createIndex("used_at", "used_at");
   // meta: small values: the logged-in user, the device id, the form list and its ETag, sync times.
   db.createObjectStore("meta");
+}
+
+function addMyRecords(db) {
+  // records: the server's view of my records (last 30 days, and every returned one), pulled on
+  // each sync, so that a record returned yesterday is on the home screen offline today. Returned
+  // ones keep their full detail (comments, answers, evidence) to be amended offline.
+  db.createObjectStore("records", { keyPath: "uuid" });
+  // server_evidence: evidence the server holds for my returned records, with the server's
+  // thumbnail (a Blob), so that the amendment form shows which photo is which offline.
+  const serverEvidence = db.createObjectStore("server_evidence", { keyPath: "uuid" });
+  serverEvidence.createIndex("inspection_uuid", "inspection_uuid");
 }
 
 export function openStore() {
