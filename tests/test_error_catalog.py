@@ -30,8 +30,10 @@ RAISED_BY_THE_FRAMEWORK = {
     404: "no route for the path",
     405: "a route without that method",
     413: "a body over MAX_CONTENT_LENGTH",
+    414: "gunicorn: a request line too long (server/gunicorn_worker.py, where present)",
     416: "send_file: a byte range beyond the file",
     422: "webargs: a query or body its schema refuses",
+    431: "gunicorn: request headers too large (server/gunicorn_worker.py, where present)",
 }
 
 
