@@ -91,8 +91,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "evidence.no_preview": (404, "No preview", "该证据没有缩略图或预览图（不是照片，或图片无法解析）。"),
     # Case files (casefile/)
     "casefile.evidence_damaged": (500, "Evidence original damaged",
-                                  "证据原件在存储中缺失或已损坏（与登记的 SHA-256 不一致），无法导出案卷。"
-                                  "请联系管理员运行 audit verify 检查。"),
+                                  ("证据原件在存储中缺失或已损坏（与登记的 SHA-256 不一致），无法导出案卷。"
+                                   "请联系管理员运行 audit verify 检查。")),
     # Review actions (review/service.py); the review desk branches on these
     "review.not_supervisor": (403, "Not this team's supervisor", "只有本中队的中队长可以审核该记录。"),
     "review.not_legal_reviewer": (403, "Not a legal reviewer", "只有法制审核人员可以出具法制审核意见。"),

@@ -214,3 +214,14 @@ def test_the_catalog_is_published(client):
     error_code = spec["components"]["schemas"]["ErrorCode"]
     assert error_code["enum"] == list(CATALOG)
     assert "| `sync.amendment_superseded` | 200 (per record) |" in error_code["description"]
+
+
+def test_a_per_record_answer_takes_its_code_and_detail_from_the_catalog():
+    from server.errors import per_record
+
+    assert per_record("sync.conflict") == {"code": "sync.conflict", "detail": CATALOG["sync.conflict"][2]}
+    assert per_record("sync.invalid_officers", "执法人员重复。")["detail"] == "执法人员重复。"
+    with pytest.raises(KeyError):
+        per_record("sync.not_in_the_catalog")
+    with pytest.raises(ValueError):
+        per_record("auth.required")  # a problem code, not one record's answer
