@@ -117,6 +117,9 @@ def _register_blueprints(app: Flask) -> None:
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
                 evidence_blp, casefile_blp, review_blp):
         api.register_blueprint(blp)
+    from .error_docs import init_api as publish_error_catalog
+
+    publish_error_catalog(api)
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
 

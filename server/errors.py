@@ -1,7 +1,10 @@
-"""Problem details (RFC 9457) for every API error, and the catalog of stable error codes.
+"""Problem details (RFC 9457) for every API error, and the one catalog of stable error codes.
 
 Clients branch on `code` (e.g. `auth.invalid_credentials`), never on the text. Each code has an
-HTTP status, an English `title` and a zh-CN `detail` that tells the user what to do.
+HTTP status, an English `title` and a zh-CN `detail` that tells the user what to do. Every code
+any part of server/ answers with is in CATALOG, grouped by feature below; a catalog code nothing
+answers with today is in RESERVED with the reason (tests/test_error_catalog.py reads the source
+and checks both). The catalog is published in the OpenAPI document and at `GET /api/errors`.
 """
 from __future__ import annotations
 
@@ -12,14 +15,17 @@ from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE_BASE = "https://fieldcase.invalid/problems/"
 
-# code -> (status, title, zh-CN detail a user can act on)
+# code -> (status, title, zh-CN detail a user can act on). A feature adds its codes to its group.
 CATALOG: dict[str, tuple[int, str, str]] = {
+    # Requests, sessions, accounts (server/schemas.py, request_body.py, accounts/, health.py)
     "request.invalid": (400, "Bad request", "请求无效，请检查后重试。"),
     "request.body_empty": (400, "Empty request body", "请求内容为空，请填写后重新提交。"),
     "request.invalid_json": (400, "Malformed JSON", "请求内容不是有效的 JSON，请检查格式后重试。"),
     "request.not_json": (415, "JSON required", "请求内容必须是 JSON（Content-Type: application/json）。"),
     "request.unsupported_media_type": (415, "Unsupported media type", "不支持的内容类型。"),
     "request.too_large": (413, "Request too large", "请求内容过大，请减少内容后分批提交。"),
+    "request.timeout": (408, "Request body timed out",
+                        "请求内容发送中断（网络超时），本次提交未生效，请在网络恢复后重试。"),
     "request.validation": (422, "Validation failed", "提交的内容有误，请按提示逐项修改。"),
     "request.method_not_allowed": (405, "Method not allowed", "不支持该请求方法。"),
     "request.not_found": (404, "Not found", "请求的内容不存在或您无权查看。"),
@@ -41,6 +47,115 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "account.weak_password": (422, "Weak password", "密码至少 10 位，且不能与用户名相同。"),
     "server.error": (500, "Internal server error", "服务器内部错误，数据未被修改。请稍后重试，如持续出现请联系管理员。"),
     "server.unavailable": (503, "Service unavailable", "服务暂时不可用，请稍后重试。"),
+    # Forms (forms/)
+    "form.not_found": (404, "Unknown form or version", "没有该检查表单或该版本，请更新表单列表后重试。"),
+    # Evidence uploads over tus (evidence/tus.py, uploads.py, upload_routes.py)
+    "upload.tus_version": (412, "Unsupported tus version",
+                           "客户端的断点续传协议版本不受支持（需要 tus 1.0.0），请更新应用。"),
+    "upload.length_invalid": (400, "Invalid Upload-Length",
+                              "上传长度（Upload-Length）缺失或无效，请重新选择文件上传。"),
+    "upload.empty": (400, "Empty file", "文件为空（0 字节），不能作为证据上传。"),
+    "upload.too_large": (413, "File too large", "文件超过允许的最大大小，请联系管理员。"),
+    "upload.metadata_invalid": (400, "Invalid Upload-Metadata",
+                                "上传信息（Upload-Metadata）缺失或有误，请先同步检查记录后重试。"),
+    "upload.not_found": (404, "Upload not found",
+                         "上传不存在、已过期或不属于您，请重新开始上传该证据。"),
+    "upload.offset_mismatch": (409, "Offset mismatch",
+                               "上传位置与服务器不一致，请从服务器记录的位置继续上传。"),
+    "upload.offset_invalid": (400, "Invalid Upload-Offset", "上传位置（Upload-Offset）缺失或无效。"),
+    "upload.content_type": (415, "Wrong Content-Type",
+                            "续传数据的 Content-Type 必须是 application/offset+octet-stream。"),
+    "upload.checksum_invalid": (400, "Invalid Upload-Checksum",
+                                "分段校验值（Upload-Checksum）格式无效或算法不受支持（支持 sha256、sha1）。"),
+    "upload.checksum_mismatch": (460, "Checksum mismatch",
+                                 "本段数据校验失败，已丢弃，请重新发送本段。"),
+    "upload.locked": (423, "Upload busy", "该文件正在另一连接中上传，请稍后再试。"),
+    "upload.completed": (409, "Upload already complete", "该文件已上传完成，无需继续上传。"),
+    "upload.incomplete_body": (400, "Body cut short",
+                               "连接中断，已保存收到的部分，请从服务器记录的位置继续上传。"),
+    # Evidence: checking, storing and serving files (evidence/)
+    "evidence.not_listed": (404, "Evidence not listed",
+                            "检查记录中没有这项证据，或您无权查看该记录。请先同步检查记录。"),
+    "evidence.not_an_officer": (403, "Not an officer of the inspection",
+                                "只有参与该次检查的执法人员可以上传其证据。"),
+    "evidence.size_differs": (422, "Size differs from the record",
+                              "文件大小与检查记录中登记的不一致，请从手机重新上传原件。"),
+    "evidence.declared_hash_differs": (422, "SHA-256 differs from the record",
+                                       "上传声明的 SHA-256 与检查记录中登记的不一致，请从手机重新上传原件。"),
+    "evidence.hash_mismatch": (422, "Integrity check failed",
+                               "文件完整性校验失败（SHA-256 与拍摄时记录的不一致），证据仍为缺失，请从手机重新上传原件。"),
+    "evidence.already_received": (409, "Evidence already received",
+                                  "该证据已接收，原件不可替换；本次提交的文件与原件不同，已丢弃。"),
+    "evidence.unsupported_type": (415, "Unsupported file type",
+                                  "不支持的文件类型。仅接受 JPEG、PNG、WebP、HEIC 照片，WebM、Ogg、MP4/M4A、AAC、AMR、WAV、MP3 录音和 MP4、WebM 视频。"),
+    "evidence.image_too_large": (422, "Image too large",
+                                 "图片像素数超过上限（可能是恶意文件），已拒收。"),
+    "evidence.image_unreadable": (422, "Not an image",
+                                  "照片无法识别（宽度或高度为零，不是可查看的图片），不能作为证据保存，已拒收。请在手机上查看原件能否打开。"),
+    "evidence.not_received": (404, "Evidence not received", "该证据尚未上传到服务器。"),
+    "evidence.no_preview": (404, "No preview", "该证据没有缩略图或预览图（不是照片，或图片无法解析）。"),
+    # Case files (casefile/)
+    "casefile.evidence_damaged": (500, "Evidence original damaged",
+                                  ("证据原件在存储中缺失或已损坏（与登记的 SHA-256 不一致），无法导出案卷。"
+                                   "请联系管理员运行 audit verify 检查。")),
+    # Review actions (review/service.py); the review desk branches on these
+    "review.not_supervisor": (403, "Not this team's supervisor", "只有本中队的中队长可以审核该记录。"),
+    "review.not_legal_reviewer": (403, "Not a legal reviewer", "只有法制审核人员可以出具法制审核意见。"),
+    "review.own_work": (403, "Own work", "您参加了该检查，应当回避，不能审核自己的工作。"),
+    "review.stale_revision": (409, "Not the latest revision", "该记录已有更新的版本，请打开最新版本后再操作。"),
+    "review.stale_status": (409, "Status changed", "该记录的状态已被他人改变，请刷新后重新查看再操作。"),
+    "review.invalid_transition": (409, "Not possible in this status", "该记录当前状态下不能进行此操作。"),
+    "review.legal_opinion_required": (409, "Legal opinion needed", "重大执法决定须经法制审核同意后才能审核通过。"),
+    "review.legal_review_required": (409, "Legal review needed", "该检查已被列为重大执法决定，更正后的记录须再次送法制审核。"),
+    "review.already_sent": (409, "Already sent", "该版本已送过法制审核。"),
+    "review.unknown_item": (422, "Unknown item", "意见所指的检查项不在该表单中。"),
+    "review.checklist_incomplete": (422, "Checklist incomplete", "同意前须逐项确认法制审核要点。"),
+    "review.comment_required": (422, "Comment required", "请填写意见。"),
+    # Sync and reading records (inspections/): problems that refuse the whole request
+    "sync.too_many_records": (413, "Too many records", "一次同步的记录过多，请分批同步（应用会自动分批）。"),
+    "sync.invalid_cursor": (400, "Invalid cursor", "翻页参数无效，请从第一页重新查询。"),
+    # Sync (inspections/): one answer per record inside the 200 answer of POST /api/sync
+    # (`results[i].code`), never a problem; status 200 marks them. The detail sent is often more
+    # precise than the one here, and `errors` says which field or item.
+    "sync.invalid_uuid": (200, "Record without a UUID", "记录缺少有效的 UUID，无法保存。"),
+    "sync.invalid_record": (200, "Invalid record", "记录内容有误，请按提示修改。"),
+    "sync.unknown_form": (200, "Unknown form version", "记录所用的检查表单版本不存在，请更新应用后重试。"),
+    "sync.invalid_answers": (200, "Invalid answers", "检查内容有误，请按提示逐项修改。"),
+    "sync.invalid_officers": (200, "Invalid officers",
+                              "执法人员有误：至少两名、不能重复、须包括提交人，且均持有效执法证，请按提示修改。"),
+    "sync.implausible_time": (200, "Implausible device time", "检查时间不合理，请核对手机时钟。"),
+    "sync.evidence_taken": (200, "Evidence used by another record", "记录中的证据编号已被另一条记录使用。"),
+    "sync.invalid_amendment": (200, "Invalid amendment",
+                               "该更正不能提交：要更正的记录不存在、未被退回、已被处理或表单不同，请按提示处理。"),
+    "sync.amendment_superseded": (200, "Amendment superseded",
+                                  "这条记录已被更正过，本次更正不能再提交。请放弃本次更正，或打开最新版本查看。"),
+    "sync.conflict": (200, "Same UUID, other content",
+                      "该编号的记录已保存且内容不同，未作修改。如需更正，请在记录被退回后提交更正。"),
+    "sync.storage_refused": (200, "Storage refused the record", "服务器拒绝保存该记录（数据冲突），请联系管理员。"),
+    # The audit log's witness (server/witness, a separate process run by another office): it
+    # answers these itself with an English detail and imports neither Flask nor this module;
+    # audit/witnessing.py branches on them. Listed so that one table names every code.
+    "witness.bad_request": (400, "Not a checkpoint submission", "见证服务无法读取提交的检查点（格式有误或内容过大）。"),
+    "witness.bad_signature": (403, "Not signed by the log's key",
+                              "检查点的签名与见证服务登记的审计日志密钥不符，见证服务拒绝会签。"),
+    "witness.old_size": (409, "Proof from another size",
+                         "一致性证明的起点与见证服务上次会签的规模不同，服务器将按见证服务给出的规模重新提交。"),
+    "witness.rollback": (409, "Log rolled back",
+                         "审计日志比见证服务上次会签时更短（疑似回滚），见证服务拒绝会签。请立即联系管理员核查。"),
+    "witness.fork": (409, "Log forked",
+                     "审计日志与见证服务上次会签的历史不一致（疑似分叉或篡改），见证服务拒绝会签。请立即联系管理员核查。"),
+    "witness.empty": (404, "Nothing co-signed yet", "见证服务尚未会签任何检查点。"),
+}
+
+# Catalog codes nothing answers with today, and why they stay in the catalog.
+RESERVED: dict[str, str] = {
+    "request.conflict": "The answer to a werkzeug/flask-smorest 409 (_STATUS_CODES); FieldCase "
+                        "raises no bare 409: each conflict has its own code.",
+    "request.precondition_failed": "The answer to a 412 from flask-smorest's ETag check "
+                                   "(_STATUS_CODES); no view uses `blp.etag` today.",
+    "request.unsupported_media_type": "The answer to werkzeug's 415 from `request.get_json()` "
+                                      "(_STATUS_CODES); JSON bodies are read by server/schemas.py, "
+                                      "which answers `request.not_json`.",
 }
 
 _STATUS_CODES = {
@@ -84,12 +199,13 @@ def code_for_status(status: int) -> str:
     return _STATUS_CODES.get(status) or ("server.error" if status >= 500 else "request.invalid")
 
 
-def register_codes(codes: dict[str, tuple[int, str, str]]) -> None:
-    """Add a feature's error codes to the catalog (each code once)."""
-    for code in codes:
-        if code in CATALOG:
-            raise ValueError(f"error code {code} registered twice")
-    CATALOG.update(codes)
+def per_record(code: str, detail: str | None = None) -> dict:
+    """`code` and zh-CN `detail` of one record's refusal inside a 200 answer (sync): a catalog
+    code of status 200, with its catalog detail unless the caller says something more precise."""
+    status, _title, catalog_detail = CATALOG[code]
+    if status != 200:
+        raise ValueError(f"{code} answers a whole request, not one record")
+    return {"code": code, "detail": detail or catalog_detail}
 
 
 class ApiError(Exception):

@@ -18,14 +18,9 @@ from flask import current_app, request
 
 from werkzeug.exceptions import ClientDisconnected
 
-from .errors import ApiError, register_codes
+from .errors import ApiError
 
 STREAMED_TYPES = ("application/offset+octet-stream",)  # tus PATCH: read as it arrives
-
-register_codes({
-    "request.timeout": (408, "Request body timed out",
-                        "请求内容发送中断（网络超时），本次提交未生效，请在网络恢复后重试。"),
-})
 
 
 def read_body_first() -> None:

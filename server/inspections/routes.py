@@ -5,7 +5,7 @@ from flask import g
 
 from ..accounts import auth
 from ..database import checks_before_writing
-from ..errors import ApiError, register_codes
+from ..errors import ApiError
 from ..schemas import Blueprint
 from . import access, queries, service
 from .schemas import (
@@ -13,10 +13,6 @@ from .schemas import (
     SyncResponseSchema, SyncResultSchema, SyncStatusQuerySchema,
 )
 
-register_codes({
-    "sync.too_many_records": (413, "Too many records", "一次同步的记录过多，请分批同步（应用会自动分批）。"),
-    "sync.invalid_cursor": (400, "Invalid cursor", "翻页参数无效，请从第一页重新查询。"),
-})
 
 blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspection records and sync")
 

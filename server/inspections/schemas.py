@@ -88,7 +88,8 @@ class SyncResultSchema(Schema):
     received_at = fields.DateTime()
     revision = fields.Integer()
     missing_evidence = fields.List(fields.String())
-    code = fields.String()
+    code = fields.String(metadata={"description": "Conflict or rejected: a per-record code of the "
+                                                  "error catalog (ErrorCode, GET /api/errors)"})
     detail = fields.String()
     errors = fields.Raw()
     # sync.amendment_superseded: the newest revision of the record the amendment meant to replace.

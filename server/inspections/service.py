@@ -20,7 +20,7 @@ from ..accounts.models import User
 from ..audit.service import canonical_json, record_event, record_events
 from ..clock import utcnow
 from ..database import set_write_intent
-from ..errors import translate_field_messages
+from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from ..fastload import compile_loader
 from . import checks
@@ -222,7 +222,7 @@ def describe(index: int, inspection: Inspection, result: str) -> dict:
 
 def _rejected(index: int, record_uuid, code: str, detail: str, errors: dict) -> dict:
     return {"index": index, "uuid": str(record_uuid) if record_uuid else None,
-            "result": "rejected", "code": code, "detail": detail, "errors": errors}
+            "result": "rejected", **per_record(code, detail), "errors": errors}
 
 
 def _answer_existing(user: User, index: int, existing: Inspection, content_hash: str) -> dict:
@@ -235,8 +235,7 @@ def _answer_existing(user: User, index: int, existing: Inspection, content_hash:
 
 
 def _conflict(index: int, record_uuid) -> dict:
-    return {"index": index, "uuid": str(record_uuid), "result": "conflict", "code": "sync.conflict",
-            "detail": "该编号的记录已保存且内容不同，未作修改。如需更正，请在记录被退回后提交更正。"}
+    return {"index": index, "uuid": str(record_uuid), "result": "conflict", **per_record("sync.conflict")}
 
 
 @dataclass

@@ -16,25 +16,10 @@ from flask import current_app
 from ..accounts.models import User
 from ..audit.service import record_event
 from ..clock import utcnow
-from ..errors import ApiError, register_codes
+from ..errors import ApiError
 from ..extensions import db
 from ..inspections.models import Inspection
 from .models import CHECKLIST, TRANSITIONS, ReviewAction
-
-register_codes({
-    "review.not_supervisor": (403, "Not this team's supervisor", "只有本中队的中队长可以审核该记录。"),
-    "review.not_legal_reviewer": (403, "Not a legal reviewer", "只有法制审核人员可以出具法制审核意见。"),
-    "review.own_work": (403, "Own work", "您参加了该检查，应当回避，不能审核自己的工作。"),
-    "review.stale_revision": (409, "Not the latest revision", "该记录已有更新的版本，请打开最新版本后再操作。"),
-    "review.stale_status": (409, "Status changed", "该记录的状态已被他人改变，请刷新后重新查看再操作。"),
-    "review.invalid_transition": (409, "Not possible in this status", "该记录当前状态下不能进行此操作。"),
-    "review.legal_opinion_required": (409, "Legal opinion needed", "重大执法决定须经法制审核同意后才能审核通过。"),
-    "review.legal_review_required": (409, "Legal review needed", "该检查已被列为重大执法决定，更正后的记录须再次送法制审核。"),
-    "review.already_sent": (409, "Already sent", "该版本已送过法制审核。"),
-    "review.unknown_item": (422, "Unknown item", "意见所指的检查项不在该表单中。"),
-    "review.checklist_incomplete": (422, "Checklist incomplete", "同意前须逐项确认法制审核要点。"),
-    "review.comment_required": (422, "Comment required", "请填写意见。"),
-})
 
 
 def is_participant(user: User, inspection: Inspection) -> bool:
