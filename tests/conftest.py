@@ -30,6 +30,22 @@ FAST_HASHING = {"ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
 
 _counter = itertools.count()
 
+TESTS = Path(__file__).resolve().parent
+# Folders whose every test carries a marker (see pytest.ini).
+MARKED_FOLDERS = {"browser": "browser", "chaos": "chaos"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test by where it lives and what it uses, so that `-m "not browser and not live
+    and not chaos and not bench"` (make test-fast) leaves only the in-process tests."""
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        parts = path.relative_to(TESTS).parts if path.is_relative_to(TESTS) else ()
+        if parts and parts[0] in MARKED_FOLDERS:
+            item.add_marker(MARKED_FOLDERS[parts[0]])
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker("live")
+
 
 def _pg_admin_url(dbname: str) -> str:
     return sa.engine.make_url(PG_URL).set(database=dbname).render_as_string(hide_password=False)
