@@ -57,6 +57,7 @@ bench: venv bench-check
 
 ## The bench's own check (tests marked `bench`): one quick run prints the whole table.
 bench-check: venv
+	@scripts/system-deps.sh bench
 	$(BIN)/pytest -q -m bench $(PYTEST_ARGS)
 
 ## The fault suite (tests/chaos) at the issue's full size, 5 x what make test runs: 1,000 cuts of

@@ -9,7 +9,7 @@ from pathlib import Path
 import requests
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, make_jpeg
+from .conftest import make_jpeg
 
 
 def has_tus(live_server) -> bool:
@@ -21,10 +21,7 @@ def require_server_features(live_server, *, uploads: bool = False) -> None:
     """Fail, naming the endpoint, when one that the scenario relies on before the phone opens
     misbehaves: login, the overload form listed and served, and (`uploads`) tus at /api/uploads.
     A broken endpoint is a failure to see here, never a reason to skip the browser test."""
-    s = requests.Session()
-    r = s.post(live_server.url + "/api/session", json={"username": "officer1", "password": PASSWORD})
-    assert r.status_code == 200, f"POST /api/session answers {r.status_code}: {r.text[:500]}"
-    s.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    s = live_server.login("officer1")
     forms = s.get(live_server.url + "/api/forms")
     assert forms.status_code == 200, f"GET /api/forms answers {forms.status_code}: {forms.text[:500]}"
     assert any(f["id"] == "overload" for f in forms.json()), f"no overload form in {forms.json()}"
