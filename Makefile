@@ -69,9 +69,10 @@ chaos: venv
 	FIELDCASE_CHAOS_SCALE=$(CHAOS_SCALE) scripts/with-postgres.sh $(BIN)/pytest -q tests/chaos
 
 ## A quick loop: SQLite, no browser, no gunicorn, no chaos, no bench. Its tests share no server,
-## so they are dealt out one by one (--dist load), which balances the workers better.
+## so they are dealt out one by one (--dist load), which balances the workers better. A test that
+## starts gunicorn without its `live` mark fails here (FIELDCASE_TEST_FAST), so marks stay true.
 test-fast: venv
-	$(BIN)/pytest -q -n $(JOBS) --dist load $(FAST) $(PYTEST_ARGS)
+	FIELDCASE_TEST_FAST=1 $(BIN)/pytest -q -n $(JOBS) --dist load $(FAST) $(PYTEST_ARGS)
 
 ## Re-fetch the PWA's vendored libraries from npm at their pinned versions (needs npm).
 vendor-pwa:

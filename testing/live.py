@@ -35,6 +35,9 @@ class LiveServer:
 def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int = 2,
                    extra_env: dict | None = None, port: int | None = None) -> LiveServer:
     """gunicorn serving the app on loopback; `port` to restart it where clients expect it."""
+    if os.environ.get("FIELDCASE_TEST_FAST"):  # make test-fast: every test that gets here is marked
+        raise RuntimeError("this test starts gunicorn but is not marked: add pytest.mark.live "
+                           "(make test-fast leaves out browser, live, chaos and bench tests)")
     port = port or free_port()
     env = {**os.environ, "FIELDCASE_DATABASE_URL": database_url,
            "FIELDCASE_STORAGE_DIR": str(storage_dir), "FIELDCASE_BIND": f"127.0.0.1:{port}",
