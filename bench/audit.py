@@ -26,7 +26,8 @@ from server.audit.service import record_events
 from server.audit.verify import VerifyReport, verify_log
 from server.clock import utcnow
 from server.extensions import db
-from tests.factories import overload_record, sync_body
+from testing.accounts import login_test_client
+from testing.records import overload_record, sync_body
 
 
 def fill_log(entries: int) -> float:
@@ -78,7 +79,7 @@ def store_files(count: int, size: int) -> None:
 def sync_share(app, batches: int) -> tuple[float, float]:
     """Seconds per 50-record sync batch in-process, and seconds per 50 audit appends alone."""
     client = app.test_client()
-    token = client.post("/api/session", json={"username": "officer1", "password": PASSWORD}).get_json()["csrf_token"]
+    token = login_test_client(client, "officer1", PASSWORD)
     bodies = [json.dumps(sync_body(*[overload_record() for _ in range(50)])) for _ in range(batches + 1)]
     client.post("/api/sync", data=bodies[0], content_type="application/json", headers={"X-CSRF-Token": token})
     start = time.perf_counter()

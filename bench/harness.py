@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT))
 from server import create_app  # noqa: E402
 from server.config import Config  # noqa: E402
 from server.extensions import db  # noqa: E402
-from tests.conftest import FAST_HASHING, PASSWORD, start_gunicorn, stop_gunicorn  # noqa: E402,F401
+from testing import FAST_HASHING, PASSWORD  # noqa: E402,F401
+from testing.live import start_gunicorn, stop_gunicorn  # noqa: E402,F401
 
 # Benchmarks run gunicorn as `make run` does: the app's default worker count for this machine.
 DEFAULT_WORKERS = Config().WORKERS

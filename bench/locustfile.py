@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import PASSWORD, officer_names  # noqa: E402
 from bench.workday import Day, make_day  # noqa: E402
-from tests.factories import SHANGHAI  # noqa: E402
+from testing.records import SHANGHAI  # noqa: E402
 
 CHUNK_BYTES = 5 * 1024 * 1024  # uploads.js
 TUS = {"Tus-Resumable": "1.0.0"}

@@ -17,14 +17,13 @@ from bench.harness import (
     DEFAULT_WORKERS, PASSWORD, drive_sync, prepare_instance, print_table, raw_sqlite_insert_rate,
     start_gunicorn, stop_gunicorn,
 )
-from tests.factories import overload_record, sync_body
+from testing.accounts import login_session
+from testing.records import overload_record, sync_body
 
 
 def login(url: str) -> requests.Session:
-    s = requests.Session()
-    r = s.post(url + "/api/session", json={"username": "officer1", "password": PASSWORD})
-    r.raise_for_status()
-    s.headers.update({"X-CSRF-Token": r.json()["csrf_token"], "Content-Type": "application/json"})
+    s = login_session(url, "officer1", PASSWORD)
+    s.headers["Content-Type"] = "application/json"
     return s
 
 

@@ -15,7 +15,8 @@ import time
 import timeit
 
 from bench.harness import FAST_HASHING, PASSWORD, prepare_instance, print_table
-from tests.factories import overload_record, sync_body
+from testing.accounts import login_test_client
+from testing.records import overload_record, sync_body
 
 
 def _best_us(function, number: int) -> float:
@@ -47,7 +48,7 @@ def measure(batches: int = 20) -> dict:
             "content hash (canonical JSON, SHA-256)": _best_us(lambda: record_content_hash(record), 500),
         }
     client = app.test_client()
-    token = client.post("/api/session", json={"username": "officer1", "password": PASSWORD}).get_json()["csrf_token"]
+    token = login_test_client(client, "officer1", PASSWORD)
     bodies = [json.dumps(sync_body(*[overload_record() for _ in range(50)]), ensure_ascii=False).encode()
               for _ in range(batches + 1)]
     headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}

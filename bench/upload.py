@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import MB, raw_disk_rate, sha256_rate  # noqa: E402
+from testing.accounts import login_session  # noqa: E402
 
 PASSWORD = "bench-password-123"
 
@@ -119,10 +120,8 @@ def status_kb(pid: int, field: str) -> int:
 
 
 def login(base: str) -> requests.Session:
-    session = requests.Session()
-    r = session.post(base + "/api/session", json={"username": "bench1", "password": PASSWORD})
-    r.raise_for_status()
-    session.headers.update({"X-CSRF-Token": r.json()["csrf_token"], "Tus-Resumable": "1.0.0"})
+    session = login_session(base, "bench1", PASSWORD)
+    session.headers["Tus-Resumable"] = "1.0.0"
     return session
 
 

@@ -22,8 +22,8 @@ from functools import cache
 
 from PIL import Image, ImageDraw
 
-from tests.evidence.samples import EXIF_IFD, GPS_IFD, _dms, mp4
-from tests.factories import SHANGHAI
+from testing.media import EXIF_IFD, GPS_IFD, _dms, mp4
+from testing.records import SHANGHAI
 
 INSPECTIONS = 20
 CLIPS = 2

@@ -5,30 +5,44 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import requests
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from server import create_app
 from server.clock import local_today
 from server.extensions import db
+from testing import FAST_HASHING, PASSWORD, ROOT  # noqa: F401 (ROOT: re-exported, tests import it)
+from testing.accounts import login_test_client
+from testing.live import LiveServer, free_port, start_gunicorn, stop_gunicorn  # noqa: F401 (old names)
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("FIELDCASE_TEST_DATABASE_URL")
-PASSWORD = "correct-horse-battery"
-# Argon2 at its cheapest in tests: hashing cost is not what they test (test_passwords does).
-FAST_HASHING = {"ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
 
 _counter = itertools.count()
+
+TESTS = Path(__file__).resolve().parent
+# Folders whose every test carries a marker (see pytest.ini).
+MARKED_FOLDERS = {"browser": "browser", "chaos": "chaos"}
+# Fixtures that start gunicorn; a test module that imports start_gunicorn is `live` too.
+LIVE_FIXTURES = {"live_server", "gunicorn_with"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test by where it lives and what it uses, so that `-m "not browser and not live
+    and not chaos and not bench"` (make test-fast) leaves only the in-process tests. A test that
+    starts a server some other way says so itself (`pytestmark = pytest.mark.live`)."""
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        parts = path.relative_to(TESTS).parts if path.is_relative_to(TESTS) else ()
+        if parts and parts[0] in MARKED_FOLDERS:
+            item.add_marker(MARKED_FOLDERS[parts[0]])
+        uses_server = LIVE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if uses_server or getattr(getattr(item, "module", None), "start_gunicorn", None) is start_gunicorn:
+            item.add_marker("live")
 
 
 def _pg_admin_url(dbname: str) -> str:
@@ -129,10 +143,7 @@ class ApiClient(FlaskClient):
         return super().open(*args, **kwargs)
 
     def login(self, username: str, password: str = PASSWORD):
-        response = self.post("/api/session", json={"username": username, "password": password})
-        assert response.status_code == 200, response.get_json()
-        self.csrf_token = response.get_json()["csrf_token"]
-        return response
+        self.csrf_token = login_test_client(self, username, password)
 
 
 @pytest.fixture
@@ -197,61 +208,6 @@ def login_as(app, personas):
 
 
 # --- a real gunicorn on loopback ------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    def __init__(self, url: str, process: subprocess.Popen, log: Path):
-        self.url, self.process, self.log = url, process, log
-
-    def session(self) -> requests.Session:
-        return requests.Session()
-
-    def login(self, username: str, password: str = PASSWORD) -> requests.Session:
-        s = requests.Session()
-        r = s.post(self.url + "/api/session", json={"username": username, "password": password})
-        assert r.status_code == 200, r.text
-        s.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-        return s
-
-
-def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int = 2,
-                   extra_env: dict | None = None, port: int | None = None) -> LiveServer:
-    """gunicorn serving the app on loopback; `port` to restart it where clients expect it."""
-    port = port or free_port()
-    env = {**os.environ, "FIELDCASE_DATABASE_URL": database_url,
-           "FIELDCASE_STORAGE_DIR": str(storage_dir), "FIELDCASE_BIND": f"127.0.0.1:{port}",
-           "FIELDCASE_WORKERS": str(workers), **{f"FIELDCASE_{k}": str(v) for k, v in FAST_HASHING.items()},
-           **(extra_env or {})}
-    out = open(log, "wb")
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                               cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {log.read_text()[-3000:]}")
-        try:
-            if requests.get(url + "/healthz", timeout=10).status_code == 200:
-                return LiveServer(url, process, log)
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"gunicorn did not answer in 30 s: {log.read_text()[-3000:]}")
-
-
-def stop_gunicorn(server: LiveServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
-
 
 @pytest.fixture
 def live_server(app, personas, database_url, storage_dir, tmp_path):

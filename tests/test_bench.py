@@ -1,5 +1,6 @@
 """`make bench` keeps working: one run of every benchmark prints one table, and a peer that cannot
-be installed leaves a note, not a failed run."""
+be installed leaves a note, not a failed run. That run is marked `bench`: `make bench` checks it
+first, `make test` leaves it out."""
 from __future__ import annotations
 
 import hashlib
@@ -37,9 +38,8 @@ def number(cell: str) -> float:
     return float(cell.replace(",", ""))
 
 
+@pytest.mark.bench  # minutes of benchmarks: `make bench` runs it first, `make test` does not
 @pytest.mark.live
-@pytest.mark.skipif(bool(os.environ.get("FIELDCASE_TEST_DATABASE_URL")),
-                    reason="the bench runs on SQLite: once per make test is enough")
 def test_one_run_prints_one_table_and_survives_an_unreachable_registry(tmp_path):
     cache = tmp_path / "npm-cache"  # an empty cache: npm cannot fall back on packages it has seen
     env = {**os.environ, "npm_config_registry": f"http://127.0.0.1:{closed_port()}/",

@@ -103,7 +103,8 @@ WRONG_CALLERS = [
     (None, "GET", "/api/inspections?limit=100000", None, 401),
     ("officer1", "POST", "/api/users", {"username": ""}, 403),
     ("officer1", "POST", "/api/teams", {}, 403),
-    (None, "POST", f"/api/inspections/{uuid.uuid4()}/review/approve", {"nonsense": 1}, 401),
+    # A fixed UUID: test ids must be the same in every pytest-xdist worker.
+    (None, "POST", "/api/inspections/7b3de2db-ee34-428d-a4e7-17abffdb7bdd/review/approve", {"nonsense": 1}, 401),
 ]
 
 

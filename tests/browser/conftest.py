@@ -19,19 +19,14 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "correct-horse-battery"
 GEO = {"latitude": 30.52, "longitude": 120.94}
 
-pytestmark = pytest.mark.browser
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-
 
 @pytest.fixture(scope="session")
 def playwright_instance():
+    """Playwright on Debian's Chromium; a missing one fails the test (deselect with -m "not browser",
+    as make test-fast does), so that CI cannot pass without running the browser tests."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (make test installs it)")
+        pytest.fail(f"no Chromium at {CHROMIUM}: scripts/system-deps.sh test installs it "
+                    "(or set FIELDCASE_CHROMIUM)", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

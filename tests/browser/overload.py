@@ -6,11 +6,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pytest
 import requests
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, make_jpeg
+from .conftest import make_jpeg
 
 
 def has_tus(live_server) -> bool:
@@ -19,20 +18,17 @@ def has_tus(live_server) -> bool:
 
 
 def require_server_features(live_server, *, uploads: bool = False) -> None:
-    """Skip until the features a scenario needs are on the branch under test."""
-    s = requests.Session()
-    r = s.post(live_server.url + "/api/session", json={"username": "officer1", "password": PASSWORD})
-    s.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    """Fail, naming the endpoint, when one that the scenario relies on before the phone opens
+    misbehaves: login, the overload form listed and served, and (`uploads`) tus at /api/uploads.
+    A broken endpoint is a failure to see here, never a reason to skip the browser test."""
+    s = live_server.login("officer1")
     forms = s.get(live_server.url + "/api/forms")
-    if forms.status_code == 404 or not any(f["id"] == "overload" for f in forms.json()):
-        pytest.skip("the forms API with forms/overload-v1.yaml is not on this branch yet")
+    assert forms.status_code == 200, f"GET /api/forms answers {forms.status_code}: {forms.text[:500]}"
+    assert any(f["id"] == "overload" for f in forms.json()), f"no overload form in {forms.json()}"
     one = s.get(live_server.url + "/api/forms/overload/1")
-    if one.status_code != 200:
-        pytest.skip(f"GET /api/forms/overload/1 answers {one.status_code} on this branch (forms not fully merged)")
-    if s.post(live_server.url + "/api/sync", json={"records": []}).status_code in (404, 405):
-        pytest.skip("POST /api/sync is not on this branch yet")
-    if uploads and not has_tus(live_server):
-        pytest.skip("the tus endpoint /api/uploads arrives with the evidence feature")
+    assert one.status_code == 200, f"GET /api/forms/overload/1 answers {one.status_code}: {one.text[:500]}"
+    if uploads:
+        assert has_tus(live_server), "OPTIONS /api/uploads answers without Tus-Resumable"
 
 
 def item(page, path):

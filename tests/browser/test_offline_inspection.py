@@ -6,11 +6,11 @@ import hashlib
 
 from playwright.sync_api import expect
 
-from .overload import fill_overload, has_tus, require_server_features, submit
+from .overload import fill_overload, require_server_features, submit
 
 
 def test_offline_inspection_syncs_when_online(phone, live_server, tmp_path):
-    require_server_features(live_server)
+    require_server_features(live_server, uploads=True)  # the files go by tus
     page = phone.page
     phone.login("officer1")
     phone.wait_for_service_worker()
@@ -54,9 +54,6 @@ def test_offline_inspection_syncs_when_online(phone, live_server, tmp_path):
     on_disk = {hashlib.sha256(f.read_bytes()).hexdigest() for group in files.values() for f in group}
     assert on_disk <= set(expected.values())  # the browser's SHA-256 of each photo is the file's
 
-    if not has_tus(live_server):
-        assert held["status"] == "incomplete" and set(held["missing_evidence"]) == set(expected)
-        return  # the files follow once the evidence feature (tus) is on this branch
     phone.wait_until("""async () => (await (await import('/js/db.js')).openStore()).getAll('sent')
         .then((sent) => sent.every((s) => !(s.server.missing_evidence || []).length))""", timeout=60)
     held = server.get(f"{live_server.url}/api/inspections/{record['uuid']}").json()

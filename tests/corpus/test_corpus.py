@@ -24,6 +24,7 @@ from server import create_app
 from server.evidence.models import EvidenceFile, EvidenceUpload
 from server.extensions import db
 from server.inspections.models import Evidence
+from testing.accounts import login_session
 from tests.conftest import PASSWORD, ROOT, fresh_database, start_gunicorn, stop_gunicorn
 
 from .generate import case_names, generate
@@ -78,11 +79,7 @@ def create_accounts(database_url: str, storage: Path, accounts: list[dict]) -> N
 
 
 def login(url: str, username: str) -> requests.Session:
-    s = requests.Session()
-    r = s.post(url + "/api/session", json={"username": username, "password": PASSWORD}, timeout=TIMEOUT)
-    assert r.status_code == 200, r.text
-    s.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-    return s
+    return login_session(url, username, timeout=TIMEOUT)
 
 
 def seed(instance: Instance) -> None:

@@ -2,7 +2,6 @@
 directly, as the sync would write them), and a small tus client over the Flask test client."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from server.extensions import db
 from server.inspections.models import Evidence, Inspection, InspectionOfficer
 from server.inspections.vouched import stored_record_sha256
 
-TUS = {"Tus-Resumable": "1.0.0"}
 PLACE = (30.5100, 120.9300)  # Haiyan County
 
 
@@ -94,46 +92,8 @@ def create_inspection(app, personas):
     return make
 
 
-def metadata_header(**values) -> str:
-    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
-
-
-class TusClient:
-    """A minimal tus client over a Flask test client (CSRF header sent by the ApiClient)."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def create(self, record: Record, listed: Listed, *, length=None, filename="photo.jpg",
-               sha=None, headers=None):
-        meta = metadata_header(inspection_uuid=str(record.uuid), evidence_uuid=str(listed.uuid),
-                               sha256=sha or listed.sha256, filename=filename)
-        return self.client.post("/api/uploads", headers={
-            **TUS, "Upload-Length": str(len(listed.data) if length is None else length),
-            "Upload-Metadata": meta, **(headers or {})})
-
-    def patch(self, url, data: bytes, offset: int, headers=None):
-        return self.client.patch(url, data=data, headers={
-            **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
-            **(headers or {})})
-
-    def head(self, url):
-        return self.client.head(url, headers=TUS)
-
-    def upload(self, record: Record, listed: Listed, chunk=None, data=None):
-        """Create and send the whole file (in chunks); returns the last PATCH answer."""
-        created = self.create(record, listed)
-        assert created.status_code == 201, created.get_json()
-        url = created.headers["Location"]
-        data = listed.data if data is None else data
-        chunk = chunk or len(data)
-        offset, answer = 0, None
-        while offset < len(data):
-            answer = self.patch(url, data[offset:offset + chunk], offset)
-            if answer.status_code != 204:
-                return answer
-            offset = int(answer.headers["Upload-Offset"])
-        return answer
+# The tus helpers live in testing/tus.py (bench/ may use them); these names stay for existing imports.
+from testing.tus import TUS, TusClient, metadata_header  # noqa: E402,F401
 
 
 @pytest.fixture
