@@ -2,7 +2,7 @@
 // app opens with no network at all; the forms API network-first with the last answer kept; every
 // other API request (and every write) goes to the network untouched. Bump VERSION with any change
 // to a precached file (tests/test_pwa_shell.py checks the list against static/pwa/).
-const VERSION = "0.2.1";
+const VERSION = "0.2.2";
 const SHELL_CACHE = `fieldcase-shell-${VERSION}`;
 const FORMS_CACHE = `fieldcase-forms-${VERSION}`;
 const FORMS_TIMEOUT_MS = 5000;

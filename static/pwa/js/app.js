@@ -13,7 +13,7 @@ import * as loginView from "./views/login.js";
 import * as newView from "./views/new.js";
 import * as outboxView from "./views/outbox.js";
 
-export const APP_VERSION = "0.2.1";
+export const APP_VERSION = "0.2.2";
 
 const ROUTES = [
   [/^$/, homeView],
