@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from server.evidence.models import EvidenceUpload
 from server.extensions import db
-from server.inspections.models import Evidence
+from server.inspections.models import Evidence, Inspection
 
 from ..chaos.proxy import CuttingProxy
 from .conftest import GEO, Phone
@@ -213,6 +213,14 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     received = db.session.execute(sa.select(sa.func.count()).select_from(Evidence)
                                   .where(Evidence.received_at.is_not(None))).scalar()
     assert received == len(sizes)
+    spans = {}  # per inspection, in inspection order: when its first and last files arrived
+    for started, arrived in db.session.execute(sa.select(Inspection.started_at, Evidence.received_at)
+                                               .join(Evidence, Evidence.inspection_uuid == Inspection.uuid)):
+        first, last = spans.get(started, (arrived, arrived))
+        spans[started] = (min(first, arrived), max(last, arrived))
+    ordered = [spans[started] for started in sorted(spans)]
+    assert len(ordered) == RECORDS and all(a[1] < b[0] for a, b in zip(ordered, ordered[1:])), \
+        "the inspections' files did not arrive record by record, in inspection order"
     assert pass_survived, "a 6 s drop stopped the pass (retries gave up before 30 s)"
 
     # What the officer saw was true all along.
