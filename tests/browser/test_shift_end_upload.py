@@ -107,6 +107,13 @@ SCREEN = """() => {
 }"""
 
 
+def round_of(screen) -> tuple[int, int]:
+    """(files uploaded, files in the round) as the outbox screen says."""
+    match = re.search(r"已上传 (\d+) / (\d+) 个文件", screen["round"] or "")
+    assert match, screen
+    return int(match[1]), int(match[2])
+
+
 def upstream_bytes(proxy) -> int:
     """What the phone has sent through the proxy so far (every connection's bytes upstream)."""
     return sum(cut.sent_up for cut in proxy.history)
@@ -154,7 +161,8 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
         raise AssertionError(f"{what}: not seen in {timeout} s; last screen {seen[-1]}")
 
     def clip_under_way(received: int):
-        return lambda _: net.received >= received and net.clip_in_flight(0.8)
+        """A clip mid-way, once `received` files are known received (answers seen, or the screen's count)."""
+        return lambda s: max(net.received, round_of(s)[0] if s["round"] else 0) >= received and net.clip_in_flight(0.8)
 
     # 1. Mid-file, in the second inspection's clip: the link goes down for 6 s. The retries
     # (0, 1, 3, 10 s) outlast it: the same pass goes on, from where the server stopped.
@@ -194,6 +202,17 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     page.wait_for_timeout(3000)
     go_online()
 
+    # 5. Mid-file in the last clip, the app is closed and opened again: the count goes on from
+    # where it was, and the clip resumes.
+    wait(clip_under_way(70), 120, "the last clip under way")
+    before_reload = seen[-1]
+    page.reload()
+    page.wait_for_selector(".outbox")
+    cuts.append(("mid-file, app reopened", CLIP_BYTES))
+    reopened = wait(lambda s: s["round"] is not None, 20, "the round shown again")
+    assert round_of(reopened)[0] >= round_of(before_reload)[0] >= 70, (before_reload, reopened)
+    wait(lambda s: "执法记录仪.mp4" in (s["file"] or "") and "从中断处" in s["file"], 60, "the last clip resuming")
+
     finished = wait(lambda s: s["done"] is not None, 240, "全部上传完成")
     sent = upstream_bytes(proxy) - sent_before
     assert phone.wait_until("""async () => (await (await import('/js/db.js')).openStore()).getAll('sent')
@@ -230,9 +249,9 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
         if "从中断处继续" in (s["message"] or ""):
             name = re.search(r"「(.+?)」已传", s["message"])[1]
             assert any(name in (t["file"] or "") and "从中断处" in t["file"] for t in seen), s["message"]
-    rounds = [re.search(r"已上传 (\d+) / (\d+) 个文件", s["round"]) for s in seen if s["round"]]
-    assert {int(m[2]) for m in rounds} == {len(sizes)}, "the round's total changed"
-    done = [int(m[1]) for m in rounds]
+    rounds = [round_of(s) for s in seen if s["round"]]
+    assert {total for _, total in rounds} == {len(sizes)}, "the round's total changed"
+    done = [done for done, _ in rounds]
     assert done == sorted(done) and done[0] < 10 and done[-1] >= 70, f"the round's count went back: {done}"
     badges = [s["badge"] for s in seen]
     peak = badges.index(max(badges))
