@@ -154,11 +154,13 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     def wait(predicate, timeout, what):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            seen.append(page.evaluate(SCREEN))
+            seen.append({**page.evaluate(SCREEN), "t": time.monotonic()})
             if predicate(seen[-1]):
                 return seen[-1]
             page.wait_for_timeout(100)
-        raise AssertionError(f"{what}: not seen in {timeout} s; last screen {seen[-1]}")
+        labels = [(s["round"], s["file"]) for s in seen if s["file"]]
+        trail = [x for i, x in enumerate(labels) if i == 0 or x[1].split("：")[0] != labels[i - 1][1].split("：")[0]]
+        raise AssertionError(f"{what}: not seen in {timeout} s; last screen {seen[-1]}; files seen {trail[-30:]}")
 
     def clip_under_way(received: int):
         """A clip mid-way, once `received` files are known received (answers seen, or the screen's count)."""
@@ -216,7 +218,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     finished = wait(lambda s: s["done"] is not None, 240, "全部上传完成")
     sent = upstream_bytes(proxy) - sent_before
     assert phone.wait_until("""async () => (await (await import('/js/db.js')).openStore()).getAll('sent')
-        .then((sent) => sent.length === %d && sent.every((s) => !(s.server.missing_evidence || []).length))""" % RECORDS)
+        .then((sent) => sent.length === %d && sent.every((s) => !(s.server.missing_evidence || []).length && s.server.status === 'complete'))""" % RECORDS)
     phone.screenshot("25-shift-end-upload-done", full_page=False)
 
     # Nothing sent twice: no more bytes than the files plus a chunk per cut, one completed
@@ -245,10 +247,15 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     # What the officer saw was true all along.
     assert "从中断处继续" in stopped["message"] and "执法记录仪.mp4" in stopped["message"], stopped
     assert any("执法记录仪.mp4" in (s["file"] or "") and "从中断处" in s["file"] for s in seen[seen.index(stopped):])
-    for s in seen:  # 从中断处 is said of a file that the next pass resumed, and of no other
-        if "从中断处继续" in (s["message"] or ""):
-            name = re.search(r"「(.+?)」已传", s["message"])[1]
-            assert any(name in (t["file"] or "") and "从中断处" in t["file"] for t in seen), s["message"]
+    said = {}  # 从中断处 is said of a file that the next pass resumed (HEAD, then PATCH from there)
+    for s in seen:
+        if "从中断处继续" in (s["message"] or "") and s["message"] not in said:
+            said[s["message"]] = s["t"]
+    for message, at in said.items():
+        name = re.search(r"「(.+?)」已传", message)[1]
+        asked = [url for t, method, url, _ in net.log if t > at and method == "HEAD" and net.names.get(url) == name]
+        assert any(t > at and method == "PATCH" and url in asked and offset > 0
+                   for t, method, url, offset in net.log), message
     rounds = [round_of(s) for s in seen if s["round"]]
     assert {total for _, total in rounds} == {len(sizes)}, "the round's total changed"
     done = [done for done, _ in rounds]
@@ -267,11 +274,14 @@ class Traffic:
 
     def __init__(self, page):
         self.names, self.in_flight, self.received = {}, {}, 0
+        self.log = []  # (time, HEAD or PATCH, upload URL, Upload-Offset sent)
         page.on("request", self.request)
         page.on("response", self.response)
         page.on("requestfailed", lambda r: self.in_flight.pop(r.url, None))
 
     def request(self, r):
+        if r.method in ("HEAD", "PATCH") and "/api/uploads/" in r.url:
+            self.log.append((time.monotonic(), r.method, r.url, int(r.headers.get("upload-offset") or 0)))
         if r.method == "PATCH" and "/api/uploads/" in r.url:
             self.in_flight[r.url] = time.monotonic()
 

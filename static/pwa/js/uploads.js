@@ -195,9 +195,9 @@ function interruption(error, item, sent, round) {
   if (problem?.code === "auth.required") {
     return Object.assign(new UploadInterrupted(problem.detail, { cause: error, offline: false }), { code: problem.code });
   }
-  const detail = sent > 0
-    ? `网络中断：${sofar}；「${name}」已传 ${formatBytes(sent)} / ${formatBytes(item.entry.size)}，恢复后从中断处继续。`
-    : `网络中断：${sofar}，恢复后继续上传其余 ${round.count - round.done} 个。`;
+  let detail = `网络中断：${sofar}，恢复后继续上传其余 ${round.count - round.done} 个。`;
+  if (sent >= item.entry.size) detail = `网络中断：${sofar}；「${name}」已全部发出，恢复后向服务器确认是否收到。`;
+  else if (sent > 0) detail = `网络中断：${sofar}；「${name}」已传 ${formatBytes(sent)} / ${formatBytes(item.entry.size)}，恢复后从中断处继续。`;
   return new UploadInterrupted(detail, { cause: error, offline: true });
 }
 
@@ -208,7 +208,9 @@ function interruption(error, item, sent, round) {
  * (hash, type) does not hold up the others: the pass goes on and then fails, naming it.
  */
 export async function uploadMissing({ api, store, progress = () => {}, onReceived = () => {}, signal }) {
-  const inDoubt = (await store.listSent()).filter((s) => (s.server?.missing_evidence || []).length);
+  // In doubt: records with files to upload, and those whose completion the server has not yet
+  // been asked about (a pass cut after their last file).
+  const inDoubt = (await store.listSent()).filter((s) => (s.server?.missing_evidence || []).length || s.server?.status === "incomplete");
   if (!inDoubt.length) return 0;
   await refreshSent({ api, store, uuids: inDoubt.map((s) => s.uuid) });
   if (!api.csrfToken) await api.me(); // after a reload: tus requests carry the CSRF token too
@@ -235,6 +237,10 @@ export async function uploadMissing({ api, store, progress = () => {}, onReceive
       continue;
     }
     await markReceived(store, item.uuid);
+    if (!(await store.getSent(item.record.uuid))?.server?.missing_evidence?.length) {
+      // Its last file: the record's state as the server now has it (incomplete -> complete).
+      await refreshSent({ api, store, uuids: [item.record.uuid] }).catch(() => {}); // else the next pass asks
+    }
     uploaded += 1;
     queue = queue.filter((q) => q.uuid !== item.uuid);
     round = await uploadRound(store, queue);
