@@ -160,7 +160,9 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
             page.wait_for_timeout(100)
         labels = [(s["round"], s["file"]) for s in seen if s["file"]]
         trail = [x for i, x in enumerate(labels) if i == 0 or x[1].split("：")[0] != labels[i - 1][1].split("：")[0]]
-        raise AssertionError(f"{what}: not seen in {timeout} s; last screen {seen[-1]}; files seen {trail[-30:]}")
+        patches = [(round(t, 1), net.names.get(url), url[-6:], offset) for t, m, url, offset in net.log if m == "PATCH"][-40:]
+        raise AssertionError(f"{what}: not seen in {timeout} s; last screen {seen[-1]}; files seen {trail[-12:]}; "
+                             f"PATCHes {patches}; now {time.monotonic():.1f}")
 
     def clip_under_way(received: int):
         """A clip mid-way, once `received` files are known received (answers seen, or the screen's count)."""
@@ -191,6 +193,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     proxy.sever()
     cuts.append(("mid-file, offline 3 s", CLIP_BYTES))
     stopped = wait(lambda s: s["status"] == "offline", 20, "the pass stopped")
+    phone.screenshot("25-upload-interrupted", full_page=False)
     page.wait_for_timeout(3000)
     go_online()
 
@@ -219,7 +222,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     sent = upstream_bytes(proxy) - sent_before
     assert phone.wait_until("""async () => (await (await import('/js/db.js')).openStore()).getAll('sent')
         .then((sent) => sent.length === %d && sent.every((s) => !(s.server.missing_evidence || []).length && s.server.status === 'complete'))""" % RECORDS)
-    phone.screenshot("25-shift-end-upload-done", full_page=False)
+    phone.screenshot("26-upload-done", full_page=False)
 
     # Nothing sent twice: no more bytes than the files plus a chunk per cut, one completed
     # upload per file (an upload whose creation answer was cut holds no bytes).

@@ -133,7 +133,7 @@ async function serverHolds(api, entry, lastResponse) {
  *  own order: [{record, uuid, entry}] (entry null or without blob: not on this phone). */
 export async function pendingFiles(store) {
   const records = (await store.listSent()).filter((s) => (s.server?.missing_evidence || []).length)
-    .sort((a, b) => String(a.record.started_at).localeCompare(String(b.record.started_at)));
+    .sort((a, b) => (Date.parse(a.record.started_at) || 0) - (Date.parse(b.record.started_at) || 0));
   const queue = [];
   const seen = new Set();
   for (const record of records) {
