@@ -10,6 +10,8 @@ N + 1 arrives (the request is cut before it was read whole: in its headers or mi
 `downstream_bytes=N` does the same with the answer (the server did its work, the client never
 learns the result: with N = 0 it is cut as the first byte of the answer arrives). `reset=True`
 closes with RST instead of FIN. A plan applies to the next connection(s) accepted, in order.
+`sever()` cuts every connection open now (a browser's keep-alive connections too, which no plan
+can aim at), and `down = True` resets each new connection at once, until `down = False`.
 Everything is bounded: the connections open at once (more are refused), each link's silence
 (`idle_seconds`), and stop() ends every link within a select() tick.
 """
@@ -53,6 +55,7 @@ class _Link:
                  stopping: threading.Event, idle_seconds: float):
         self.client, self.server, self.cut = client, server, cut
         self.stopping, self.idle_seconds = stopping, idle_seconds
+        self.severed = threading.Event()  # set by CuttingProxy.sever(): close with RST now
 
     def run(self) -> None:
         cut = False
@@ -62,7 +65,7 @@ class _Link:
         sent = {True: 0, False: 0}
         open_directions, last_seen = 2, time.monotonic()
         try:
-            while open_directions and not cut and not self.stopping.is_set():
+            while open_directions and not cut and not self.stopping.is_set() and not self.severed.is_set():
                 events = selector.select(timeout=0.05)
                 if not events:
                     if time.monotonic() - last_seen > self.idle_seconds:
@@ -93,7 +96,7 @@ class _Link:
         finally:
             selector.close()
             for sock in (self.client, self.server):
-                if cut and self.cut.reset:
+                if (cut and self.cut.reset) or self.severed.is_set():
                     try:
                         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     except OSError:
@@ -119,6 +122,8 @@ class CuttingProxy:
         self._listener: socket.socket | None = None
         self.accepted = 0
         self.history: deque[Cut] = deque(maxlen=1000)  # the latest connections, cut or not
+        self.down = False  # while True, each new connection is reset at once (the link is down)
+        self._links: set[_Link] = set()
         self.url = ""
 
     def start(self) -> CuttingProxy:
@@ -142,6 +147,14 @@ class CuttingProxy:
         """Forget the cuts no connection has taken yet."""
         with self._lock:
             self._plans.clear()
+
+    def sever(self) -> int:
+        """Cut every connection open now, with RST; returns how many there were."""
+        with self._lock:
+            links = list(self._links)
+        for link in links:
+            link.severed.set()
+        return len(links)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -167,6 +180,10 @@ class CuttingProxy:
                     client, _ = self._listener.accept()
                 except TimeoutError:
                     continue
+                if self.down:  # the link is down: the connection is reset at once
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    client.close()
+                    continue
                 if not self._slots.acquire(blocking=False):
                     client.close()  # too many connections open at once
                     continue
@@ -184,6 +201,13 @@ class CuttingProxy:
                 client.close()
                 return
             client.settimeout(self.idle_seconds)  # bounds sendall() to a client that stopped reading
-            _Link(client, server, plan, self._stopping, self.idle_seconds).run()
+            link = _Link(client, server, plan, self._stopping, self.idle_seconds)
+            with self._lock:
+                self._links.add(link)
+            try:
+                link.run()
+            finally:
+                with self._lock:
+                    self._links.discard(link)
         finally:
             self._slots.release()

@@ -1,8 +1,9 @@
 // The outbox: submitted records go to POST /api/sync in submission order, then their files by tus.
 // An entry leaves only when the server answered created or duplicate; a rejected or conflicting one
 // stays with the server's answer for the officer to act on. Failed attempts back off exponentially
-// (capped); a drain runs on app start, on `online`, on a timer and on the 同步 button. Each drain
-// ends by pulling the state of my records (records.js); the timer's drains pull every few minutes.
+// (capped); a drain runs on app start, on `online`, on a timer and on the 同步 button. Files are
+// marked received one by one (uploads.js), and each one's arrival is a "change" (badges fall). Each
+// drain ends by pulling the state of my records (records.js); the timer's drains pull every few minutes.
 import { ApiError } from "./api.js";
 import { isoLocal } from "./dom.js";
 import { pullRecords } from "./records.js";
@@ -80,7 +81,7 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
       await uploadMissing({ api, store, signal: state.abort.signal, progress: (p) => {
         state.progress = p;
         emit("progress", p);
-      } });
+      }, onReceived: () => emit("change", snapshot()) });
       if (state.pullDue || Date.now() - state.lastPullAt > TIMER_PULL_MS) {
         await pullRecords({ api, store });
         Object.assign(state, { pullDue: false, lastPullAt: Date.now() });
@@ -92,13 +93,13 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
       schedule(IDLE_CHECK_MS);
     } catch (error) {
       state.progress = null;
-      if (error instanceof ApiError && error.code === "auth.required") {
+      if (error?.code === "auth.required") {
         setStatus("auth", error.detail); // nothing is retried until the officer logs in again
         return;
       }
       state.failures += 1;
-      const offline = !navigator.onLine || (error instanceof ApiError && error.offline);
-      const message = error instanceof ApiError ? error.detail : "文件上传中断，联网后从中断处继续。";
+      const offline = !navigator.onLine || Boolean(error?.offline);
+      const message = error?.detail || "同步中断，稍后自动重试。";
       setStatus(offline ? "offline" : "error", message);
       schedule(backoffDelay(state.failures));
     } finally {

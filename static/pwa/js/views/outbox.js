@@ -1,10 +1,12 @@
 // The outbox: what is not yet on the server, why, and a button to send it now; a progress bar
-// while files upload. Rejected records can be corrected; conflicts are shown as the server said; an
+// while files upload, with the round's count (kept across drops); 全部上传完成 only when nothing is
+// missing on the server. Rejected records can be corrected; conflicts are shown as the server said; an
 // amendment whose record was amended meanwhile is offered to be dropped or to open the newest revision.
 import { formatBytes, formatTime, h, replaceChildren, STATUS_LABELS } from "../dom.js";
 import { draftFromRecord } from "../drafts.js";
-import { confirmRow, fieldLabel, flattenErrors } from "./draft.js";
 import { PHONE_STATUS_LABELS } from "../records.js";
+import { pendingFiles, uploadRound } from "../uploads.js";
+import { confirmRow, fieldLabel, flattenErrors } from "./draft.js";
 import { itemLabels } from "./inspection.js";
 
 const SYNC_STATUS = {
@@ -44,30 +46,44 @@ function entryRow(ctx, entry, labels = {}) {
       : entry.state === "conflict" ? h("p", { class: "hint" }, "服务器上已有同一编号但内容不同的记录，本机记录未被保存。请联系管理员核对，勿重复录入。") : null);
 }
 
+/** "已上传 52 / 106 个文件（120.0 MB / 248.0 MB）": the round's count, which a drop never resets. */
+function roundText(round, inFlight = 0) {
+  return `已上传 ${round.done} / ${round.count} 个文件（${formatBytes(round.doneBytes + inFlight)} / ${formatBytes(round.bytes)}）`;
+}
+
 export async function render(ctx) {
   const status = h("p", { class: "sync-status", role: "status", dataset: { role: "sync-status" } });
+  const allDone = h("p", { class: "notice ok", hidden: true, dataset: { role: "all-uploaded" } });
+  const roundLine = h("p", { class: "upload-round", hidden: true, dataset: { role: "upload-round" } });
   const bar = h("progress", { max: 1, value: 0, class: "upload-progress", hidden: true, dataset: { role: "upload-progress" } });
-  const barLabel = h("p", { class: "hint", hidden: true });
+  const barLabel = h("p", { class: "hint", hidden: true, dataset: { role: "upload-file" } });
   const records = h("ul", { class: "list" });
   const files = h("ul", { class: "list" });
 
   async function draw() {
     const snap = ctx.outbox.snapshot();
-    status.textContent = `${SYNC_STATUS[snap.status] || snap.status}${snap.lastError ? `：${snap.lastError}` : ""}` +
+    const [counts, round] = await Promise.all([ctx.outbox.counts(), uploadRound(ctx.store)]);
+    // The error says what happened and what comes next; without one, the state.
+    status.textContent = (snap.lastError || SYNC_STATUS[snap.status] || snap.status) +
       (snap.lastSyncAt ? `（上次成功同步 ${formatTime(snap.lastSyncAt)}）` : "");
     status.dataset.status = snap.status;
+    // Said only when nothing of this phone's submitted work is missing on the server.
+    allDone.hidden = counts.total !== 0;
+    allDone.textContent = `全部上传完成：检查记录和证据文件都已保存在服务器上，可以放心离开${round.count ? `（本轮 ${round.count} 个文件，${formatBytes(round.bytes)}）` : ""}。`;
+    roundLine.hidden = round.finished || !round.count;
+    if (!roundLine.hidden && snap.status !== "syncing") roundLine.textContent = roundText(round);
+    if (snap.status !== "syncing") bar.hidden = barLabel.hidden = true;
     const entries = await ctx.store.listOutbox();
     const labels = {};
     for (const e of entries) labels[e.uuid] = itemLabels(await ctx.store.getForm(e.record.form_id, e.record.form_version));
     replaceChildren(records, entries.length ? entries.map((e) => entryRow(ctx, e, labels[e.uuid])) : h("li", { class: "empty" }, "所有检查记录都已到达服务器"));
-    const sent = (await ctx.store.listSent()).filter((s) => (s.server?.missing_evidence || []).length);
     const rows = [];
-    for (const s of sent) {
-      const blobs = await Promise.all(s.server.missing_evidence.map((u) => ctx.store.getBlob(u)));
-      const bytes = blobs.reduce((n, b) => n + (b?.size || 0), 0);
-      rows.push(h("li", { dataset: { uuid: s.uuid } }, h("a", { class: "list-link", href: `#/inspection/${s.uuid}` },
-        h("span", { class: "list-main" }, `${s.record.subject.name}：${s.server.missing_evidence.length} 个文件待上传（${formatBytes(bytes)}）`),
-        blobs.some((b) => !b?.blob) ? h("span", { class: "status status-rejected" }, "有文件在本机找不到") : null)));
+    for (const { record, uuid, entry } of await pendingFiles(ctx.store)) {
+      const last = rows.at(-1);
+      const row = last?.uuid === record.uuid ? last : rows[rows.push({ uuid: record.uuid, record, count: 0, bytes: 0, lost: false }) - 1];
+      row.count += 1;
+      row.bytes += entry?.size || 0;
+      row.lost ||= !entry?.blob;
     }
     const waiting = entries.filter((e) => e.state === "pending").reduce((n, e) => n + e.record.evidence.length, 0);
     if (waiting) rows.push(h("li", { class: "empty" }, `另有 ${waiting} 个文件将在其检查记录到达服务器后上传。`));
@@ -78,10 +94,12 @@ export async function render(ctx) {
   const onProgress = (event) => {
     if (!root.isConnected) return;
     const p = event.detail;
-    bar.hidden = barLabel.hidden = false;
-    bar.max = p.total || 1;
-    bar.value = p.sent;
-    barLabel.textContent = `正在上传第 ${Math.min(p.done + 1, p.count)} / ${p.count} 个文件：${formatBytes(p.sent)} / ${formatBytes(p.total)}`;
+    bar.hidden = barLabel.hidden = roundLine.hidden = false;
+    bar.max = p.bytes || 1;
+    bar.value = p.doneBytes + p.sent;
+    roundLine.textContent = roundText(p, p.sent);
+    barLabel.textContent = `正在上传「${p.name}」：${formatBytes(p.sent)} / ${formatBytes(p.total)}` +
+      (p.resumedFrom > 0 ? `（从中断处 ${formatBytes(p.resumedFrom)} 继续）` : "");
   };
   ctx.outbox.events.addEventListener("change", onChange);
   ctx.outbox.events.addEventListener("progress", onProgress);
@@ -91,9 +109,9 @@ export async function render(ctx) {
   });
 
   const root = h("div", { class: "screen outbox" }, h("h2", { class: "screen-title" }, "待同步"),
-    status,
+    status, allDone,
     h("button", { type: "button", class: "primary big", dataset: { role: "sync-now" }, onclick: () => ctx.outbox.drain("button") }, "立即同步"),
-    bar, barLabel,
+    roundLine, bar, barLabel,
     h("section", { class: "card" }, h("h2", {}, "检查记录"), records),
     h("section", { class: "card" }, h("h2", {}, "证据文件"), files));
   root.dataset.title = "待同步";
