@@ -24,7 +24,13 @@ from pathlib import Path
 
 from bench import audit, peer, sync, sync_costs, upload
 from bench.harness import (
-    DEFAULT_WORKERS, MB, ROOT, raw_disk_rate, raw_sqlite_commit_rate, raw_sqlite_insert_rate, sha256_rate,
+    DEFAULT_WORKERS,
+    MB,
+    ROOT,
+    raw_disk_rate,
+    raw_sqlite_commit_rate,
+    raw_sqlite_insert_rate,
+    sha256_rate,
 )
 
 HEADER = ("area", "measure", "FieldCase", "unit", "machine limit (same run)", "ratio",

@@ -39,9 +39,8 @@ from ..inspections.access import get_visible_inspection
 from ..inspections.models import Inspection
 from ..inspections.schemas import InspectionSchema
 from .readme import readme_text
-from .schemas import TrailCheckpointSchema, TrailEvidenceSchema, TrailEventSchema
-from .trail import (Case, build_trail, case_entries, display_names, event_context, evidence_view,
-                    load_case)
+from .schemas import TrailCheckpointSchema, TrailEventSchema, TrailEvidenceSchema
+from .trail import Case, build_trail, case_entries, display_names, event_context, evidence_view, load_case
 
 FORMAT = "fieldcase-casefile/v1"
 COPY_BLOCK = 1024 * 1024

@@ -23,8 +23,8 @@ from ..clock import to_local, utcnow
 from ..evidence.models import EvidenceFile
 from ..evidence.storage import get_stores
 from ..extensions import db
-from ..inspections.models import SUBJECT_KINDS, Inspection
 from ..forms import service as forms
+from ..inspections.models import SUBJECT_KINDS, Inspection
 from . import items
 from .evidence import describe as describe_evidence
 from .models import ACTION_LABELS, OPINION_LABELS

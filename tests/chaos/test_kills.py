@@ -169,7 +169,7 @@ def test_phones_finish_and_nothing_acknowledged_is_lost_when_gunicorn_is_killed(
             thread.start()
         for thread in threads:
             thread.join(timeout=max(1, deadline - time.monotonic()))
-        assert not any(t.is_alive() for t in threads), f"threads still running"
+        assert not any(t.is_alive() for t in threads), "threads still running"
         print(f"phones done after {time.monotonic() - run.started:.1f} s")
         assert not run.failures, f"{run.failures}"
         assert done == kills

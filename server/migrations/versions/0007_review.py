@@ -10,8 +10,8 @@ its constraints inline; PostgreSQL gets the same constraints as table constraint
 """
 import json
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
