@@ -77,7 +77,7 @@ def prepare(storage: Path, files: list[tuple[str, int, str]]):
         for position, user in enumerate(users):
             db.session.add(InspectionOfficer(inspection_uuid=record, user_id=user.id,
                                              position=position, certificate_number="33" + user.username))
-        for position, (evidence_uuid, (sha, size, media_type)) in enumerate(zip(evidence_uuids, files)):
+        for position, (evidence_uuid, (sha, size, media_type)) in enumerate(zip(evidence_uuids, files, strict=True)):
             db.session.add(Evidence(uuid=evidence_uuid, inspection_uuid=record, position=position,
                                     item_id="bodycam", sha256=sha, size=size,
                                     media_type=media_type, captured_at=now - timedelta(minutes=30)))
@@ -266,7 +266,7 @@ def measure_files(paths: list[Path], folder: Path, chunk_mb: int = 5) -> dict:
     process, base = start_server(url, storage, folder / "gunicorn-files.log")
     try:
         session = login(base)
-        jobs = list(zip(paths, evidence_uuids, files))
+        jobs = list(zip(paths, evidence_uuids, files, strict=True))
         for n, (path, evidence_uuid, (sha, size, _)) in enumerate(jobs):
             if n == 1:
                 started = time.perf_counter()
@@ -308,7 +308,7 @@ def main() -> None:
               f"raw: {', '.join(f'{d:.0f}' for d in large['disk_rounds'])})")
         widths = [max(len(r[i]) for r in rows + [("what", "FieldCase", "limit", "ratio")]) for i in range(4)]
         for row in [("what", "FieldCase", "limit", "ratio")] + rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

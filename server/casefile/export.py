@@ -114,7 +114,7 @@ def case_record(case: Case, paths: dict[str, str]) -> dict:
     stored facts and its path in the ZIP (null: not received)."""
     evidence = TrailEvidenceSchema(many=True).dump(
         [evidence_view(case, e) for e in case.evidence])
-    for item, row in zip(evidence, case.evidence):
+    for item, row in zip(evidence, case.evidence, strict=True):
         file = case.files.get(row.uuid)
         item["path"] = paths.get(file.sha256) if file else None
     return {"inspection_uuid": str(case.inspection.uuid), "root_uuid": str(case.inspection.root_uuid),

@@ -31,7 +31,7 @@ from .models import ACTION_LABELS, OPINION_LABELS
 from .service import review_history
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-SUBJECT_LABELS = dict(zip(SUBJECT_KINDS, ("车辆", "船舶", "经营业户", "现场/路段", "个人")))
+SUBJECT_LABELS = dict(zip(SUBJECT_KINDS, ("车辆", "船舶", "经营业户", "现场/路段", "个人"), strict=True))
 SIGNATURE_MAX_PX = 800
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                           undefined=jinja2.StrictUndefined)

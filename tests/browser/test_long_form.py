@@ -40,7 +40,7 @@ def test_section_index_jumps_and_counts_required_answers(phone, live_server, tmp
     assert weighing.bounding_box()["y"] > 2 * page.viewport_size["height"]  # screens below
     index.locator("[data-role=index-toggle]").click()
     assert index_titles(page) == ["基本信息", "现场检查程序", "车辆与驾驶员", "称重检测", "告知、陈述与签名"]
-    counts = dict(zip(index_titles(page), index.locator(".index-count").all_inner_texts()))
+    counts = dict(zip(index_titles(page), index.locator(".index-count").all_inner_texts(), strict=True))
     assert counts["基本信息"] == "2/3" and counts["车辆与驾驶员"] == "1/7" and counts["称重检测"] == "0/5"
     phone.screenshot("30-form-index-open", full_page=False)
     index.locator("[data-jump=weighing]").click()

@@ -75,7 +75,7 @@ def test_many_phones_at_once_get_every_answer_without_5xx_or_database_locked(
         if not hasattr(local, "sessions"):  # each client thread: a phone per officer
             local.sessions = {name: server.login(name) for name in ("officer1", "officer2")}
             sessions.extend(local.sessions.values())
-        for attempt in range(5):
+        for _attempt in range(5):
             try:
                 response = local.sessions[officer].post(server.url + "/api/sync",
                                                         json=sync_body(*records), timeout=300)

@@ -120,7 +120,7 @@ def killer(run: Run, gunicorn: Gunicorn, rng: random.Random, kills: list[str], d
     try:
         for victim in kills:
             answers = run.answers
-            wait_until(lambda: run.answers >= answers + 3 or run.stop.is_set(), 120,
+            wait_until(lambda answers=answers: run.answers >= answers + 3 or run.stop.is_set(), 120,
                        "the phones were answered since the last kill", step=0.05)
             if run.stop.is_set():
                 return

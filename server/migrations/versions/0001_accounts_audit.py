@@ -1,7 +1,7 @@
 """Accounts, teams, sessions, login throttling and the append-only audit log.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 09:56:32.696167
 
 """
