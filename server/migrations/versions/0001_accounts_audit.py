@@ -65,7 +65,8 @@ def upgrade():
     sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('certificate_valid_until IS NULL OR certificate_valid_from IS NULL OR certificate_valid_until >= certificate_valid_from', name='ck_users_certificate_dates'),
+    sa.CheckConstraint('certificate_valid_until IS NULL OR certificate_valid_from IS NULL'
+                       ' OR certificate_valid_until >= certificate_valid_from', name='ck_users_certificate_dates'),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')

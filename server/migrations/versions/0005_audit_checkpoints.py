@@ -15,7 +15,8 @@ depends_on = None
 def upgrade():
     op.create_table(
         "audit_checkpoints",
-        sa.Column("tree_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False),
+        sa.Column("tree_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False,
+                  nullable=False),
         sa.Column("root_hash", sa.String(length=64), nullable=False),
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("key_id", sa.String(length=16), nullable=False),
