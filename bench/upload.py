@@ -3,11 +3,12 @@
     .venv/bin/python bench/upload.py            # 200 MB in 5 MB chunks
     .venv/bin/python bench/upload.py --size-mb 50 --chunk-mb 5
 
-Measured in the same run (rounds interleaved, medians), on the same disk (a temporary folder
-beside the repository unless --dir is given): the raw write+fsync rate (1 MiB writes, fsync every
-chunk, as the server does) and the SHA-256 rate; the upload's MB/s end to end (every PATCH
-durable, the whole file re-hashed and stored at the end); the growth of the worker's peak RSS
-(VmHWM) during the upload; and the time to make the thumbnail and preview of a 12-megapixel JPEG with and without JPEG draft mode.
+Measured in the same run (rounds interleaved, medians), on the same disk (a temporary folder beside
+the repository unless --dir is given): the raw write+fsync rate (1 MiB writes, fsync every chunk,
+as the server does) and the SHA-256 rate; the upload's MB/s end to end (every PATCH durable, the
+whole file re-hashed and stored at the end); the growth of the worker's peak RSS (VmHWM) during the
+upload; and the time to make the thumbnail and preview of a 12-megapixel JPEG with and without JPEG
+draft mode.
 Targets (issue 5): upload >= half the raw disk rate; worker RSS growth < 50 MB.
 
 `measure_large` and `measure_files` are what `python -m bench.all` calls; `measure_files` uploads
