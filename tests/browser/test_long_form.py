@@ -75,7 +75,8 @@ def test_repeat_rows_labels_and_required_marks(phone, live_server):
     assert draft["answers"]["axles"] == [{}, {}]
 
     texts = page.locator(".draft").evaluate(
-        "(root) => [...root.querySelectorAll('label, legend, button, summary, .item-label, output, .hint, h2')].map((e) => e.textContent)")
+        "(root) => [...root.querySelectorAll('label, legend, button, summary, .item-label, output, .hint, h2')]"
+        ".map((e) => e.textContent)")
     assert [t for t in texts if NESTED_BRACKETS.search(t)] == []
 
     def head(path):
@@ -107,13 +108,17 @@ def test_header_badge_counts_records_not_yet_on_the_server(phone):
     expect(page.locator(".outbox-link")).to_contain_text("待同步记录")
     page.evaluate("""async () => {
         const db = await (await import('/js/db.js')).openStore();
-        const record = (uuid) => ({ uuid, form_id: 'overload', form_version: 1, subject: { kind: 'vehicle', name: '浙F12345' },
-            started_at: new Date().toISOString(), answers: {}, evidence: [] });
-        await db.put('outbox', { uuid: '00000000-0000-4000-8000-000000000001', record: record('00000000-0000-4000-8000-000000000001'),
+        const record = (uuid) => ({ uuid, form_id: 'overload', form_version: 1,
+            subject: { kind: 'vehicle', name: '浙F12345' }, started_at: new Date().toISOString(),
+            answers: {}, evidence: [] });
+        await db.put('outbox', {
+            uuid: '00000000-0000-4000-8000-000000000001', record: record('00000000-0000-4000-8000-000000000001'),
             queued_at: new Date().toISOString(), state: 'pending', attempts: 0 });
-        await db.put('sent', { uuid: '00000000-0000-4000-8000-000000000002', record: record('00000000-0000-4000-8000-000000000002'),
+        await db.put('sent', {
+            uuid: '00000000-0000-4000-8000-000000000002', record: record('00000000-0000-4000-8000-000000000002'),
             server: { result: 'created', status: 'incomplete', missing_evidence: ['a', 'b', 'c'] } });
-        await db.put('sent', { uuid: '00000000-0000-4000-8000-000000000003', record: record('00000000-0000-4000-8000-000000000003'),
+        await db.put('sent', {
+            uuid: '00000000-0000-4000-8000-000000000003', record: record('00000000-0000-4000-8000-000000000003'),
             server: { result: 'created', status: 'complete', missing_evidence: [] } });
     }""")
     page.reload()
