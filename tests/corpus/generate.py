@@ -395,7 +395,8 @@ def _session_cases(c: Corpus, s1: dict) -> None:
     c.case("auth-login-wrong-types", "auth", [login(["officer1"], {"$ne": None}, 422, "request.validation")],
            who=None)
     c.case("auth-forged-session-cookie", "auth", [step(
-        "GET", "/api/me", 401, "auth.required", headers={"Cookie": "fieldcase_session=eyJ0b2tlbiI6ImFkbWluIn0.forged.sig"})],
+        "GET", "/api/me", 401, "auth.required",
+        headers={"Cookie": "fieldcase_session=eyJ0b2tlbiI6ImFkbWluIn0.forged.sig"})],
         who=None)
 
     hidden = f"/api/inspections/{record}"
