@@ -24,7 +24,13 @@ from pathlib import Path
 
 from bench import audit, peer, sync, sync_costs, upload
 from bench.harness import (
-    DEFAULT_WORKERS, MB, ROOT, raw_disk_rate, raw_sqlite_commit_rate, raw_sqlite_insert_rate, sha256_rate,
+    DEFAULT_WORKERS,
+    MB,
+    ROOT,
+    raw_disk_rate,
+    raw_sqlite_commit_rate,
+    raw_sqlite_insert_rate,
+    sha256_rate,
 )
 
 HEADER = ("area", "measure", "FieldCase", "unit", "machine limit (same run)", "ratio",
@@ -176,7 +182,7 @@ def format_table(rows: list[tuple]) -> str:
     the latest one)."""
     cells = [HEADER] + [tuple(str(c) for c in row) for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(HEADER))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in cells]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in cells]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
 

@@ -185,11 +185,11 @@ def print_table(title: str, rows: list[tuple]) -> None:
     print(f"\n{title}")
     header = ("measure", "value", "unit", "compared with", "ratio")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
-    line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
     print(line)
     print("-" * len(line))
     for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
 def median(values):

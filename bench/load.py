@@ -24,7 +24,13 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.harness import (
-    DEFAULT_WORKERS, ROOT, percentile, prepare_instance, print_table, scratch_postgres_database, start_gunicorn,
+    DEFAULT_WORKERS,
+    ROOT,
+    percentile,
+    prepare_instance,
+    print_table,
+    scratch_postgres_database,
+    start_gunicorn,
     stop_gunicorn,
 )
 

@@ -14,8 +14,14 @@ import json
 import requests
 
 from bench.harness import (
-    DEFAULT_WORKERS, PASSWORD, drive_sync, prepare_instance, print_table, raw_sqlite_insert_rate,
-    start_gunicorn, stop_gunicorn,
+    DEFAULT_WORKERS,
+    PASSWORD,
+    drive_sync,
+    prepare_instance,
+    print_table,
+    raw_sqlite_insert_rate,
+    start_gunicorn,
+    stop_gunicorn,
 )
 from testing.accounts import login_session
 from testing.records import overload_record, sync_body

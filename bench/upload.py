@@ -3,11 +3,12 @@
     .venv/bin/python bench/upload.py            # 200 MB in 5 MB chunks
     .venv/bin/python bench/upload.py --size-mb 50 --chunk-mb 5
 
-Measured in the same run (rounds interleaved, medians), on the same disk (a temporary folder beside the repository unless
---dir is given): the raw write+fsync rate (1 MiB writes, fsync every chunk, as the server does)
-and the SHA-256 rate; the upload's MB/s end to end (every PATCH durable, the whole file re-hashed
-and stored at the end); the growth of the worker's peak RSS (VmHWM) during the upload; and the
-time to make the thumbnail and preview of a 12-megapixel JPEG with and without JPEG draft mode.
+Measured in the same run (rounds interleaved, medians), on the same disk (a temporary folder beside
+the repository unless --dir is given): the raw write+fsync rate (1 MiB writes, fsync every chunk,
+as the server does) and the SHA-256 rate; the upload's MB/s end to end (every PATCH durable, the
+whole file re-hashed and stored at the end); the growth of the worker's peak RSS (VmHWM) during the
+upload; and the time to make the thumbnail and preview of a 12-megapixel JPEG with and without JPEG
+draft mode.
 Targets (issue 5): upload >= half the raw disk rate; worker RSS growth < 50 MB.
 
 `measure_large` and `measure_files` are what `python -m bench.all` calls; `measure_files` uploads
@@ -77,7 +78,7 @@ def prepare(storage: Path, files: list[tuple[str, int, str]]):
         for position, user in enumerate(users):
             db.session.add(InspectionOfficer(inspection_uuid=record, user_id=user.id,
                                              position=position, certificate_number="33" + user.username))
-        for position, (evidence_uuid, (sha, size, media_type)) in enumerate(zip(evidence_uuids, files)):
+        for position, (evidence_uuid, (sha, size, media_type)) in enumerate(zip(evidence_uuids, files, strict=True)):
             db.session.add(Evidence(uuid=evidence_uuid, inspection_uuid=record, position=position,
                                     item_id="bodycam", sha256=sha, size=size,
                                     media_type=media_type, captured_at=now - timedelta(minutes=30)))
@@ -266,7 +267,7 @@ def measure_files(paths: list[Path], folder: Path, chunk_mb: int = 5) -> dict:
     process, base = start_server(url, storage, folder / "gunicorn-files.log")
     try:
         session = login(base)
-        jobs = list(zip(paths, evidence_uuids, files))
+        jobs = list(zip(paths, evidence_uuids, files, strict=True))
         for n, (path, evidence_uuid, (sha, size, _)) in enumerate(jobs):
             if n == 1:
                 started = time.perf_counter()
@@ -308,7 +309,7 @@ def main() -> None:
               f"raw: {', '.join(f'{d:.0f}' for d in large['disk_rounds'])})")
         widths = [max(len(r[i]) for r in rows + [("what", "FieldCase", "limit", "ratio")]) for i in range(4)]
         for row in [("what", "FieldCase", "limit", "ratio")] + rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -149,7 +149,7 @@ def make_day(officer: str, partner: str, index: int, now: datetime | None = None
         started = first + timedelta(minutes=25 * n)
         place = (HAIYAN[0] + rng.uniform(-0.02, 0.02), HAIYAN[1] + rng.uniform(-0.02, 0.02))
 
-        def new(item_id, media_type, kind, minutes, **params):
+        def new(item_id, media_type, kind, minutes, *, started=started, **params):
             return File(str(uuid.uuid4()), item_id, media_type, started + timedelta(minutes=minutes),
                         kind, params=params)
 

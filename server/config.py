@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,10 +44,8 @@ def load_secret_key(storage_dir: Path) -> str:
             key = path.read_text().strip()
             if key:
                 return key
-            import time
-
             time.sleep(0.02)
-        raise RuntimeError(f"{path} is empty: delete it to generate a new key")
+        raise RuntimeError(f"{path} is empty: delete it to generate a new key") from None
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w") as f:
         f.write(key + "\n")

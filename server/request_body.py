@@ -15,7 +15,6 @@ from __future__ import annotations
 import socket
 
 from flask import current_app, request
-
 from werkzeug.exceptions import ClientDisconnected
 
 from .errors import ApiError

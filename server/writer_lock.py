@@ -4,8 +4,8 @@ SQLite lets one writer in at a time and makes the others poll (the busy handler 
 up to 100 ms, between tries), so under load a waiting writer can lose to newcomers again and again:
 seconds of tail latency, or "database is locked" at the timeout. Instead, writers wait here, in a
 queue: a thread lock within the process (its waiters sleep in the kernel, woken in turn), then
-`flock` on a file beside the database across gunicorn's processes (one waiter per process). A dead process's flock is released by the
-OS, so a crash never leaves the lock held.
+`flock` on a file beside the database across gunicorn's processes (one waiter per process). A dead
+process's flock is released by the OS, so a crash never leaves the lock held.
 """
 from __future__ import annotations
 

@@ -52,7 +52,8 @@ def test_admin_sets_a_password_and_the_old_one_stops_working(login_as, personas,
     r = admin.put(f"/api/users/{personas['officer1'].id}/password", json={"password": "brand-new-secret"})
     assert r.status_code == 204
     assert officer.get("/api/me").status_code == 401  # sessions ended
-    assert app.test_client().post("/api/session", json={"username": "officer1", "password": PASSWORD}).status_code == 401
+    old_password = {"username": "officer1", "password": PASSWORD}
+    assert app.test_client().post("/api/session", json=old_password).status_code == 401
     app.test_client().login("officer1", "brand-new-secret")
 
 

@@ -1,7 +1,7 @@
 """Health probes, security headers, the OpenAPI document, the database's own guarantees."""
 import os
-import shutil
 import re
+import shutil
 import stat
 
 import pytest

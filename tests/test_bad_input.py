@@ -11,7 +11,10 @@ from server.extensions import db
 
 def snapshot():
     db.session.expire_all()
-    count = lambda model: db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar()
+
+    def count(model) -> int:
+        return db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar()
+
     return {m.__name__: count(m) for m in (User, Team, UserSession, AuditEntry)}
 
 

@@ -37,7 +37,8 @@ def valid_records() -> list[dict]:
     return [plain, amendment, sparse, no_evidence_list, integral]
 
 
-@pytest.mark.parametrize("record", valid_records(), ids=["plain", "amendment", "sparse", "no-evidence-list", "integral"])
+@pytest.mark.parametrize("record", valid_records(),
+                         ids=["plain", "amendment", "sparse", "no-evidence-list", "integral"])
 def test_a_valid_record_is_loaded_fast_and_exactly_as_marshmallow_loads_it(record):
     schema = RecordSchema()
     fast = compile_loader(schema)(copy.deepcopy(record))

@@ -99,7 +99,8 @@ def test_a_record_whose_lists_are_not_lists_never_fails_the_batch(login_as, memb
 
 
 @pytest.mark.parametrize("path", ["/api/inspections?q=%00", "/api/inspections?officer=a%00b",
-                                  "/api/review/queue?form=%00", "/api/sync/status?device_id=%00&since=2026-05-01T00:00:00Z"])
+                                  "/api/review/queue?form=%00",
+                                  "/api/sync/status?device_id=%00&since=2026-05-01T00:00:00Z"])
 def test_a_nul_in_a_query_string_is_refused_before_any_query(login_as, path):
     body = assert_problem(login_as("officer1").get(path), 400, "request.invalid")
     assert "NUL" in body["detail"] and body["errors"]

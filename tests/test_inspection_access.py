@@ -75,7 +75,8 @@ def test_filters_and_keyset_pagination(login_as, personas):
         assert officer.post("/api/sync", json=sync_body(record)).status_code == 200
     seen, cursor = [], None
     while True:
-        page = officer.get("/api/inspections", query_string={"limit": 3, **({"cursor": cursor} if cursor else {})}).get_json()
+        query = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = officer.get("/api/inspections", query_string=query).get_json()
         seen += [i["uuid"] for i in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
@@ -86,7 +87,8 @@ def test_filters_and_keyset_pagination(login_as, personas):
     first_day = officer.get("/api/inspections", query_string={
         "from": day.date().isoformat(), "to": day.date().isoformat()}).get_json()["items"]
     assert len(first_day) == 4
-    assert len(officer.get("/api/inspections?form=overload&status=incomplete&team=A&officer=officer2").get_json()["items"]) == 7
+    filtered = officer.get("/api/inspections?form=overload&status=incomplete&team=A&officer=officer2").get_json()
+    assert len(filtered["items"]) == 7
     assert officer.get("/api/inspections?status=approved").get_json()["items"] == []
     assert officer.get("/api/inspections?q=%25").get_json()["items"] == []  # % is literal
     assert officer.get("/api/inspections?cursor=garbage").status_code == 400

@@ -22,5 +22,6 @@ def test_login_with_csrf_over_http(live_server):
 def test_a_failed_login_on_one_worker_counts_on_the_others(live_server):
     for _ in range(5):
         requests.post(live_server.url + "/api/session", json={"username": "officer2", "password": "wrong-password"})
-    r = requests.post(live_server.url + "/api/session", json={"username": "officer2", "password": "correct-horse-battery"})
+    r = requests.post(live_server.url + "/api/session",
+                      json={"username": "officer2", "password": "correct-horse-battery"})
     assert r.status_code == 429

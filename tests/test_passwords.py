@@ -15,7 +15,8 @@ from server.extensions import db
 
 from .conftest import FAST_HASHING, PASSWORD, ROOT
 
-DOCUMENTED = re.compile(r"^\| `FIELDCASE_ARGON2_MEMORY_KIB`, `FIELDCASE_ARGON2_TIME_COST` \| (\d+), (\d+) \|", re.MULTILINE)
+DOCUMENTED = re.compile(r"^\| `FIELDCASE_ARGON2_MEMORY_KIB`, `FIELDCASE_ARGON2_TIME_COST` \| (\d+), (\d+) \|",
+                        re.MULTILINE)
 
 
 @pytest.fixture

@@ -70,8 +70,9 @@ def test_state_change_without_csrf_token_is_refused(client, personas):
 
 def test_account_is_locked_after_repeated_failures_and_the_lockout_is_logged(client, personas, app):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    wrong = {"username": "officer1", "password": "bad-password-x"}
     for _ in range(limit):
-        assert client.post("/api/session", json={"username": "officer1", "password": "bad-password-x"}).status_code == 401
+        assert client.post("/api/session", json=wrong).status_code == 401
     r = client.post("/api/session", json={"username": "officer1", "password": PASSWORD})
     assert r.status_code == 429
     assert r.get_json()["code"] == "auth.account_locked"

@@ -96,7 +96,8 @@ def rejected(client, record):
     (lambda r: r.update(officers=["officer2", "officer3"]), "officers"),  # submitter not among them
     (lambda r: r.update(officers=["officer1", "ghost"]), "officers"),
     (lambda r: r.update(officers=["officer1", "reviewer1"]), "officers"),
-    (lambda r: r.update(finished_at=(datetime.fromisoformat(r["started_at"]) - timedelta(minutes=1)).isoformat()), "finished_at"),
+    (lambda r: r.update(finished_at=(datetime.fromisoformat(r["started_at"]) - timedelta(minutes=1)).isoformat()),
+     "finished_at"),
     (lambda r: r.update(started_at="2019-05-01T09:00:00+08:00", finished_at="2019-05-01T09:30:00+08:00"), "started_at"),
     (lambda r: r.update(started_at="2031-05-01T09:00:00+08:00", finished_at="2031-05-01T09:30:00+08:00"), "started_at"),
     (lambda r: r.update(started_at="2026-01-01T09:00:00"), "started_at"),  # no offset: ambiguous
@@ -281,7 +282,8 @@ def test_a_record_the_database_refuses_does_not_fail_the_others(login_as):
     else:
         db.session.execute(sa.text(
             "CREATE FUNCTION refuse_plate() RETURNS trigger AS $$ BEGIN "
-            "IF NEW.subject_name = '浙F66666' THEN RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END IF; "
+            "IF NEW.subject_name = '浙F66666' THEN "
+            "RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END IF; "
             "RETURN NEW; END $$ LANGUAGE plpgsql"))
         db.session.execute(sa.text("CREATE TRIGGER refuse_plate BEFORE INSERT ON inspections "
                                    "FOR EACH ROW EXECUTE FUNCTION refuse_plate()"))

@@ -45,7 +45,8 @@ def test_500_records_sent_1_to_5_times_in_random_order_make_exactly_500(live_ser
     original = {a["uuid"]: a for a in created}
     for a in answers:  # every replay answers with the original result
         first = original[a["uuid"]]
-        assert (a["received_at"], a["revision"], a["status"]) == (first["received_at"], first["revision"], first["status"])
+        assert ((a["received_at"], a["revision"], a["status"])
+                == (first["received_at"], first["revision"], first["status"]))
     db.session.expire_all()
     assert db.session.execute(sa.select(sa.func.count()).select_from(Inspection)).scalar() == 500
     submitted = db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry)
@@ -79,7 +80,8 @@ def test_100_conflicting_resubmissions_change_nothing_and_are_audited(live_serve
 
 def test_another_officer_resending_the_same_uuid_gets_a_conflict(live_server):
     record = overload_record()
-    assert live_server.login("officer1").post(live_server.url + "/api/sync", json=sync_body(record)).json()["results"][0]["result"] == "created"
+    sent = live_server.login("officer1").post(live_server.url + "/api/sync", json=sync_body(record))
+    assert sent.json()["results"][0]["result"] == "created"
     other = overload_record(officers=["officer2", "officer1"], uuid=record["uuid"])
     answer = live_server.login("officer2").post(live_server.url + "/api/sync", json=sync_body(other)).json()
     assert answer["results"][0]["result"] == "conflict"

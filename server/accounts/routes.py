@@ -9,8 +9,17 @@ from ..schemas import Blueprint
 from . import auth, service
 from .models import User
 from .schemas import (
-    LoginSchema, MeSchema, OfficerSchema, PasswordSchema, SessionSchema, TeamCreateSchema,
-    TeamOutSchema, UserCreateSchema, UserSchema, UserUpdateSchema, CertificateInSchema,
+    CertificateInSchema,
+    LoginSchema,
+    MeSchema,
+    OfficerSchema,
+    PasswordSchema,
+    SessionSchema,
+    TeamCreateSchema,
+    TeamOutSchema,
+    UserCreateSchema,
+    UserSchema,
+    UserUpdateSchema,
 )
 
 blp = Blueprint("accounts", __name__, url_prefix="/api", description="Accounts and sessions")

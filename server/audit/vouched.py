@@ -91,7 +91,7 @@ def verify_vouched_rows(report, kinds: list[VouchedKind], progress=None) -> None
     """Add the number of rows checked to `report`, and a problem for each row that differs from
     what the log vouches for, that the log never mentioned, or that the log vouches for but is gone."""
     expectations = replay_log(kinds, report)
-    for kind, expected in zip(kinds, expectations):
+    for kind, expected in zip(kinds, expectations, strict=True):
         labels = kind.labels or {}
         seen = set()
         for key, name, facts in kind.rows():

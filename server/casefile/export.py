@@ -39,9 +39,8 @@ from ..inspections.access import get_visible_inspection
 from ..inspections.models import Inspection
 from ..inspections.schemas import InspectionSchema
 from .readme import readme_text
-from .schemas import TrailCheckpointSchema, TrailEvidenceSchema, TrailEventSchema
-from .trail import (Case, build_trail, case_entries, display_names, event_context, evidence_view,
-                    load_case)
+from .schemas import TrailCheckpointSchema, TrailEventSchema, TrailEvidenceSchema
+from .trail import Case, build_trail, case_entries, display_names, event_context, evidence_view, load_case
 
 FORMAT = "fieldcase-casefile/v1"
 COPY_BLOCK = 1024 * 1024
@@ -115,7 +114,7 @@ def case_record(case: Case, paths: dict[str, str]) -> dict:
     stored facts and its path in the ZIP (null: not received)."""
     evidence = TrailEvidenceSchema(many=True).dump(
         [evidence_view(case, e) for e in case.evidence])
-    for item, row in zip(evidence, case.evidence):
+    for item, row in zip(evidence, case.evidence, strict=True):
         file = case.files.get(row.uuid)
         item["path"] = paths.get(file.sha256) if file else None
     return {"inspection_uuid": str(case.inspection.uuid), "root_uuid": str(case.inspection.root_uuid),

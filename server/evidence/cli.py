@@ -12,8 +12,8 @@ from flask.cli import AppGroup
 from ..clock import utcnow
 from ..extensions import db
 from .cleanup import clean_up_uploads
-from .models import EvidenceFile
 from .facts import FlagRules
+from .models import EvidenceFile
 from .service import finish_upload, rebuild_previews
 from .storage import get_stores
 

@@ -10,7 +10,6 @@ from PIL import UnidentifiedImageError
 
 from . import avinfo, media, photos
 
-
 # What Pillow raises on a damaged image (a bomb raises photos.ImageTooLarge, and a header of
 # zero width or height photos.NotAnImage, before any of these).
 DAMAGED = (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError)

@@ -23,9 +23,9 @@ from ..inspections.states import mark_evidence_received
 from . import facts, media, photos
 from .models import EvidenceFile, EvidenceUpload
 from .photos import ImageTooLarge, NotAnImage
-from .vouched import file_facts_sha256
 from .storage import Stores
 from .uploads import UploadTicket, discard_partial
+from .vouched import file_facts_sha256
 
 HASH_BLOCK = 1024 * 1024
 

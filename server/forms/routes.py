@@ -14,7 +14,10 @@ from ..errors import ApiError
 from ..schemas import Blueprint
 from . import service, supervision
 from .schemas import (
-    FormOutSchema, FormSummarySchema, SupervisionItemSchema, SupervisionQuerySchema,
+    FormOutSchema,
+    FormSummarySchema,
+    SupervisionItemSchema,
+    SupervisionQuerySchema,
 )
 
 blp = Blueprint("forms", __name__, url_prefix="/api",

@@ -177,7 +177,8 @@ def _check_rows(check: AnswerCheck, item: dict, rows, data: dict, path: str) -> 
         row_path = f"{path}[{index}]"
         for key in row:
             if key not in columns:
-                check.errors.append(AnswerError(f"{row_path}.{key}", "unknown_item", "表单中没有此检查项，请更新表单后重试。"))
+                check.errors.append(AnswerError(f"{row_path}.{key}", "unknown_item",
+                                                "表单中没有此检查项，请更新表单后重试。"))
         row_data = {**data, **logic_data(item["items"], row)}
         for child in item["items"]:
             _check_item(check, child, row.get(child["id"]), row_data, f"{row_path}.{child['id']}", True)

@@ -6,8 +6,8 @@ times; evidence that belongs to items of the form; an amendment replaces a retur
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import uuid as uuidlib
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa

@@ -9,10 +9,14 @@ from ..errors import ApiError
 from ..schemas import Blueprint
 from . import access, queries, service
 from .schemas import (
-    InspectionListQuerySchema, InspectionPageSchema, InspectionSchema, SyncRequestSchema,
-    SyncResponseSchema, SyncResultSchema, SyncStatusQuerySchema,
+    InspectionListQuerySchema,
+    InspectionPageSchema,
+    InspectionSchema,
+    SyncRequestSchema,
+    SyncResponseSchema,
+    SyncResultSchema,
+    SyncStatusQuerySchema,
 )
-
 
 blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspection records and sync")
 

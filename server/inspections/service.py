@@ -125,7 +125,7 @@ def _check_records(user: User, records: list, server_time: datetime, offset: int
     uuids = [_peek_uuid(raw) for raw in records]
     known = _stored_uuids({u for u in uuids if u is not None})
     checked = []
-    for index, (raw, record_uuid) in enumerate(zip(records, uuids)):
+    for index, (raw, record_uuid) in enumerate(zip(records, uuids, strict=True)):
         one = _Checked(index, raw, record_uuid)
         checked.append(one)
         if record_uuid is None:

@@ -23,15 +23,15 @@ from ..clock import to_local, utcnow
 from ..evidence.models import EvidenceFile
 from ..evidence.storage import get_stores
 from ..extensions import db
-from ..inspections.models import SUBJECT_KINDS, Inspection
 from ..forms import service as forms
+from ..inspections.models import SUBJECT_KINDS, Inspection
 from . import items
 from .evidence import describe as describe_evidence
 from .models import ACTION_LABELS, OPINION_LABELS
 from .service import review_history
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-SUBJECT_LABELS = dict(zip(SUBJECT_KINDS, ("车辆", "船舶", "经营业户", "现场/路段", "个人")))
+SUBJECT_LABELS = dict(zip(SUBJECT_KINDS, ("车辆", "船舶", "经营业户", "现场/路段", "个人"), strict=True))
 SIGNATURE_MAX_PX = 800
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                           undefined=jinja2.StrictUndefined)

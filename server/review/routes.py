@@ -9,8 +9,13 @@ from ..inspections.access import get_visible_inspection
 from ..schemas import Blueprint
 from . import items, queue, record_pdf, service
 from .schemas import (
-    ApproveSchema, LegalOpinionSchema, LegalReviewSchema, QueuePageSchema, QueueQuerySchema,
-    ReturnSchema, ReviewStateSchema,
+    ApproveSchema,
+    LegalOpinionSchema,
+    LegalReviewSchema,
+    QueuePageSchema,
+    QueueQuerySchema,
+    ReturnSchema,
+    ReviewStateSchema,
 )
 from .state import review_state
 

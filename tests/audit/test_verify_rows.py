@@ -144,10 +144,11 @@ def test_the_facts_of_a_received_file_rewritten_are_named(runner, reviewed):
 def test_an_entry_written_before_record_hashes_still_verifies_and_checks_what_it_named(runner, reviewed):
     """Entries are never rewritten: one without `record_sha256` (an older server's) is checked
     on what it names (the hash of the record as sent, revision, form, device)."""
+    import json
+
+    from server.audit import merkle
     from server.audit.models import AuditEntry
     from server.audit.service import entry_content
-    from server.audit import merkle
-    import json
 
     entry = db.session.execute(sa.select(AuditEntry).where(
         AuditEntry.action == "inspection.submitted", AuditEntry.object_id == reviewed["first"])).scalar_one()

@@ -90,10 +90,16 @@ class Phone:
     def idb(self, store: str) -> list:
         """Every value of an IndexedDB store of the app, as JSON (blobs as their sizes)."""
         return self.page.evaluate("""async (store) => {
-            const db = await new Promise((ok, ko) => { const r = indexedDB.open('fieldcase'); r.onsuccess = () => ok(r.result); r.onerror = ko; });
-            const all = await new Promise((ok, ko) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = ko; });
+            const db = await new Promise((ok, ko) => {
+                const r = indexedDB.open('fieldcase'); r.onsuccess = () => ok(r.result); r.onerror = ko;
+            });
+            const all = await new Promise((ok, ko) => {
+                const r = db.transaction(store).objectStore(store).getAll();
+                r.onsuccess = () => ok(r.result); r.onerror = ko;
+            });
             db.close();
-            return all.map((v) => JSON.parse(JSON.stringify(v, (k, x) => x instanceof Blob ? {blob_size: x.size, blob_type: x.type} : x)));
+            return all.map((v) => JSON.parse(JSON.stringify(v, (k, x) =>
+                x instanceof Blob ? {blob_size: x.size, blob_type: x.type} : x)));
         }""", store)
 
     def screenshot(self, name: str, full_page: bool = True):

@@ -40,7 +40,8 @@ def test_amend_a_returned_inspection(phone, live_server, tmp_path):
     page.fill("#amendment-reason", "补记当事人陈述。")
     submit(phone)
     phone.wait_until("""async () => (await (await import('/js/db.js')).openStore()).getAll('sent')
-        .then((sent) => sent.length === 2 && sent.some((s) => s.record.replaces && s.server.result === 'created'))""", timeout=60)
+        .then((sent) => sent.length === 2
+            && sent.some((s) => s.record.replaces && s.server.result === 'created'))""", timeout=60)
 
     amendment = next(s for s in phone.idb("sent") if s["uuid"] != original)
     assert amendment["record"]["replaces"] == original

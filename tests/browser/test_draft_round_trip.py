@@ -39,7 +39,8 @@ def uuids_shown(page, path: str) -> list[str]:
 
 
 def checked_values(page, name: str) -> list[str]:
-    return page.locator(f'.item[data-path="{name}"] input:checked').evaluate_all("(inputs) => inputs.map((i) => i.value)")
+    checked = page.locator(f'.item[data-path="{name}"] input:checked')
+    return checked.evaluate_all("(inputs) => inputs.map((i) => i.value)")
 
 
 def shown_answers(page) -> dict:
@@ -52,7 +53,8 @@ def shown_answers(page) -> dict:
         "vehicle_type": checked_values(page, "vehicle_type")[0],
         "axles": [{"axle_mass": float(page.input_value(f'[id="f-axles[{i}].axle_mass"]'))} for i in range(rows)],
         "measured_mass": float(page.input_value("#f-measured_mass")),
-        "within_limit": {"result": pressed.get_attribute("data-result"), "note": check.locator("textarea").input_value(),
+        "within_limit": {"result": pressed.get_attribute("data-result"),
+                         "note": check.locator("textarea").input_value(),
                          "photos": uuids_shown(page, "within_limit")},
         "ticket_date": page.input_value("#f-ticket_date"),
         "weighed_at": page.input_value("#f-weighed_at"),
@@ -137,8 +139,10 @@ def test_every_field_type_shows_what_is_stored_after_the_page_is_closed(make_pho
     page.mouse.up()
     page.click("[data-role=signature-done]")
     item(page, "subject_signature").locator(".signature-image").wait_for()
-    phone.wait_until("async (uuid) => { const d = await (await (await import('/js/db.js')).openStore()).get('drafts', uuid);"
-                     " return d?.answers?.subject_signature && d.answers.subject_statement?.endsWith('请求从轻处罚。'); }", uuid)
+    phone.wait_until("async (uuid) => {"
+                     " const d = await (await (await import('/js/db.js')).openStore()).get('drafts', uuid);"
+                     " return d?.answers?.subject_signature"
+                     " && d.answers.subject_statement?.endsWith('请求从轻处罚。'); }", uuid)
 
     # The officer closes the app; later the draft is opened again from the home screen.
     page.close()
@@ -159,7 +163,8 @@ def test_every_field_type_shows_what_is_stored_after_the_page_is_closed(make_pho
     assert len(answers["scene_photos"]) == 2 and len(answers["statement_audio"]) == 1 and len(answers["clips"]) == 1
     # ... and what is shown is what is stored, for every item.
     assert shown_answers(page) == stored_as_shown(answers)
-    assert draft["subject"] == {"kind": "vehicle", "name": "浙F12345", "code": "330400000001", "description": DESCRIPTION}
+    assert draft["subject"] == {"kind": "vehicle", "name": "浙F12345", "code": "330400000001",
+                                "description": DESCRIPTION}
     assert page.input_value("#subject-name") == draft["subject"]["name"]
     assert page.input_value("#subject-code") == draft["subject"]["code"]
     assert page.input_value("#subject-description") == DESCRIPTION

@@ -6,8 +6,8 @@ The form is tests/browser/data/sample-form.json (every item type, shaped like fo
 answered to the app as /api/forms would; everything else is the real server.
 """
 import hashlib
-import re
 import json
+import re
 from pathlib import Path
 
 from playwright.sync_api import expect

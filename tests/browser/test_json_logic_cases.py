@@ -16,7 +16,7 @@ def same(got, expected) -> bool:
     if isinstance(got, (int, float)) and isinstance(expected, (int, float)):
         return math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12)
     if isinstance(got, list) and isinstance(expected, list):
-        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
+        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected, strict=True))
     return got == expected and type(got) is type(expected)
 
 
@@ -31,7 +31,7 @@ def test_shared_json_logic_cases_in_chromium(phone):
             catch (error) { return { error: String(error) }; }
         });
     }""", cases)
-    wrong = [(case["name"], result, case["expected"]) for case, result in zip(cases, results)
+    wrong = [(case["name"], result, case["expected"]) for case, result in zip(cases, results, strict=True)
              if "error" in result or not same(result["value"], case["expected"])]
     assert wrong == [], f"{len(wrong)} of {len(cases)} cases differ in the browser: {wrong[:5]}"
 
@@ -54,6 +54,6 @@ def test_forms_result_rules_settle_the_same_checks_in_chromium(phone):
         }
         return out;
     }""", cases)
-    wrong = [(c["name"], got) for c, got in zip(cases, results)
+    wrong = [(c["name"], got) for c, got in zip(cases, results, strict=True)
              if got != {"allowed": c["allowed"], "reasons": c["reasons"]}]
     assert wrong == [], f"{len(wrong)} of {len(cases)} result-rule cases differ in the browser: {wrong[:5]}"

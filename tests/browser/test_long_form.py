@@ -40,7 +40,7 @@ def test_section_index_jumps_and_counts_required_answers(phone, live_server, tmp
     assert weighing.bounding_box()["y"] > 2 * page.viewport_size["height"]  # screens below
     index.locator("[data-role=index-toggle]").click()
     assert index_titles(page) == ["基本信息", "现场检查程序", "车辆与驾驶员", "称重检测", "告知、陈述与签名"]
-    counts = dict(zip(index_titles(page), index.locator(".index-count").all_inner_texts()))
+    counts = dict(zip(index_titles(page), index.locator(".index-count").all_inner_texts(), strict=True))
     assert counts["基本信息"] == "2/3" and counts["车辆与驾驶员"] == "1/7" and counts["称重检测"] == "0/5"
     phone.screenshot("30-form-index-open", full_page=False)
     index.locator("[data-jump=weighing]").click()
@@ -75,7 +75,8 @@ def test_repeat_rows_labels_and_required_marks(phone, live_server):
     assert draft["answers"]["axles"] == [{}, {}]
 
     texts = page.locator(".draft").evaluate(
-        "(root) => [...root.querySelectorAll('label, legend, button, summary, .item-label, output, .hint, h2')].map((e) => e.textContent)")
+        "(root) => [...root.querySelectorAll('label, legend, button, summary, .item-label, output, .hint, h2')]"
+        ".map((e) => e.textContent)")
     assert [t for t in texts if NESTED_BRACKETS.search(t)] == []
 
     def head(path):
@@ -107,13 +108,17 @@ def test_header_badge_counts_records_not_yet_on_the_server(phone):
     expect(page.locator(".outbox-link")).to_contain_text("待同步记录")
     page.evaluate("""async () => {
         const db = await (await import('/js/db.js')).openStore();
-        const record = (uuid) => ({ uuid, form_id: 'overload', form_version: 1, subject: { kind: 'vehicle', name: '浙F12345' },
-            started_at: new Date().toISOString(), answers: {}, evidence: [] });
-        await db.put('outbox', { uuid: '00000000-0000-4000-8000-000000000001', record: record('00000000-0000-4000-8000-000000000001'),
+        const record = (uuid) => ({ uuid, form_id: 'overload', form_version: 1,
+            subject: { kind: 'vehicle', name: '浙F12345' }, started_at: new Date().toISOString(),
+            answers: {}, evidence: [] });
+        await db.put('outbox', {
+            uuid: '00000000-0000-4000-8000-000000000001', record: record('00000000-0000-4000-8000-000000000001'),
             queued_at: new Date().toISOString(), state: 'pending', attempts: 0 });
-        await db.put('sent', { uuid: '00000000-0000-4000-8000-000000000002', record: record('00000000-0000-4000-8000-000000000002'),
+        await db.put('sent', {
+            uuid: '00000000-0000-4000-8000-000000000002', record: record('00000000-0000-4000-8000-000000000002'),
             server: { result: 'created', status: 'incomplete', missing_evidence: ['a', 'b', 'c'] } });
-        await db.put('sent', { uuid: '00000000-0000-4000-8000-000000000003', record: record('00000000-0000-4000-8000-000000000003'),
+        await db.put('sent', {
+            uuid: '00000000-0000-4000-8000-000000000003', record: record('00000000-0000-4000-8000-000000000003'),
             server: { result: 'created', status: 'complete', missing_evidence: [] } });
     }""")
     page.reload()

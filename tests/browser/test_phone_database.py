@@ -38,8 +38,10 @@ V1_DATA = {
     "outbox": [{"uuid": QUEUED, "record": record(QUEUED, "浙F40001"), "queued_at": "2026-11-29T04:00:00Z",
                 "state": "pending", "attempts": 3},
                {"uuid": REJECTED, "record": record(REJECTED, "浙F40002"), "queued_at": "2026-11-29T04:05:00Z",
-                "state": "rejected", "attempts": 1, "server": {"result": "rejected", "errors": {"answers": ["缺少"]}}}],
-    "sent": [{"uuid": "66666666-6666-4666-8666-666666666666", "record": record("66666666-6666-4666-8666-666666666666", "浙F50001"),
+                "state": "rejected", "attempts": 1,
+                "server": {"result": "rejected", "errors": {"answers": ["缺少"]}}}],
+    "sent": [{"uuid": "66666666-6666-4666-8666-666666666666",
+              "record": record("66666666-6666-4666-8666-666666666666", "浙F50001"),
               "server": {"result": "created", "state": "submitted"}, "confirmed_at": "2026-11-28T09:00:00Z"}],
     "blobs": [{"uuid": f"2222222{i}-2222-4222-8222-222222222222", "inspection_uuid": owner, "kind": kind,
                "sha256": f"{i:064x}", "blob": {"$blob": text, "type": mime}}
@@ -56,7 +58,8 @@ V1_DATA = {
 }
 
 MAKE_DATABASE = """async ({ version, stores, data }) => {
-    const asBlob = (v) => JSON.parse(JSON.stringify(v), (k, x) => x && x.$blob !== undefined ? new Blob([x.$blob], { type: x.type }) : x);
+    const asBlob = (v) => JSON.parse(JSON.stringify(v), (k, x) =>
+      x && x.$blob !== undefined ? new Blob([x.$blob], { type: x.type }) : x);
     const db = await new Promise((ok, ko) => {
       const r = indexedDB.open('fieldcase', version);
       r.onupgradeneeded = () => {
@@ -81,12 +84,15 @@ MAKE_DATABASE = """async ({ version, stores, data }) => {
 
 # Every store's schema and every value (blobs as their type and text), read with plain IndexedDB.
 DUMP = """async () => {
-    const db = await new Promise((ok, ko) => { const r = indexedDB.open('fieldcase'); r.onsuccess = () => ok(r.result); r.onerror = ko; });
+    const db = await new Promise((ok, ko) => {
+      const r = indexedDB.open('fieldcase'); r.onsuccess = () => ok(r.result); r.onerror = ko;
+    });
     const out = { version: db.version, schema: {}, data: {} };
     for (const name of [...db.objectStoreNames].sort()) {
       const store = db.transaction(name).objectStore(name);
       out.schema[name] = { keyPath: store.keyPath, autoIncrement: store.autoIncrement, indexes: Object.fromEntries(
-        [...store.indexNames].sort().map((i) => [i, [store.index(i).keyPath, store.index(i).unique, store.index(i).multiEntry]])) };
+        [...store.indexNames].sort().map((i) => [i,
+          [store.index(i).keyPath, store.index(i).unique, store.index(i).multiEntry]])) };
       const [keys, values] = await Promise.all(['getAllKeys', 'getAll'].map((m) => new Promise((ok, ko) => {
         const r = db.transaction(name).objectStore(name)[m](); r.onsuccess = () => ok(r.result); r.onerror = ko; })));
       out.data[name] = [];
@@ -96,7 +102,8 @@ DUMP = """async () => {
         JSON.stringify(v, (k, x) => { if (x instanceof Blob) blobs.push(x); return x; });
         const texts = await Promise.all(blobs.map((b) => b.text()));
         let n = 0;
-        out.data[name].push([keys[i], JSON.parse(JSON.stringify(v, (k, x) => x instanceof Blob ? { $blob: texts[n++], type: x.type } : x))]);
+        out.data[name].push([keys[i], JSON.parse(JSON.stringify(v, (k, x) =>
+          x instanceof Blob ? { $blob: texts[n++], type: x.type } : x))]);
       }
     }
     db.close();

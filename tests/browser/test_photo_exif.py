@@ -71,7 +71,8 @@ def test_a_photo_far_in_time_and_place_is_warned_at_once(phone, live_server, tmp
         [re.compile(r"与手机记录的时间相差 2 小时")])
 
     # What the phone read is kept with the photo (and the warnings come back with the draft).
-    blobs = sorted((b for b in phone.idb("blobs") if b["item_id"] == "scene_photos"), key=lambda b: b["exif"]["taken_at"])
+    blobs = sorted((b for b in phone.idb("blobs") if b["item_id"] == "scene_photos"),
+                   key=lambda b: b["exif"]["taken_at"])
     exif = blobs[0]["exif"]
     assert (exif["lat"], round(exif["lon"], 4)) == (30.52, 119.9586)
     taken = datetime.fromisoformat(exif["taken_at"].replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Shanghai"))
@@ -101,7 +102,8 @@ def test_the_phone_warns_with_the_servers_tolerances(browser, playwright_instanc
         phone = Phone(context, tolerant_server.url)
         require_server_features(tolerant_server)
         start_inspection(phone)
-        assert phone.idb("meta") and {"clock_tolerance_minutes": 10080, "place_tolerance_m": 200000, "late_minutes": 60} in phone.idb("meta")
+        tolerances = {"clock_tolerance_minutes": 10080, "place_tolerance_m": 200000, "late_minutes": 60}
+        assert phone.idb("meta") and tolerances in phone.idb("meta")
         choose_photo(phone.page, make_jpeg(tmp_path / "old.jpg", when=shanghai_now() - timedelta(days=3), gps=FAR))
         expect(item(phone.page, "scene_photos").locator(".evidence-warnings")).to_have_count(0)
         assert phone.errors == []

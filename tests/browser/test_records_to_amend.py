@@ -41,8 +41,8 @@ def sync_now(phone):
     """Tap 同步 and wait for the drain (and its pull of my records) to finish."""
     before = phone.page.evaluate(f"async () => (await {DB}).get('meta', 'records_pulled_at')")
     phone.page.click("#sync-button")
-    phone.wait_until(f"async (before) => ((await {DB}).get('meta', 'records_pulled_at')).then((t) => t && t !== before)",
-                     before)
+    phone.wait_until(f"async (before) => ((await {DB}).get('meta', 'records_pulled_at'))"
+                     ".then((t) => t && t !== before)", before)
 
 
 def test_returned_yesterday_is_to_amend_offline_then_amended_and_approved(phone, live_server):
@@ -81,9 +81,10 @@ def test_returned_yesterday_is_to_amend_offline_then_amended_and_approved(phone,
     [photo] = [e for e in record["evidence"] if e["item_id"] == "weighing_ticket"]
     thumb = ticket.locator(f".evidence-item[data-uuid='{photo['uuid']}'] img.thumb")
     expect(thumb).to_be_visible()
-    phone.wait_until("(uuid) => document.querySelector(`.evidence-item[data-uuid='${uuid}'] img.thumb`).naturalWidth > 0",
-                     photo["uuid"])
-    expect(item(page, "within_limit").locator("[data-role=item-comment]")).to_contain_text(ITEM_COMMENTS["within_limit"])
+    phone.wait_until("(uuid) => document.querySelector(`.evidence-item[data-uuid='${uuid}'] img.thumb`)"
+                     ".naturalWidth > 0", photo["uuid"])
+    comment = item(page, "within_limit").locator("[data-role=item-comment]")
+    expect(comment).to_contain_text(ITEM_COMMENTS["within_limit"])
     phone.screenshot("h13-02-amendment-form", full_page=False)
     ticket.scroll_into_view_if_needed()
     phone.screenshot("h13-02b-amendment-photo", full_page=False)

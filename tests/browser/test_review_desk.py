@@ -33,7 +33,8 @@ def live_server(app, personas, database_url, storage_dir, tmp_path):
     shutil.copytree(ROOT / "forms", forms)
     shutil.copy(Path(__file__).parent / "data" / "review-forms" / "roadside-v1.yaml", forms)
     db.session.remove()
-    server = start_gunicorn(database_url, storage_dir, tmp_path / "gunicorn.log", extra_env={"FIELDCASE_FORMS_DIR": str(forms)})
+    server = start_gunicorn(database_url, storage_dir, tmp_path / "gunicorn.log",
+                            extra_env={"FIELDCASE_FORMS_DIR": str(forms)})
     yield server
     stop_gunicorn(server)
 
@@ -53,7 +54,8 @@ def roadside_record(plate: str) -> dict:
         "started_at": started.isoformat(), "finished_at": (started + timedelta(minutes=20)).isoformat(),
         "answers": {"plate": plate, "scene_photos": [e["uuid"] for e in ev["scene"]],
                     "statement_audio": [ev["audio"]["uuid"]],
-                    "within_limit": {"result": "fail", "note": "车货总质量 52300 千克，超限 3300 千克。", "photos": [ev["check"]["uuid"]]},
+                    "within_limit": {"result": "fail", "note": "车货总质量 52300 千克，超限 3300 千克。",
+                                     "photos": [ev["check"]["uuid"]]},
                     "officer1_signature": ev["sign"]["uuid"]},
         "evidence": [*ev["scene"], ev["audio"], ev["check"], ev["sign"]],
         "device_id": "phone-review-test", "app_version": "0.2.0"}
@@ -71,10 +73,12 @@ def send_record(live_server, record: dict, misplaced=()) -> dict:
             continue
         created = session.post(live_server.url + "/api/uploads", headers={
             "Tus-Resumable": "1.0.0", "Upload-Length": str(entry["size"]),
-            "Upload-Metadata": f"inspection_uuid {_b64(record['uuid'])},evidence_uuid {_b64(entry['uuid'])},sha256 {_b64(entry['sha256'])}"})
+            "Upload-Metadata": f"inspection_uuid {_b64(record['uuid'])},evidence_uuid {_b64(entry['uuid'])},"
+                               f"sha256 {_b64(entry['sha256'])}"})
         assert created.status_code == 201, created.text
-        sent = session.patch(urljoin(live_server.url, created.headers["Location"]), data=contents[entry["uuid"]], headers={
-            "Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+        sent = session.patch(urljoin(live_server.url, created.headers["Location"]), data=contents[entry["uuid"]],
+                             headers={"Tus-Resumable": "1.0.0", "Upload-Offset": "0",
+                                      "Content-Type": "application/offset+octet-stream"})
         assert sent.status_code == 204, sent.text
     return answer["results"][0]
 

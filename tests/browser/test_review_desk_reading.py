@@ -27,7 +27,7 @@ def page_text(page) -> str:
     return page.inner_text(".inspection-page")
 
 
-def amend_scene_photo(live_server, record: dict) -> tuple[dict, dict]:
+def amend_scene_photo(server, record: dict) -> tuple[dict, dict]:
     """officer1's amendment: the first scene photo replaced by a new one, every other file kept."""
     amendment = copy.deepcopy(record)
     started = datetime.fromisoformat(record["started_at"])
@@ -35,11 +35,11 @@ def amend_scene_photo(live_server, record: dict) -> tuple[dict, dict]:
     amendment["evidence"][0] = photo
     amendment["answers"]["scene_photos"] = [photo["uuid"], record["evidence"][1]["uuid"]]
     amendment.update(uuid=str(uuid.uuid4()), replaces=record["uuid"], amendment_reason="重拍现场照片。")
-    send_record(live_server, amendment)
+    send_record(server, amendment)
     return amendment, photo
 
 
-def test_the_desk_reads_an_inspection_and_its_amendment_in_words(browser, live_server):
+def test_the_desk_reads_an_inspection_and_its_amendment_in_words(browser, live_server):  # noqa: F811 (the fixture imported above)
     errors: list[str] = []
     record = roadside_record("浙F7R001")
     scene = record["evidence"][0]
@@ -116,8 +116,10 @@ def test_the_desk_reads_an_inspection_and_its_amendment_in_words(browser, live_s
     expect(changes).to_contain_text("更正理由：重拍现场照片。")
     scene_row = changes.locator("tr[data-item=scene_photos]")
     expect(scene_row.locator("th")).to_have_text("现场照片")
-    expect(scene_row.locator(f"[data-side=before] [data-evidence='{scene['uuid']}']")).to_have_attribute("data-change", "removed")
-    expect(scene_row.locator(f"[data-side=after] [data-evidence='{photo['uuid']}']")).to_contain_text("新增 现场照片 · 照片 3")
+    before = scene_row.locator(f"[data-side=before] [data-evidence='{scene['uuid']}']")
+    expect(before).to_have_attribute("data-change", "removed")
+    after = scene_row.locator(f"[data-side=after] [data-evidence='{photo['uuid']}']")
+    expect(after).to_contain_text("新增 现场照片 · 照片 3")
     expect(scene_row.locator("[data-side=after] [data-change=kept]")).to_have_text("现场照片 · 照片 2")
     expect(page.locator("[data-role=flag-summary]")).to_contain_text("证据提示：无")
     desk.shot("review-desk-reading-02-amendment")
@@ -125,7 +127,7 @@ def test_the_desk_reads_an_inspection_and_its_amendment_in_words(browser, live_s
     assert errors == [], errors
 
 
-def test_a_plain_officer_gets_a_read_only_list_of_their_own_records(browser, live_server):
+def test_a_plain_officer_gets_a_read_only_list_of_their_own_records(browser, live_server):  # noqa: F811 (the fixture imported above)
     errors: list[str] = []
     record = roadside_record("浙F7R002")
     send_record(live_server, record)

@@ -56,7 +56,8 @@ def test_expired_session_relogin_drains_once(phone, live_server, tmp_path):
         page.wait_for_timeout(250)
     expect(page.locator("#outbox-count")).to_have_text("1")  # no answer: the entry stays
     page.click("#sync-button")  # the officer taps 同步 (the timer would retry too)
-    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).count('outbox').then((n) => n === 0)")
+    phone.wait_until("async () => (await import('/js/db.js').then((m) => m.openStore())).count('outbox')"
+                     ".then((n) => n === 0)")
     assert syncs[:2] == [uuid, uuid]
     [sent] = phone.idb("sent")
     assert sent["uuid"] == uuid and sent["server"]["result"] == "duplicate"

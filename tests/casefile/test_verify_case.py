@@ -6,10 +6,9 @@ import hashlib
 import json
 import subprocess
 import sys
+import uuid
 import zipfile
 from pathlib import Path
-
-import uuid
 
 import pytest
 import sqlalchemy as sa

@@ -72,7 +72,8 @@ def test_a_case_file_from_a_rolled_back_log_names_the_refusal(app, login_as, wit
     assert witness_latest() == "refused"
     result = run_bare(export(login_as, witnessed_case, tmp_path / "case.zip"))
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"witness {witness.key_id} refused the log's checkpoint of {newest.tree_size - 1} entries (rollback" in result.stdout
+    assert (f"witness {witness.key_id} refused the log's checkpoint of {newest.tree_size - 1} entries (rollback"
+            in result.stdout)
     assert f"witness {witness.key_id} co-signed {newest.tree_size} entries" in result.stdout  # the export's
     assert "does not extend them (a forked log)" in result.stdout  # checkpoint has that size too
 

@@ -95,7 +95,7 @@ class Phone:
 
 
 @pytest.fixture
-def create_live_inspection(live_server, create_inspection, personas):
+def create_live_inspection(live_server, create_inspection, personas):  # noqa: F811 (the fixture imported above)
     """create_inspection (tests/evidence) while gunicorn runs: the personas, detached when the
     server started, are attached to the session again first."""
     def make(*files, **kwargs):

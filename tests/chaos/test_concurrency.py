@@ -75,7 +75,7 @@ def test_many_phones_at_once_get_every_answer_without_5xx_or_database_locked(
         if not hasattr(local, "sessions"):  # each client thread: a phone per officer
             local.sessions = {name: server.login(name) for name in ("officer1", "officer2")}
             sessions.extend(local.sessions.values())
-        for attempt in range(5):
+        for _attempt in range(5):
             try:
                 response = local.sessions[officer].post(server.url + "/api/sync",
                                                         json=sync_body(*records), timeout=300)
@@ -106,7 +106,7 @@ def test_many_phones_at_once_get_every_answer_without_5xx_or_database_locked(
     assert len(results) == SUBMISSIONS
     assert {r["result"] for r in results} <= {"created", "duplicate"}
     created = [r["uuid"] for r in results if r["result"] == "created"]
-    assert sorted(created) == sorted(distinct), f"each record created exactly once"
+    assert sorted(created) == sorted(distinct), "each record created exactly once"
 
     db.session.remove()
     stored = db.session.execute(sa.select(Inspection.uuid)).scalars().all()
@@ -115,4 +115,4 @@ def test_many_phones_at_once_get_every_answer_without_5xx_or_database_locked(
                                    .where(AuditEntry.action == "inspection.submitted")).scalar()
     assert submitted == len(distinct)
     seqs = db.session.execute(sa.select(AuditEntry.seq).order_by(AuditEntry.seq)).scalars().all()
-    assert seqs == list(range(1, len(seqs) + 1)), f"the audit log has a gap"
+    assert seqs == list(range(1, len(seqs) + 1)), "the audit log has a gap"

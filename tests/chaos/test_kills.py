@@ -120,7 +120,7 @@ def killer(run: Run, gunicorn: Gunicorn, rng: random.Random, kills: list[str], d
     try:
         for victim in kills:
             answers = run.answers
-            wait_until(lambda: run.answers >= answers + 3 or run.stop.is_set(), 120,
+            wait_until(lambda answers=answers: run.answers >= answers + 3 or run.stop.is_set(), 120,
                        "the phones were answered since the last kill", step=0.05)
             if run.stop.is_set():
                 return
@@ -169,7 +169,7 @@ def test_phones_finish_and_nothing_acknowledged_is_lost_when_gunicorn_is_killed(
             thread.start()
         for thread in threads:
             thread.join(timeout=max(1, deadline - time.monotonic()))
-        assert not any(t.is_alive() for t in threads), f"threads still running"
+        assert not any(t.is_alive() for t in threads), "threads still running"
         print(f"phones done after {time.monotonic() - run.started:.1f} s")
         assert not run.failures, f"{run.failures}"
         assert done == kills

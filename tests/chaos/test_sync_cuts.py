@@ -64,7 +64,7 @@ def test_sync_batches_cut_at_random_points_store_each_record_exactly_once(phone_
         # only after the commit, so the retry finds every record stored and replays it.
         expected = "duplicate" if committed else "created"
         assert [a["result"] for a in results] == [expected] * len(records), (struck, results)
-        for record, answer in zip(records, results):
+        for record, answer in zip(records, results, strict=True):
             assert answer["uuid"] == record["uuid"]
             first_answer[record["uuid"]] = summary(answer)
 

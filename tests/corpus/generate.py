@@ -112,7 +112,7 @@ def _seed_records(c: Corpus) -> tuple[dict, dict, dict]:
                 samples.jpeg(320, 240, color=(200, 40, 40)), samples.jpeg(320, 240, color=(40, 200, 40)),
                 samples.jpeg(320, 240, color=(90, 90, 90)), png((250, 250, 250)), png((240, 240, 200)),
                 png((200, 240, 240))]
-    for entry, data in zip(s1["evidence"], contents):
+    for entry, data in zip(s1["evidence"], contents, strict=True):
         entry.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data),
                      media_type="image/png" if data.startswith(b"\x89PNG") else "image/jpeg")
         entry["file"] = c.file(f"seed-{entry['uuid']}.bin", data)
@@ -395,7 +395,8 @@ def _session_cases(c: Corpus, s1: dict) -> None:
     c.case("auth-login-wrong-types", "auth", [login(["officer1"], {"$ne": None}, 422, "request.validation")],
            who=None)
     c.case("auth-forged-session-cookie", "auth", [step(
-        "GET", "/api/me", 401, "auth.required", headers={"Cookie": "fieldcase_session=eyJ0b2tlbiI6ImFkbWluIn0.forged.sig"})],
+        "GET", "/api/me", 401, "auth.required",
+        headers={"Cookie": "fieldcase_session=eyJ0b2tlbiI6ImFkbWluIn0.forged.sig"})],
         who=None)
 
     hidden = f"/api/inspections/{record}"

@@ -235,7 +235,8 @@ def check_answer(step: dict, r: requests.Response) -> None:
         if expect["code"]:
             assert body["code"] == expect["code"], body
             assert body["type"] == expect["type"], body
-    for result, wanted in zip(r.json()["results"] if expect.get("results") else [], expect.get("results") or []):
+    answered = r.json()["results"] if expect.get("results") else []
+    for result, wanted in zip(answered, expect.get("results") or [], strict=True):
         assert result["result"] == wanted["result"], result
         if wanted.get("code"):
             assert result["code"] == wanted["code"], result

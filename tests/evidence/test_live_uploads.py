@@ -204,7 +204,7 @@ def test_two_uploads_of_one_evidence_finishing_together_record_it_once(gunicorn_
     server = gunicorn_with()
     sessions = [server.login("officer1"), server.login("officer2")]
     urls = [create(s, server, record, listed) for s in sessions]
-    for s, url in zip(sessions, urls):  # all but the last byte
+    for s, url in zip(sessions, urls, strict=True):  # all but the last byte
         assert s.patch(url, data=data[:-1], headers={
             **TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}).status_code == 204
 

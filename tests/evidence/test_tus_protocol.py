@@ -20,7 +20,6 @@ from . import samples
 from .conftest import TUS, TusClient
 
 
-
 def actions(object_id) -> list[str]:
     return db.session.execute(sa.select(AuditEntry.action).where(
         AuditEntry.object_id == str(object_id)).order_by(AuditEntry.seq)).scalars().all()

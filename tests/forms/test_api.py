@@ -7,12 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from server import create_app
-from ..conftest import ApiClient
 from server.audit.models import AuditEntry
 from server.config import ROOT_DIR
 from server.extensions import db
 from server.forms import service
 from server.forms.models import PublishedFormVersion
+
+from ..conftest import ApiClient
 
 
 def test_forms_need_a_login(client):

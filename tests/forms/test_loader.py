@@ -10,7 +10,8 @@ from server.config import ROOT_DIR
 from server.forms.loader import FormDefinitionError, load_forms_dir, read_form_file
 
 SHIPPED = sorted((ROOT_DIR / "forms").glob("*.yaml"))
-BASIS = {"law": "《中华人民共和国公路法》", "article": "第四十四条", "excerpt": "任何单位和个人不得擅自占用、挖掘公路。"}
+BASIS = {"law": "《中华人民共和国公路法》", "article": "第四十四条",
+         "excerpt": "任何单位和个人不得擅自占用、挖掘公路。"}
 
 
 def test_the_six_checklists_ship():

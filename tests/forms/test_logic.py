@@ -18,7 +18,7 @@ def same(got, expected) -> bool:
     if isinstance(got, numbers) and isinstance(expected, numbers):
         return math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12)
     if isinstance(got, list) and isinstance(expected, list):
-        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
+        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected, strict=True))
     return got == expected and type(got) is type(expected)
 
 

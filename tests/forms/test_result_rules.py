@@ -43,7 +43,7 @@ def test_shared_case_allows_the_results_the_rules_settle(forms, case):
 
 def test_every_form_has_a_current_version_with_rules_and_every_rule_has_a_shared_case(forms):
     latest = {}
-    for (form_id, version), form in forms.items():
+    for form_id, version in forms:
         latest[form_id] = max(latest.get(form_id, 0), version)
     covered = {(c["form"], c["item"]) for c in CASES}
     for form_id, version in latest.items():

@@ -1,13 +1,12 @@
 """Accounts, teams, sessions, login throttling and the append-only audit log.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 09:56:32.696167
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -66,7 +65,8 @@ def upgrade():
     sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('certificate_valid_until IS NULL OR certificate_valid_from IS NULL OR certificate_valid_until >= certificate_valid_from', name='ck_users_certificate_dates'),
+    sa.CheckConstraint('certificate_valid_until IS NULL OR certificate_valid_from IS NULL'
+                       ' OR certificate_valid_until >= certificate_valid_from', name='ck_users_certificate_dates'),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')

@@ -5,8 +5,8 @@ Revises: 0002
 Create Date: 2026-11-26 10:00:59.652428
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
@@ -40,21 +40,27 @@ def upgrade():
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('answers', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('computed', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('computed', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+              nullable=False),
     sa.Column('device_id', sa.String(length=100), nullable=False),
     sa.Column('app_version', sa.String(length=40), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('device_clock_offset_ms', sa.BigInteger(), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('evidence_uuids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('evidence_uuids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
+              nullable=False),
     sa.Column('evidence_expected', sa.Integer(), nullable=False),
     sa.Column('evidence_received', sa.Integer(), nullable=False),
     sa.Column('legal_review_requested_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("(status = 'incomplete') = (evidence_received < evidence_expected)", name='ck_inspections_incomplete'),
-    sa.CheckConstraint("status IN ('incomplete', 'complete', 'in_review', 'approved', 'returned')", name='ck_inspections_status'),
-    sa.CheckConstraint("subject_kind IN ('vehicle', 'ship', 'business', 'site', 'person')", name='ck_inspections_subject_kind'),
+    sa.CheckConstraint("(status = 'incomplete') = (evidence_received < evidence_expected)",
+                       name='ck_inspections_incomplete'),
+    sa.CheckConstraint("status IN ('incomplete', 'complete', 'in_review', 'approved', 'returned')",
+                       name='ck_inspections_status'),
+    sa.CheckConstraint("subject_kind IN ('vehicle', 'ship', 'business', 'site', 'person')",
+                       name='ck_inspections_subject_kind'),
     sa.CheckConstraint('(revision = 1) = (replaces_uuid IS NULL)', name='ck_inspections_replaces'),
-    sa.CheckConstraint('evidence_received >= 0 AND evidence_received <= evidence_expected', name='ck_inspections_evidence_counts'),
+    sa.CheckConstraint('evidence_received >= 0 AND evidence_received <= evidence_expected',
+                       name='ck_inspections_evidence_counts'),
     sa.CheckConstraint('finished_at >= started_at', name='ck_inspections_times'),
     sa.CheckConstraint('replaces_uuid IS NULL OR amendment_reason IS NOT NULL', name='ck_inspections_amendment_reason'),
     sa.CheckConstraint('revision >= 1', name='ck_inspections_revision'),

@@ -5,8 +5,8 @@ Revises: 0005
 Create Date: 2026-11-26 10:04:51.329404
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

@@ -10,8 +10,8 @@ its constraints inline; PostgreSQL gets the same constraints as table constraint
 """
 import json
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
@@ -101,8 +101,10 @@ def upgrade():
     sa.CheckConstraint(transitions, name='ck_review_actions_transition'),
     sa.CheckConstraint("(action = 'legal_opinion') = (opinion IS NOT NULL)", name='ck_review_actions_opinion'),
     sa.CheckConstraint("(action = 'legal_opinion') = (checklist IS NOT NULL)", name='ck_review_actions_checklist'),
-    sa.CheckConstraint("opinion IS NULL OR opinion IN ('agree', 'disagree', 'more_evidence')", name='ck_review_actions_opinion_value'),
-    sa.CheckConstraint("action NOT IN ('return', 'send_to_legal_review') OR comment IS NOT NULL", name='ck_review_actions_comment'),
+    sa.CheckConstraint("opinion IS NULL OR opinion IN ('agree', 'disagree', 'more_evidence')",
+                       name='ck_review_actions_opinion_value'),
+    sa.CheckConstraint("action NOT IN ('return', 'send_to_legal_review') OR comment IS NOT NULL",
+                       name='ck_review_actions_comment'),
     sa.CheckConstraint("action = 'return' OR item_comments IS NULL", name='ck_review_actions_item_comments'),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], ),
     sa.ForeignKeyConstraint(['inspection_uuid'], ['inspections.uuid'], ),

@@ -3,8 +3,8 @@
 Revision ID: 0009_witness
 Revises: 0007
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0009_witness"
 down_revision = "0008_append_only"
