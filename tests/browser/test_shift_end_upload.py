@@ -83,7 +83,10 @@ CLONE = """async (copies) => {
       made.push(copy);
     }
     const record = JSON.parse(text);
-    for (const e of record.evidence) Object.assign(e, (({ sha256, size }) => ({ sha256, size }))(made.find((m) => m.uuid === e.uuid)));
+    for (const e of record.evidence) {
+      const { sha256, size } = made.find((m) => m.uuid === e.uuid);
+      Object.assign(e, { sha256, size });
+    }
     record.started_at = shift(record.started_at, 40 * i);
     record.finished_at = shift(record.finished_at, 40 * i);
     for (const m of made) await db.put('blobs', m);
@@ -103,7 +106,8 @@ SCREEN = """() => {
     round: text('[data-role=upload-round]'),
     file: text('[data-role=upload-file]'),
     done: text('[data-role=all-uploaded]'),
-    records: Object.fromEntries([...document.querySelectorAll('li[data-missing]')].map((li) => [li.dataset.uuid, Number(li.dataset.missing)])),
+    records: Object.fromEntries([...document.querySelectorAll('li[data-missing]')]
+      .map((li) => [li.dataset.uuid, Number(li.dataset.missing)])),
   };
 }"""
 
@@ -161,7 +165,8 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
             page.wait_for_timeout(100)
         labels = [(s["round"], s["file"]) for s in seen if s["file"]]
         trail = [x for i, x in enumerate(labels) if i == 0 or x[1].split("：")[0] != labels[i - 1][1].split("：")[0]]
-        patches = [(round(t, 1), net.names.get(url), url[-6:], offset) for t, m, url, offset in net.log if m == "PATCH"][-40:]
+        patches = [(round(t, 1), net.names.get(url), url[-6:], offset)
+                   for t, m, url, offset in net.log if m == "PATCH"][-40:]
         raise AssertionError(f"{what}: not seen in {timeout} s; last screen {seen[-1]}; files seen {trail[-12:]}; "
                              f"PATCHes {patches}; now {time.monotonic():.1f}")
 
@@ -210,7 +215,8 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
 
     # 5. In the last inspection, the app is closed and opened again: the count goes on from where
     # it was (whatever file was in flight goes on from the server's offset).
-    before_reload = wait(lambda s: s["round"] is not None and round_of(s)[0] >= 72, 120, "the last inspection under way")
+    before_reload = wait(lambda s: s["round"] is not None and round_of(s)[0] >= 72, 120,
+                         "the last inspection under way")
     page.reload()
     page.wait_for_selector(".outbox")
     cuts.append(("app reopened", CLIP_BYTES))
@@ -220,7 +226,8 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     finished = wait(lambda s: s["done"] is not None, 240, "全部上传完成")
     sent = upstream_bytes(proxy) - sent_before
     assert phone.wait_until("""async () => (await (await import('/js/db.js')).openStore()).getAll('sent')
-        .then((sent) => sent.length === %d && sent.every((s) => !(s.server.missing_evidence || []).length && s.server.status === 'complete'))""" % RECORDS)
+        .then((sent) => sent.length === %d && sent.every((s) =>
+          !(s.server.missing_evidence || []).length && s.server.status === 'complete'))""" % RECORDS)
     phone.screenshot("26-upload-done", full_page=False)
 
     # Nothing sent twice: no more bytes than the files plus a chunk per cut, one completed
@@ -242,7 +249,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
         first, last = spans.get(started, (arrived, arrived))
         spans[started] = (min(first, arrived), max(last, arrived))
     ordered = [spans[started] for started in sorted(spans)]
-    assert len(ordered) == RECORDS and all(a[1] < b[0] for a, b in zip(ordered, ordered[1:])), \
+    assert len(ordered) == RECORDS and all(a[1] < b[0] for a, b in zip(ordered, ordered[1:], strict=False)), \
         "the inspections' files did not arrive record by record, in inspection order"
     assert pass_survived, "a 6 s drop stopped the pass (retries gave up before 30 s)"
 
@@ -265,7 +272,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     badges = [s["badge"] for s in seen]
     peak = badges.index(max(badges))
     assert max(badges) >= len(sizes) - 10 and badges[peak:] == sorted(badges[peak:], reverse=True), badges
-    for record in {uuid for s in seen for uuid in s["records"]}:
+    for record in {record_uuid for s in seen for record_uuid in s["records"]}:
         left = [s["records"].get(record, 0) for s in seen[peak:] if s["records"]]
         assert left == sorted(left, reverse=True), f"record {record}: {left}"
     assert finished["badge"] == 0 and "全部上传完成" in finished["done"]
