@@ -271,7 +271,9 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     assert done == sorted(done) and done[0] < 10 and done[-1] >= 72, f"the round's count went back: {done}"
     badges = [s["badge"] for s in seen]
     peak = badges.index(max(badges))
-    assert max(badges) >= len(sizes) - 10 and badges[peak:] == sorted(badges[peak:], reverse=True), badges
+    # The header's badge counts one thing, 待同步记录: inspections not yet wholly on the server. It
+    # starts at every inspection of the day and falls as each one's last file arrives.
+    assert max(badges) == RECORDS and badges[peak:] == sorted(badges[peak:], reverse=True), badges
     for record in {record_uuid for s in seen for record_uuid in s["records"]}:
         left = [s["records"].get(record, 0) for s in seen[peak:] if s["records"]]
         assert left == sorted(left, reverse=True), f"record {record}: {left}"
