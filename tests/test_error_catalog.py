@@ -20,7 +20,7 @@ SERVER = Path(__file__).resolve().parents[1] / "server"
 
 # Callable name -> position of its code argument. Problems (status >= 400) and per-record answers.
 PROBLEM_CALLS = {"ApiError": 0, "problem_response": 0, "Refused": 1}
-RECORD_CALLS = {"per_record": 0, "Rejected": 0, "_reject": 0, "_rejected": 2}
+RECORD_CALLS = {"per_record": 0, "Rejected": 0, "_reject": 0, "rejected_answer": 2}
 CALLS = {**PROBLEM_CALLS, **RECORD_CALLS}
 
 # The HTTP errors werkzeug and flask-smorest raise in this app, which errors._STATUS_CODES maps

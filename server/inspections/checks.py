@@ -19,6 +19,7 @@ from ..extensions import db
 from ..forms import service as forms
 from ..forms.validation import validate_answers
 from .models import Evidence, Inspection
+from .rejection import Rejected
 
 # Device clocks run fast; a record from "the future" by more than this is refused.
 FUTURE_TOLERANCE = timedelta(hours=24)
@@ -37,7 +38,6 @@ class RecordPlan:
 
 
 def _reject(code: str, detail: str, errors: dict, **kwargs):
-    from .service import Rejected
 
     raise Rejected(code, detail, errors, **kwargs)
 

@@ -26,28 +26,13 @@ from ..fastload import compile_loader
 from . import checks
 from .content import record_sha256
 from .models import Evidence, Inspection, InspectionOfficer, count_failed_checks
+from .rejection import Rejected, rejected_answer
 from .schemas import RecordSchema
 from .vouched import revision_view
 
 _record_schema = RecordSchema()
 # The schema's load compiled for valid records; anything else goes through the schema itself.
 _load_valid_record = compile_loader(_record_schema)
-
-
-class Rejected(Exception):
-    """A record that cannot be accepted: `errors` maps a field or item id to zh-CN messages.
-    `result` is "rejected" (the officer corrects it) or "conflict" (it can no longer be sent as
-    it is); `extra` adds fields to the answer (e.g. `latest_uuid`)."""
-
-    def __init__(self, code: str, detail: str, errors: dict | None = None, *,
-                 result: str = "rejected", extra: dict | None = None):
-        super().__init__(detail)
-        self.code, self.detail, self.errors = code, detail, errors or {}
-        self.result, self.extra = result, extra or {}
-
-    def answer(self, index: int, record_uuid) -> dict:
-        return {**_rejected(index, record_uuid, self.code, self.detail, self.errors),
-                "result": self.result, **self.extra}
 
 
 def record_content_hash(raw: dict) -> str:
@@ -103,7 +88,7 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
                 with db.session.begin_nested():
                     results += _store(user, [one], server_time, offset, lookups)
             except sa.exc.IntegrityError:
-                results.append(_rejected(one.index, one.uuid, "sync.storage_refused",
+                results.append(rejected_answer(one.index, one.uuid, "sync.storage_refused",
                                          "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
 
@@ -129,7 +114,7 @@ def _check_records(user: User, records: list, server_time: datetime, offset: int
         one = _Checked(index, raw, record_uuid)
         checked.append(one)
         if record_uuid is None:
-            one.rejection = _rejected(index, None, "sync.invalid_uuid", "记录缺少有效的 UUID，无法保存。",
+            one.rejection = rejected_answer(index, None, "sync.invalid_uuid", "记录缺少有效的 UUID，无法保存。",
                                       {"uuid": ["应为 UUID。"]})
             continue
         one.content_hash = record_content_hash(raw)
@@ -142,7 +127,7 @@ def _check_records(user: User, records: list, server_time: datetime, offset: int
                 one.data = _record_schema.load(raw)  # raises with every problem, or agrees
             one.plan = checks.check_record(user, one.data, server_time, lookups)
         except ValidationError as error:
-            one.rejection = _rejected(index, record_uuid, "sync.invalid_record", "记录内容有误，请按提示修改。",
+            one.rejection = rejected_answer(index, record_uuid, "sync.invalid_record", "记录内容有误，请按提示修改。",
                                       translate_field_messages(error.messages))
         except Rejected as rejected:
             one.rejection = rejected.answer(index, record_uuid)
@@ -218,11 +203,6 @@ def describe(index: int, inspection: Inspection, result: str) -> dict:
             "status": inspection.status, "received_at": inspection.received_at,
             "revision": inspection.revision,
             "missing_evidence": [str(u) for u in inspection.missing_evidence]}
-
-
-def _rejected(index: int, record_uuid, code: str, detail: str, errors: dict) -> dict:
-    return {"index": index, "uuid": str(record_uuid) if record_uuid else None,
-            "result": "rejected", **per_record(code, detail), "errors": errors}
 
 
 def _answer_existing(user: User, index: int, existing: Inspection, content_hash: str) -> dict:
