@@ -25,9 +25,9 @@ def _best_us(function, number: int) -> float:
 
 def measure(batches: int = 20) -> dict:
     from server import create_app
-    from server.fastload import compile_loader
     from server.forms import service as forms
     from server.forms.validation import validate_answers
+    from server.inspections.record_loader import compile_loader
     from server.inspections.schemas import RecordSchema
     from server.inspections.service import record_content_hash
     from server.schemas import loads_strict

@@ -22,10 +22,10 @@ from ..clock import utcnow
 from ..database import set_write_intent
 from ..errors import per_record, translate_field_messages
 from ..extensions import db
-from ..fastload import compile_loader
 from . import checks
 from .content import record_sha256
 from .models import Evidence, Inspection, InspectionOfficer, count_failed_checks
+from .record_loader import compile_loader
 from .rejection import Rejected, rejected_answer
 from .schemas import RecordSchema
 from .vouched import revision_view

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from server.fastload import compile_loader
+from server.inspections.record_loader import compile_loader
 from server.inspections.schemas import RecordSchema, SyncStatusQuerySchema
 
 from .factories import overload_record

@@ -12,6 +12,11 @@ the one definition of the input, and errors keep their messages.
 Only what is understood is compiled: a schema with pre/post-load processors, field validators
 (`@validates`), schema validators that want the original data, unknown=INCLUDE, or a field of a
 kind not handled below makes the whole loader defer to `schema.load` every time.
+
+It serves one schema, the inspection record (`inspections/service.py`), and relies on
+marshmallow's private API: `Schema._hooks` (to find processors and validators) and
+`Field._deserialize` (to convert a value as the field does). A marshmallow upgrade that changes
+either is caught by tests/test_record_loader.py, which checks the loader against `schema.load`.
 """
 from __future__ import annotations
 
