@@ -4,8 +4,8 @@ import uuid
 
 from server.clock import utcnow
 from server.extensions import db
+from server.inspections.evidence_arrival import mark_evidence_received
 from server.inspections.models import Inspection
-from server.inspections.states import mark_evidence_received
 
 from .factories import overload_record, sync_body
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from server.audit.models import AuditEntry
 from server.clock import utcnow
 from server.extensions import db
+from server.inspections.evidence_arrival import mark_evidence_received
 from server.inspections.models import Evidence, Inspection
-from server.inspections.states import mark_evidence_received
 
 from .factories import SHANGHAI, overload_record, sync_body
 

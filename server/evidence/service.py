@@ -18,8 +18,8 @@ from ..audit.service import record_event
 from ..errors import ApiError
 from ..extensions import db
 from ..inspections.access import can_view, get_visible_inspection
+from ..inspections.evidence_arrival import mark_evidence_received
 from ..inspections.models import Evidence
-from ..inspections.states import mark_evidence_received
 from . import facts, media, photos
 from .models import EvidenceFile, EvidenceUpload
 from .photos import ImageTooLarge, NotAnImage

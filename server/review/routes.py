@@ -8,6 +8,7 @@ from ..database import writes_on_read
 from ..inspections.access import get_visible_inspection
 from ..schemas import Blueprint
 from . import items, queue, record_pdf, service
+from .review_state import review_state
 from .schemas import (
     ApproveSchema,
     LegalOpinionSchema,
@@ -17,7 +18,6 @@ from .schemas import (
     ReturnSchema,
     ReviewStateSchema,
 )
-from .state import review_state
 
 blp = Blueprint("review", __name__, url_prefix="/api",
                 description="Supervisor and legal review; the printed record (现场检查笔录)")

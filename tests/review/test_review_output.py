@@ -9,8 +9,8 @@ from server.extensions import db
 from server.inspections.models import Inspection
 from server.review import queue
 from server.review.models import ReviewAction
+from server.review.review_state import review_state
 from server.review.schemas import ActionOutSchema, QueueItemSchema, ReviewStateSchema
-from server.review.state import review_state
 
 
 def test_queue_rows_and_decisions_carry_their_words(login_as, submitted, cast):

@@ -1,4 +1,5 @@
-"""State changes of a record that other features cause: evidence arriving completes it."""
+"""Evidence arriving: a listed file received intact is marked, and completes its record when it was
+the last one missing. The evidence features call it; it lives here because it changes the record."""
 from __future__ import annotations
 
 from datetime import datetime
