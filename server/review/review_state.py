@@ -39,7 +39,7 @@ def review_state(user: User, inspection: Inspection) -> dict:
         "return_item_comments": inspection.return_item_comments,
         "actions": actions, "checklist_points": CHECKLIST,
         "items": items.record_items(inspection), "legal_basis": items.form_legal_basis(inspection),
-        "events": trail.record_events(inspection),
+        "events": trail.events_of_record(inspection),
         "evidence": described, "flag_summary": evidence.flag_summary(inspection, described),
         "changes": revision_changes(inspection),
     }

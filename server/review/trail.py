@@ -14,7 +14,7 @@ from ..extensions import db
 from ..inspections.models import Evidence, Inspection
 
 
-def record_events(inspection: Inspection) -> list[dict]:
+def events_of_record(inspection: Inspection) -> list[dict]:
     """Audit entries about any revision of the inspection or its evidence, in log order."""
     revisions = inspection.revisions
     evidence = db.session.execute(sa.select(Evidence.uuid).where(
