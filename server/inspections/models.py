@@ -3,6 +3,11 @@
 Nothing submitted is overwritten: an amendment is a new row naming the one it replaces. The
 database guards the states: statuses are a CHECK constraint, an `incomplete` record has evidence
 missing, and a record that is `complete` or later has every piece of evidence it listed.
+
+`Evidence` (a file the record lists) lives here rather than in `evidence/models.py`: the record
+declares its evidence when it syncs, so `inspections` creates these rows, checks them and counts
+them in its CHECKs, and `inspections` must not import `evidence`, the layer above it. The
+evidence feature owns the bytes and the uploads (`evidence/models.py`) and marks rows received.
 """
 from __future__ import annotations
 
