@@ -188,6 +188,12 @@ def load_discretion_dir(folder: Path) -> dict[tuple[str, int], Benchmark]:
             if (b.kind, code) in owner:
                 raise DiscretionDefinitionError(b.source, code, f"also in {owner[(b.kind, code)]}")
             owner[(b.kind, code)] = b.source
+    for b in current(found.values()):
+        for code in b.violations if b.kind == "no_penalty_list" else ():
+            listed = next((x.violations[code] for x in current(found.values())
+                           if x.kind == "benchmark" and code in x.violations), None)
+            if listed is None or listed["authority"] != "transport":
+                raise DiscretionDefinitionError(b.source, code, "no benchmark of this bureau has the code")
     return found
 
 
