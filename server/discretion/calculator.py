@@ -91,8 +91,8 @@ def _cite(c: dict) -> str:
 def _level_penalty(level: dict, facts: dict) -> tuple[dict, str | None]:
     p = level["penalty"]
     data = dict(facts)
-    for name, expr in p["let"].items():
-        data[name] = evaluate(expr, data)
+    for step in p["let"]:
+        data[step["name"]] = evaluate(step["value"], data)
     penalty = {"types": list(p["types"]), "amount": None, "min": None, "max": None}
     if "fine" in p["types"]:
         amount = _yuan(evaluate(p["amount"], data), "罚款数额")

@@ -61,11 +61,17 @@ class Range(_Strict):
     max = fields.Integer(required=True, validate=validate.Range(min=0))
 
 
+class Step(_Strict):
+    name = fields.String(required=True, validate=NAME)
+    value = fields.Raw(required=True)   # JSON Logic on the facts and the earlier steps
+
+
 class Penalty(_Strict):
     types = fields.List(fields.String(validate=validate.OneOf(PENALTY_TYPES)), required=True,
                         validate=validate.Length(min=1))
-    # Named steps of the arithmetic, evaluated in order; each sees the facts and earlier steps.
-    let = fields.Dict(keys=fields.String(validate=NAME), values=fields.Raw(), load_default=dict)
+    # Named steps of the arithmetic, evaluated in order (a list: canonical JSON, which the content
+    # hash and the published copy use, sorts a mapping's keys); each sees the facts and earlier steps.
+    let = fields.List(fields.Nested(Step), load_default=list)
     amount = fields.Raw()            # yuan: a number or JSON Logic; required with a fine
     min = fields.Raw()               # the level's range; default: the amount
     max = fields.Raw()

@@ -123,9 +123,9 @@ def _check_violation(v: dict, common_facts: list, source: str) -> None:
         if set(p["types"]) - {"none"} - set(v["penalty_types"]):
             fail(f"level {level['level']}: a penalty type the law does not give")
         names = set(ids)
-        for step, expr in p["let"].items():
-            check_expression(expr, names, fail)
-            names.add(step)
+        for step in p["let"]:
+            check_expression(step["value"], names, fail)
+            names.add(step["name"])
         if ("fine" in p["types"]) != ("amount" in p):
             fail(f"level {level['level']}: an amount exactly when the penalty is a fine")
         for key in ("amount", "min", "max"):
