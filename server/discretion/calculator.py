@@ -17,7 +17,10 @@ from .loader import PLACEHOLDER
 
 TYPE_TEXT = {"none": "不予罚款（责令改正）", "warning": "警告", "fine": "罚款"}
 PARTY_KINDS = ("citizen", "organisation")
-# 《行政处罚法》第五十一条: on the spot, a warning, or a fine up to these amounts (yuan).
+# 《行政处罚法》(2021) 第五十一条: "违法事实确凿并有法定依据，对公民处以二百元以下、对法人或者其他
+# 组织处以三千元以下罚款或者警告的行政处罚的，可以当场作出行政处罚决定。法律另有规定的，从其规定。"
+# Checked against a published copy (https://www.lawparks.com/ask/max-on-site-fine-amount), not yet
+# the official text. # legal-review: confirm on flk.npc.gov.cn.
 SIMPLE_PROCEDURE_FINE_LIMIT = {"citizen": 200, "organisation": 3000}
 
 
