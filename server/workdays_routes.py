@@ -1,9 +1,11 @@
 """The working-day calendar in the API: which years are known (with their notices), the end of a
-period from a date, and the problem+json answer for a date beyond the known years
-(`calendar.year_unknown`)."""
+period from a date, the problem+json answer for a date beyond the known years
+(`calendar.year_unknown`), and `flask --app server calendar years` for the admin."""
 from __future__ import annotations
 
+import click
 from flask import Flask
+from flask.cli import AppGroup
 from marshmallow import Schema, fields, validate
 
 from . import workdays
@@ -81,6 +83,18 @@ def _year_unknown(error: workdays.CalendarYearUnknown):
                             extra={"year": error.year, "known_years": known})
 
 
+calendar_cli = AppGroup("calendar", help="The official working-day calendar (server/data/cn-workdays.json).")
+
+
+@calendar_cli.command("years")
+def list_years():
+    """The years whose holidays are known, each with its notice."""
+    for n in workdays.known_years():
+        click.echo(f"{n.year}  {n.number}  {n.issued}  {n.url}")
+    click.echo("Dates in other years are refused; add a year from its notice when it is published.")
+
+
 def init_app(app: Flask) -> None:
     """Answer a deadline beyond the known years, wherever it is computed, as problem+json."""
     app.register_error_handler(workdays.CalendarYearUnknown, _year_unknown)
+    app.cli.add_command(calendar_cli)

@@ -148,3 +148,11 @@ def test_deadline_api_counts_and_refuses_an_unknown_year(login_as):
     assert problem["known_years"] == [2024, 2025, 2026]
     bad = officer.get("/api/calendar/deadline?start=2026-13-01&days=5")
     assert bad.status_code == 422 and bad.get_json()["code"] == "request.validation"
+
+
+def test_admin_sees_the_known_years_on_the_command_line(runner):
+    result = runner.invoke(args=["calendar", "years"])
+    assert result.exit_code == 0
+    assert "2026  国办发明电〔2025〕7号  2025-11-04  https://www.gov.cn/zhengce/content/202511/content_7047090.htm" \
+        in result.output
+    assert result.output.count("国办发明电") == 3
