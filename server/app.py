@@ -115,10 +115,13 @@ def _register_blueprints(app: Flask) -> None:
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
     from .review.routes import blp as review_blp
+    from .workdays_routes import blp as calendar_blp
+    from .workdays_routes import init_app as init_calendar_errors
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp):
+                evidence_blp, casefile_blp, review_blp, calendar_blp):
         api.register_blueprint(blp)
+    init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
 
     publish_error_catalog(api)

@@ -52,6 +52,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "server.unavailable": (503, "Service unavailable", "服务暂时不可用，请稍后重试。"),
     # Forms (forms/)
     "form.not_found": (404, "Unknown form or version", "没有该检查表单或该版本，请更新表单列表后重试。"),
+    # The working-day calendar (workdays.py, workdays_routes.py)
+    "calendar.year_unknown": (422, "Holidays of the year not known",
+                              "该年度节假日安排尚未录入，无法计算期限。请管理员录入当年国务院办公厅放假通知后重试。"),
     # Evidence uploads over tus (evidence/tus.py, uploads.py, upload_routes.py)
     "upload.tus_version": (412, "Unsupported tus version",
                            "客户端的断点续传协议版本不受支持（需要 tus 1.0.0），请更新应用。"),

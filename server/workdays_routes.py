@@ -1,0 +1,86 @@
+"""The working-day calendar in the API: which years are known (with their notices), the end of a
+period from a date, and the problem+json answer for a date beyond the known years
+(`calendar.year_unknown`)."""
+from __future__ import annotations
+
+from flask import Flask
+from marshmallow import Schema, fields, validate
+
+from . import workdays
+from .accounts.auth import login_required
+from .errors import CATALOG, problem_response
+from .schemas import Blueprint, StrictSchema, bounded_date, bounded_int
+
+blp = Blueprint("calendar", __name__, url_prefix="/api",
+                description="The official working-day calendar (节假日与调休) used for legal time limits")
+
+
+class HolidaySchema(Schema):
+    name = fields.String(metadata={"example": "春节"})
+    first = fields.Date()
+    last = fields.Date()
+
+
+class CalendarYearSchema(Schema):
+    year = fields.Integer()
+    title = fields.String(metadata={"description": "The notice of the State Council General Office"})
+    number = fields.String(metadata={"example": "国办发明电〔2025〕7号"})
+    issued = fields.Date()
+    url = fields.String()
+    holidays = fields.List(fields.Nested(HolidaySchema))
+    working_weekend_days = fields.List(fields.Date(), metadata={"description": "调休上班"})
+
+
+@blp.route("/calendar/years", methods=["GET"])
+@blp.response(200, CalendarYearSchema(many=True))
+@login_required
+def list_calendar_years():
+    """The years whose holidays are known, each with its notice; a date outside them is refused."""
+    return [{"year": n.year, "title": n.title, "number": n.number, "issued": n.issued, "url": n.url,
+             "holidays": [{"name": name, "first": first, "last": last}
+                          for name, first, last in n.holidays],
+             "working_weekend_days": list(n.working_weekend_days)}
+            for n in workdays.known_years()]
+
+
+class DeadlineQuerySchema(StrictSchema):
+    start = bounded_date(required=True, metadata={"description": "The day of the event (not counted)"})
+    days = bounded_int(1, 3650, required=True)
+    unit = fields.String(load_default="working_days",
+                         validate=validate.OneOf(["working_days", "calendar_days"]),
+                         metadata={"description": "working_days: the n-th working day after start; "
+                                   "calendar_days: start + n, moved to the next working day "
+                                   "when it is a rest day or holiday (《民法典》第二百零三条)"})
+
+
+class DeadlineSchema(Schema):
+    start = fields.Date()
+    days = fields.Integer()
+    unit = fields.String()
+    last_day = fields.Date(metadata={"description": "The last day of the period"})
+
+
+@blp.route("/calendar/deadline", methods=["GET"])
+@blp.arguments(DeadlineQuerySchema, location="query")
+@blp.response(200, DeadlineSchema)
+@blp.alt_response(422, description="calendar.year_unknown: the period reaches a year not known")
+@login_required
+def compute_deadline(args):
+    """The last day of a period of `days` from `start`, on the official calendar."""
+    if args["unit"] == "working_days":
+        last = workdays.add_working_days(args["start"], args["days"])
+    else:
+        last = workdays.add_calendar_days_with_holiday_extension(args["start"], args["days"])
+    return {**args, "last_day": last}
+
+
+def _year_unknown(error: workdays.CalendarYearUnknown):
+    status, title, _detail = CATALOG["calendar.year_unknown"]
+    known = [n.year for n in workdays.known_years()]
+    return problem_response("calendar.year_unknown", status, title, str(error),
+                            extra={"year": error.year, "known_years": known})
+
+
+def init_app(app: Flask) -> None:
+    """Answer a deadline beyond the known years, wherever it is computed, as problem+json."""
+    app.register_error_handler(workdays.CalendarYearUnknown, _year_unknown)
