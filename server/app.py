@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .audit.routes import blp as audit_blp
     from .casefile.routes import blp as casefile_blp
+    from .cases.routes import blp as cases_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .forms.routes import blp as forms_blp
@@ -119,7 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from .workdays_routes import init_app as init_calendar_errors
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp, calendar_blp):
+                evidence_blp, casefile_blp, review_blp, calendar_blp, cases_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
@@ -204,6 +205,7 @@ def _register_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .audit.witness_verify import verify_witnessing
     from .casefile.cli import casefile_cli
+    from .cases.vouched import KINDS as CASE_KINDS
     from .demo import demo_cli
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
@@ -217,6 +219,6 @@ def _register_cli(app: Flask) -> None:
     # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
-                                       REVIEW_ACTIONS]
+                                       REVIEW_ACTIONS, *CASE_KINDS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
         app.cli.add_command(group)

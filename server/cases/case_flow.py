@@ -1,0 +1,257 @@
+"""The general procedure, step by step: who may take each step, what it checks, what it records.
+
+Every step names the case's version the actor saw (a newer one answers 409 `case.stale`),
+changes the case with an UPDATE conditional on that version, appends a `case_steps` row and an
+audit entry `case.<action>` that commits to the columns it set (vouched.py), in the request's
+one transaction. Roles: the team's supervisor acts as the responsible person (负责人) who
+approves 立案, extensions, the decision and 结案; the team's officers and supervisor investigate,
+notify, record statements and serve; a legal reviewer gives the 法制审核 opinion.
+# legal-review: 《行政处罚法》第五十四条 (立案 approved by the responsible person), 第五十七条
+# (decision by the responsible person), 第五十八条 (法制审核) as the author knows them.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from ..accounts.models import User
+from ..audit.service import record_event
+from ..clock import local_today, utcnow
+from ..errors import ApiError
+from ..extensions import db
+from ..inspections.models import Inspection
+from ..review.service import is_participant
+from .case_models import TRANSITIONS, Case, CaseStep
+from .facts import facts_of, plain
+
+# 较大数额罚款 that gives the right to a hearing (《行政处罚法》第六十三条第一款第（一）项), in fen.
+# legal-review: amounts as 《交通运输行政执法程序规定》 sets them per the author's memory
+# (citizen 10,000 yuan, organisation 100,000 yuan); Zhejiang may set its own.
+HEARING_THRESHOLD_FEN = {"citizen": 1_000_000, "organisation": 10_000_000}
+SUPERVISOR_ACTIONS = {"approve_opening", "reject_opening", "extend", "send_to_legal_review",
+                      "decide", "close"}
+CASE_FACTS = ("number", "disposition_id", "inspection_uuid", "item_id", "violation_code",
+              "violation_title", "team_id", "party_name", "party_kind", "status", "version",
+              "proposed_by_id")
+
+
+def party_kind_of(inspection: Inspection) -> str:
+    return "organisation" if inspection.subject_kind == "business" else "citizen"
+
+
+def open_case(user: User, disposition, inspection: Inspection, finding: dict,
+              party_kind: str | None) -> Case:
+    """立案申请: a confirmed 立案 disposition opens a case awaiting the responsible person."""
+    year = local_today().year
+    count = db.session.execute(sa.select(sa.func.count()).select_from(Case).where(
+        Case.number.like(f"%〔{year}〕%"))).scalar()
+    case = Case(number=f"交执罚〔{year}〕{count + 1:04d}号", disposition_id=disposition.id,
+                inspection_uuid=inspection.uuid, item_id=disposition.item_id,
+                violation_code=disposition.violation_code,
+                violation_title=finding["violation"].get("title") or disposition.violation_code,
+                team_id=inspection.team_id, party_name=inspection.subject_name,
+                party_kind=party_kind or party_kind_of(inspection), status="proposed", version=1,
+                proposed_by_id=disposition.proposed_by_id, proposed_at=utcnow(), extension_days=0,
+                hearing_requested=False, hearing_held=False, statement_recorded=False,
+                major_decision=False, paid_fen=0)
+    db.session.add(case)
+    db.session.flush()
+    entry = record_event("case.open", actor=user, object_type="case", object_id=case.id, details={
+        "from": None, "to": "proposed", "set": facts_of(case, CASE_FACTS), "step": {}})
+    db.session.add(CaseStep(case_id=case.id, action="open", actor_id=user.id, acted_at=entry.recorded_at,
+                            from_status=None, to_status="proposed", details={}, audit_seq=entry.seq))
+    db.session.flush()
+    return case
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    if user.has_role("admin"):
+        return True
+    if user.has_role("supervisor") and user.team_id is not None and user.team_id == case.team_id:
+        return True
+    if user.has_role("legal_reviewer") and case.major_decision:
+        return True
+    inspection = db.session.get(Inspection, case.inspection_uuid)
+    return user.has_role("officer") and is_participant(user, inspection)
+
+
+def refusal(user: User | None, case: Case, action: str) -> str | None:
+    """The code that keeps `user` from taking `action` now (None: allowed). `user` None: the
+    payment platform, which may only record payments."""
+    if user is None:
+        allowed = action == "record_payment"
+    elif action == "legal_opinion":
+        allowed = user.has_role("legal_reviewer")
+    elif action in SUPERVISOR_ACTIONS:
+        allowed = user.has_role("supervisor") and user.team_id == case.team_id
+    else:
+        allowed = (user.has_role("supervisor") and user.team_id == case.team_id) or (
+            user.has_role("officer") and user.team_id == case.team_id)
+    if not allowed:
+        return "case.forbidden"
+    if case.status not in TRANSITIONS[action][0]:
+        return "case.invalid_transition"
+    return _rule_refusal(case, action)
+
+
+def _rule_refusal(case: Case, action: str) -> str | None:
+    ready = action in ("send_to_legal_review", "decide")
+    if ready and case.hearing_requested and not case.hearing_held:
+        return "case.hearing_pending"
+    if ready and not case.statement_recorded and not _period_over(case):
+        return "case.statement_pending"
+    if action == "send_to_legal_review" and not case.major_decision:
+        return "case.not_major"
+    if action == "decide" and case.major_decision and case.status != "reviewed":
+        return "case.legal_review_required"
+    if action == "request_hearing" and not case.hearing_eligible:
+        return "case.hearing_not_available"
+    if action == "record_hearing" and not case.hearing_requested:
+        return "case.hearing_not_requested"
+    if action == "close" and case.paid_fen < (case.fine_fen or 0):
+        return "case.not_paid"
+    return None
+
+
+def _period_over(case: Case) -> bool:
+    from .deadlines import HEARING_WORKING_DAYS, STATEMENT_WORKING_DAYS, _working
+
+    days = HEARING_WORKING_DAYS if case.hearing_eligible else STATEMENT_WORKING_DAYS
+    return local_today() > _working(case.notified_on, days)
+
+
+def allowed_actions(user: User, case: Case) -> dict[str, str | None]:
+    return {action: refusal(user, case, action) for action in TRANSITIONS}
+
+
+def act(user: User | None, case: Case, action: str, expected_version: int, *, values: dict,
+        step: dict, to_status: str | None = None, actor_username: str | None = None) -> CaseStep:
+    """Take `action` on `case`: check, update conditionally, append the step and its audit entry."""
+    code = refusal(user, case, action)
+    if code == "case.forbidden":
+        raise ApiError(code)
+    if case.version != expected_version:
+        raise ApiError("case.stale", current_version=case.version, current_status=case.status)
+    if code:
+        raise ApiError(code, current_status=case.status)
+    from_status = case.status
+    to_status = to_status or TRANSITIONS[action][1] or from_status
+    changed = db.session.execute(
+        sa.update(Case).where(Case.id == case.id, Case.version == expected_version)
+        .values(status=to_status, version=expected_version + 1, **values)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise ApiError("case.stale")
+    db.session.refresh(case)
+    step = {k: plain(v) for k, v in step.items()}
+    entry = record_event(f"case.{action}", actor=user, actor_username=actor_username,
+                         object_type="case", object_id=case.id, details={
+                             "from": from_status, "to": to_status,
+                             "set": {"status": to_status, "version": case.version,
+                                     **facts_of(case, values)},
+                             "step": step})
+    row = CaseStep(case_id=case.id, action=action, actor_id=getattr(user, "id", None),
+                   acted_at=entry.recorded_at, from_status=from_status, to_status=to_status,
+                   details=step, audit_seq=entry.seq)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def act_on(user: User, case: Case, action: str, data: dict) -> CaseStep:
+    """One step of the procedure from a desk request (`data`: the action's validated input)."""
+    version = data.pop("expected_version")
+    on = _day(data.pop("on", None))
+    values, to_status = STEP_VALUES[action](user, case, data, on)
+    return act(user, case, action, version, values=values, step={"on": on, **data},
+               to_status=to_status)
+
+
+def _day(on: date | None) -> date:
+    today = local_today()
+    if on is not None and on > today:
+        raise ApiError("case.invalid", errors={"on": ["日期不能晚于今天。"]})
+    return on or today
+
+
+def _approve(user, case, data, on):
+    return {"opened_by_id": user.id, "opened_on": on}, None
+
+
+def _extend(user, case, data, on):
+    from .deadlines import extension_allowed
+
+    if not extension_allowed(case, data["days"]):
+        raise ApiError("case.extension_too_long")
+    return {"extension_days": case.extension_days + data["days"]}, None
+
+
+def _notify(user, case, data, on):
+    party_kind = data.get("party_kind") or case.party_kind
+    eligible = data["proposed_fine_fen"] >= HEARING_THRESHOLD_FEN[party_kind]
+    data["hearing_threshold_fen"] = HEARING_THRESHOLD_FEN[party_kind]
+    return {"notified_on": on, "proposed_fine_fen": data["proposed_fine_fen"],
+            "party_kind": party_kind, "hearing_eligible": eligible,
+            "major_decision": eligible or bool(data.get("major_decision")),
+            "statement_recorded": False, "hearing_requested": False, "hearing_held": False,
+            "legal_opinion": None}, None
+
+
+def _request_hearing(user, case, data, on):
+    from .deadlines import HEARING_WORKING_DAYS, _working
+
+    if on > _working(case.notified_on, HEARING_WORKING_DAYS):
+        raise ApiError("case.hearing_period_over")
+    return {"hearing_requested": True}, None
+
+
+def _opinion(user, case, data, on):
+    from ..review.models import CHECKLIST
+
+    opinion = data["opinion"]
+    if opinion == "agree" and not all(data["checklist"].get(p) for p in CHECKLIST):
+        raise ApiError("review.checklist_incomplete", errors={
+            "checklist": [f"未确认：{label}" for p, label in CHECKLIST.items() if not data["checklist"].get(p)]})
+    if opinion != "agree" and not (data.get("comment") or "").strip():
+        raise ApiError("review.comment_required")
+    return {"legal_opinion": opinion}, "reviewed" if opinion == "agree" else "investigating"
+
+
+def _decide(user, case, data, on):
+    if data["fine_fen"] > case.proposed_fine_fen:
+        raise ApiError("case.fine_above_notice")
+    return {"decided_by_id": user.id, "decided_on": on, "fine_fen": data["fine_fen"],
+            "party_present": data["party_present"]}, None
+
+
+def _serve(user, case, data, on):
+    if on < case.decided_on:
+        raise ApiError("case.invalid", errors={"on": ["送达日期不能早于决定日期。"]})
+    return {"served_on": on, "service_method": data["method"]}, None
+
+
+def _link(user, case, data, on):
+    from ..inspections.access import get_visible_inspection
+
+    get_visible_inspection(user, data["inspection_uuid"])  # 404 unless the actor may see it
+    return {}, None
+
+
+def _close(user, case, data, on):
+    return {"closed_on": on}, None
+
+
+def _none(user, case, data, on):
+    return {}, None
+
+
+STEP_VALUES = {
+    "approve_opening": _approve, "reject_opening": _none, "add_interview": _none,
+    "link_evidence": _link, "extend": _extend, "notify": _notify,
+    "record_statement": lambda u, c, d, o: ({"statement_recorded": True}, None),
+    "request_hearing": _request_hearing,
+    "record_hearing": lambda u, c, d, o: ({"hearing_held": True}, None),
+    "send_to_legal_review": _none, "legal_opinion": _opinion, "decide": _decide, "serve": _serve,
+    "close": _close,
+}
