@@ -109,9 +109,17 @@ def _rule_refusal(case: Case, action: str) -> str | None:
         return "case.hearing_not_available"
     if action == "record_hearing" and not case.hearing_requested:
         return "case.hearing_not_requested"
-    if action == "close" and case.paid_fen < (case.fine_fen or 0):
+    if action == "close" and _owed(case):
         return "case.not_paid"
     return None
+
+
+def _owed(case: Case) -> int:
+    """The fine and 加处罚款 not yet paid, as of the last payment (or today, none made)."""
+    from .deadlines import amount_owed_fen
+
+    last = max((s.details["paid_on"] for s in case.steps if s.action == "record_payment"), default=None)
+    return amount_owed_fen(case, date.fromisoformat(last) if last else local_today())
 
 
 def _period_over(case: Case) -> bool:
@@ -156,6 +164,7 @@ def act(user: User | None, case: Case, action: str, expected_version: int, *, va
                    details=step, audit_seq=entry.seq)
     db.session.add(row)
     db.session.flush()
+    db.session.expire(case, ["steps"])
     return row
 
 

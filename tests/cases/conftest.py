@@ -1,0 +1,58 @@
+"""Cases fixtures: approved inspections with findings, over HTTP (as the desk makes them) or as
+rows (for histories with many records), and the audit check of every table the cases own."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from server.audit.verify import VerifyReport
+from server.audit.vouched import verify_vouched_rows
+from server.cases.vouched import KINDS
+from server.clock import utcnow
+from server.extensions import db
+from server.inspections.models import Inspection, InspectionOfficer
+from testing.records import SHANGHAI
+from tests.review.conftest import cast, submitted  # noqa: F401 (fixtures)
+
+
+@pytest.fixture
+def approved(submitted, login_as):  # noqa: F811
+    """Factory: a failing overload record, synced with its files and approved by supervisor1."""
+    def make(officers=("officer1", "officer2"), plate="浙F12345") -> dict:
+        record = submitted(officers, plate)
+        answer = login_as("supervisor1").post(f"/api/inspections/{record['uuid']}/review/approve",
+                                              json={"expected_status": "complete"})
+        assert answer.status_code == 200, answer.get_json()
+        return record
+    return make
+
+
+def approved_row(users, team, form_id, version, fails, started_on, subject="浙F00001") -> Inspection:
+    """An approved inspection stored directly (no audit entries): `fails` are the item ids
+    answered 不符合; the record is otherwise empty (enough for findings and rates)."""
+    started = datetime.combine(started_on, datetime.min.time(), SHANGHAI) + timedelta(hours=10)
+    record_uuid = uuid.uuid4()
+    inspection = Inspection(
+        uuid=record_uuid, root_uuid=record_uuid, revision=1, status="approved", form_id=form_id,
+        form_version=version, submitted_by_id=users[0].id, team_id=team, subject_kind="vehicle",
+        subject_name=subject, started_at=started, finished_at=started + timedelta(minutes=20),
+        answers={item: {"result": "fail", "note": "不符合"} for item in fails}, computed={},
+        device_id="test", app_version="test", received_at=utcnow(),
+        content_hash=hashlib.sha256(record_uuid.bytes).hexdigest(), evidence_uuids=[],
+        evidence_expected=0, evidence_received=0, failed_checks=len(fails))
+    db.session.add(inspection)
+    for position, user in enumerate(users):
+        db.session.add(InspectionOfficer(inspection_uuid=record_uuid, user_id=user.id,
+                                         position=position, certificate_number=f"C{user.id}"))
+    db.session.flush()
+    return inspection
+
+
+def vouched_problems() -> list[str]:
+    """What `audit verify` says about the cases' tables (dispositions … payments)."""
+    report = VerifyReport()
+    verify_vouched_rows(report, KINDS)
+    return report.problems
