@@ -127,9 +127,11 @@ def _register_blueprints(app: Flask) -> None:
 
     publish_error_catalog(api)
     from .pwa import bp as pwa_bp
+    from .cases.pages import bp as cases_pages_bp
     from .review.pages import bp as review_pages_bp
 
     app.register_blueprint(review_pages_bp)
+    app.register_blueprint(cases_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 
