@@ -126,8 +126,8 @@ def _register_blueprints(app: Flask) -> None:
     from .error_docs import init_api as publish_error_catalog
 
     publish_error_catalog(api)
-    from .pwa import bp as pwa_bp
     from .cases.pages import bp as cases_pages_bp
+    from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
 
     app.register_blueprint(review_pages_bp)

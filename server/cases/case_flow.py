@@ -114,12 +114,17 @@ def _rule_refusal(case: Case, action: str) -> str | None:
     return None
 
 
+def reckoning_day(case: Case) -> date:
+    """The day the amount owed is reckoned on: the last payment's, or today if none was made."""
+    last = max((s.details["paid_on"] for s in case.steps if s.action == "record_payment"), default=None)
+    return date.fromisoformat(last) if last else local_today()
+
+
 def _owed(case: Case) -> int:
     """The fine and 加处罚款 not yet paid, as of the last payment (or today, none made)."""
     from .deadlines import amount_owed_fen
 
-    last = max((s.details["paid_on"] for s in case.steps if s.action == "record_payment"), default=None)
-    return amount_owed_fen(case, date.fromisoformat(last) if last else local_today())
+    return amount_owed_fen(case, reckoning_day(case))
 
 
 def _period_over(case: Case) -> bool:

@@ -7,7 +7,7 @@ from ..accounts.models import User
 from ..clock import local_today
 from ..errors import ApiError
 from ..extensions import db
-from .case_flow import allowed_actions, can_view_case
+from .case_flow import allowed_actions, can_view_case, reckoning_day
 from .case_models import ACTION_LABELS, STATUS_LABELS, Case
 from .deadlines import amount_owed_fen, case_deadlines, late_fee_fen
 from .documents import available_documents
@@ -28,8 +28,10 @@ def list_cases(user: User) -> list[Case]:
 def case_view(user: User, case: Case) -> dict:
     today = local_today()
     view = {c.key: getattr(case, c.key) for c in Case.__table__.columns}
+    # Owed as of the last payment: a fine paid in full stays paid; unpaid, owed grows daily.
+    owed_on = reckoning_day(case) if case.paid_fen else today
     return {**view, "status_label": STATUS_LABELS[case.status],
-            "owed_fen": amount_owed_fen(case, today), "late_fee_fen": late_fee_fen(case, today),
+            "owed_fen": amount_owed_fen(case, owed_on), "late_fee_fen": late_fee_fen(case, owed_on),
             "deadlines": case_deadlines(case, today),
             "steps": [{"id": s.id, "action": s.action, "label": ACTION_LABELS[s.action],
                        "actor": s.actor.display_name if s.actor else "缴款平台", "acted_at": s.acted_at,

@@ -73,7 +73,7 @@ async function casePage(ctx, id) {
   return h("section", { class: "case" },
     h("h1", {}, `${kase.number} · ${kase.party_name}`),
     h("p", { class: "status", id: "case-status" }, kase.status_label),
-    h("p", {}, `违法行为：${kase.violation_title}；拟处罚款 ${yuan(kase.proposed_fine_fen)}；决定罚款 ${yuan(kase.fine_fen)}；已缴 ${yuan(kase.paid_fen)}；尚欠 ${yuan(kase.owed_fen)}`),
+    h("p", { id: "case-money" }, `违法行为：${kase.violation_title}；拟处罚款 ${yuan(kase.proposed_fine_fen)}；决定罚款 ${yuan(kase.fine_fen)}；已缴 ${yuan(kase.paid_fen)}；尚欠 ${yuan(kase.owed_fen)}`),
     h("h2", {}, "期限"),
     h("table", { class: "deadlines" }, h("tr", {}, ["期限", "届满日", "计算", "依据", "状态"].map((t) => h("th", {}, t))),
       kase.deadlines.map((d) => h("tr", { "data-key": d.key, class: d.state },

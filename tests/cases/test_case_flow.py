@@ -110,7 +110,7 @@ def test_a_finding_goes_from_disposition_to_a_closed_case(approved, login_as):
         "paid_on": "2026-10-20"}).get_json()
     assert case["paid_fen"] == 1_815_000
     case = step(supervisor, case, "close", on="2026-10-21")
-    assert case["status"] == "closed"
+    assert case["status"] == "closed" and case["owed_fen"] == 0
     assert [s["action"] for s in case["steps"]] == [
         "open", "approve_opening", "add_interview", "link_evidence", "notify", "record_statement",
         "request_hearing", "record_hearing", "send_to_legal_review", "legal_opinion", "decide",
