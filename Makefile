@@ -28,6 +28,7 @@ venv: $(BIN)/.installed
 run: venv
 	$(BIN)/flask --app server db upgrade
 	$(BIN)/flask --app server forms publish
+	$(BIN)/flask --app server discretion publish
 	$(BIN)/flask --app server demo seed
 	@echo "FieldCase: http://127.0.0.1:$(PORT)/"
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app

@@ -62,6 +62,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     errors.init_app(app)
     _register_models()
     _load_forms(app)
+    _load_discretion(app)
     _open_evidence_stores(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -91,6 +92,13 @@ def _register_models() -> None:
     from .review import models as _review  # noqa: F401
 
 
+def _load_discretion(app: Flask) -> None:
+    """Load and check discretion/ (a bad file or an edited published version stops the app)."""
+    from .discretion import service as discretion_service
+
+    discretion_service.init_app(app)
+
+
 def _load_forms(app: Flask) -> None:
     # A mistake in forms/ or an edited published version stops the start here.
     from .forms import service as forms_service
@@ -110,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.routes import blp as audit_blp
     from .casefile.routes import blp as casefile_blp
     from .cases.routes import blp as cases_blp
+    from .discretion.routes import blp as discretion_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .forms.routes import blp as forms_blp
@@ -120,7 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from .workdays_routes import init_app as init_calendar_errors
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp, calendar_blp, cases_blp):
+                evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
@@ -209,6 +218,7 @@ def _register_cli(app: Flask) -> None:
     from .casefile.cli import casefile_cli
     from .cases.vouched import KINDS as CASE_KINDS
     from .demo import demo_cli
+    from .discretion.cli import discretion_cli
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
     from .evidence.vouched import EVIDENCE_FILES
@@ -222,5 +232,6 @@ def _register_cli(app: Flask) -> None:
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
                                        REVIEW_ACTIONS, *CASE_KINDS]
-    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
+    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
+                  discretion_cli):
         app.cli.add_command(group)

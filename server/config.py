@@ -100,6 +100,8 @@ class Config:
         self.WITNESS_RETRY_SECONDS = _env_int("WITNESS_RETRY_SECONDS", 60)
         # Folder holding the form definitions (forms/*.yaml).
         self.FORMS_DIR = Path(_env("FORMS_DIR", str(ROOT_DIR / "forms"))).resolve()
+        # Discretion benchmarks (裁量基准) and the no-penalty list: versioned YAML files.
+        self.DISCRETION_DIR = Path(_env("DISCRETION_DIR", str(ROOT_DIR / "discretion"))).resolve()
         # Password of the demo accounts for scripted demos; random when unset.
         self.DEMO_PASSWORD = _env("DEMO_PASSWORD")
         # Evidence: largest file accepted by the upload endpoint, in bytes (body-camera video).

@@ -55,6 +55,19 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     # The working-day calendar (workdays.py, workdays_routes.py)
     "calendar.year_unknown": (422, "Holidays of the year not known",
                               "该年度节假日安排尚未录入，无法计算期限。请管理员录入当年国务院办公厅放假通知后重试。"),
+    # Discretion benchmarks and the penalty calculator (discretion/)
+    "discretion.unknown_violation": (422, "No benchmark for the violation",
+                                     "没有该违法行为的裁量基准，请检查违法行为代码或更新应用。"),
+    "discretion.invalid_facts": (422, "Facts missing or wrong", "案件事实缺失或有误，请按提示逐项填写后重新计算。"),
+    "discretion.no_level": (422, "No circumstance level fits",
+                            "所填事实不符合该违法行为任何一档情节（例如超限量为 0），请核对事实；"
+                            "如确有违法行为，请联系法制审核人员。"),
+    "discretion.not_competent": (422, "Punished by another authority",
+                                 "该违法行为由公安机关处罚，本机关不作处罚决定，请按规定移送。"),
+    "discretion.invalid_proposal": (422, "Proposed fine without an amount",
+                                    "拟处罚款时须填写罚款金额（整数，单位：元）。"),
+    "discretion.benchmark_defect": (500, "Benchmark defect",
+                                    "裁量基准数据有误，无法计算（情节条件重叠或计算结果无效），请联系法制审核人员核对基准。"),
     # Evidence uploads over tus (evidence/tus.py, uploads.py, upload_routes.py)
     "upload.tus_version": (412, "Unsupported tus version",
                            "客户端的断点续传协议版本不受支持（需要 tus 1.0.0），请更新应用。"),
