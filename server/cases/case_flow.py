@@ -202,12 +202,19 @@ def _extend(user, case, data, on):
 
 
 def _notify(user, case, data, on):
+    from .penalty import check_case_penalty
+
     party_kind = data.get("party_kind") or case.party_kind
     eligible = data["proposed_fine_fen"] >= HEARING_THRESHOLD_FEN[party_kind]
     data["hearing_threshold_fen"] = HEARING_THRESHOLD_FEN[party_kind]
+    data["discretion"] = check_case_penalty(
+        db.session.get(Inspection, case.inspection_uuid), case.violation_code,
+        data["proposed_fine_fen"], party_kind, data.pop("circumstances", None),
+        data.pop("reason_outside_benchmark", None))
+    outside = not data["discretion"]["within_benchmark"]
     return {"notified_on": on, "proposed_fine_fen": data["proposed_fine_fen"],
             "party_kind": party_kind, "hearing_eligible": eligible,
-            "major_decision": eligible or bool(data.get("major_decision")),
+            "major_decision": eligible or outside or bool(data.get("major_decision")),
             "statement_recorded": False, "hearing_requested": False, "hearing_held": False,
             "legal_opinion": None}, None
 
@@ -233,8 +240,16 @@ def _opinion(user, case, data, on):
 
 
 def _decide(user, case, data, on):
+    from .penalty import check_case_penalty
+
     if data["fine_fen"] > case.proposed_fine_fen:
         raise ApiError("case.fine_above_notice")
+    notified = next(s for s in reversed(case.steps) if s.action == "notify").details["discretion"]
+    data["discretion"] = check_case_penalty(
+        db.session.get(Inspection, case.inspection_uuid), case.violation_code, data["fine_fen"],
+        case.party_kind, notified["facts"], data.get("reasoning"))
+    if not data["discretion"]["within_benchmark"] and not case.major_decision:
+        raise ApiError("case.legal_review_required")
     return {"decided_by_id": user.id, "decided_on": on, "fine_fen": data["fine_fen"],
             "party_present": data["party_present"]}, None
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..audit.service import record_event
 from ..clock import local_today, utcnow
+from ..discretion.calculator import simple_procedure_allowed
 from ..errors import ApiError
 from ..extensions import db
 from ..inspections.models import Inspection
@@ -78,6 +79,10 @@ def _kind_values(data: dict, inspection: Inspection) -> dict:
         fine = data.get("penalty_fen")
         if penalty not in ("warning", "fine") or (penalty == "fine") != bool(fine):
             raise ApiError("disposition.invalid", errors={"penalty_fen": ["简易程序须写明警告或罚款金额。"]})
+        party_kind = data.get("party_kind") or case_flow.party_kind_of(inspection)
+        allowed = simple_procedure_allowed([penalty], fine // 100 if penalty == "fine" else None, party_kind)
+        if not allowed["allowed"]:
+            raise ApiError("disposition.simple_not_allowed", allowed["reason"])
         values.update(penalty_kind=penalty, penalty_fen=fine if penalty == "fine" else None)
     return values
 

@@ -101,6 +101,12 @@ class NotifyStep(StepSchema):
     party_kind = fields.String(allow_none=True, validate=validate.OneOf(PARTY_KINDS))
     facts = fields.String(required=True, validate=TEXT)
     major_decision = fields.Boolean(load_default=False)
+    circumstances = fields.Dict(keys=fields.String(validate=validate.Length(max=64)),
+                                load_default=dict, validate=validate.Length(max=50),
+                                metadata={"description": "the benchmark's circumstance facts "
+                                                         "(first_offence, harm …); the form's "
+                                                         "facts come from the inspection"})
+    reason_outside_benchmark = fields.String(allow_none=True, validate=TEXT)
 
 
 class StatementStep(StepSchema):

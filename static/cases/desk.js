@@ -14,7 +14,7 @@ const STEPS = {
   reject_opening: ["不予立案", [["on", "日期", "date"], ["reason", "理由", "text"]]],
   add_interview: ["询问笔录", [["on", "日期", "date"], ["interviewee", "被询问人", "text"], ["summary", "询问内容", "text"]]],
   extend: ["延长办案期限", [["days", "延长天数", "int"], ["reason", "理由", "text"]]],
-  notify: ["处罚前告知", [["on", "告知日期", "date"], ["proposed_fine_fen", "拟处罚款（元）", "money"], ["facts", "违法事实", "text"], ["major_decision", "重大执法决定", "bool"]]],
+  notify: ["处罚前告知", [["on", "告知日期", "date"], ["proposed_fine_fen", "拟处罚款（元）", "money"], ["facts", "违法事实", "text"], ["reason_outside_benchmark", "超出裁量基准的理由", "text"], ["major_decision", "重大执法决定", "bool"]]],
   record_statement: ["陈述申辩", [["on", "日期", "date"], ["statement", "陈述申辩内容", "text"]]],
   request_hearing: ["申请听证", [["on", "申请日期", "date"]]],
   record_hearing: ["听证笔录", [["on", "日期", "date"], ["summary", "听证情况", "text"]]],
@@ -67,6 +67,16 @@ function stepForm(ctx, kase, action) {
   return form;
 }
 
+// The calculator's verdict on the penalty notified (裁量基准), with its reasoning in Chinese.
+function discretionOf(kase) {
+  const notice = [...kase.steps].reverse().find((s) => s.action === "notify");
+  const verdict = notice && notice.details.discretion;
+  if (!verdict) return null;
+  return h("details", { class: "discretion", open: true }, h("summary", {}, `裁量基准：${verdict.explanation}`),
+    h("ol", {}, verdict.reasoning.map((line) => h("li", {}, line.replace(/^\d+\. /, "")))),
+    verdict.reason_outside_benchmark ? h("p", {}, `超出基准的理由：${verdict.reason_outside_benchmark}`) : null);
+}
+
 async function casePage(ctx, id) {
   const kase = await ctx.api.get(`/api/cases/${id}`);
   const allowed = Object.entries(kase.allowed).filter(([, refusal]) => refusal === null).map(([a]) => a);
@@ -74,6 +84,7 @@ async function casePage(ctx, id) {
     h("h1", {}, `${kase.number} · ${kase.party_name}`),
     h("p", { class: "status", id: "case-status" }, kase.status_label),
     h("p", { id: "case-money" }, `违法行为：${kase.violation_title}；拟处罚款 ${yuan(kase.proposed_fine_fen)}；决定罚款 ${yuan(kase.fine_fen)}；已缴 ${yuan(kase.paid_fen)}；尚欠 ${yuan(kase.owed_fen)}`),
+    discretionOf(kase),
     h("h2", {}, "期限"),
     h("table", { class: "deadlines" }, h("tr", {}, ["期限", "届满日", "计算", "依据", "状态"].map((t) => h("th", {}, t))),
       kase.deadlines.map((d) => h("tr", { "data-key": d.key, class: d.state },

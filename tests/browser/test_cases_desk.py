@@ -11,7 +11,8 @@ from urllib.parse import urljoin
 from playwright.sync_api import expect
 
 from tests.factories import sync_body
-from tests.review.conftest import _b64, failing_overload_record, give_evidence_bytes
+from tests.cases.conftest import overloaded_record
+from tests.review.conftest import _b64, give_evidence_bytes
 
 from .conftest import PASSWORD, SCREENSHOTS
 
@@ -20,7 +21,7 @@ DESK = {"width": 1440, "height": 900}
 
 def approved_record(live_server) -> str:
     """officer1 syncs a failing overload record with every file; supervisor1 approves it."""
-    record = failing_overload_record(plate="浙F7C001")
+    record = overloaded_record(plate="浙F7C001")
     contents = give_evidence_bytes(record)
     officer = live_server.login("officer1")
     answer = officer.post(live_server.url + "/api/sync", json=sync_body(record)).json()
@@ -96,7 +97,10 @@ def test_a_finding_to_a_closed_case_at_the_desk(browser, live_server):
     supervisor.step("approve_opening", on="2026-09-01")
     expect(supervisor.due("decision")).to_have_text("2026-11-30")
     supervisor.step("add_interview", on="2026-09-03", interviewee="赵师傅", summary="承认车辆超限运输。")
-    supervisor.step("notify", on="2026-09-10", proposed_fine_fen="15000", facts="车货总质量超过限定标准 2250 千克")
+    supervisor.step("notify", on="2026-09-10", proposed_fine_fen="15000", facts="车货总质量超过限定标准 2250 千克",
+                    reason_outside_benchmark="一年内第三次超限运输")
+    expect(page.locator("details.discretion summary")).to_contain_text("超出裁量基准")
+    expect(page.locator("details.discretion")).to_contain_text("500 元 × 2 = 1000 元")
     expect(supervisor.due("statement")).to_have_text("2026-09-15")
     expect(supervisor.due("hearing_request")).to_have_text("2026-09-17")
     supervisor.step("record_statement", on="2026-09-11", statement="称不知道限重标准，请求从轻。")

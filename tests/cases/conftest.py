@@ -14,15 +14,16 @@ from server.cases.vouched import KINDS
 from server.clock import utcnow
 from server.extensions import db
 from server.inspections.models import Inspection, InspectionOfficer
-from testing.records import SHANGHAI
-from tests.review.conftest import cast, submitted  # noqa: F401 (fixtures)
+from testing.records import SHANGHAI, evidence_entry
+from tests.review.conftest import cast, failing_overload_record, sync_and_upload  # noqa: F401
 
 
 @pytest.fixture
-def approved(submitted, login_as):  # noqa: F811
-    """Factory: a failing overload record, synced with its files and approved by supervisor1."""
+def approved(cast, login_as):  # noqa: F811
+    """Factory: an overload record 2,250 kg over the limit (its 不符合 check and photo), synced
+    with its files and approved by supervisor1."""
     def make(officers=("officer1", "officer2"), plate="浙F12345") -> dict:
-        record = submitted(officers, plate)
+        record = sync_and_upload(login_as(officers[0]), overloaded_record(officers, plate))
         answer = login_as("supervisor1").post(f"/api/inspections/{record['uuid']}/review/approve",
                                               json={"expected_status": "complete"})
         assert answer.status_code == 200, answer.get_json()
@@ -30,7 +31,18 @@ def approved(submitted, login_as):  # noqa: F811
     return make
 
 
-def approved_row(users, team, form_id, version, fails, started_on, subject="浙F00001") -> Inspection:
+def overloaded_record(officers=("officer1", "officer2"), plate="浙F12345") -> dict:
+    """An overload record 2,250 kg over the 18,000 kg limit: 不符合, unloaded on the spot."""
+    record = failing_overload_record(officers, plate=plate, measured_mass=20250)
+    photo = evidence_entry("disposal_photos")
+    record["answers"].update(disposal_method="unload", unloaded_mass=2300, reweighed_mass=17950,
+                             vehicle_detained="no", disposal_photos=[photo["uuid"]])
+    record["evidence"].append(photo)
+    return record
+
+
+def approved_row(users, team, form_id, version, fails, started_on, subject="浙F00001",
+                 computed=None) -> Inspection:
     """An approved inspection stored directly (no audit entries): `fails` are the item ids
     answered 不符合; the record is otherwise empty (enough for findings and rates)."""
     started = datetime.combine(started_on, datetime.min.time(), SHANGHAI) + timedelta(hours=10)
@@ -39,7 +51,7 @@ def approved_row(users, team, form_id, version, fails, started_on, subject="浙F
         uuid=record_uuid, root_uuid=record_uuid, revision=1, status="approved", form_id=form_id,
         form_version=version, submitted_by_id=users[0].id, team_id=team, subject_kind="vehicle",
         subject_name=subject, started_at=started, finished_at=started + timedelta(minutes=20),
-        answers={item: {"result": "fail", "note": "不符合"} for item in fails}, computed={},
+        answers={item: {"result": "fail", "note": "不符合"} for item in fails}, computed=computed or {},
         device_id="test", app_version="test", received_at=utcnow(),
         content_hash=hashlib.sha256(record_uuid.bytes).hexdigest(), evidence_uuids=[],
         evidence_expected=0, evidence_received=0, failed_checks=len(fails))

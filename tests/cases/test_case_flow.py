@@ -65,10 +65,18 @@ def test_a_finding_goes_from_disposition_to_a_closed_case(approved, login_as):
                 summary="承认车辆超限运输。")
     case = step(officer, case, "link_evidence", inspection_uuid=record["uuid"])
 
-    # 告知: 15,000 yuan reaches the citizen's hearing threshold, so it is a major decision.
+    # 告知: the benchmark for 2,250 kg over is 1,000 yuan; 15,000 yuan leaves it (a written reason
+    # is required) and reaches the citizen's hearing threshold: a major decision.
+    unreasoned = officer.post(f"/api/cases/{case['id']}/steps/notify", json={
+        "expected_version": case["version"], "proposed_fine_fen": 1_500_000, "facts": "超限"})
+    assert unreasoned.status_code == 422 and unreasoned.get_json()["code"] == "case.reason_required"
+    assert "裁量基准" in unreasoned.get_json()["detail"]
     case = step(officer, case, "notify", on="2026-09-10", proposed_fine_fen=1_500_000,
-                facts="车货总质量超过限定标准")
+                facts="车货总质量超过限定标准", circumstances={"repeat_count": 2},
+                reason_outside_benchmark="一年内第三次超限运输，屡教不改")
     assert case["hearing_eligible"] and case["major_decision"]
+    notice = case["steps"][-1]["details"]["discretion"]
+    assert (notice["within_benchmark"], notice["level"], notice["facts"]["excess_mass"]) == (False, "一般", 2250)
     assert deadlines(case)["statement"][:2] == ("2026-09-15", "working")
     assert deadlines(case)["hearing_request"][:2] == ("2026-09-17", "working")
     refused = supervisor.post(f"/api/cases/{case['id']}/steps/decide", json={

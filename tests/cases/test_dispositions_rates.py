@@ -30,6 +30,10 @@ def test_each_kind_of_disposition_leaves_what_it_promises(app, personas):
     assert spared.status == "proposed" and "第三十三条" in spared.ground_text
     dispositions.reject_disposition(supervisor, spared, 1, "不属于首次违法")
     assert spared.status == "rejected" and spared.version == 2
+    with pytest.raises(Exception) as too_much:  # on the spot: at most 200 yuan for a citizen
+        dispositions.propose_disposition(o1, inspection, "service_marks", {
+            "kind": "simple", "penalty_kind": "fine", "penalty_fen": 20_100})
+    assert too_much.value.code == "disposition.simple_not_allowed"
     again = dispositions.propose_disposition(o1, inspection, "service_marks", {
         "kind": "simple", "penalty_kind": "fine", "penalty_fen": 20_000})
     assert again.status == "proposed"
@@ -54,17 +58,19 @@ def _signed(app, body: dict, secret="platform-key", timestamp=None):
 
 @pytest.fixture
 def served_case(app, personas):
-    """A case decided at 800 yuan and served on 2026-09-28 (payment due 2026-10-13)."""
+    """A case 3,500 kg over, decided at its benchmark 1,500 yuan and served on 2026-09-28
+    (payment due 2026-10-13)."""
     app.config["PAYMENT_PLATFORM_SECRET"] = "platform-key"
     supervisor, o1, o2 = personas["supervisor1"], personas["officer1"], personas["officer2"]
-    inspection = approved_row([o1, o2], o1.team_id, "overload", 2, ["within_limit"], date(2026, 9, 1))
+    inspection = approved_row([o1, o2], o1.team_id, "overload", 2, ["within_limit"], date(2026, 9, 1),
+                              computed={"excess_mass": 3500})
     dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
     case = db.session.query(Case).one()
     for action, who, data in (
             ("approve_opening", supervisor, {"on": date(2026, 9, 1)}),
-            ("notify", o1, {"on": date(2026, 9, 10), "proposed_fine_fen": 80_000, "facts": "超限"}),
+            ("notify", o1, {"on": date(2026, 9, 10), "proposed_fine_fen": 150_000, "facts": "超限"}),
             ("record_statement", o1, {"on": date(2026, 9, 11), "statement": "无异议"}),
-            ("decide", supervisor, {"on": date(2026, 9, 24), "fine_fen": 80_000, "party_present": True,
+            ("decide", supervisor, {"on": date(2026, 9, 24), "fine_fen": 150_000, "party_present": True,
                                     "reasoning": "…"}),
             ("serve", o1, {"on": date(2026, 9, 28), "method": "direct", "recipient": "当事人",
                            "receipt": "签收"})):
@@ -75,7 +81,7 @@ def served_case(app, personas):
 
 def test_the_platform_notice_is_signed_and_idempotent_by_reference(app, served_case):
     client = app.test_client()
-    notice = {"case_number": served_case.number, "amount_fen": 80_000, "reference": "PF-1",
+    notice = {"case_number": served_case.number, "amount_fen": 150_000, "reference": "PF-1",
               "paid_on": "2026-10-09"}
     raw, headers = _signed(app, notice)
     first = client.post("/api/payments/notices", data=raw, headers=headers)
@@ -94,16 +100,16 @@ def test_the_platform_notice_is_signed_and_idempotent_by_reference(app, served_c
     assert client.post("/api/payments/notices", data=raw, headers=headers).get_json()["code"] == \
         "payment.stale_timestamp"
     db.session.refresh(served_case)
-    assert served_case.paid_fen == 80_000
+    assert served_case.paid_fen == 150_000
     assert vouched_problems() == []
 
 
 def test_late_fee_is_3_percent_a_day_never_more_than_the_fine(app, served_case):
     assert late_fee_fen(served_case, date(2026, 10, 13)) == 0       # the last day of the period
-    assert late_fee_fen(served_case, date(2026, 10, 14)) == 2_400    # one day: 3 % of 800 yuan
-    assert late_fee_fen(served_case, date(2026, 11, 15)) == 79_200   # 33 days: 99 %
-    assert late_fee_fen(served_case, date(2026, 11, 16)) == 80_000   # 34 days: 102 %, capped
-    assert late_fee_fen(served_case, date(2027, 6, 1)) == 80_000
+    assert late_fee_fen(served_case, date(2026, 10, 14)) == 4_500    # one day: 3 % of 1,500 yuan
+    assert late_fee_fen(served_case, date(2026, 11, 15)) == 148_500  # 33 days: 99 %
+    assert late_fee_fen(served_case, date(2026, 11, 16)) == 150_000  # 34 days: 102 %, capped
+    assert late_fee_fen(served_case, date(2027, 6, 1)) == 150_000
 
 
 def test_warnings_show_cases_near_or_past_a_deadline(app, personas, served_case):
@@ -123,7 +129,8 @@ def test_rates_of_a_known_history(app, personas, create_user):
     o4 = create_user("officer4", team="B")
     a = approved_row([o1, o2], o1.team_id, "taxi", 2, ["meter", "service_marks", "order_matches"],
                      date(2026, 9, 1))
-    b = approved_row([o1, o2], o1.team_id, "overload", 2, ["within_limit"], date(2026, 9, 15))
+    b = approved_row([o1, o2], o1.team_id, "overload", 2, ["within_limit"], date(2026, 9, 15),
+                     computed={"excess_mass": 500})
     c = approved_row([o3, o4], o3.team_id, "taxi", 2, ["meter", "driver_licence"], date(2026, 9, 20))
     approved_row([o3, o4], o3.team_id, "taxi", 2, ["meter"], date(2026, 10, 2))  # outside the period
     dispositions.propose_disposition(s1, a, "meter", {"kind": "correction", "correction_due": date(2199, 1, 1)})
