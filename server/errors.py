@@ -163,7 +163,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                              "拟处罚超出裁量基准，须书面说明理由（并将提交法制审核）。"),
     "case.penalty_unlawful": (422, "Outside the statutory range", "拟罚款超出法定幅度，不得作出。"),
     "disposition.simple_not_allowed": (422, "Simple procedure not allowed",
-                                       "该处罚不适用简易程序（警告，或对公民 200 元、对单位 3000 元以下罚款），请改为立案。"),
+                                       "该处罚不适用简易程序（限警告，或对公民 200 元、对单位 3000 元以下罚款），"
+                                       "请改为立案。"),
     "case.not_paid": (409, "Fine not paid", "罚款尚未缴清，不能结案。"),
     "case.unknown_document": (404, "Unknown document", "没有该文书，或案件尚未进行到该环节。"),
     "payment.reference_conflict": (409, "Reference used", "该缴款流水号已登记为另一笔缴款，请核对后重试。"),

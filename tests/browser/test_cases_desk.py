@@ -10,8 +10,8 @@ from urllib.parse import urljoin
 
 from playwright.sync_api import expect
 
-from tests.factories import sync_body
 from tests.cases.conftest import overloaded_record
+from tests.factories import sync_body
 from tests.review.conftest import _b64, give_evidence_bytes
 
 from .conftest import PASSWORD, SCREENSHOTS

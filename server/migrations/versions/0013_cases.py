@@ -68,9 +68,15 @@ def upgrade():
     sa.Column('penalty_fen', sa.BigInteger(), nullable=True),
     sa.Column('rejection_reason', sa.Text(), nullable=True),
     sa.CheckConstraint("(kind = 'correction') = (correction_due IS NOT NULL)", name='ck_dispositions_correction_due'),
-    sa.CheckConstraint("(kind = 'no_penalty') = (ground_code IS NOT NULL AND ground_text IS NOT NULL)", name='ck_dispositions_ground'),
-    sa.CheckConstraint("(kind = 'simple') = (penalty_kind IN ('warning', 'fine'))", name='ck_dispositions_penalty_kind'),
-    sa.CheckConstraint("(penalty_kind = 'fine') = (penalty_fen IS NOT NULL AND penalty_fen > 0)", name='ck_dispositions_penalty'),
+    sa.CheckConstraint(
+        "(kind = 'no_penalty') = (ground_code IS NOT NULL AND ground_text IS NOT NULL)",
+        name='ck_dispositions_ground'),
+    sa.CheckConstraint(
+        "(kind = 'simple') = (penalty_kind IN ('warning', 'fine'))",
+        name='ck_dispositions_penalty_kind'),
+    sa.CheckConstraint(
+        "(penalty_kind = 'fine') = (penalty_fen IS NOT NULL AND penalty_fen > 0)",
+        name='ck_dispositions_penalty'),
     sa.CheckConstraint("(status = 'proposed') = (decided_by_id IS NULL)", name='ck_dispositions_decided_by'),
     sa.CheckConstraint("(status = 'rejected') = (rejection_reason IS NOT NULL)", name='ck_dispositions_rejection'),
     sa.CheckConstraint("kind IN ('correction', 'simple', 'case', 'no_penalty')", name='ck_dispositions_kind'),
@@ -86,7 +92,9 @@ def upgrade():
     with op.batch_alter_table('dispositions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dispositions_inspection_uuid'), ['inspection_uuid'], unique=False)
         batch_op.create_index(batch_op.f('ix_dispositions_team_id'), ['team_id'], unique=False)
-        batch_op.create_index('uq_dispositions_finding', ['inspection_uuid', 'item_id'], unique=True, sqlite_where=sa.text("status <> 'rejected'"), postgresql_where=sa.text("status <> 'rejected'"))
+        batch_op.create_index('uq_dispositions_finding', ['inspection_uuid', 'item_id'], unique=True,
+                              sqlite_where=sa.text("status <> 'rejected'"),
+                              postgresql_where=sa.text("status <> 'rejected'"))
 
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -122,16 +130,39 @@ def upgrade():
     sa.Column('service_method', sa.String(length=16), nullable=True),
     sa.Column('paid_fen', sa.BigInteger(), nullable=False),
     sa.Column('closed_on', sa.Date(), nullable=True),
-    sa.CheckConstraint("legal_opinion IS NULL OR legal_opinion IN ('agree', 'disagree', 'more_evidence')", name='ck_cases_legal_opinion'),
+    sa.CheckConstraint(
+        "legal_opinion IS NULL OR legal_opinion IN ('agree', 'disagree', 'more_evidence')",
+        name='ck_cases_legal_opinion'),
     sa.CheckConstraint("party_kind IN ('citizen', 'organisation')", name='ck_cases_party_kind'),
-    sa.CheckConstraint("status IN ('proposed', 'investigating', 'notified', 'legal_review', 'reviewed', 'decided', 'served', 'closed', 'rejected')", name='ck_cases_status'),
-    sa.CheckConstraint("status NOT IN ('closed') OR (closed_on IS NOT NULL AND paid_fen >= fine_fen)", name='ck_cases_closed_state'),
-    sa.CheckConstraint("status NOT IN ('decided', 'served', 'closed') OR (decided_on IS NOT NULL AND fine_fen IS NOT NULL AND party_present IS NOT NULL AND decided_by_id IS NOT NULL AND (NOT major_decision OR legal_opinion = 'agree'))", name='ck_cases_decided_state'),
-    sa.CheckConstraint("status NOT IN ('investigating', 'notified', 'legal_review', 'reviewed', 'decided', 'served', 'closed') OR (opened_on IS NOT NULL)", name='ck_cases_opened_state'),
-    sa.CheckConstraint("status NOT IN ('legal_review', 'reviewed') OR (major_decision)", name='ck_cases_legal_review_major'),
-    sa.CheckConstraint("status NOT IN ('notified', 'legal_review', 'reviewed', 'decided', 'served', 'closed') OR (notified_on IS NOT NULL AND proposed_fine_fen IS NOT NULL AND hearing_eligible IS NOT NULL)", name='ck_cases_notified_state'),
+    sa.CheckConstraint(
+        "status IN ('proposed', 'investigating', 'notified', 'legal_review', 'reviewed', "
+        "'decided', 'served', 'closed', 'rejected')",
+        name='ck_cases_status'),
+    sa.CheckConstraint(
+        "status NOT IN ('closed') OR (closed_on IS NOT NULL AND paid_fen >= fine_fen)",
+        name='ck_cases_closed_state'),
+    sa.CheckConstraint(
+        "status NOT IN ('decided', 'served', 'closed') OR (decided_on IS NOT NULL AND fine_fen IS "
+        "NOT NULL AND party_present IS NOT NULL AND decided_by_id IS NOT NULL AND (NOT "
+        "major_decision OR legal_opinion = 'agree'))",
+        name='ck_cases_decided_state'),
+    sa.CheckConstraint(
+        "status NOT IN ('investigating', 'notified', 'legal_review', 'reviewed', 'decided', "
+        "'served', 'closed') OR (opened_on IS NOT NULL)",
+        name='ck_cases_opened_state'),
+    sa.CheckConstraint(
+        "status NOT IN ('legal_review', 'reviewed') OR (major_decision)",
+        name='ck_cases_legal_review_major'),
+    sa.CheckConstraint(
+        "status NOT IN ('notified', 'legal_review', 'reviewed', 'decided', 'served', 'closed') OR "
+        "(notified_on IS NOT NULL AND proposed_fine_fen IS NOT NULL AND hearing_eligible IS NOT "
+        "NULL)",
+        name='ck_cases_notified_state'),
     sa.CheckConstraint("status NOT IN ('reviewed') OR (legal_opinion = 'agree')", name='ck_cases_reviewed'),
-    sa.CheckConstraint("status NOT IN ('served', 'closed') OR (served_on IS NOT NULL AND service_method IN ('direct', 'left', 'mail', 'electronic', 'announcement'))", name='ck_cases_served_state'),
+    sa.CheckConstraint(
+        "status NOT IN ('served', 'closed') OR (served_on IS NOT NULL AND service_method IN "
+        "('direct', 'left', 'mail', 'electronic', 'announcement'))",
+        name='ck_cases_served_state'),
     sa.CheckConstraint('(opened_by_id IS NULL) = (opened_on IS NULL)', name='ck_cases_opened'),
     sa.CheckConstraint('NOT hearing_requested OR hearing_eligible', name='ck_cases_hearing'),
     sa.CheckConstraint('extension_days >= 0', name='ck_cases_extension'),
@@ -208,8 +239,16 @@ def upgrade():
     sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('audit_seq', sa.BigInteger(), nullable=False),
     sa.CheckConstraint("(action = 'open') = (from_status IS NULL)", name='ck_case_steps_open'),
-    sa.CheckConstraint("action IN ('open', 'approve_opening', 'reject_opening', 'add_interview', 'link_evidence', 'extend', 'notify', 'record_statement', 'request_hearing', 'record_hearing', 'send_to_legal_review', 'legal_opinion', 'decide', 'serve', 'record_payment', 'close')", name='ck_case_steps_action'),
-    sa.CheckConstraint("to_status IN ('proposed', 'investigating', 'notified', 'legal_review', 'reviewed', 'decided', 'served', 'closed', 'rejected')", name='ck_case_steps_to_status'),
+    sa.CheckConstraint(
+        "action IN ('open', 'approve_opening', 'reject_opening', 'add_interview', "
+        "'link_evidence', 'extend', 'notify', 'record_statement', 'request_hearing', "
+        "'record_hearing', 'send_to_legal_review', 'legal_opinion', 'decide', 'serve', "
+        "'record_payment', 'close')",
+        name='ck_case_steps_action'),
+    sa.CheckConstraint(
+        "to_status IN ('proposed', 'investigating', 'notified', 'legal_review', 'reviewed', "
+        "'decided', 'served', 'closed', 'rejected')",
+        name='ck_case_steps_to_status'),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], ),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -242,7 +281,8 @@ def downgrade():
 
     op.drop_table('cases')
     with op.batch_alter_table('dispositions', schema=None) as batch_op:
-        batch_op.drop_index('uq_dispositions_finding', sqlite_where=sa.text("status <> 'rejected'"), postgresql_where=sa.text("status <> 'rejected'"))
+        batch_op.drop_index('uq_dispositions_finding', sqlite_where=sa.text("status <> 'rejected'"),
+            postgresql_where=sa.text("status <> 'rejected'"))
         batch_op.drop_index(batch_op.f('ix_dispositions_team_id'))
         batch_op.drop_index(batch_op.f('ix_dispositions_inspection_uuid'))
 
