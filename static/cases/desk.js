@@ -116,8 +116,10 @@ function disposeForm(ctx, finding) {
 }
 
 async function homePage(ctx) {
+  // Supervisors decide dispositions; an officer sees the cases and warnings only.
+  const oversees = ctx.me.roles.some((r) => r === "supervisor" || r === "admin");
   const [findings, warnings, cases] = await Promise.all([
-    ctx.api.get("/api/findings/pending"), ctx.api.get("/api/cases/warnings"), ctx.api.get("/api/cases")]);
+    oversees ? ctx.api.get("/api/findings/pending") : [], ctx.api.get("/api/cases/warnings"), ctx.api.get("/api/cases")]);
   return h("section", {},
     h("h1", {}, "待处置问题"),
     h("table", { class: "findings" }, h("tr", {}, ["对象", "问题", "审核通过", "已等待", "处置"].map((t) => h("th", {}, t))),

@@ -63,6 +63,17 @@ def approved_row(users, team, form_id, version, fails, started_on, subject="浙F
     return inspection
 
 
+def approved_on(inspection: Inspection, supervisor, day) -> None:
+    """A supervisor's approval of `inspection` on the local date `day` (a review_actions row)."""
+    from server.review.models import ReviewAction
+
+    db.session.add(ReviewAction(
+        inspection_uuid=inspection.uuid, root_uuid=inspection.root_uuid, action="approve",
+        actor_id=supervisor.id, acted_at=datetime.combine(day, datetime.min.time(), SHANGHAI) + timedelta(hours=15),
+        from_status="complete", to_status="approved", audit_seq=0))
+    db.session.flush()
+
+
 def vouched_problems() -> list[str]:
     """What `audit verify` says about the cases' tables (dispositions … payments)."""
     report = VerifyReport()

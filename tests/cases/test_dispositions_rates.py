@@ -164,3 +164,34 @@ def test_rates_of_a_known_history(app, personas, create_user):
     assert officers == {"officer1": (4, 2, 1, 1), "officer2": (4, 2, 1, 1),
                         "officer3": (2, 1, 1, 0), "officer4": (2, 1, 1, 0)}
     assert db.session.query(Disposition).count() == 5
+
+
+def test_pending_findings_are_listed_oldest_first_with_their_age(app, personas):
+    from server.cases.findings import pending_findings
+    from server.review.models import ReviewAction
+    from tests.cases.conftest import approved_on
+
+    supervisor, o1, o2 = personas["supervisor1"], personas["officer1"], personas["officer2"]
+    newer = approved_row([o1, o2], o1.team_id, "overload", 2, ["within_limit"], date(2026, 9, 20), "浙F00002")
+    older = approved_row([o1, o2], o1.team_id, "taxi", 2, ["meter", "service_marks"], date(2026, 9, 1))
+    other_team = approved_row([personas["officer3"]], personas["officer3"].team_id, "taxi", 2, ["meter"],
+                              date(2026, 9, 1))
+    for inspection, day in ((newer, date(2026, 9, 21)), (older, date(2026, 9, 2)), (other_team, date(2026, 9, 2))):
+        approved_on(inspection, supervisor, day)
+    dispositions.propose_disposition(supervisor, older, "service_marks", {"kind": "case"})
+    listed = pending_findings(supervisor, today=date(2026, 9, 30))
+    assert [(f["subject_name"], f["item_id"], f["age_days"]) for f in listed] == [
+        ("浙F00001", "meter", 28), ("浙F00002", "within_limit", 9)]
+    assert db.session.query(ReviewAction).count() == 3
+
+
+def test_a_deadline_in_a_year_the_calendar_does_not_know_is_shown_not_guessed(app, personas):
+    supervisor, o1, o2 = personas["supervisor1"], personas["officer1"], personas["officer2"]
+    inspection = approved_row([o1, o2], o1.team_id, "overload", 2, ["within_limit"], date(2026, 11, 2),
+                              computed={"excess_mass": 3500})
+    dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
+    case = db.session.query(Case).one()
+    case_flow.act_on(supervisor, case, "approve_opening", {"expected_version": 1, "on": date(2026, 11, 3)})
+    [warning] = monitor.case_warnings(supervisor, date(2026, 11, 4), warn_days=3)
+    assert (warning["key"], warning["due"], warning["state"]) == ("decision", None, "unknown")
+    assert warning["error"]["code"] == "calendar.year_unknown" and "2027" in warning["error"]["detail"]
