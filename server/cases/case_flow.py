@@ -22,6 +22,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..inspections.models import Inspection
 from ..review.service import is_participant
+from ..workdays import CalendarYearUnknown
 from .case_models import TRANSITIONS, Case, CaseStep
 from .facts import facts_of, plain
 
@@ -96,6 +97,13 @@ def refusal(user: User | None, case: Case, action: str) -> str | None:
 
 
 def _rule_refusal(case: Case, action: str) -> str | None:
+    try:
+        return _rules(case, action)
+    except CalendarYearUnknown:  # a period reaching a year the calendar does not know
+        return "calendar.year_unknown"
+
+
+def _rules(case: Case, action: str) -> str | None:
     ready = action in ("send_to_legal_review", "decide")
     if ready and case.hearing_requested and not case.hearing_held:
         return "case.hearing_pending"

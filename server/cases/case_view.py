@@ -7,6 +7,7 @@ from ..accounts.models import User
 from ..clock import local_today
 from ..errors import ApiError
 from ..extensions import db
+from ..workdays import CalendarYearUnknown
 from .case_flow import allowed_actions, can_view_case, reckoning_day
 from .case_models import ACTION_LABELS, STATUS_LABELS, Case
 from .deadlines import amount_owed_fen, case_deadlines, late_fee_fen
@@ -30,8 +31,11 @@ def case_view(user: User, case: Case) -> dict:
     view = {c.key: getattr(case, c.key) for c in Case.__table__.columns}
     # Owed as of the last payment: a fine paid in full stays paid; unpaid, owed grows daily.
     owed_on = reckoning_day(case) if case.paid_fen else today
-    return {**view, "status_label": STATUS_LABELS[case.status],
-            "owed_fen": amount_owed_fen(case, owed_on), "late_fee_fen": late_fee_fen(case, owed_on),
+    try:
+        owed = {"owed_fen": amount_owed_fen(case, owed_on), "late_fee_fen": late_fee_fen(case, owed_on)}
+    except CalendarYearUnknown:  # the payment period ends in a year the calendar does not know
+        owed = {"owed_fen": None, "late_fee_fen": None}
+    return {**view, "status_label": STATUS_LABELS[case.status], **owed,
             "deadlines": case_deadlines(case, today),
             "steps": [{"id": s.id, "action": s.action, "label": ACTION_LABELS[s.action],
                        "actor": s.actor.display_name if s.actor else "缴款平台", "acted_at": s.acted_at,

@@ -45,7 +45,8 @@ def _deadline(key, label, basis, unit, compute, met_on, today, warn_days):
         if not met_on:
             item["state"] = _state(item["due"], today, warn_days)
     except workdays.CalendarYearUnknown as exc:
-        item.update(state="unknown", error={"code": "calendar.year_unknown", "detail": str(exc)})
+        item.update(state="done" if met_on else "unknown",
+                    error={"code": "calendar.year_unknown", "detail": str(exc)})
     return item
 
 

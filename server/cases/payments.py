@@ -15,6 +15,7 @@ from flask import current_app
 from ..accounts.models import User
 from ..errors import ApiError
 from ..extensions import db
+from ..workdays import CalendarYearUnknown
 from .case_flow import act
 from .case_models import Case, CasePayment
 from .deadlines import amount_owed_fen, late_fee_fen
@@ -32,13 +33,16 @@ def record_payment(user: User | None, case: Case, *, amount_fen: int, reference:
         if (existing.case_id, existing.amount_fen, existing.paid_on) == (case.id, amount_fen, paid_on):
             return existing, False
         raise ApiError("payment.reference_conflict")
-    owed = amount_owed_fen(case, paid_on)
+    try:  # what was owed, as far as the calendar can tell: a notice is never refused for it
+        owed, late_fee = amount_owed_fen(case, paid_on), late_fee_fen(case, paid_on)
+    except CalendarYearUnknown:
+        owed = late_fee = None
     step = act(user, case, "record_payment",
                case.version if expected_version is None else expected_version,
                values={"paid_fen": case.paid_fen + amount_fen},
                step={"reference": reference, "amount_fen": amount_fen, "paid_on": paid_on,
                      "source": "desk" if user else "platform", "owed_before_fen": owed,
-                     "late_fee_fen": late_fee_fen(case, paid_on)},
+                     "late_fee_fen": late_fee},
                actor_username=None if user else PLATFORM)
     payment = CasePayment(case_id=case.id, reference=reference, amount_fen=amount_fen,
                           paid_on=paid_on, source="desk" if user else "platform",

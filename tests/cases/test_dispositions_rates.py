@@ -195,3 +195,33 @@ def test_a_deadline_in_a_year_the_calendar_does_not_know_is_shown_not_guessed(ap
     [warning] = monitor.case_warnings(supervisor, date(2026, 11, 4), warn_days=3)
     assert (warning["key"], warning["due"], warning["state"]) == ("decision", None, "unknown")
     assert warning["error"]["code"] == "calendar.year_unknown" and "2027" in warning["error"]["detail"]
+
+
+def test_a_payment_period_in_an_unknown_year_never_blocks_reading_or_paying(app, personas):
+    from server import workdays
+
+    year = workdays.known_years()[0].year - 1  # before the calendar's first year: not known
+    app.config["PAYMENT_PLATFORM_SECRET"] = "platform-key"
+    supervisor, o1, o2 = personas["supervisor1"], personas["officer1"], personas["officer2"]
+    inspection = approved_row([o1, o2], o1.team_id, "overload", 2, ["within_limit"], date(year, 5, 4),
+                              computed={"excess_mass": 3500})
+    dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
+    case = db.session.query(Case).one()
+    for action, data in (
+            ("approve_opening", {"on": date(year, 5, 4)}),
+            ("notify", {"on": date(year, 5, 5), "proposed_fine_fen": 150_000, "facts": "超限"}),
+            ("record_statement", {"on": date(year, 5, 5), "statement": "无异议"}),
+            ("decide", {"on": date(year, 5, 8), "fine_fen": 150_000, "party_present": True, "reasoning": "…"}),
+            ("serve", {"on": date(year, 5, 8), "method": "direct", "recipient": "当事人", "receipt": "签收"})):
+        case_flow.act_on(supervisor, case, action, {"expected_version": case.version, **data})
+    db.session.commit()
+    client = app.test_client()
+    client.login("supervisor1")
+    shown = client.get(f"/api/cases/{case.id}").get_json()
+    assert shown["owed_fen"] is None and shown["allowed"]["close"] == "calendar.year_unknown"
+    assert {d["state"] for d in shown["deadlines"]} == {"done", "unknown"}
+    payment = {"case_number": case.number, "amount_fen": 150_000, "reference": "PF-OLD",
+               "paid_on": f"{year}-05-20"}
+    raw, headers = _signed(app, payment)
+    answer = client.post("/api/payments/notices", data=raw, headers=headers)
+    assert answer.status_code == 200 and answer.get_json()["paid_fen"] == 150_000, answer.get_json()
