@@ -143,3 +143,11 @@ def _carry_out(user: User, row: Disposition, inspection: Inspection, finding: di
 def _audit(user: User, row: Disposition, action: str) -> None:
     record_event(action, actor=user, object_type="disposition", object_id=row.id,
                  details=facts_of(row, FACTS))
+
+
+def open_follow_up_tasks(user: User) -> list[FollowUpTask]:
+    """The open follow-up tasks of `user`'s team (all teams for an admin), soonest due first."""
+    query = sa.select(FollowUpTask).where(FollowUpTask.status == "open")
+    if not user.has_role("admin"):
+        query = query.where(FollowUpTask.team_id == user.team_id, FollowUpTask.team_id.is_not(None))
+    return list(db.session.execute(query.order_by(FollowUpTask.due_on, FollowUpTask.id)).scalars())

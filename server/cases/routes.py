@@ -23,6 +23,7 @@ from .schemas import (
     DispositionInSchema,
     DispositionSchema,
     FindingSchema,
+    FollowUpTaskSchema,
     PaymentIn,
     PlatformNoticeSchema,
     RateSchema,
@@ -41,6 +42,14 @@ blp = Blueprint("cases", __name__, url_prefix="/api",
 def findings_pending():
     """Findings (不符合 items of approved inspections) without a confirmed disposition, oldest first."""
     return pending_findings(g.user)
+
+
+@blp.route("/follow-up-tasks", methods=["GET"])
+@blp.response(200, FollowUpTaskSchema(many=True))
+@auth.login_required
+def follow_up_tasks():
+    """Open follow-up inspections (复查) my team owes after a correction order, soonest due first."""
+    return dispositions.open_follow_up_tasks(g.user)
 
 
 @blp.route("/dispositions/grounds", methods=["GET"])

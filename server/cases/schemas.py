@@ -58,6 +58,18 @@ class DispositionSchema(Schema):
     rejection_reason = fields.String()
 
 
+class FollowUpTaskSchema(Schema):
+    id = fields.Integer()
+    inspection_uuid = fields.UUID()
+    form_id = fields.String()
+    subject_kind = fields.String()
+    subject_name = fields.String()
+    subject_code = fields.String()
+    item_id = fields.String()
+    due_on = fields.Date()
+    status = fields.String()
+
+
 class FindingSchema(Schema):
     inspection_uuid = fields.UUID()
     item_id = fields.String()

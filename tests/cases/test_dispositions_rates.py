@@ -24,6 +24,13 @@ def test_each_kind_of_disposition_leaves_what_it_promises(app, personas):
         "kind": "correction", "correction_due": date(2199, 1, 1)})
     task = db.session.query(FollowUpTask).one()
     assert (fix.status, task.item_id, task.due_on, task.status) == ("confirmed", "meter", date(2199, 1, 1), "open")
+    db.session.commit()
+    phone, elsewhere = app.test_client(), app.test_client()
+    phone.login("officer2")
+    elsewhere.login("officer3")
+    assert [(t["subject_name"], t["form_id"], t["item_id"], t["due_on"]) for t in
+            phone.get("/api/follow-up-tasks").get_json()] == [("浙F00001", "taxi", "meter", "2199-01-01")]
+    assert elsewhere.get("/api/follow-up-tasks").get_json() == []
 
     spared = dispositions.propose_disposition(o1, inspection, "service_marks", {
         "kind": "no_penalty", "ground_code": "first_minor"})
