@@ -11,7 +11,7 @@ from ..errors import ApiError, translate_field_messages
 from ..extensions import db
 from ..inspections.access import get_visible_inspection
 from ..schemas import Blueprint, loads_strict
-from . import case_flow, dispositions, documents, grounds, monitor, payments
+from . import dispositions, documents, grounds, monitor, payments, steps
 from .case_view import case_view, get_visible_case, list_cases
 from .findings import pending_findings
 from .models import Disposition
@@ -128,7 +128,7 @@ def take_step(case_id, action):
         raise ApiError("request.not_found", "没有该办案环节。")
     data = _load(schema, request.get_data())
     case = get_visible_case(g.user, case_id)
-    case_flow.act_on(g.user, case, action, data)
+    steps.take_step(g.user, case, action, data)
     return case_view(g.user, case)
 
 

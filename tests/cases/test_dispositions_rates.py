@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from server.cases import case_flow, dispositions, monitor, payments
+from server.cases import dispositions, monitor, payments, steps
 from server.cases.case_models import Case, CasePayment
 from server.cases.deadlines import late_fee_fen
 from server.cases.models import Disposition, FollowUpTask
@@ -81,7 +81,7 @@ def served_case(app, personas):
                                     "reasoning": "…"}),
             ("serve", o1, {"on": date(2026, 9, 28), "method": "direct", "recipient": "当事人",
                            "receipt": "签收"})):
-        case_flow.act_on(who, case, action, {"expected_version": case.version, **data})
+        steps.take_step(who, case, action, {"expected_version": case.version, **data})
     db.session.commit()
     return case
 
@@ -147,8 +147,8 @@ def test_rates_of_a_known_history(app, personas, create_user):
     dispositions.propose_disposition(s2, c, "meter", {"kind": "case"})
     cases = {case.inspection_uuid: case for case in db.session.query(Case)}
     case_b, case_c = cases[b.uuid], cases[c.uuid]
-    case_flow.act_on(s1, case_b, "approve_opening", {"expected_version": 1, "on": date(2026, 9, 16)})
-    case_flow.act_on(s2, case_c, "approve_opening", {"expected_version": 1, "on": date(2026, 9, 21)})
+    steps.take_step(s1, case_b, "approve_opening", {"expected_version": 1, "on": date(2026, 9, 16)})
+    steps.take_step(s2, case_c, "approve_opening", {"expected_version": 1, "on": date(2026, 9, 21)})
     # case b: a warning (fine 0), decided, served, closed; case c stays open.
     for action, who, data in (
             ("notify", o1, {"on": date(2026, 9, 17), "proposed_fine_fen": 0, "facts": "…"}),
@@ -156,7 +156,7 @@ def test_rates_of_a_known_history(app, personas, create_user):
             ("decide", s1, {"on": date(2026, 9, 18), "fine_fen": 0, "party_present": True, "reasoning": "…"}),
             ("serve", o1, {"on": date(2026, 9, 18), "method": "direct", "recipient": "…", "receipt": "…"}),
             ("close", s1, {"on": date(2026, 9, 18)})):
-        case_flow.act_on(who, case_b, action, {"expected_version": case_b.version, **data})
+        steps.take_step(who, case_b, action, {"expected_version": case_b.version, **data})
     db.session.commit()
 
     period = (date(2026, 9, 1), date(2026, 9, 30))
@@ -198,7 +198,7 @@ def test_a_deadline_in_a_year_the_calendar_does_not_know_is_shown_not_guessed(ap
                               computed={"excess_mass": 3500})
     dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
     case = db.session.query(Case).one()
-    case_flow.act_on(supervisor, case, "approve_opening", {"expected_version": 1, "on": date(2026, 11, 3)})
+    steps.take_step(supervisor, case, "approve_opening", {"expected_version": 1, "on": date(2026, 11, 3)})
     [warning] = monitor.case_warnings(supervisor, date(2026, 11, 4), warn_days=3)
     assert (warning["key"], warning["due"], warning["state"]) == ("decision", None, "unknown")
     assert warning["error"]["code"] == "calendar.year_unknown" and "2027" in warning["error"]["detail"]
@@ -220,7 +220,7 @@ def test_a_payment_period_in_an_unknown_year_never_blocks_reading_or_paying(app,
             ("record_statement", {"on": date(year, 5, 5), "statement": "无异议"}),
             ("decide", {"on": date(year, 5, 8), "fine_fen": 150_000, "party_present": True, "reasoning": "…"}),
             ("serve", {"on": date(year, 5, 8), "method": "direct", "recipient": "当事人", "receipt": "签收"})):
-        case_flow.act_on(supervisor, case, action, {"expected_version": case.version, **data})
+        steps.take_step(supervisor, case, action, {"expected_version": case.version, **data})
     db.session.commit()
     client = app.test_client()
     client.login("supervisor1")
