@@ -232,3 +232,28 @@ def test_a_payment_period_in_an_unknown_year_never_blocks_reading_or_paying(app,
     raw, headers = _signed(app, payment)
     answer = client.post("/api/payments/notices", data=raw, headers=headers)
     assert answer.status_code == 200 and answer.get_json()["paid_fen"] == 150_000, answer.get_json()
+
+
+def test_an_approved_extension_moves_the_decision_deadline_at_most_30_days(app, personas):
+    from server.cases.deadlines import case_deadlines
+    from server.errors import ApiError
+
+    supervisor, o1, o2 = personas["supervisor1"], personas["officer1"], personas["officer2"]
+    inspection = approved_row([o1, o2], o1.team_id, "overload", 2, ["within_limit"], date(2026, 9, 1),
+                              computed={"excess_mass": 3500})
+    dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
+    case = db.session.query(Case).one()
+    steps.take_step(supervisor, case, "approve_opening", {"expected_version": 1, "on": date(2026, 9, 1)})
+
+    def decision_due():
+        return next(d["due"] for d in case_deadlines(case, date(2026, 9, 2), 3) if d["key"] == "decision")
+
+    assert decision_due() == date(2026, 11, 30)
+    with pytest.raises(ApiError) as officer:
+        steps.take_step(o1, case, "extend", {"expected_version": case.version, "days": 5, "reason": "…"})
+    assert officer.value.code == "case.forbidden"
+    steps.take_step(supervisor, case, "extend", {"expected_version": case.version, "days": 20, "reason": "案情复杂"})
+    assert decision_due() == date(2026, 12, 21)  # 2026-12-20 is a Sunday: the next working day
+    with pytest.raises(ApiError) as too_long:
+        steps.take_step(supervisor, case, "extend", {"expected_version": case.version, "days": 11, "reason": "…"})
+    assert too_long.value.code == "case.extension_too_long" and case.extension_days == 20
