@@ -98,14 +98,33 @@ async function casePage(ctx, id) {
     allowed.filter((a) => a in STEPS).map((a) => stepForm(ctx, kase, a)));
 }
 
-function disposeForm(ctx, finding) {
+// A supervisor's decision on a finding: the kind, and what that kind needs (a correction's
+// deadline, 不予处罚's legal ground, 简易程序's fine); or the confirmation of an officer's proposal.
+function disposeForm(ctx, finding, grounds) {
   const kind = h("select", { name: "kind" }, Object.entries(KINDS).map(([v, l]) => h("option", { value: v }, l)));
-  const form = h("form", { class: "dispose" }, kind, h("button", { type: "submit" }, "决定处置"));
+  const due = h("input", { name: "correction_due", type: "date", title: "改正期限" });
+  const ground = h("select", { name: "ground_code", title: "不予处罚依据" },
+    grounds.map((g) => h("option", { value: g.code }, `${g.title}（${g.law}${g.article}）`)));
+  const fine = h("input", { name: "penalty_yuan", type: "number", step: "1", min: "0", placeholder: "罚款（元），空为警告" });
+  const extras = { correction: [due], no_penalty: [ground], simple: [fine], case: [] };
+  const show = () => Object.entries(extras).forEach(([k, els]) => els.forEach((el) => { el.hidden = k !== kind.value; }));
+  kind.addEventListener("change", show);
+  const form = finding.proposal
+    ? h("form", { class: "dispose" }, h("button", { type: "submit" }, `确认${KINDS[finding.proposal.kind]}`))
+    : h("form", { class: "dispose" }, kind, due, ground, fine, h("button", { type: "submit" }, "决定处置"));
+  show();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    const body = { kind: kind.value };
+    if (kind.value === "correction") body.correction_due = due.value || null;
+    if (kind.value === "no_penalty") body.ground_code = ground.value;
+    if (kind.value === "simple") {
+      body.penalty_kind = fine.value ? "fine" : "warning";
+      if (fine.value) body.penalty_fen = Math.round(Number(fine.value) * 100);
+    }
     try {
       if (finding.proposal) await ctx.api.post(`/api/dispositions/${finding.proposal.id}/confirm`, { expected_version: finding.proposal.version });
-      else await ctx.api.post(`/api/inspections/${finding.inspection_uuid}/findings/${finding.item_id}/disposition`, { kind: kind.value });
+      else await ctx.api.post(`/api/inspections/${finding.inspection_uuid}/findings/${finding.item_id}/disposition`, body);
       toast("处置已保存");
       await route(ctx);
     } catch (error) {
@@ -118,13 +137,14 @@ function disposeForm(ctx, finding) {
 async function homePage(ctx) {
   // Supervisors decide dispositions; an officer sees the cases and warnings only.
   const oversees = ctx.me.roles.some((r) => r === "supervisor" || r === "admin");
-  const [findings, warnings, cases] = await Promise.all([
-    oversees ? ctx.api.get("/api/findings/pending") : [], ctx.api.get("/api/cases/warnings"), ctx.api.get("/api/cases")]);
+  const [findings, warnings, cases, grounds] = await Promise.all([
+    oversees ? ctx.api.get("/api/findings/pending") : [], ctx.api.get("/api/cases/warnings"), ctx.api.get("/api/cases"),
+    oversees ? ctx.api.get("/api/dispositions/grounds").then((r) => r.grounds) : []]);
   return h("section", {},
     h("h1", {}, "待处置问题"),
     h("table", { class: "findings" }, h("tr", {}, ["对象", "问题", "审核通过", "已等待", "处置"].map((t) => h("th", {}, t))),
       findings.map((f) => h("tr", {}, h("td", {}, f.subject_name), h("td", {}, f.violation.title), h("td", {}, f.approved_on),
-        h("td", { class: "age" }, `${f.age_days} 天`), h("td", {}, f.proposal ? `待确认：${KINDS[f.proposal.kind]}` : "", disposeForm(ctx, f))))),
+        h("td", { class: "age" }, `${f.age_days} 天`), h("td", {}, f.proposal ? `待确认：${KINDS[f.proposal.kind]}` : "", disposeForm(ctx, f, grounds))))),
     h("h1", {}, "期限预警"),
     h("ul", { class: "warnings" }, warnings.map((w) => h("li", {}, h("a", { href: `#/case/${w.case_id}` }, `${w.number} ${w.label}：${w.due || "无法计算"}（${STATES[w.state]}）`)))),
     h("h1", {}, "案件"),

@@ -19,9 +19,9 @@ from .conftest import PASSWORD, SCREENSHOTS
 DESK = {"width": 1440, "height": 900}
 
 
-def approved_record(live_server) -> str:
+def approved_record(live_server, plate: str) -> str:
     """officer1 syncs a failing overload record with every file; supervisor1 approves it."""
-    record = overloaded_record(plate="浙F7C001")
+    record = overloaded_record(plate=plate)
     contents = give_evidence_bytes(record)
     officer = live_server.login("officer1")
     answer = officer.post(live_server.url + "/api/sync", json=sync_body(record)).json()
@@ -82,12 +82,22 @@ class Desk:
 
 def test_a_finding_to_a_closed_case_at_the_desk(browser, live_server):
     errors: list[str] = []
-    approved_record(live_server)
+    approved_record(live_server, "浙F7C001")
+    approved_record(live_server, "浙F7C002")
     supervisor = Desk(browser, live_server.url, errors)
     supervisor.login("supervisor1")
     page = supervisor.page
-    expect(page.locator("table.findings td.age")).to_have_text(["0 天"])
+    expect(page.locator("table.findings td.age")).to_have_text(["0 天", "0 天"])
     supervisor.shot("cases-01-pending-findings")
+    # The second truck: 责令改正 with a deadline, which leaves a follow-up inspection task.
+    second = page.locator("table.findings tr", has_text="浙F7C002")
+    second.locator("select[name=kind]").select_option("correction")
+    second.locator("input[name=correction_due]").fill("2199-01-01")
+    second.locator("button[type=submit]").click()
+    expect(page.locator("table.findings td.age")).to_have_count(1)
+    tasks = page.request.get(live_server.url + "/api/follow-up-tasks").json()
+    assert [(t["subject_name"], t["due_on"]) for t in tasks] == [("浙F7C002", "2199-01-01")]
+    # The first: 立案.
     page.locator("form.dispose select[name=kind]").select_option("case")
     page.click("form.dispose button[type=submit]")
     expect(page.locator("table.findings td.age")).to_have_count(0)
