@@ -84,6 +84,8 @@ def _register_models() -> None:
     # Imported for their side effect: the tables are known to SQLAlchemy and Alembic.
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .cases import case_models as _case_models  # noqa: F401
+    from .cases import models as _cases  # noqa: F401
     from .evidence import models as _evidence  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
@@ -115,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .audit.routes import blp as audit_blp
     from .casefile.routes import blp as casefile_blp
+    from .cases.routes import blp as cases_blp
     from .discretion.routes import blp as discretion_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
@@ -126,16 +129,18 @@ def _register_blueprints(app: Flask) -> None:
     from .workdays_routes import init_app as init_calendar_errors
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp):
+                evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
 
     publish_error_catalog(api)
+    from .cases.pages import bp as cases_pages_bp
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
 
     app.register_blueprint(review_pages_bp)
+    app.register_blueprint(cases_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 
@@ -211,6 +216,7 @@ def _register_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .audit.witness_verify import verify_witnessing
     from .casefile.cli import casefile_cli
+    from .cases.vouched import KINDS as CASE_KINDS
     from .demo import demo_cli
     from .discretion.cli import discretion_cli
     from .evidence.cli import evidence_cli
@@ -225,7 +231,7 @@ def _register_cli(app: Flask) -> None:
     # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
-                                       REVIEW_ACTIONS]
+                                       REVIEW_ACTIONS, *CASE_KINDS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
                   discretion_cli):
         app.cli.add_command(group)

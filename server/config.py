@@ -129,6 +129,12 @@ class Config:
         self.EVIDENCE_LATE_MINUTES = _env_int("EVIDENCE_LATE_MINUTES", 60)
         # Review: days a legal reviewer has to give an opinion on a major decision (calendar days).
         self.LEGAL_REVIEW_DAYS = _env_int("LEGAL_REVIEW_DAYS", 5)
+        # Cases: a deadline this many working days away or fewer shows in the warnings list.
+        self.CASE_WARNING_WORKING_DAYS = _env_int("CASE_WARNING_WORKING_DAYS", 3)
+        # Payments: the HMAC-SHA256 key the provincial payment platform signs notices with
+        # (unset: the platform endpoint refuses every notice), and the clock skew it may have.
+        self.PAYMENT_PLATFORM_SECRET = _env("PAYMENT_PLATFORM_SECRET", "")
+        self.PAYMENT_PLATFORM_MAX_SKEW_SECONDS = _env_int("PAYMENT_PLATFORM_MAX_SKEW_SECONDS", 300)
         # The printed record's header: the enforcement body that issues it.
         self.BUREAU_NAME = _env("BUREAU_NAME", "海盐县交通运输局")
         # gunicorn: address to bind, worker processes and threads per worker. Checking records is
