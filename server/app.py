@@ -62,6 +62,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     errors.init_app(app)
     _register_models()
     _load_forms(app)
+    _load_document_types(app)
     _open_evidence_stores(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -83,6 +84,7 @@ def _register_models() -> None:
     # Imported for their side effect: the tables are known to SQLAlchemy and Alembic.
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .documents import models as _documents  # noqa: F401
     from .evidence import models as _evidence  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
@@ -96,6 +98,13 @@ def _load_forms(app: Flask) -> None:
     forms_service.init_app(app)
 
 
+def _load_document_types(app: Flask) -> None:
+    # A mistake in documents/ stops the start here.
+    from .documents import types as document_types
+
+    document_types.init_app(app)
+
+
 def _open_evidence_stores(app: Flask) -> None:
     # An EVIDENCE_STORE that names no backend stops the start here, not at the first upload.
     from .evidence.storage import build_stores
@@ -107,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .audit.routes import blp as audit_blp
     from .casefile.routes import blp as casefile_blp
+    from .documents.routes import blp as documents_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .forms.routes import blp as forms_blp
@@ -115,7 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from .review.routes import blp as review_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp):
+                evidence_blp, casefile_blp, review_blp, documents_blp):
         api.register_blueprint(blp)
     from .error_docs import init_api as publish_error_catalog
 
@@ -131,6 +141,7 @@ def _register_request_hooks(app: Flask) -> None:
     from .accounts import auth
     from .audit.service import client_address_var
     from .audit.witnessing import wake_witness
+    from .documents.queue import wake_sealer
     from .request_body import read_body_first, stop_body_clock
 
     def _writes() -> bool:
@@ -155,6 +166,8 @@ def _register_request_hooks(app: Flask) -> None:
             _checkpoint_if_due()
             if db.session.info.pop("checkpoint_made", False):
                 wake_witness(app)  # co-signing happens in the background: nobody waits for it
+            if db.session.info.pop("documents_issued", False):
+                wake_sealer(app)  # sealing too: an issued document waits in the queue
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -200,6 +213,8 @@ def _register_cli(app: Flask) -> None:
     from .audit.witness_verify import verify_witnessing
     from .casefile.cli import casefile_cli
     from .demo import demo_cli
+    from .documents.cli import documents_cli
+    from .documents.vouched import DOCUMENTS
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
     from .evidence.vouched import EVIDENCE_FILES
@@ -212,6 +227,7 @@ def _register_cli(app: Flask) -> None:
     # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
-                                       REVIEW_ACTIONS]
-    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
+                                       REVIEW_ACTIONS, DOCUMENTS]
+    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
+                  documents_cli):
         app.cli.add_command(group)

@@ -103,6 +103,12 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "casefile.evidence_damaged": (500, "Evidence original damaged",
                                   ("证据原件在存储中缺失或已损坏（与登记的 SHA-256 不一致），无法导出案卷。"
                                    "请联系管理员运行 audit verify 检查。")),
+    # Enforcement documents (documents/)
+    "document.unknown_type": (422, "Unknown document type", "没有这种文书，请刷新文书种类列表后重试。"),
+    "document.unknown_fields": (422, "Unknown document fields", "文书中有不认识的栏目，请删除后重试。"),
+    "document.missing_fields": (422, "Required document fields missing", "文书缺少必填栏目，请填写后再出具。"),
+    "document.invalid_fields": (422, "Invalid document fields", "文书栏目内容有误，请按提示修改。"),
+    "document.not_sealed": (409, "Document not sealed yet", "文书尚未盖章，请稍后再下载。"),
     # Review actions (review/service.py); the review desk branches on these
     "review.not_supervisor": (403, "Not this team's supervisor", "只有本中队的中队长可以审核该记录。"),
     "review.not_legal_reviewer": (403, "Not a legal reviewer", "只有法制审核人员可以出具法制审核意见。"),
