@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.database import write_intent
 from server.documents.queue import seal_pending
 from server.documents.seal_keys import demo_paths, make_demo_seal
 from server.documents.service import issue_document
@@ -66,8 +67,10 @@ def demo_seal(app, storage_dir):
 def issue(app, personas):
     """Factory: issue a document of `type` (committed) as officer1, fields from FIELDS."""
     def make(doc_type: str, fields: dict | None = None, **kwargs):
-        document = issue_document(personas["officer1"], doc_type, fields or FIELDS[doc_type], **kwargs)
-        db.session.commit()
+        db.session.commit()  # a test client's GET leaves a reader's intent behind: begin anew
+        with write_intent(True):
+            document = issue_document(personas["officer1"], doc_type, fields or FIELDS[doc_type], **kwargs)
+            db.session.commit()
         return document
     return make
 
