@@ -29,6 +29,7 @@ run: venv
 	$(BIN)/flask --app server db upgrade
 	$(BIN)/flask --app server forms publish
 	$(BIN)/flask --app server demo seed
+	$(BIN)/flask --app server documents demo-seal
 	@echo "FieldCase: http://127.0.0.1:$(PORT)/"
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 

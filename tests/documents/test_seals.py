@@ -111,3 +111,28 @@ def _run(*args) -> str:
     if not shutil.which(args[0]):
         pytest.fail(f"{args[0]} not found: scripts/system-deps.sh test installs poppler-utils", pytrace=False)
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+CLERK_COMMAND = ["sign", "validate", "--no-revocation-check", "--trust-replace", "--pretty-print"]
+
+
+def test_the_readme_clerk_command_accepts_the_seal_and_refuses_a_changed_file(sealed, demo_seal, tmp_path):
+    """README: how a court clerk checks a document with pyHanko's command line."""
+    import sys
+    from pathlib import Path
+
+    pyhanko = Path(sys.executable).parent / "pyhanko"
+    if not pyhanko.exists():
+        pytest.fail("pyhanko (pyhanko-cli) not installed: pip install -r requirements-dev.txt", pytrace=False)
+    _, pdf = sealed("penalty_decision")
+    (tmp_path / "ca.pem").write_bytes(demo_seal)
+    (tmp_path / "doc.pdf").write_bytes(pdf)
+    good = subprocess.run([str(pyhanko), *CLERK_COMMAND, "--trust", "ca.pem", "doc.pdf"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "The signature is judged VALID." in good.stdout, good.stdout
+    at = pdf.index(b"WeasyPrint")
+    (tmp_path / "changed.pdf").write_bytes(pdf[:at] + b"w" + pdf[at + 1:])
+    bad = subprocess.run([str(pyhanko), *CLERK_COMMAND, "--trust", "ca.pem", "changed.pdf"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode != 0, bad.stdout
