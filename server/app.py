@@ -83,6 +83,7 @@ def _register_converters(app: Flask) -> None:
 def _register_models() -> None:
     # Imported for their side effect: the tables are known to SQLAlchemy and Alembic.
     from .accounts import models as _accounts  # noqa: F401
+    from .archive import models as _archive  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .documents import models as _documents  # noqa: F401
     from .evidence import models as _evidence  # noqa: F401
@@ -114,6 +115,7 @@ def _open_evidence_stores(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
+    from .archive.routes import blp as archive_blp
     from .audit.routes import blp as audit_blp
     from .casefile.routes import blp as casefile_blp
     from .documents.routes import blp as documents_blp
@@ -125,7 +127,8 @@ def _register_blueprints(app: Flask) -> None:
     from .review.routes import blp as review_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp, documents_blp):
+                evidence_blp, casefile_blp, review_blp, documents_blp,
+                archive_blp):
         api.register_blueprint(blp)
     from .error_docs import init_api as publish_error_catalog
 
@@ -209,6 +212,7 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import teams_cli, users_cli
+    from .archive.vouched import ARCHIVES
     from .audit.cli import audit_cli
     from .audit.witness_verify import verify_witnessing
     from .casefile.cli import casefile_cli
@@ -227,7 +231,7 @@ def _register_cli(app: Flask) -> None:
     # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
-                                       REVIEW_ACTIONS, DOCUMENTS]
+                                       REVIEW_ACTIONS, DOCUMENTS, ARCHIVES]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
                   documents_cli):
         app.cli.add_command(group)

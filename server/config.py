@@ -143,6 +143,12 @@ class Config:
         self.SEAL_WORKER = _env_bool("SEAL_WORKER", True)
         # Seconds between the background sealer's looks at the queue when nobody wakes it.
         self.SEAL_POLL_SECONDS = _env_int("SEAL_POLL_SECONDS", 60)
+        # Archive packages (server/archive/): 保管期限 by category or document type, overriding the
+        # defaults (documents/<type>/schema.yaml; an inspection 30年, a case 永久), as
+        # "inspection=30年,penalty_decision=永久"; a package keeps the longest that applies.
+        self.ARCHIVE_RETENTION = _env("ARCHIVE_RETENTION", "")
+        # The fonds (全宗) code at the head of every archive number (档号), GB/T 18894 style.
+        self.ARCHIVE_FONDS = _env("ARCHIVE_FONDS", "HYJT")
         # gunicorn: address to bind, worker processes and threads per worker. Checking records is
         # CPU work in Python: processes, not threads, spread it over the cores (gunicorn's advice
         # of 2 x cores + 1; measured with bench.sync: +20% records/s over 2 workers on 2 cores).
