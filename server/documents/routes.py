@@ -1,7 +1,7 @@
 """Documents API: the types, issuing one, its seal state, the sealed PDF."""
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 
 from ..accounts import auth
 from ..errors import ApiError
@@ -55,7 +55,10 @@ def issue_inspection_record(inspection_uuid):
 @auth.login_required
 def show_document(document_uuid):
     """One document with its number and its seal state."""
-    return service.get_visible_document(auth.current_user(), document_uuid)
+    document = service.get_visible_document(auth.current_user(), document_uuid)
+    if document.state == "pending":
+        queue.wake_sealer(current_app)  # after a restart, the first look starts this process's sealer
+    return document
 
 
 @blp.route("/documents/<uuid:document_uuid>/pdf", methods=["GET"])

@@ -14,7 +14,7 @@ from server.documents.queue import seal_pending
 from server.extensions import db
 from tests.casefile.conftest import synced_case  # noqa: F401 (fixture)
 from tests.casefile.test_verify_case import rewrite, run_bare
-from tests.documents.conftest import FIELDS, demo_seal  # noqa: F401 (fixture)
+from tests.documents.conftest import FIELDS, demo_seal, issue  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
@@ -163,3 +163,30 @@ def test_a_transfer_package_adds_the_letter_and_verifies_offline(archived, login
 def test_only_a_final_inspection_is_archived(login_as, synced_case):  # noqa: F811
     answer = login_as("supervisor1").post(f"/api/inspections/{synced_case.uuid}/archive")
     assert answer.status_code == 409 and answer.get_json()["code"] == "archive.not_final"
+
+
+def test_a_closed_case_is_archived_with_its_documents(synced_case, issue, demo_seal, app, personas,  # noqa: F811
+                                                      tmp_path):
+    """What server/cases/ calls when a case closes: the case's own documents are in the package."""
+    import uuid
+
+    from server.archive import service
+    from server.database import write_intent
+    from server.inspections.models import Inspection
+
+    issue("penalty_decision", subject_type="case", subject_id="C-2026-7")
+    issue("case_closing_approval", subject_type="case", subject_id="C-2026-7")
+    issue("service_receipt", subject_type="case", subject_id="C-2026-8")  # another case's
+    assert seal_pending()["signed"] == 3
+    db.session.commit()
+    with write_intent(True):
+        inspection = db.session.get(Inspection, uuid.UUID(synced_case.uuid))
+        archive = service.archive_case(personas["supervisor1"], "C-2026-7", inspection)
+        db.session.commit()
+    assert (archive.category, archive.retention) == ("case", "永久")
+    path = tmp_path / "case.zip"
+    path.write_bytes(service.archive_store().open(archive.package_sha256).read())
+    assert sorted(d["doc_type"] for d in _manifest(path)["documents"]) == ["case_closing_approval",
+                                                                            "penalty_decision"]
+    result = run_bare(path)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -137,3 +137,12 @@ def test_the_inspection_record_takes_its_fields_from_the_inspection(login_as, sy
     assert other.status_code == 404
     assert login_as("officer3").get(f"/api/documents/{issued['uuid']}").status_code == 404
     assert uuid.UUID(issued["uuid"])
+
+
+def test_the_demo_seal_command_makes_it_once_and_warns(runner, storage_dir):
+    first = runner.invoke(args=["documents", "demo-seal"])
+    assert first.exit_code == 0, first.output
+    assert "演示用" in first.output and "made demo seal" in first.output
+    assert (storage_dir / "seal" / "demo-seal.p12").stat().st_mode & 0o777 == 0o600
+    again = runner.invoke(args=["documents", "demo-seal"])
+    assert "kept demo seal" in again.output and "演示用" in again.output
