@@ -18,7 +18,7 @@ from ..accounts.models import User
 from ..audit.canonical import canonical_json
 from ..audit.service import record_event
 from ..clock import to_local, utcnow
-from ..database import _write_intent
+from ..database import _write_intent  # read-only here: is this unit of work a writer?
 from ..errors import ApiError
 from ..extensions import db
 from ..inspections.access import can_view
