@@ -30,6 +30,7 @@ run: venv
 	$(BIN)/flask --app server forms publish
 	$(BIN)/flask --app server discretion publish
 	$(BIN)/flask --app server demo seed
+	$(BIN)/flask --app server documents demo-seal
 	@echo "FieldCase: http://127.0.0.1:$(PORT)/"
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 

@@ -63,6 +63,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     _register_models()
     _load_forms(app)
     _load_discretion(app)
+    _load_document_types(app)
     _open_evidence_stores(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -83,9 +84,11 @@ def _register_converters(app: Flask) -> None:
 def _register_models() -> None:
     # Imported for their side effect: the tables are known to SQLAlchemy and Alembic.
     from .accounts import models as _accounts  # noqa: F401
+    from .archive import models as _archive  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .cases import case_models as _case_models  # noqa: F401
     from .cases import models as _cases  # noqa: F401
+    from .documents import models as _documents  # noqa: F401
     from .evidence import models as _evidence  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
@@ -106,6 +109,13 @@ def _load_forms(app: Flask) -> None:
     forms_service.init_app(app)
 
 
+def _load_document_types(app: Flask) -> None:
+    # A mistake in documents/ stops the start here.
+    from .documents import types as document_types
+
+    document_types.init_app(app)
+
+
 def _open_evidence_stores(app: Flask) -> None:
     # An EVIDENCE_STORE that names no backend stops the start here, not at the first upload.
     from .evidence.storage import build_stores
@@ -115,10 +125,12 @@ def _open_evidence_stores(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
+    from .archive.routes import blp as archive_blp
     from .audit.routes import blp as audit_blp
     from .casefile.routes import blp as casefile_blp
     from .cases.routes import blp as cases_blp
     from .discretion.routes import blp as discretion_blp
+    from .documents.routes import blp as documents_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .forms.routes import blp as forms_blp
@@ -129,7 +141,8 @@ def _register_blueprints(app: Flask) -> None:
     from .workdays_routes import init_app as init_calendar_errors
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp):
+                evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp,
+                documents_blp, archive_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
@@ -148,6 +161,7 @@ def _register_request_hooks(app: Flask) -> None:
     from .accounts import auth
     from .audit.service import client_address_var
     from .audit.witnessing import wake_witness
+    from .documents.queue import wake_sealer
     from .request_body import read_body_first, stop_body_clock
 
     def _writes() -> bool:
@@ -172,6 +186,8 @@ def _register_request_hooks(app: Flask) -> None:
             _checkpoint_if_due()
             if db.session.info.pop("checkpoint_made", False):
                 wake_witness(app)  # co-signing happens in the background: nobody waits for it
+            if db.session.info.pop("documents_issued", False):
+                wake_sealer(app)  # sealing too: an issued document waits in the queue
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -213,12 +229,15 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import teams_cli, users_cli
+    from .archive.vouched import ARCHIVES
     from .audit.cli import audit_cli
     from .audit.witness_verify import verify_witnessing
     from .casefile.cli import casefile_cli
     from .cases.vouched import KINDS as CASE_KINDS
     from .demo import demo_cli
     from .discretion.cli import discretion_cli
+    from .documents.cli import documents_cli
+    from .documents.vouched import DOCUMENTS
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
     from .evidence.vouched import EVIDENCE_FILES
@@ -231,7 +250,7 @@ def _register_cli(app: Flask) -> None:
     # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
-                                       REVIEW_ACTIONS, *CASE_KINDS]
+                                       REVIEW_ACTIONS, *CASE_KINDS, DOCUMENTS, ARCHIVES]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
-                  discretion_cli):
+                  discretion_cli, documents_cli):
         app.cli.add_command(group)

@@ -137,6 +137,26 @@ class Config:
         self.PAYMENT_PLATFORM_MAX_SKEW_SECONDS = _env_int("PAYMENT_PLATFORM_MAX_SKEW_SECONDS", 300)
         # The printed record's header: the enforcement body that issues it.
         self.BUREAU_NAME = _env("BUREAU_NAME", "海盐县交通运输局")
+        # Enforcement documents (server/documents/): the folder of document types (schema.yaml +
+        # template.html each) and the bureau's number prefix, as in 海盐交罚〔2026〕第 12 号.
+        self.DOCUMENTS_DIR = Path(_env("DOCUMENTS_DIR", str(ROOT_DIR / "documents"))).resolve()
+        self.DOCUMENT_NUMBER_PREFIX = _env("DOCUMENT_NUMBER_PREFIX", "海盐交")
+        # The electronic seal (docs/seals.md): the bureau's PKCS#12 from its provincial CA, its
+        # passphrase, and extra chain certificates (PEM files separated by ':'). Unset: the demo
+        # seal made in STORAGE_DIR/seal/ by `flask documents demo-seal` (演示用, no legal effect).
+        self.SEAL_PKCS12 = _env("SEAL_PKCS12")
+        self.SEAL_PASSPHRASE = _env("SEAL_PASSPHRASE")
+        self.SEAL_CHAIN = _env("SEAL_CHAIN")
+        # Seal documents in a background thread of each process (off: only `documents seal`).
+        self.SEAL_WORKER = _env_bool("SEAL_WORKER", True)
+        # Seconds between the background sealer's looks at the queue when nobody wakes it.
+        self.SEAL_POLL_SECONDS = _env_int("SEAL_POLL_SECONDS", 60)
+        # Archive packages (server/archive/): 保管期限 by category or document type, overriding the
+        # defaults (documents/<type>/schema.yaml; an inspection 30年, a case 永久), as
+        # "inspection=30年,penalty_decision=永久"; a package keeps the longest that applies.
+        self.ARCHIVE_RETENTION = _env("ARCHIVE_RETENTION", "")
+        # The fonds (全宗) code at the head of every archive number (档号), GB/T 18894 style.
+        self.ARCHIVE_FONDS = _env("ARCHIVE_FONDS", "HYJT")
         # gunicorn: address to bind, worker processes and threads per worker. Checking records is
         # CPU work in Python: processes, not threads, spread it over the cores (gunicorn's advice
         # of 2 x cores + 1; measured with bench.sync: +20% records/s over 2 workers on 2 cores).

@@ -119,6 +119,21 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "casefile.evidence_damaged": (500, "Evidence original damaged",
                                   ("证据原件在存储中缺失或已损坏（与登记的 SHA-256 不一致），无法导出案卷。"
                                    "请联系管理员运行 audit verify 检查。")),
+    "casefile.document_damaged": (500, "Sealed document damaged",
+                                  ("已盖章文书的文件在存储中缺失或已损坏，无法导出案卷。"
+                                   "请联系管理员运行 audit verify 检查。")),
+    # Enforcement documents (documents/)
+    "document.unknown_type": (422, "Unknown document type", "没有这种文书，请刷新文书种类列表后重试。"),
+    "document.unknown_fields": (422, "Unknown document fields", "文书中有不认识的栏目，请删除后重试。"),
+    "document.missing_fields": (422, "Required document fields missing", "文书缺少必填栏目，请填写后再出具。"),
+    "document.invalid_fields": (422, "Invalid document fields", "文书栏目内容有误，请按提示修改。"),
+    "document.not_sealed": (409, "Document not sealed yet", "文书尚未盖章，请稍后再下载。"),
+    # The electronic archive (archive/)
+    "archive.not_final": (409, "Inspection not final", "只有审核通过（已办结）的检查记录才能归档。"),
+    "archive.exists": (409, "Already archived", "该记录已归档，档案只读；后续情况请以“补充事项”追加。"),
+    "archive.not_found": (404, "Archive not found", "档案不存在或您无权查看。"),
+    "archive.letter_required": (422, "Sealed transfer letter required",
+                                "移送须附已盖章的本案《案件移送函》，请先出具并等待盖章完成。"),
     # Review actions (review/service.py); the review desk branches on these
     "review.not_supervisor": (403, "Not this team's supervisor", "只有本中队的中队长可以审核该记录。"),
     "review.not_legal_reviewer": (403, "Not a legal reviewer", "只有法制审核人员可以出具法制审核意见。"),

@@ -4,6 +4,7 @@ the provincial platform, without our server or its database:
     python -m server.verify_case FILE.zip [--key-id KEY_ID]
 
 Standard library and `cryptography` only. Checks every evidence file's SHA-256 and size, every
+sealed document's SHA-256 and an archive package's metadata (server/verify_documents.py), every
 audit entry's leaf hash (recomputed from its fields), every inclusion proof against the signed
 checkpoint, the checkpoint's Ed25519 signature, that the export entry names exactly this case,
 these entries, these files, who exported it and when, and what the events show beside their
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from server.audit import merkle
 from server.audit.canonical import ENTRY_FIELDS, canonical_json, entry_bytes
 from server.inspections.content import STATE_ACTIONS, record_sha256, revision_state, state_change
+from server.verify_documents import check_archive, check_documents, document_paths
 from server.verify_witness import check_witness
 
 FORMAT = "fieldcase-casefile/v1"
@@ -80,6 +82,8 @@ def verify_case_file(path, expected_key_id: str | None = None) -> Report:
         _guard(report, "export entry / 导出记录", _check_export, manifest, proven, report)
         _guard(report, "record / 检查记录", _check_revisions, manifest, proven, report)
         _guard(report, "evidence files / 证据文件", _check_files, archive, manifest, report)
+        _guard(report, "documents / 执法文书", check_documents, archive, manifest, proven, report)
+        _guard(report, "archive / 档案", check_archive, manifest, proven, report)
         _guard(report, "witness / 见证", check_witness, manifest, tree, report)
     return report
 
@@ -269,7 +273,7 @@ def _check_files(archive: zipfile.ZipFile, manifest: dict, report: Report) -> No
                        f"expected {facts['sha256']} / {facts['size']} bytes (altered or replaced)")
             continue
         checked += 1
-    for name in sorted(set(names) - set(expected) - {"manifest.json", "README.txt"}):
+    for name in sorted(set(names) - set(expected) - document_paths(manifest) - {"manifest.json", "README.txt"}):
         report.bad(f"{name}: unexpected file, not in the manifest")
     if checked == len(expected):
         report.good(f"evidence files: {checked} SHA-256 and sizes match")

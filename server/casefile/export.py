@@ -38,6 +38,7 @@ from ..extensions import db
 from ..inspections.access import get_visible_inspection
 from ..inspections.models import Inspection
 from ..inspections.schemas import InspectionSchema
+from .documents import committed_documents, copy_documents, documents_section
 from .readme import readme_text
 from .schemas import TrailCheckpointSchema, TrailEventSchema, TrailEvidenceSchema
 from .trail import Case, build_trail, case_entries, display_names, event_context, evidence_view, load_case
@@ -59,41 +60,54 @@ def spool_file() -> BinaryIO:
 
 
 def export_case_file(user: User | None, inspection_uuid: uuidlib.UUID, out: BinaryIO, *,
-                     actor_username: str | None = None) -> dict:
+                     actor_username: str | None = None, subjects: tuple[tuple[str, str], ...] = (),
+                     keep_document=None, archive_metadata=None) -> dict:
     """Write the case file of an inspection `user` may see (None: the server's operator) to
-    `out`, record the export and sign a checkpoint covering it; returns the manifest."""
+    `out`, record the export and sign a checkpoint covering it; returns the manifest.
+
+    `subjects`: further subjects whose documents belong in it (("case", id)); `keep_document`:
+    which of the documents to include (default all); `archive_metadata`:
+    a function of the loaded case giving the `archive` section of an archive package
+    (server/archive/), which the export entry then names by its SHA-256."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         db.session.rollback()  # a request that writes began as a writer: copy holding no lock
         with write_intent(False):
-            copied = _copy_originals(archive, load_case(_find(user, inspection_uuid)), {})
+            copied = _copy_originals(archive, load_case(_find(user, inspection_uuid), subjects, keep_document), {})
             db.session.rollback()  # end the read-only transaction: the writer's lock is next
-        manifest = _record_export(user, inspection_uuid, archive, copied, actor_username)
+        manifest = _record_export(user, inspection_uuid, archive, copied, actor_username,
+                                  (subjects, keep_document), archive_metadata)
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         archive.writestr("README.txt", readme_text(manifest))
     return manifest
 
 
 def _record_export(user: User | None, inspection_uuid, archive: zipfile.ZipFile,
-                   copied: dict[str, str], actor_username: str | None) -> dict:
+                   copied: dict[str, str], actor_username: str | None,
+                   selection: tuple, archive_metadata) -> dict:
     """In the writer's transaction: complete the files, append the export entry, sign a
     checkpoint covering it and build the manifest from that checkpoint."""
     inspection = _find(user, inspection_uuid)
-    case = load_case(inspection)
+    case = load_case(inspection, *selection)
     copied = _copy_originals(archive, case, copied)  # anything that arrived since the copy
+    documents = copy_documents(archive, case, {})
     record = _json(case_record(case, copied))
     earlier = case_entries(case)
+    details = {"export_id": str(uuidlib.uuid4()), "root": str(inspection.root_uuid),
+               "case_sha256": case_sha256(record),
+               "trail": [e.seq for e in earlier],
+               "context_sha256": _context_sha256(case, earlier, user, inspection),
+               "evidence": [{"uuid": str(e.uuid), "sha256": case.files[e.uuid].sha256}
+                            for e in case.evidence if e.uuid in case.files],
+               "documents": committed_documents(case)}
+    metadata = _json(archive_metadata(case)) if archive_metadata else None
+    if metadata is not None:
+        details["archive_sha256"] = case_sha256(metadata)
     event = record_event("casefile.exported", actor=user, actor_username=actor_username,
-                         object_type="inspection", object_id=inspection.uuid, details={
-                             "export_id": str(uuidlib.uuid4()), "root": str(inspection.root_uuid),
-                             "case_sha256": case_sha256(record),
-                             "trail": [e.seq for e in earlier],
-                             "context_sha256": _context_sha256(case, earlier, user, inspection),
-                             "evidence": [{"uuid": str(e.uuid), "sha256": case.files[e.uuid].sha256}
-                                          for e in case.evidence if e.uuid in case.files]})
+                         object_type="inspection", object_id=inspection.uuid, details=details)
     checkpoint = make_checkpoint("export")
-    trail = build_trail(inspection, checkpoint=checkpoint)
+    trail = build_trail(inspection, checkpoint=checkpoint, subjects=selection[0], keep=selection[1])
     public = signing.signing_key().public_key()
-    return {
+    manifest = {
         "format": FORMAT,
         "export_id": json.loads(event.details)["export_id"],
         "exported_at": event.recorded_at.isoformat(),
@@ -106,7 +120,11 @@ def _record_export(user: User | None, inspection_uuid, archive: zipfile.ZipFile,
                        "hex": signing.public_key_raw(public).hex(),
                        "pem": signing.public_key_pem(public)},
         "witness": witness_section(checkpoint),
+        "documents": documents_section(case, documents),
     }
+    if metadata is not None:
+        manifest["archive"] = metadata
+    return manifest
 
 
 def case_record(case: Case, paths: dict[str, str]) -> dict:

@@ -24,6 +24,9 @@ TEMPLATE = """\
                    checkpoint  导出时签名的审计日志检查点（条数、根哈希、时间、签名、被签名的原文）；
                    public_key  验证签名所用的 Ed25519 公钥。
   evidence/      证据原件，逐字节原样保存，文件名为该文件的 SHA-256 值加扩展名。
+  documents/     已盖电子印章的执法文书（PDF/A），文件名为其 SHA-256；manifest.json 的 documents
+                 列出文号与盖章记录，archive（电子档案包才有）为档号、保管期限等档案元数据。
+                 印章用 pyHanko 校验：pyhanko sign validate --trust 本局CA证书.pem 文书.pdf
   README.txt     本说明。
 
 二、自动校验（推荐）

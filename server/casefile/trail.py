@@ -3,12 +3,14 @@ evidence, in log order, with device and server times side by side and an inclusi
 each entry against a signed checkpoint.
 
 An entry belongs to the trail when its object is one of the inspection's revisions (object_type
-"inspection") or one of the evidence items any revision lists (object_type "evidence").
+"inspection"), one of the evidence items any revision lists (object_type "evidence"), or one of
+the documents issued about a revision or about another subject the caller names (a case:
+object_type "document").
 """
 from __future__ import annotations
 
 import uuid as uuidlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,6 +20,7 @@ from ..audit import proofs
 from ..audit.checkpoints import checkpoint_text
 from ..audit.models import AuditCheckpoint, AuditEntry
 from ..audit.service import entry_fields
+from ..documents.models import Document
 from ..evidence.models import EvidenceFile
 from ..extensions import db
 from ..inspections.models import Evidence, Inspection
@@ -31,6 +34,7 @@ class Case:
     revisions: list[Inspection]
     evidence: list[Evidence]
     files: dict[uuidlib.UUID, EvidenceFile]
+    documents: list[Document] = field(default_factory=list)
 
     def revision_of(self, uuid: str | None) -> Inspection | None:
         return next((r for r in self.revisions if str(r.uuid) == uuid), None)
@@ -39,8 +43,10 @@ class Case:
         return next((e for e in self.evidence if str(e.uuid) == uuid), None)
 
 
-def load_case(inspection: Inspection) -> Case:
-    """The inspection's revisions (first to last), their evidence and its stored file facts."""
+def load_case(inspection: Inspection, subjects: tuple[tuple[str, str], ...] = (), keep=None) -> Case:
+    """The inspection's revisions (first to last), their evidence and its stored file facts, and
+    the documents issued about a revision or about one of `subjects` ((type, id): a case), those
+    `keep` (a function of a document) accepts if given."""
     revisions = inspection.revisions
     evidence = list(db.session.execute(
         sa.select(Evidence).join(Inspection, Evidence.inspection_uuid == Inspection.uuid)
@@ -49,7 +55,14 @@ def load_case(inspection: Inspection) -> Case:
     files = {f.evidence_uuid: f for f in db.session.execute(
         sa.select(EvidenceFile).where(EvidenceFile.evidence_uuid.in_([e.uuid for e in evidence]))
     ).scalars()} if evidence else {}
-    return Case(inspection, revisions, evidence, files)
+    about = [sa.and_(Document.subject_type == "inspection",
+                     Document.subject_id.in_([str(r.uuid) for r in revisions]))]
+    about += [sa.and_(Document.subject_type == kind, Document.subject_id == str(key)) for kind, key in subjects]
+    documents = list(db.session.execute(sa.select(Document).where(sa.or_(*about))
+                                        .order_by(Document.id)).scalars())
+    if keep is not None:
+        documents = [d for d in documents if keep(d)]
+    return Case(inspection, revisions, evidence, files, documents)
 
 
 def case_entries(case: Case) -> list[AuditEntry]:
@@ -60,6 +73,9 @@ def case_entries(case: Case) -> list[AuditEntry]:
     if evidence_ids:
         about = sa.or_(about, sa.and_(AuditEntry.object_type == "evidence",
                                       AuditEntry.object_id.in_(evidence_ids)))
+    if case.documents:
+        about = sa.or_(about, sa.and_(AuditEntry.object_type == "document",
+                                      AuditEntry.object_id.in_([str(d.uuid) for d in case.documents])))
     return list(db.session.execute(sa.select(AuditEntry).where(about).order_by(AuditEntry.seq)).scalars())
 
 
@@ -70,10 +86,11 @@ def on_server_clock(device_time: datetime | None, offset_ms: int | None) -> date
     return device_time - timedelta(milliseconds=offset_ms)
 
 
-def build_trail(inspection: Inspection, *, checkpoint: AuditCheckpoint | None = None) -> dict:
+def build_trail(inspection: Inspection, *, checkpoint: AuditCheckpoint | None = None,
+                subjects: tuple[tuple[str, str], ...] = (), keep=None) -> dict:
     """The trail of `inspection`; without `checkpoint`, the latest one (signed now if older than
     the trail's newest entry) is the one every proof refers to."""
-    case = load_case(inspection)
+    case = load_case(inspection, subjects, keep)
     entries = case_entries(case)
     if checkpoint is None:
         checkpoint = proofs.checkpoint_covering(entries[-1].seq if entries else 0, "trail")
