@@ -84,6 +84,7 @@ def _register_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .evidence import models as _evidence  # noqa: F401
+    from .export import models as _export  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
     from .review import models as _review  # noqa: F401
@@ -109,13 +110,14 @@ def _register_blueprints(app: Flask) -> None:
     from .casefile.routes import blp as casefile_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
+    from .export.routes import blp as export_blp
     from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
     from .review.routes import blp as review_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp):
+                evidence_blp, casefile_blp, review_blp, export_blp):
         api.register_blueprint(blp)
     from .error_docs import init_api as publish_error_catalog
 
@@ -131,6 +133,7 @@ def _register_request_hooks(app: Flask) -> None:
     from .accounts import auth
     from .audit.service import client_address_var
     from .audit.witnessing import wake_witness
+    from .export.delivery import wake_delivery
     from .request_body import read_body_first, stop_body_clock
 
     def _writes() -> bool:
@@ -155,6 +158,7 @@ def _register_request_hooks(app: Flask) -> None:
             _checkpoint_if_due()
             if db.session.info.pop("checkpoint_made", False):
                 wake_witness(app)  # co-signing happens in the background: nobody waits for it
+            wake_delivery(app)  # webhooks too (server/export/delivery.py)
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -203,6 +207,7 @@ def _register_cli(app: Flask) -> None:
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
     from .evidence.vouched import EVIDENCE_FILES
+    from .export.cli import export_cli
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
     from .review.vouched import REVIEW_ACTIONS
@@ -213,5 +218,6 @@ def _register_cli(app: Flask) -> None:
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
                                        REVIEW_ACTIONS]
-    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
+    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
+                  export_cli):
         app.cli.add_command(group)
