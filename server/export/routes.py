@@ -21,8 +21,8 @@ blp = Blueprint("export", __name__, url_prefix="/api/export",
 class EventsQuerySchema(StrictSchema):
     cursor = fields.String(validate=validate.Length(1, 200),
                            metadata={"description": "next_cursor of the previous page (opaque)"})
-    limit = bounded_int(1, 10_000, load_default=100,
-                        metadata={"description": "Most entries read (EXPORT_PAGE_MAX at most)"})
+    limit = bounded_int(1, 10_000, metadata={
+        "description": "Most entries read: 100 by default, EXPORT_PAGE_MAX at most"})
 
 
 class DeadLetterQuerySchema(StrictSchema):
@@ -64,10 +64,11 @@ def schema_file(name: str):
 @blp.arguments(EventsQuerySchema, location="query")
 def events(query):
     """Events in audit order after `cursor` (schema page.json); a collector's token or an admin."""
-    if query["limit"] > current_app.config["EXPORT_PAGE_MAX"]:
-        raise ApiError("export.page_too_large",
-                       errors={"limit": [f"每页最多 {current_app.config['EXPORT_PAGE_MAX']} 条。"]})
-    page = events_page(query.get("cursor"), query["limit"])
+    most = current_app.config["EXPORT_PAGE_MAX"]
+    limit = query.get("limit", min(100, most))
+    if limit > most:
+        raise ApiError("export.page_too_large", errors={"limit": [f"每页最多 {most} 条。"]})
+    page = events_page(query.get("cursor"), limit)
     response = jsonify(page)
     response.headers["X-Export-Client"] = getattr(g.get("export_client"), "name", "admin")
     return response

@@ -112,6 +112,9 @@ def pull_all(client, headers: dict, limit: int = 50, cursor: str | None = None) 
     """Every event from `cursor` on, page by page (each page checked against page.json)."""
     events = []
     while True:
+        # Under gunicorn each request reads in a transaction of its own; the test client's
+        # requests share the test's session, so end its read transaction as a request would.
+        db.session.rollback()
         query = {"limit": limit, **({"cursor": cursor} if cursor else {})}
         answer = client.get("/api/export/v1/events", query_string=query, headers=headers)
         assert answer.status_code == 200, answer.get_json()
