@@ -1,8 +1,8 @@
 """Reading events from the audit log in order: pages for the pull API, behind opaque cursors.
 
 The log's `seq` is gapless and entries commit in `seq` order under the writer lock, so what a
-read transaction sees of the log is always a prefix of it: a page read up to the end of that
-prefix can never skip an entry that commits later, and a cursor never needs to move back.
+statement sees of the log is always a prefix of it: a page read up to the end of a prefix seen
+before can never skip an entry that commits later, and a cursor never needs to move back.
 """
 from __future__ import annotations
 
@@ -96,10 +96,14 @@ def events_page(cursor: str | None, limit: int) -> dict:
     """The events after `cursor` (from the start without one), from at most `limit` entries, and
     the cursor to ask with next; `has_more` says whether the log held more when it was read."""
     after = decode_cursor(cursor) if cursor else 0
-    entries = read_logged(after, limit)
+    # The end first, then the entries up to it: on PostgreSQL each statement of a read sees the
+    # log as committed when it starts (READ COMMITTED), and an end read after the entries could
+    # pass over entries committed in between.
+    end_seq, end_hash = log_end()
+    entries = read_logged(after, limit, end_seq)
     if len(entries) == limit:
         next_seq, next_hash, more = entries[-1].seq, entries[-1].entry_hash, True
     else:
-        (next_seq, next_hash), more = log_end(), False
+        next_seq, next_hash, more = end_seq, end_hash, False
     return {"events": build_events(exported(entries)),
             "next_cursor": encode_cursor(next_seq, next_hash), "has_more": more}
