@@ -49,10 +49,11 @@ def build_events(entries: list[Entry]) -> list[dict]:
     by_kind: dict[str, list[Entry]] = {}
     for entry in entries:
         by_kind.setdefault(entry.action, []).append(entry)
-    for action, group in by_kind.items():
-        if KINDS[action].prefetch:
-            KINDS[action].prefetch(group)
-    return [build_event(entry) for entry in entries]
+    loaded = [KINDS[action].prefetch(group) for action, group in by_kind.items()
+              if KINDS[action].prefetch]  # held until built: the session keeps them weakly
+    events = [build_event(entry) for entry in entries]
+    del loaded
+    return events
 
 
 def build_event(entry: Entry) -> dict:

@@ -17,17 +17,27 @@ REVIEW_TYPES = {"review.approve": "inspection.approved", "review.return": "inspe
                 "review.legal_opinion": "inspection.legal_opinion"}
 
 
-def prefetch_inspections(entries: list[Entry]) -> None:
-    """Load the revisions a page's entries name in one query (with their officers and evidence)."""
+def prefetch_inspections(entries: list[Entry]) -> list:
+    """Load the revisions a page's entries name in one query (with their officers and evidence);
+    the caller keeps the list while it builds, or the session's weak identity map drops them."""
     uuids = {uuidlib.UUID(e.object_id) for e in entries if e.object_type == "inspection"}
-    if uuids:
-        db.session.execute(sa.select(Inspection).where(Inspection.uuid.in_(uuids))).unique().all()
+    return _load_revisions(uuids)
 
 
-def prefetch_evidence(entries: list[Entry]) -> None:
+def prefetch_evidence(entries: list[Entry]) -> list:
+    """Load the evidence rows a page's entries name, and their revisions, in a few queries."""
     uuids = {uuidlib.UUID(e.object_id) for e in entries if e.object_type == "evidence"}
-    if uuids:
-        db.session.execute(sa.select(Evidence).where(Evidence.uuid.in_(uuids))).unique().all()
+    if not uuids:
+        return []
+    rows = db.session.execute(sa.select(Evidence).where(Evidence.uuid.in_(uuids))).scalars().all()
+    return [*rows, *_load_revisions({e.inspection_uuid for e in rows})]
+
+
+def _load_revisions(uuids: set) -> list:
+    if not uuids:
+        return []
+    return list(db.session.execute(sa.select(Inspection).where(Inspection.uuid.in_(uuids)))
+                .unique().scalars())
 
 
 def _revision(object_id: str) -> Inspection:

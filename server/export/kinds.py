@@ -23,8 +23,8 @@ class ExportKind:
     types: tuple[str, ...]  # the event types it becomes
     schema: str  # the file in schema/v1/ its `data` follows
     build: Callable[[Entry], tuple[str, dict]]
-    # Loads what a page of such entries needs in a few queries (optional).
-    prefetch: Callable[[list[Entry]], None] | None = None
+    # Loads what a page of such entries needs in a few queries, returning the rows (optional).
+    prefetch: Callable[[list[Entry]], list] | None = None
     include: Callable[[Entry], bool] | None = None
 
     def exports(self, entry: Entry) -> bool:

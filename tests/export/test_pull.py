@@ -7,6 +7,7 @@ import base64
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 from server.accounts import service as accounts
 from server.export import clients
@@ -106,3 +107,33 @@ def test_no_gap_and_no_repeat_while_officers_are_created_concurrently(app, perso
     assert bulk == written and len(bulk) == 60
     assert len({e["id"] for e in seen}) == len(seen)
     assert [e["seq"] for e in seen] == sorted(e["seq"] for e in seen)
+
+
+def _statements_of_a_page(app) -> tuple[int, int]:
+    from server.export.feed import events_page
+
+    db.session.rollback()
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page = events_page(None, 50)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(page["events"]), len(statements)
+
+
+def test_a_page_reads_its_rows_in_a_few_queries_not_one_per_event(app, login_as, personas):
+    """The rows a page's events read are loaded per kind of event, not per event: a second
+    inspection history adds events, and only the one query of the amendment's carried-over files."""
+    from .conftest import make_history
+
+    make_history(login_as, personas)
+    events_once, statements_once = _statements_of_a_page(app)
+    make_history(login_as, personas)
+    events_twice, statements_twice = _statements_of_a_page(app)
+    assert events_twice > events_once + 15
+    assert statements_twice <= statements_once + 1, (statements_once, statements_twice)
