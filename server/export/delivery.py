@@ -18,7 +18,7 @@ from ..clock import utcnow
 from ..database import write_intent
 from ..extensions import db
 from . import outbox, webhook
-from .feed import build_events, entries_at
+from .feed import build_event, build_events, entries_at
 from .models import ExportDelivery
 
 log = logging.getLogger("fieldcase.export")
@@ -47,23 +47,42 @@ def deliver_batch(owner: str) -> int:
         jobs = _jobs(ids)
         db.session.rollback()
     timeout = current_app.config["EXPORT_WEBHOOK_TIMEOUT_SECONDS"]
-    for delivery_id, url, secret, event in jobs:
-        outcome = webhook.post(url, secret, event, int(utcnow().timestamp()), timeout)
+    for delivery_id, url, secret, event, problem in jobs:
+        outcome = webhook.post(url, secret, event, int(utcnow().timestamp()), timeout) \
+            if event is not None else webhook.Outcome(False, None, problem)
         with write_intent(True):
             state = outbox.finish(delivery_id, owner, utcnow(), ok=outcome.ok, status=outcome.status,
                                   error=outcome.error, retry_after=outcome.retry_after)
             db.session.commit()
         if not outcome.ok:
-            log.warning("export: %s to %s failed (%s), now %s", event["id"], url, outcome.error, state)
+            log.warning("export: delivery %s to %s failed (%s), now %s", delivery_id, url,
+                        outcome.error, state)
     return len(ids)
 
 
-def _jobs(ids: list[int]) -> list[tuple[int, str, str, dict]]:
+def _jobs(ids: list[int]) -> list[tuple[int, str, str, dict | None, str | None]]:
+    """(delivery id, url, secret, event, why it could not be built) of each claimed delivery."""
     deliveries = [db.session.get(ExportDelivery, i) for i in ids]
     entries = entries_at([d.seq for d in deliveries])
-    events = dict(zip([d.seq for d in deliveries],
-                      build_events([entries[d.seq] for d in deliveries]), strict=True))
-    return [(d.id, d.endpoint.url, d.endpoint.secret, events[d.seq]) for d in deliveries]
+    built = _build([entries[d.seq] for d in deliveries])
+    return [(d.id, d.endpoint.url, d.endpoint.secret, *one) for d, one in zip(deliveries, built, strict=True)]
+
+
+def _build(entries: list) -> list[tuple[dict | None, str | None]]:
+    """Each entry's event, or why it could not be built: an entry whose rows do not read as its
+    kind expects is a failed attempt (and in the end a dead letter an admin sees), never a
+    worker stuck on it while the others wait."""
+    try:
+        return [(event, None) for event in build_events(entries)]
+    except Exception:  # noqa: BLE001 - find the bad one(s), build the others
+        log.exception("export: building a batch of events failed; building them one by one")
+    built = []
+    for entry in entries:
+        try:
+            built.append((build_event(entry), None))
+        except Exception as exc:  # noqa: BLE001 - recorded on the delivery, logged above
+            built.append((None, f"event not built: {type(exc).__name__}: {exc}"))
+    return built
 
 
 def deliver_due(owner: str | None = None) -> int:

@@ -127,3 +127,23 @@ def test_workers_in_several_processes_never_send_the_same_event_twice(
     attempts = [int(out.split(" attempt")[0].split()[-1]) for out in outputs]
     assert sum(attempts) == len(events)
     assert sum(1 for a in attempts if a) >= 2, attempts  # the work was shared
+
+
+def test_an_event_that_cannot_be_built_ends_a_dead_letter_and_holds_up_nothing(
+        app, personas, endpoint):
+    """An audit entry whose details do not read as its kind expects (written by hand here) fails
+    its attempts and becomes a dead letter; the events around it are delivered."""
+    from server.audit.service import record_event
+
+    broken = record_event("user.updated", object_type="user", object_id=personas["officer1"].id,
+                          details={"before": {"roles": ["officer"]}, "after": {"roles": ["officer"]}})
+    db.session.commit()
+    with Receiver() as receiver:
+        receiver.secret = endpoint(receiver.url)
+        deliver_due()
+    deliveries = {d.seq: d for d in _deliveries().values()}
+    assert deliveries[broken.seq].state == "dead" and deliveries[broken.seq].attempts == 4
+    assert deliveries[broken.seq].last_error.startswith("event not built: KeyError")
+    others = [d for seq, d in deliveries.items() if seq != broken.seq]
+    assert len(others) == 5 and {d.state for d in others} == {"delivered"}
+    assert len(receiver.accepted) == 5 == len(receiver.requests)
