@@ -117,6 +117,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "export.client_exists": (409, "Collector exists", "该采集端名称已存在。"),
     "export.client_not_found": (404, "No such collector", "没有该名称的采集端。"),
     "export.endpoint_exists": (409, "Endpoint exists", "该推送地址名称已存在。"),
+    "export.endpoint_not_found": (404, "No such endpoint", "没有该名称的推送地址。"),
     # Review actions (review/service.py); the review desk branches on these
     "review.not_supervisor": (403, "Not this team's supervisor", "只有本中队的中队长可以审核该记录。"),
     "review.not_legal_reviewer": (403, "Not a legal reviewer", "只有法制审核人员可以出具法制审核意见。"),

@@ -66,6 +66,18 @@ def endpoint_add(name, url, from_now):
     click.echo(endpoint.secret)
 
 
+@export_cli.command("endpoint-disable")
+@click.argument("name")
+def endpoint_disable(name):
+    """Stop pushing to an endpoint (what is pending waits; the pull API is unaffected)."""
+    try:
+        outbox.disable_endpoint(name)
+    except ApiError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"disabled {name}")
+
+
 @export_cli.command("endpoints")
 def endpoints():
     """Endpoints and their deliveries by state."""

@@ -45,6 +45,19 @@ def add_endpoint(name: str, url: str, *, from_now: bool = False) -> ExportEndpoi
     return endpoint
 
 
+def disable_endpoint(name: str) -> ExportEndpoint:
+    """Stop pushing to an endpoint (its pending deliveries wait; nothing is lost)."""
+    endpoint = db.session.execute(sa.select(ExportEndpoint).where(ExportEndpoint.name == name)).scalar()
+    if endpoint is None:
+        raise ApiError("export.endpoint_not_found")
+    if endpoint.disabled_at is None:
+        endpoint.disabled_at = utcnow()
+        db.session.flush()
+        record_event("export.endpoint_disabled", actor_username="cli", object_type="export_endpoint",
+                     object_id=endpoint.id, details={"name": name})
+    return endpoint
+
+
 def enqueue_new(now: datetime) -> int:
     """Pending deliveries for the exported entries each active endpoint has not scanned yet."""
     added = 0

@@ -59,4 +59,9 @@ def test_the_cli_adds_endpoints_with_a_secret_and_collectors_with_a_token(app, r
     pulled = app.test_client().get("/api/export/v1/events", headers={"Authorization": f"Bearer {token}"})
     assert pulled.status_code == 200
     listed = runner.invoke(args=["export", "endpoints"])
-    assert '"name": "province"' in listed.output
+    assert '"name": "province"' in listed.output and '"active": true' in listed.output
+    assert runner.invoke(args=["export", "endpoint-disable", "province"]).exit_code == 0
+    assert '"active": false' in runner.invoke(args=["export", "endpoints"]).output
+    assert outbox.claim_due("worker", utcnow(), 10) == [] and outbox.enqueue_new(utcnow()) == 0
+    unknown = runner.invoke(args=["export", "endpoint-disable", "nobody"])
+    assert unknown.exit_code != 0 and "export.endpoint_not_found" in unknown.output
