@@ -79,11 +79,14 @@ def enqueue_new(now: datetime) -> int:
 
 
 def work_waiting(now: datetime) -> bool:
-    """Anything to scan or deliver (read in a reader's transaction, before taking a writer's turn)."""
-    end = log_end()[0]
-    return db.session.execute(sa.select(ExportEndpoint.id).where(
-        ExportEndpoint.disabled_at.is_(None), ExportEndpoint.scanned_through < end).limit(1)
-    ).first() is not None or db.session.execute(_due(now).limit(1)).first() is not None
+    """Anything to deliver, or an entry of a registered action that an active endpoint has not
+    scanned (read in a reader's transaction: a worker takes a writer's turn only for work, not
+    after every write it is woken by)."""
+    if db.session.execute(_due(now).limit(1)).first() is not None:
+        return True
+    behind = db.session.execute(sa.select(sa.func.min(ExportEndpoint.scanned_through)).where(
+        ExportEndpoint.disabled_at.is_(None))).scalar()
+    return behind is not None and bool(read_logged(behind, 1))
 
 
 def _due(now: datetime):

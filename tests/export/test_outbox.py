@@ -65,3 +65,18 @@ def test_the_cli_adds_endpoints_with_a_secret_and_collectors_with_a_token(app, r
     assert outbox.claim_due("worker", utcnow(), 10) == [] and outbox.enqueue_new(utcnow()) == 0
     unknown = runner.invoke(args=["export", "endpoint-disable", "nobody"])
     assert unknown.exit_code != 0 and "export.endpoint_not_found" in unknown.output
+
+
+def test_a_worker_takes_the_writers_turn_only_for_exported_entries(app, personas, login_as):
+    """Every write wakes the delivery threads; a write that exports nothing (a login) must not
+    send them queueing for the writer's turn."""
+    from server.accounts import service as accounts
+
+    outbox.add_endpoint("province", "http://127.0.0.1:9/hooks", from_now=True)
+    db.session.commit()
+    login_as("officer1")  # audited (auth.login), not exported
+    db.session.rollback()
+    assert outbox.work_waiting(utcnow()) is False
+    accounts.create_user("officer9", "correct horse battery", team_code="A")
+    db.session.commit()
+    assert outbox.work_waiting(utcnow()) is True
