@@ -47,16 +47,20 @@ def deliver_batch(owner: str) -> int:
         jobs = _jobs(ids)
         db.session.rollback()
     timeout = current_app.config["EXPORT_WEBHOOK_TIMEOUT_SECONDS"]
+    outcomes = []
     for delivery_id, url, secret, event, problem in jobs:
         outcome = webhook.post(url, secret, event, int(utcnow().timestamp()), timeout) \
             if event is not None else webhook.Outcome(False, None, problem)
-        with write_intent(True):
-            state = outbox.finish(delivery_id, owner, utcnow(), ok=outcome.ok, status=outcome.status,
-                                  error=outcome.error, retry_after=outcome.retry_after)
-            db.session.commit()
+        outcomes.append((delivery_id, utcnow(), outcome))
         if not outcome.ok:
-            log.warning("export: delivery %s to %s failed (%s), now %s", delivery_id, url,
-                        outcome.error, state)
+            log.warning("export: delivery %s to %s failed (%s)", delivery_id, url, outcome.error)
+    # The batch's outcomes in one writer's turn (one fsync, not one per event); should this
+    # process die first, the leases expire and the batch is sent again: receivers deduplicate.
+    with write_intent(True):
+        for delivery_id, attempted_at, outcome in outcomes:
+            outbox.finish(delivery_id, owner, attempted_at, ok=outcome.ok, status=outcome.status,
+                          error=outcome.error, retry_after=outcome.retry_after)
+        db.session.commit()
     return len(ids)
 
 
