@@ -90,6 +90,7 @@ def _register_models() -> None:
     from .cases import models as _cases  # noqa: F401
     from .documents import models as _documents  # noqa: F401
     from .evidence import models as _evidence  # noqa: F401
+    from .export import models as _export  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
     from .review import models as _review  # noqa: F401
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from .documents.routes import blp as documents_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
+    from .export.routes import blp as export_blp
     from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
@@ -142,7 +144,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
                 evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp,
-                documents_blp, archive_blp):
+                documents_blp, archive_blp, export_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
@@ -162,6 +164,7 @@ def _register_request_hooks(app: Flask) -> None:
     from .audit.service import client_address_var
     from .audit.witnessing import wake_witness
     from .documents.queue import wake_sealer
+    from .export.delivery import wake_delivery
     from .request_body import read_body_first, stop_body_clock
 
     def _writes() -> bool:
@@ -188,6 +191,7 @@ def _register_request_hooks(app: Flask) -> None:
                 wake_witness(app)  # co-signing happens in the background: nobody waits for it
             if db.session.info.pop("documents_issued", False):
                 wake_sealer(app)  # sealing too: an issued document waits in the queue
+            wake_delivery(app)  # webhooks too (server/export/delivery.py)
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -241,6 +245,7 @@ def _register_cli(app: Flask) -> None:
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
     from .evidence.vouched import EVIDENCE_FILES
+    from .export.cli import export_cli
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
     from .review.vouched import REVIEW_ACTIONS
@@ -252,5 +257,5 @@ def _register_cli(app: Flask) -> None:
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
                                        REVIEW_ACTIONS, *CASE_KINDS, DOCUMENTS, ARCHIVES]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
-                  discretion_cli, documents_cli):
+                  discretion_cli, documents_cli, export_cli):
         app.cli.add_command(group)

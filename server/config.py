@@ -169,6 +169,19 @@ class Config:
         self.REQUEST_BODY_IDLE_SECONDS = _env_int("REQUEST_BODY_IDLE_SECONDS", 30)
         # Seconds a request may stay silent before gunicorn gives up on it (slow phone uploads).
         self.REQUEST_TIMEOUT = _env_int("REQUEST_TIMEOUT", 300)
+        # Provincial export (docs/export.md): who the events come from, the base URL their links
+        # use (unset: paths), the largest page a collector may ask for, and webhook delivery:
+        # seconds to wait for a receiver, attempts before a dead letter, backoff base and cap,
+        # seconds between polls of the outbox, and whether each process runs a delivery thread.
+        self.EXPORT_SOURCE = _env("EXPORT_SOURCE", self.BUREAU_NAME)
+        self.EXPORT_BASE_URL = _env("EXPORT_BASE_URL", "")
+        self.EXPORT_PAGE_MAX = _env_int("EXPORT_PAGE_MAX", 500)
+        self.EXPORT_WEBHOOK_TIMEOUT_SECONDS = _env_int("EXPORT_WEBHOOK_TIMEOUT_SECONDS", 15)
+        self.EXPORT_MAX_ATTEMPTS = _env_int("EXPORT_MAX_ATTEMPTS", 10)
+        self.EXPORT_RETRY_BASE_SECONDS = _env_int("EXPORT_RETRY_BASE_SECONDS", 5)
+        self.EXPORT_RETRY_MAX_SECONDS = _env_int("EXPORT_RETRY_MAX_SECONDS", 6 * 3600)
+        self.EXPORT_POLL_SECONDS = _env_int("EXPORT_POLL_SECONDS", 10)
+        self.EXPORT_DELIVERY_THREAD = _env_bool("EXPORT_DELIVERY_THREAD", True)
         # Log level of the app's own logger.
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
 

@@ -134,6 +134,21 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "archive.not_found": (404, "Archive not found", "档案不存在或您无权查看。"),
     "archive.letter_required": (422, "Sealed transfer letter required",
                                 "移送须附已盖章的本案《案件移送函》，请先出具并等待盖章完成。"),
+    # Provincial export (export/): the collector's pull API and the admins' dead letters
+    "export.invalid_cursor": (400, "Invalid cursor",
+                              "游标（cursor）无效：请使用上一页返回的 next_cursor，或不带游标从头读取。"),
+    "export.cursor_unknown": (409, "Cursor not in this log",
+                              "游标指向的位置在本系统的审计日志中不存在（可能来自其他系统或数据库已恢复），"
+                              "请不带游标从头读取，并按事件 id 去重。"),
+    "export.token_invalid": (401, "Invalid collector token", "采集令牌无效或已吊销，请向管理员申请新令牌。"),
+    "export.page_too_large": (422, "Page too large", "每页条数超过上限，请减小 limit。"),
+    "export.schema_not_found": (404, "No such schema", "没有该数据格式文件，请查看格式索引。"),
+    "export.delivery_not_found": (404, "No such delivery", "该推送记录不存在。"),
+    "export.not_dead": (409, "Not a dead letter", "只有投递失败（死信）的推送可以重新投递，请刷新后查看。"),
+    "export.client_exists": (409, "Collector exists", "该采集端名称已存在。"),
+    "export.client_not_found": (404, "No such collector", "没有该名称的采集端。"),
+    "export.endpoint_exists": (409, "Endpoint exists", "该推送地址名称已存在。"),
+    "export.endpoint_not_found": (404, "No such endpoint", "没有该名称的推送地址。"),
     # Review actions (review/service.py); the review desk branches on these
     "review.not_supervisor": (403, "Not this team's supervisor", "只有本中队的中队长可以审核该记录。"),
     "review.not_legal_reviewer": (403, "Not a legal reviewer", "只有法制审核人员可以出具法制审核意见。"),

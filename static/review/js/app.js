@@ -3,6 +3,7 @@
 // helpers; all state lives in the `ctx` object handed to each page (no module globals).
 import { createApi } from "/js/api.js";
 import { h, replaceChildren, toast } from "/js/dom.js";
+import * as exportPage from "./export.js";
 import * as inspectionPage from "./inspection.js";
 import { deskOf } from "./labels.js";
 import * as queuePage from "./queue.js";
@@ -47,6 +48,7 @@ async function route(ctx) {
   try {
     if (!ctx.me) page = loginPage(ctx);
     else if (/^inspection\/[0-9a-f-]{36}$/.test(path)) page = await inspectionPage.render(ctx, path.split("/")[1]);
+    else if (path === "export" && ctx.me.roles.includes("admin")) page = await exportPage.render(ctx);
     else page = await queuePage.render(ctx);
   } catch (error) {
     if (error.code === "auth.required") {

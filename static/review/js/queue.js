@@ -88,6 +88,7 @@ export async function render(ctx) {
   const page = h("div", { class: "queue-page", dataset: { desk: desk.kind } },
     h("h1", {}, desk.title),
     desk.readOnly ? officerNotice() : null,
+    ctx.me.roles.includes("admin") ? h("p", {}, h("a", { href: "#/export", class: "button" }, "数据上报（省执法平台）")) : null,
     h("form", { class: "card filters", onsubmit: (e) => e.preventDefault() },
       h("label", {}, "检查日期自", input("from", { type: "date" })),
       h("label", {}, "至", input("to", { type: "date" })),
