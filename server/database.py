@@ -73,10 +73,12 @@ def mode_of(view, method: str) -> str:
 
 
 def begins_writing(mode: str, method: str) -> bool:
+    """Whether the request's first transaction takes the writer's turn at BEGIN."""
     return mode == WRITER or (mode == STEPS and method not in SAFE_METHODS)
 
 
 def commits_at_end(mode: str, method: str) -> bool:
+    """Whether the request commits after its view (on a success only)."""
     return mode in (WRITER, WRITER_AFTER_CHECKS) or (mode == STEPS and method not in SAFE_METHODS)
 
 
@@ -100,7 +102,10 @@ def commit(*, keep_loaded: bool = False) -> None:
     (commit_then_raise). Durable when it returns. `keep_loaded` keeps loaded objects usable
     without loading them again."""
     session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, not keep_loaded
+    if not keep_loaded:
+        session.commit()
+        return
+    keep, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
     finally:
