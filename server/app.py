@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors
+from . import database, errors
 from .config import Config, load_secret_key
 from .database import engine_options, set_write_intent, write_intent
 from .extensions import api, db, migrate
@@ -167,25 +167,23 @@ def _register_request_hooks(app: Flask) -> None:
     from .export.delivery import wake_delivery
     from .request_body import read_body_first, stop_body_clock
 
-    def _writes() -> bool:
-        view = app.view_functions.get(request.endpoint)
-        return request.method not in auth.SAFE_METHODS or getattr(view, "writes_on_read", False)
+    def _mode() -> str:
+        return database.mode_of(app.view_functions.get(request.endpoint), request.method)
 
     @app.before_request
     def _identify():
         read_body_first()  # before the database: a silent client holds no transaction
-        view = app.view_functions.get(request.endpoint)
-        set_write_intent(_writes() and not getattr(view, "checks_before_writing", False))
+        set_write_intent(database.begins_writing(_mode(), request.method))
         client_address_var.set(request.remote_addr)
         auth.load_current_user()
         auth.check_csrf()
-        auth.check_access(view)
+        auth.check_access(app.view_functions.get(request.endpoint))
 
     @app.after_request
     def _commit_and_secure(response):
         # The request owns the single commit: the answer leaves only once the data is durable.
-        if _writes() and response.status_code < 400:
-            db.session.commit()
+        if database.commits_at_end(_mode(), request.method) and response.status_code < 400:
+            database.commit()
             _checkpoint_if_due()
             if db.session.info.pop("checkpoint_made", False):
                 wake_witness(app)  # co-signing happens in the background: nobody waits for it
@@ -216,10 +214,10 @@ def _register_request_hooks(app: Flask) -> None:
         try:
             with write_intent(False):
                 due, wait = checkpoint_due()
-                db.session.commit()
+                database.commit()  # a read step, then (if due) a writer's step
             if due:
                 make_checkpoint("interval")
-                db.session.commit()
+                database.commit()
             schedule["next_check"] = time.monotonic() + wait.total_seconds()
         except Exception:  # noqa: BLE001 - the data is committed; a late checkpoint is harmless
             db.session.rollback()

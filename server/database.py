@@ -1,4 +1,5 @@
-"""Database behaviour that FieldCase relies on, on SQLite and PostgreSQL alike.
+"""Database behaviour that FieldCase relies on, on SQLite and PostgreSQL alike, and the modes
+in which a request uses the database (READER, WRITER, WRITER_AFTER_CHECKS, STEPS below).
 
 Transactions that will write are serialised on both: `BEGIN IMMEDIATE` on SQLite, an advisory
 lock taken at BEGIN on PostgreSQL.
@@ -12,47 +13,121 @@ from __future__ import annotations
 
 import contextvars
 import sqlite3
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timezone
+from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 
+from .extensions import db
 from .writer_lock import QueuedWriterConnection, lock_for
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+# How a request uses the database: one mode per view, declared with @db_mode(...) right under
+# the route decorator; a view that declares none gets its method's default. app.py begins the
+# request's transaction as the mode says and owns its commit: once, after the view, when the
+# answer is a success, so that the answer leaves only once its data and audit entries are
+# durable (synchronous=FULL on SQLite). tests/test_transaction_modes.py lists every write route.
+READER = "reader"
+"""Default for GET, HEAD and OPTIONS: a plain BEGIN, no writer's turn, nothing committed."""
+WRITER = "writer"
+"""Default for every other method: the writer's turn from the first statement, one commit at the
+end. A GET that writes (it audits a download, signs a checkpoint) declares it."""
+WRITER_AFTER_CHECKS = "writer_after_checks"
+"""Reads and checks first as a reader, so that costly checks of several requests run at once,
+then calls start_writing() to take the writer's turn; one commit at the end, as a writer."""
+STEPS = "steps"
+"""The tus endpoints: a transaction per step, each ended by commit(), so that no one holds the
+writer's turn while a body streams or while waiting for an upload's lock, and so that a step is
+durable before the file it covers moves. Begins as its method's default; the request commits
+the last step when the method writes."""
+MODES = (READER, WRITER, WRITER_AFTER_CHECKS, STEPS)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 # True while the current unit of work will write: its SQLite transactions begin IMMEDIATE.
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+
+
+def db_mode(mode: str):
+    """Declare how a view uses the database (one of MODES, see above)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown database mode {mode!r}: one of {MODES}")
+
+    def declare(view):
+        view.db_mode = mode
+        return view
+    return declare
+
+
+def mode_of(view, method: str) -> str:
+    """The mode a request to `view` with `method` runs in: the declared one or the default."""
+    declared = getattr(view, "db_mode", None)
+    if declared is not None:
+        return declared
+    return READER if method in SAFE_METHODS else WRITER
+
+
+def begins_writing(mode: str, method: str) -> bool:
+    """Whether the request's first transaction takes the writer's turn at BEGIN."""
+    return mode == WRITER or (mode == STEPS and method not in SAFE_METHODS)
+
+
+def commits_at_end(mode: str, method: str) -> bool:
+    """Whether the request commits after its view (on a success only)."""
+    return mode in (WRITER, WRITER_AFTER_CHECKS) or (mode == STEPS and method not in SAFE_METHODS)
 
 
 def set_write_intent(value: bool) -> contextvars.Token:
     return _write_intent.set(value)
 
 
-def writes_on_read(view):
-    """Mark a GET view that writes (e.g. audits a download): its transaction begins as a writer's
-    and the request commits it."""
-    view.writes_on_read = True
-    return view
-
-
-def checks_before_writing(view):
-    """Mark a write view that reads and checks first, then takes the writer's turn itself (with
-    set_write_intent(True)), so that costly checks of several requests run at once."""
-    view.checks_before_writing = True
-    return view
-
-
 @contextmanager
 def write_intent(value: bool = True):
+    """Run a block as a writer (True) or a reader (False), whatever the request's mode."""
     token = _write_intent.set(value)
     try:
         yield
     finally:
         _write_intent.reset(token)
+
+
+def commit(*, keep_loaded: bool = False) -> None:
+    """The one commit on a request's path: the request's own at its end (app.py), and the end of
+    a step in mode STEPS, of a check phase (start_writing) or of a kept refusal
+    (commit_then_raise). Durable when it returns. `keep_loaded` keeps loaded objects usable
+    without loading them again."""
+    session = db.session()
+    if not keep_loaded:
+        session.commit()
+        return
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
+def start_writing() -> None:
+    """In mode WRITER_AFTER_CHECKS: end the checks' read transaction (it wrote nothing), keeping
+    what it loaded, and take the writer's turn for the rest of the request. What may have changed
+    meanwhile must be read again in the writer's turn."""
+    commit(keep_loaded=True)
+    _write_intent.set(True)
+
+
+def commit_then_raise(error: BaseException, *, then: Callable[[], None] | None = None) -> NoReturn:
+    """Keep what this transaction recorded (a refused login or upload and its audit entry), run
+    `then` (e.g. remove a refused upload's partial file, once the refusal is durable), then answer
+    with `error`: the request's own commit happens only on success."""
+    commit()
+    if then is not None:
+        then()
+    raise error from None
 
 
 @event.listens_for(Engine, "connect")

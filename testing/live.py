@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -67,3 +69,23 @@ def stop_gunicorn(server: LiveServer) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+@contextmanager
+def gunicorns(database_url: str, storage_dir: Path, logs: Path) -> Iterator[Callable[..., LiveServer]]:
+    """A starter of gunicorns on one database and storage, each with its own extra settings
+    (`start(TRUSTED_PROXIES=1)` sets FIELDCASE_TRUSTED_PROXIES) and log in `logs`; every one
+    started is stopped at the end."""
+    servers: list[LiveServer] = []
+
+    def start(**settings) -> LiveServer:
+        server = start_gunicorn(database_url, storage_dir, logs / f"gunicorn{len(servers)}.log",
+                                extra_env={f"FIELDCASE_{k}": str(v) for k, v in settings.items()})
+        servers.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            stop_gunicorn(server)

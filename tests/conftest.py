@@ -18,7 +18,7 @@ from server.clock import local_today
 from server.extensions import db
 from testing import FAST_HASHING, PASSWORD, ROOT  # noqa: F401 (ROOT: re-exported, tests import it)
 from testing.accounts import login_test_client
-from testing.live import LiveServer, free_port, start_gunicorn, stop_gunicorn  # noqa: F401 (old names)
+from testing.live import LiveServer, free_port, gunicorns, start_gunicorn, stop_gunicorn  # noqa: F401 (old names)
 
 PG_URL = os.environ.get("FIELDCASE_TEST_DATABASE_URL")
 
@@ -210,9 +210,17 @@ def login_as(app, personas):
 # --- a real gunicorn on loopback ------------------------------------------------------------------
 
 @pytest.fixture
-def live_server(app, personas, database_url, storage_dir, tmp_path):
+def gunicorn_with(app, personas, database_url, storage_dir, tmp_path):
+    """Factory: the app under gunicorn on this test's database, personas created, with extra
+    FIELDCASE_* settings (`gunicorn_with(SECURE_COOKIES=1)`); all stopped afterwards."""
+    with gunicorns(database_url, storage_dir, tmp_path) as start:
+        def start_fresh(**settings):
+            db.session.remove()  # what this test wrote is committed; gunicorn opens its own
+            return start(**settings)
+        yield start_fresh
+
+
+@pytest.fixture
+def live_server(gunicorn_with):
     """The app under gunicorn on a loopback port, on this test's database, personas created."""
-    db.session.remove()
-    server = start_gunicorn(database_url, storage_dir, tmp_path / "gunicorn.log")
-    yield server
-    stop_gunicorn(server)
+    return gunicorn_with()

@@ -109,10 +109,10 @@ def test_audit_entries_are_numbered_without_gaps_and_hashed(app):
 
 
 def test_a_read_that_writes_commits_its_audit_entry(app, client):
-    from server.database import writes_on_read
+    from server.database import WRITER, db_mode
 
     @app.get("/api/_audited-read")
-    @writes_on_read
+    @db_mode(WRITER)
     def audited_read():
         record_event("test.read")
         return {"ok": True}

@@ -9,10 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from server.extensions import db
-
 from .casefile.conftest import fill_evidence
-from .conftest import PASSWORD, start_gunicorn, stop_gunicorn
+from .conftest import PASSWORD
 from .evidence.conftest import metadata_header
 from .factories import overload_record, sync_body
 from .nginx_front import half_request, read_until_closed, start_nginx
@@ -21,13 +19,9 @@ TUS = {"Tus-Resumable": "1.0.0"}
 
 
 @pytest.fixture
-def gunicorn_behind_proxy(app, personas, database_url, storage_dir, tmp_path):
+def gunicorn_behind_proxy(gunicorn_with):
     """gunicorn set up as README "Behind nginx" says: one trusted proxy, Secure cookies."""
-    db.session.remove()
-    server = start_gunicorn(database_url, storage_dir, tmp_path / "gunicorn.log", extra_env={
-        "FIELDCASE_TRUSTED_PROXIES": "1", "FIELDCASE_SECURE_COOKIES": "1"})
-    yield server
-    stop_gunicorn(server)
+    return gunicorn_with(TRUSTED_PROXIES=1, SECURE_COOKIES=1)
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from functools import wraps
 
 from flask import g, request, session
 
+from ..database import SAFE_METHODS
 from ..errors import ApiError
 from . import service
 from .models import User
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 
 

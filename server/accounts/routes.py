@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import g
 
+from ..database import commit_then_raise
 from ..errors import ApiError
 from ..extensions import db
 from ..schemas import Blueprint
@@ -32,8 +33,7 @@ def login(data):
     """Log in: sets the session cookie and returns the CSRF token for X-CSRF-Token."""
     result = service.authenticate(data["username"], data["password"], auth.client_address())
     if isinstance(result, ApiError):
-        db.session.commit()  # the failed attempt and its audit entry are kept
-        raise result
+        commit_then_raise(result)  # the failed attempt and its audit entry are kept
     csrf = auth.begin_session(result)
     return {"user": result, "csrf_token": csrf}
 

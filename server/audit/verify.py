@@ -12,6 +12,7 @@ from . import merkle, signing
 from .checkpoints import verify_signature
 from .models import AuditCheckpoint, AuditEntry
 from .service import entry_content
+from .vouched import keyset_rows
 
 CHUNK = 5000
 
@@ -46,35 +47,29 @@ def verify_log(report: VerifyReport, progress: Callable[[int, int], None] | None
     frontier: list = []
     pending = iter(checkpoints)
     checkpoint = next(pending, None)
-    expected_seq, last_seq = 1, 0
-    while True:
-        rows = db.session.execute(sa.select(AuditEntry).where(AuditEntry.seq > last_seq)
-                                  .order_by(AuditEntry.seq).limit(CHUNK)).scalars().all()
-        for entry in rows:
-            if entry.seq != expected_seq:
-                report.problems.append(
-                    f"entry {expected_seq}{'' if entry.seq == expected_seq + 1 else f'–{entry.seq - 1}'} "
-                    f"missing (deleted from the log)")
+    expected_seq = 1
+    for entry in keyset_rows(sa.select(AuditEntry), AuditEntry.seq, chunk=CHUNK, objects=True):
+        if entry.seq != expected_seq:
+            report.problems.append(
+                f"entry {expected_seq}{'' if entry.seq == expected_seq + 1 else f'–{entry.seq - 1}'} "
+                f"missing (deleted from the log)")
+            return
+        leaf = merkle.leaf_hash(entry_content(entry))
+        if leaf.hex() != entry.entry_hash:
+            report.problems.append(f"entry {entry.seq} ({entry.action}) altered: its content no "
+                                   f"longer matches its hash")
+            return
+        frontier = merkle.extend(frontier, [leaf])
+        report.entries += 1
+        expected_seq += 1
+        while checkpoint is not None and checkpoint.tree_size == report.entries:
+            if not _check_checkpoint(report, checkpoint, frontier, public, own_key):
                 return
-            leaf = merkle.leaf_hash(entry_content(entry))
-            if leaf.hex() != entry.entry_hash:
-                report.problems.append(f"entry {entry.seq} ({entry.action}) altered: its content no "
-                                       f"longer matches its hash")
-                return
-            frontier = merkle.extend(frontier, [leaf])
-            report.entries += 1
-            expected_seq += 1
-            while checkpoint is not None and checkpoint.tree_size == report.entries:
-                if not _check_checkpoint(report, checkpoint, frontier, public, own_key):
-                    return
-                checkpoint = next(pending, None)
-        if rows:
-            last_seq = rows[-1].seq
-            db.session.expunge_all()
-            if progress:
-                progress(report.entries, total)
-        if len(rows) < CHUNK:
-            break
+            checkpoint = next(pending, None)
+        if progress and report.entries % CHUNK == 0:
+            progress(report.entries, total)
+    if progress and report.entries % CHUNK:
+        progress(report.entries, total)
     if checkpoint is not None:
         report.problems.append(
             f"log truncated: checkpoint signed at {checkpoint.signed_at.isoformat()} covers "

@@ -17,7 +17,7 @@ row the log vouches for that is gone are each named, with the table, the row and
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,6 +52,24 @@ class VouchedKind:
     labels: dict[str, str] | None = None
 
 
+def keyset_rows(query: sa.Select, key, *, chunk: int, objects: bool = False) -> Iterator:
+    """Every row `query` selects (ORM objects with `objects`, else rows of columns), in the order
+    of the unique `key`, read `chunk` at a time: each page starts after the last key of the one
+    before (keyset paging), and a page's objects leave the session once the next is asked for,
+    so that a walk of a large table holds one page at a time."""
+    last = None
+    while True:
+        page_query = query if last is None else query.where(key > last)
+        result = db.session.execute(page_query.order_by(key).limit(chunk))
+        page = result.unique().scalars().all() if objects else result.all()
+        yield from page
+        if len(page) < chunk:
+            return
+        last = getattr(page[-1], key.key)
+        if objects:
+            db.session.expunge_all()
+
+
 def replay_log(kinds: list[VouchedKind], report) -> list[dict[str, dict[str, tuple]]]:
     """For each kind, row key -> {fact: (expected value, seq of the entry that set it)}. An entry
     a kind cannot read (its details altered) is a problem of the report, not a crash."""
@@ -62,29 +80,24 @@ def replay_log(kinds: list[VouchedKind], report) -> list[dict[str, dict[str, tup
             by_action.setdefault(action, []).append(index)
     columns = (AuditEntry.seq, AuditEntry.recorded_at, AuditEntry.actor_id, AuditEntry.action,
                AuditEntry.object_type, AuditEntry.object_id, AuditEntry.details)
-    last = 0
-    while True:
-        rows = db.session.execute(sa.select(*columns).where(
-            AuditEntry.seq > last, AuditEntry.action.in_(list(by_action)))
-            .order_by(AuditEntry.seq).limit(CHUNK)).all()
-        for seq, recorded_at, actor_id, action, object_type, object_id, details in rows:
-            entry = Entry(seq, recorded_at, actor_id, action, object_type, object_id, json.loads(details))
-            for index in by_action[action]:
-                try:
-                    changes = list(kinds[index].expect(entry))
-                except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    report.problems.append(f"entry {seq} ({action}): unreadable as what it says of "
-                                           f"{kinds[index].table} ({type(exc).__name__}: {exc})")
-                    continue
-                for key, facts in changes:
-                    known = expected[index].setdefault(key, {})
-                    for name, value in facts.items():
-                        if callable(value):
-                            value = value(known.get(name, (None,))[0])
-                        known[name] = (value, seq)
-        if len(rows) < CHUNK:
-            return expected
-        last = rows[-1][0]
+    entries = sa.select(*columns).where(AuditEntry.action.in_(list(by_action)))
+    for seq, recorded_at, actor_id, action, object_type, object_id, details in keyset_rows(
+            entries, AuditEntry.seq, chunk=CHUNK):
+        entry = Entry(seq, recorded_at, actor_id, action, object_type, object_id, json.loads(details))
+        for index in by_action[action]:
+            try:
+                changes = list(kinds[index].expect(entry))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                report.problems.append(f"entry {seq} ({action}): unreadable as what it says of "
+                                       f"{kinds[index].table} ({type(exc).__name__}: {exc})")
+                continue
+            for key, facts in changes:
+                known = expected[index].setdefault(key, {})
+                for name, value in facts.items():
+                    if callable(value):
+                        value = value(known.get(name, (None,))[0])
+                    known[name] = (value, seq)
+    return expected
 
 
 def verify_vouched_rows(report, kinds: list[VouchedKind], progress=None) -> None:

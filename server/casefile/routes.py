@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import send_file
 
 from ..accounts.auth import current_user, login_required
-from ..database import writes_on_read
+from ..database import WRITER, db_mode
 from ..inspections.access import get_visible_inspection
 from ..schemas import Blueprint
 from . import export, trail
@@ -15,7 +15,7 @@ blp = Blueprint("casefile", __name__, url_prefix="/api",
 
 
 @blp.route("/inspections/<uuid:inspection_uuid>/trail", methods=["GET"])
-@writes_on_read  # signs a checkpoint first when the trail's newest entry is not yet covered
+@db_mode(WRITER)  # signs a checkpoint first when the trail's newest entry is not yet covered
 @blp.response(200, TrailSchema)
 @login_required
 def show_trail(inspection_uuid):
@@ -24,7 +24,7 @@ def show_trail(inspection_uuid):
 
 
 @blp.route("/inspections/<uuid:inspection_uuid>/export", methods=["GET"])
-@writes_on_read  # the export is audited and signed; the ZIP leaves only after the commit
+@db_mode(WRITER)  # the export is audited and signed; the ZIP leaves only after the commit
 @blp.response(200, content_type="application/zip", description=(
     "A ZIP: manifest.json (records, trail with inclusion proofs, checkpoint, public key), "
     "evidence/<sha256>.<ext> originals, README.txt; verify with `python -m server.verify_case`"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 
 from ..accounts.auth import current_user, login_required
-from ..database import writes_on_read
+from ..database import WRITER, db_mode
 from ..errors import ApiError
 from ..schemas import Blueprint
 from . import media, service
@@ -66,7 +66,7 @@ def _received(evidence_uuid):
 
 
 @blp.route("/evidence/<uuid:evidence_uuid>/original", methods=["GET"])
-@writes_on_read  # the audit entry is committed before the bytes leave
+@db_mode(WRITER)  # a GET that writes: the audit entry is committed before the bytes leave
 @blp.arguments(DownloadArgsSchema, location="query")
 @blp.response(200)
 @login_required

@@ -10,11 +10,13 @@ import hashlib
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..audit.service import record_event
+from ..database import commit, commit_then_raise
 from ..errors import ApiError
 from ..extensions import db
 from ..inspections.access import can_view, get_visible_inspection
@@ -146,24 +148,29 @@ def refuse_upload(ticket: UploadTicket, refusal: ApiError, *, actor: User) -> Ap
     return refusal
 
 
+def refuse_and_discard(ticket: UploadTicket, refusal: ApiError, *, actor: User) -> NoReturn:
+    """Record a finished upload's refusal (refuse_upload), keep it and its audit entry, remove the
+    partial file once that is durable, then answer with the refusal."""
+    error = refuse_upload(ticket, refusal, actor=actor)
+    commit_then_raise(error, then=lambda: discard_partial(ticket))
+
+
 def finish_upload(ticket: UploadTicket, *, actor: User, digest, stores: Stores, max_pixels: int,
                   rules: facts.FlagRules, now: datetime) -> str:
     """Verify, store and record a finished upload, or record its refusal; returns the SHA-256.
 
-    Unlike other services it commits, because its steps have an order that must survive a crash:
-    the file is in the store before the commit that marks the evidence received, and the partial
-    file goes only after it. Used by the last PATCH and by `evidence cleanup` (which finishes an
-    upload whose process died between storing and recording). A refusal is raised once recorded.
+    Unlike other services it commits (the mode STEPS of server/database.py), because its steps
+    have an order that must survive a crash: the file is in the store before the commit that
+    marks the evidence received, and the partial file goes only after it. Used by the last PATCH,
+    by a HEAD that finds every byte in, and by `evidence cleanup` (which finishes an upload whose
+    process died between storing and recording). A refusal is raised once recorded.
     """
     try:
         verified = verify_and_store(ticket, stores, max_pixels, digest=digest)
     except ApiError as refusal:
-        error = refuse_upload(ticket, refusal, actor=actor)
-        db.session.commit()  # the refusal and its audit entry are kept, though the answer is an error
-        discard_partial(ticket)
-        raise error from None
+        refuse_and_discard(ticket, refusal, actor=actor)
     record_received(ticket, verified, actor=actor, now=now, rules=rules)
-    db.session.commit()  # durable before the partial file goes (and the caller's lock is released)
+    commit()  # durable before the partial file goes (and the caller's lock is released)
     discard_partial(ticket)
     return verified.sha256
 

@@ -1,9 +1,9 @@
 """The tus 1.0.0 endpoints under /api/uploads: OPTIONS, POST, HEAD, PATCH, DELETE.
 
-Unlike JSON views these own a little transaction choreography: a PATCH ends its database
-transaction before the body streams (a slow phone must not hold SQLite's write lock for
-minutes), and commits while still holding the upload's lock (so no one sees the bytes moved
-before the evidence is recorded as received).
+Unlike JSON views these run in the mode STEPS (server/database.py), a transaction per step: a
+PATCH ends its database transaction before the body streams (a slow phone must not hold the
+writer's turn for minutes), and commits while still holding the upload's lock (so no one sees
+the bytes moved before the evidence is recorded as received).
 """
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from flask import Response, current_app, request, url_for
 
 from ..accounts.auth import current_user
 from ..clock import utcnow
-from ..database import write_intent
+from ..database import STEPS, commit, db_mode, write_intent
 from ..errors import ApiError
-from ..extensions import db
 from ..schemas import Blueprint
 from . import media, service, tus, uploads
 from .body import BodyStream, idle_timeout
@@ -78,6 +77,7 @@ def create():
 
 
 @blp.route("/<upload_id>", methods=["HEAD"])
+@db_mode(STEPS)
 @blp.doc(**TUS_DOCS["head"])
 def upload_offset(upload_id):
     """How many bytes the server holds (Upload-Offset); Cache-Control: no-store."""
@@ -90,7 +90,7 @@ def upload_offset(upload_id):
         return _empty(200, headers={**headers, "Upload-Offset": str(upload.length)})
     headers["Upload-Expires"] = tus.http_date(upload.expires_at)
     ticket = uploads.UploadTicket.of(upload, _settings()[0])
-    db.session.commit()  # end the read snapshot: after the wait, a completion must be visible
+    commit()  # end the read snapshot: after the wait, a completion must be visible
     try:
         with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
             offset = uploads.current_offset(fd)
@@ -113,6 +113,7 @@ def upload_offset(upload_id):
 
 
 @blp.route("/<upload_id>", methods=["PATCH"])
+@db_mode(STEPS)
 @blp.doc(**TUS_DOCS["patch"])
 def append(upload_id):
     """Append the body at Upload-Offset; the last byte triggers verification and storage."""
@@ -128,7 +129,7 @@ def append(upload_id):
     uploads_dir, expiry = _settings()
     ticket = uploads.UploadTicket.of(upload, uploads_dir)
     request.max_content_length = max(ticket.length - offset, 0)
-    db.session.commit()  # release the write transaction while the body streams
+    commit()  # release the write transaction while the body streams
     with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
         with idle_timeout(request, current_app.config["EVIDENCE_UPLOAD_IDLE_SECONDS"]):
             appended = uploads.append(fd, ticket, BodyStream(request), offset=offset,
@@ -137,7 +138,7 @@ def append(upload_id):
         if offset < media.SNIFF_BYTES <= appended.offset or appended.offset == ticket.length:
             # Refuse a file of the wrong type as soon as its first bytes are in, not at 200 MB.
             if media.sniff(uploads.read_head(fd, media.SNIFF_BYTES)) is None:
-                _refuse(ticket, ApiError("evidence.unsupported_type"), user)
+                service.refuse_and_discard(ticket, ApiError("evidence.unsupported_type"), actor=user)
         if appended.digest is not None and appended.offset < ticket.length:
             running_hashes().put(ticket.id, appended.offset, appended.digest)
         if appended.cut_short:
@@ -157,19 +158,13 @@ def _complete(ticket: uploads.UploadTicket, user, digest) -> Response:
     return _completed_answer(ticket.length, sha256)
 
 
-def _refuse(ticket: uploads.UploadTicket, refusal: ApiError, user):
-    error = service.refuse_upload(ticket, refusal, actor=user)
-    db.session.commit()  # the refusal and its audit entry are kept, though the answer is an error
-    uploads.discard_partial(ticket)
-    raise error
-
-
 def _completed_answer(length: int, sha256: str | None) -> Response:
     return _empty(204, headers={"Upload-Offset": str(length), "X-Evidence-Status": "received",
                                 "X-Evidence-SHA256": sha256 or ""})
 
 
 @blp.route("/<upload_id>", methods=["DELETE"])
+@db_mode(STEPS)
 @blp.doc(**TUS_DOCS["delete"])
 def terminate(upload_id):
     """Abandon an unfinished upload: its bytes are removed (finished evidence never is)."""
@@ -178,9 +173,9 @@ def terminate(upload_id):
     if upload.status == "completed":
         raise ApiError("upload.completed")
     ticket = uploads.UploadTicket.of(upload, _settings()[0])
-    db.session.commit()  # do not hold the write transaction while waiting for the lock
+    commit()  # do not hold the writer's turn while waiting for the lock
     with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
         uploads.terminate(user, ticket, fd)
-        db.session.commit()
+        commit()  # durable before the bytes go
         uploads.discard_partial(ticket)
     return _empty(204)

@@ -12,8 +12,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from ..audit.canonical import canonical_json
-from ..audit.vouched import Entry, VouchedKind
-from ..extensions import db
+from ..audit.vouched import Entry, VouchedKind, keyset_rows
 from ..inspections.content import normal_form
 from .models import EvidenceFile
 
@@ -39,22 +38,13 @@ def _expect(entry: Entry) -> Iterable[tuple[str, dict]]:
 
 
 def _rows() -> Iterable[tuple[str, str, dict]]:
-    last = None
-    while True:
-        query = sa.select(EvidenceFile).order_by(EvidenceFile.evidence_uuid).limit(CHUNK)
-        if last is not None:
-            query = query.where(EvidenceFile.evidence_uuid > last)
-        chunk = db.session.execute(query).unique().scalars().all()
-        for row in chunk:
-            key = str(row.evidence_uuid)
-            yield key, key, {"sha256": row.sha256, "size": row.size, "media_type": row.media_type,
-                             "flags": [f.get("code") if isinstance(f, dict) else f
-                                       for f in row.flags or []],
-                             "facts_sha256": file_facts_sha256(row)}
-        if len(chunk) < CHUNK:
-            return
-        last = chunk[-1].evidence_uuid
-        db.session.expunge_all()
+    for row in keyset_rows(sa.select(EvidenceFile), EvidenceFile.evidence_uuid, chunk=CHUNK,
+                           objects=True):
+        key = str(row.evidence_uuid)
+        yield key, key, {"sha256": row.sha256, "size": row.size, "media_type": row.media_type,
+                         "flags": [f.get("code") if isinstance(f, dict) else f
+                                   for f in row.flags or []],
+                         "facts_sha256": file_facts_sha256(row)}
 
 
 EVIDENCE_FILES = VouchedKind(table="evidence_files", actions=("evidence.upload_completed",),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 
 from ..accounts import auth
-from ..database import checks_before_writing
+from ..database import WRITER_AFTER_CHECKS, db_mode
 from ..errors import ApiError
 from ..schemas import Blueprint
 from . import access, queries, service
@@ -22,7 +22,7 @@ blp = Blueprint("inspections", __name__, url_prefix="/api", description="Inspect
 
 
 @blp.route("/sync", methods=["POST"])
-@checks_before_writing
+@db_mode(WRITER_AFTER_CHECKS)  # service.sync_batch checks as a reader, then writes
 @blp.arguments(SyncRequestSchema)
 @blp.response(200, SyncResponseSchema)
 @auth.roles_required("officer")

@@ -19,7 +19,7 @@ from marshmallow import ValidationError
 from ..accounts.models import User
 from ..audit.service import canonical_json, record_event, record_events
 from ..clock import utcnow
-from ..database import set_write_intent
+from ..database import start_writing
 from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from . import checks
@@ -74,8 +74,10 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     offset = clock_offset_ms(device_time, server_time)
     lookups = checks.BatchLookups([r for r in records if isinstance(r, dict)])
     checked = _check_records(user, records, server_time, offset, lookups)
-    _end_read_transaction()
-    set_write_intent(True)
+    # End the checks' read transaction, keeping what it loaded (users, the revision an amendment
+    # replaces) usable in the writer's turn; what may have changed meanwhile is re-read there on
+    # purpose (`_store`, `checks.recheck`).
+    start_writing()
     try:
         with db.session.begin_nested():
             results = _store(user, checked, server_time, offset, lookups)
@@ -91,18 +93,6 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
                 results.append(rejected_answer(one.index, one.uuid, "sync.storage_refused",
                                          "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
-
-
-def _end_read_transaction() -> None:
-    """End the checks' read transaction (it wrote nothing), keeping what it loaded (users, the
-    revision an amendment replaces) usable in the writer's turn without loading it again; what
-    may have changed meanwhile is re-read there on purpose (`_store`, `checks.recheck`)."""
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
 
 
 def _check_records(user: User, records: list, server_time: datetime, offset: int | None,

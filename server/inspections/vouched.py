@@ -14,8 +14,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from ..audit.vouched import Entry, VouchedKind
-from ..extensions import db
+from ..audit.vouched import Entry, VouchedKind, keyset_rows
 from .content import EVIDENCE_FIELDS, STATE_ACTIONS, record_sha256, revision_state, state_change
 from .models import Evidence, Inspection
 
@@ -66,24 +65,14 @@ def _expect_inspection(entry: Entry) -> Iterable[tuple[str, dict]]:
 
 
 def _inspection_rows() -> Iterable[tuple[str, str, dict]]:
-    last = None
-    while True:
-        query = sa.select(Inspection).order_by(Inspection.uuid).limit(CHUNK)
-        if last is not None:
-            query = query.where(Inspection.uuid > last)
-        chunk = db.session.execute(query).unique().scalars().all()
-        for row in chunk:
-            key = str(row.uuid)
-            yield key, key, {
-                "record_sha256": stored_record_sha256(row), "content_hash": row.content_hash,
-                "revision": row.revision, "form": f"{row.form_id}@{row.form_version}",
-                "replaces": str(row.replaces_uuid) if row.replaces_uuid else None,
-                "device_id": row.device_id, "device_clock_offset_ms": row.device_clock_offset_ms,
-                **revision_state({c.key: getattr(row, c.key) for c in Inspection.__table__.columns})}
-        if len(chunk) < CHUNK:
-            return
-        last = chunk[-1].uuid
-        db.session.expunge_all()
+    for row in keyset_rows(sa.select(Inspection), Inspection.uuid, chunk=CHUNK, objects=True):
+        key = str(row.uuid)
+        yield key, key, {
+            "record_sha256": stored_record_sha256(row), "content_hash": row.content_hash,
+            "revision": row.revision, "form": f"{row.form_id}@{row.form_version}",
+            "replaces": str(row.replaces_uuid) if row.replaces_uuid else None,
+            "device_id": row.device_id, "device_clock_offset_ms": row.device_clock_offset_ms,
+            **revision_state({c.key: getattr(row, c.key) for c in Inspection.__table__.columns})}
 
 
 INSPECTIONS = VouchedKind(
@@ -104,18 +93,10 @@ def _expect_evidence(entry: Entry) -> Iterable[tuple[str, dict]]:
 
 def _evidence_rows() -> Iterable[tuple[str, str, dict]]:
     columns = (Evidence.uuid, Evidence.sha256, Evidence.inspection_uuid, Evidence.received_at)
-    last = None
-    while True:
-        query = sa.select(*columns).order_by(Evidence.uuid).limit(CHUNK * 10)
-        if last is not None:
-            query = query.where(Evidence.uuid > last)
-        chunk = db.session.execute(query).all()
-        for uuid, sha256, inspection_uuid, received_at in chunk:
-            yield str(uuid), str(uuid), {"sha256": sha256, "revision": str(inspection_uuid),
-                                         "received": received_at is not None}
-        if len(chunk) < CHUNK * 10:
-            return
-        last = chunk[-1][0]
+    for uuid, sha256, inspection_uuid, received_at in keyset_rows(
+            sa.select(*columns), Evidence.uuid, chunk=CHUNK * 10):
+        yield str(uuid), str(uuid), {"sha256": sha256, "revision": str(inspection_uuid),
+                                     "received": received_at is not None}
 
 
 EVIDENCE = VouchedKind(table="evidence", actions=("inspection.submitted", "evidence.received"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, g
 
 from ..accounts import auth
-from ..database import writes_on_read
+from ..database import WRITER, db_mode
 from ..inspections.access import get_visible_inspection
 from ..schemas import Blueprint
 from . import items, queue, record_pdf, service
@@ -87,7 +87,7 @@ def legal_opinion(data, inspection_uuid):
 
 
 @blp.route("/inspections/<uuid:inspection_uuid>/record.pdf", methods=["GET"])
-@writes_on_read  # printing is an export: audited before the document leaves
+@db_mode(WRITER)  # printing is an export, audited before the document leaves
 @blp.response(200)
 @auth.login_required
 def record(inspection_uuid):

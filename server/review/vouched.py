@@ -9,8 +9,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from ..audit.vouched import Entry, VouchedKind
-from ..extensions import db
+from ..audit.vouched import Entry, VouchedKind, keyset_rows
 from ..inspections.content import normal_form
 from .models import ACTIONS, ReviewAction
 
@@ -33,21 +32,13 @@ def _utc(moment) -> str:
 
 
 def _rows() -> Iterable[tuple[str, str, dict]]:
-    last = 0
-    while True:
-        chunk = db.session.execute(sa.select(ReviewAction).where(ReviewAction.id > last)
-                                   .order_by(ReviewAction.id).limit(CHUNK)).unique().scalars().all()
-        for row in chunk:
-            yield str(row.audit_seq), f"id {row.id}", {
-                "action": row.action, "actor_id": row.actor_id, "acted_at": _utc(row.acted_at),
-                "inspection_uuid": str(row.inspection_uuid), "root_uuid": str(row.root_uuid),
-                "from_status": row.from_status, "to_status": row.to_status, "comment": row.comment,
-                "item_comments": row.item_comments, "opinion": row.opinion,
-                "checklist": row.checklist}
-        if len(chunk) < CHUNK:
-            return
-        last = chunk[-1].id
-        db.session.expunge_all()
+    for row in keyset_rows(sa.select(ReviewAction), ReviewAction.id, chunk=CHUNK, objects=True):
+        yield str(row.audit_seq), f"id {row.id}", {
+            "action": row.action, "actor_id": row.actor_id, "acted_at": _utc(row.acted_at),
+            "inspection_uuid": str(row.inspection_uuid), "root_uuid": str(row.root_uuid),
+            "from_status": row.from_status, "to_status": row.to_status, "comment": row.comment,
+            "item_comments": row.item_comments, "opinion": row.opinion,
+            "checklist": row.checklist}
 
 
 REVIEW_ACTIONS = VouchedKind(table="review_actions", actions=tuple(f"review.{a}" for a in ACTIONS),

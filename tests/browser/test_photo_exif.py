@@ -82,17 +82,9 @@ def test_a_photo_far_in_time_and_place_is_warned_at_once(phone, live_server, tmp
 
 
 @pytest.fixture
-def tolerant_server(app, personas, database_url, storage_dir, tmp_path):
+def tolerant_server(gunicorn_with):
     """The app under gunicorn with wide tolerances: 200 km and a week."""
-    from server.extensions import db
-
-    from ..conftest import start_gunicorn, stop_gunicorn
-
-    db.session.remove()
-    server = start_gunicorn(database_url, storage_dir, tmp_path / "gunicorn.log", extra_env={
-        "FIELDCASE_EVIDENCE_PLACE_TOLERANCE_M": "200000", "FIELDCASE_EVIDENCE_CLOCK_TOLERANCE_MINUTES": "10080"})
-    yield server
-    stop_gunicorn(server)
+    return gunicorn_with(EVIDENCE_PLACE_TOLERANCE_M=200000, EVIDENCE_CLOCK_TOLERANCE_MINUTES=10080)
 
 
 def test_the_phone_warns_with_the_servers_tolerances(browser, playwright_instance, tolerant_server, tmp_path):

@@ -19,27 +19,9 @@ from server.audit.models import AuditEntry
 from server.extensions import db
 from server.inspections.models import Evidence, Inspection
 
-from ..conftest import start_gunicorn, stop_gunicorn
 from .conftest import TUS, metadata_header
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture
-def gunicorn_with(app, personas, database_url, storage_dir, tmp_path):
-    """Factory: the app under gunicorn with extra FIELDCASE_* settings; stopped afterwards."""
-    servers = []
-
-    def start(**settings):
-        db.session.remove()
-        server = start_gunicorn(database_url, storage_dir, tmp_path / f"gunicorn{len(servers)}.log",
-                                extra_env={f"FIELDCASE_{k}": str(v) for k, v in settings.items()})
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        stop_gunicorn(server)
 
 
 def create(session: requests.Session, server, record, listed) -> str:

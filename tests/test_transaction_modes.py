@@ -1,0 +1,128 @@
+"""How each request uses the database (server/database.py): every write route states its mode,
+and the modes and the "keep the audit entry, then answer with an error" helper do what they say."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from server import database
+from server.audit.models import AuditEntry
+from server.audit.service import record_event
+from server.database import READER, STEPS, WRITER, WRITER_AFTER_CHECKS, db_mode, mode_of
+from server.errors import ApiError
+from server.extensions import db
+
+# Every route whose request writes, and its mode. Plain POST/PUT/PATCH/DELETE views are WRITER
+# by default (nothing to declare on the view); a new one is one line here, `"POST /api/x": WRITER`.
+# A GET that writes, or any other mode, is declared on the view with @db_mode(...).
+WRITE_ROUTES = {
+    # declared on the view
+    "GET /api/evidence/<uuid:evidence_uuid>/original": WRITER,  # audits the download
+    "GET /api/inspections/<uuid:inspection_uuid>/export": WRITER,  # audits and signs the export
+    "GET /api/inspections/<uuid:inspection_uuid>/record.pdf": WRITER,  # audits the print
+    "GET /api/inspections/<uuid:inspection_uuid>/trail": WRITER,  # may sign a checkpoint
+    "POST /api/sync": WRITER_AFTER_CHECKS,
+    "HEAD /api/uploads/<upload_id>": STEPS,
+    "PATCH /api/uploads/<upload_id>": STEPS,
+    "DELETE /api/uploads/<upload_id>": STEPS,
+    # the default for plain write views
+    "POST /api/inspections/<uuid:inspection_uuid>/review/approve": WRITER,
+    "POST /api/inspections/<uuid:inspection_uuid>/review/legal-opinion": WRITER,
+    "POST /api/inspections/<uuid:inspection_uuid>/review/legal-review": WRITER,
+    "POST /api/inspections/<uuid:inspection_uuid>/review/return": WRITER,
+    "POST /api/session": WRITER,
+    "DELETE /api/session": WRITER,
+    "POST /api/teams": WRITER,
+    "POST /api/uploads": WRITER,
+    "POST /api/users": WRITER,
+    "PATCH /api/users/<id:user_id>": WRITER,
+    "PUT /api/users/<id:user_id>/certificate": WRITER,
+    "PUT /api/users/<id:user_id>/password": WRITER,
+}
+
+
+def _routes_that_write(app) -> dict[str, str]:
+    found = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        for method in rule.methods:
+            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                continue
+            if method == "HEAD" and "GET" in rule.methods:
+                continue  # answered by the GET view, in its mode
+            mode = mode_of(view, method)
+            if mode != READER or hasattr(view, "db_mode"):
+                found[f"{method} {rule.rule}"] = mode
+    return found
+
+
+def test_every_write_route_states_its_mode(app):
+    found = _routes_that_write(app)
+    unlisted = {route: mode for route, mode in found.items() if route not in WRITE_ROUTES}
+    assert not unlisted, ("a write route without a line in WRITE_ROUTES: add it (plain write "
+                          f"views: WRITER, the default) or declare its mode on the view: {unlisted}")
+    assert found == WRITE_ROUTES
+
+
+def test_a_mode_must_be_one_of_the_documented_ones():
+    with pytest.raises(ValueError, match="unknown database mode"):
+        db_mode("writes_on_read")
+
+
+def _actions() -> list[str]:
+    db.session.remove()
+    return db.session.execute(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
+
+
+def test_a_kept_refusal_is_durable_though_the_answer_is_an_error(app, client):
+    after = []
+
+    @app.post("/api/_kept-refusal")
+    def kept_refusal():
+        record_event("test.refused")
+        database.commit_then_raise(ApiError("auth.forbidden"), then=lambda: after.append(_actions()))
+
+    @app.post("/api/_plain-refusal")
+    def plain_refusal():
+        record_event("test.refusal.lost")
+        raise ApiError("auth.forbidden")
+
+    answer = client.post("/api/_kept-refusal")
+    assert answer.status_code == 403 and answer.mimetype == "application/problem+json"
+    assert answer.get_json()["code"] == "auth.forbidden"
+    assert after == [["test.refused"]]  # `then` runs once the entry is committed
+    assert client.post("/api/_plain-refusal").status_code == 403
+    assert _actions() == ["test.refused"]
+
+
+def test_writer_after_checks_reads_first_then_writes_and_commits_once(app, client):
+    intents = []
+
+    @app.post("/api/_checked-write")
+    @db_mode(WRITER_AFTER_CHECKS)
+    def checked_write():
+        intents.append(database._write_intent.get())
+        database.start_writing()
+        intents.append(database._write_intent.get())
+        record_event("test.checked")
+        return {"ok": True}
+
+    assert client.post("/api/_checked-write").status_code == 200
+    assert intents == [False, True]
+    assert _actions() == ["test.checked"]
+
+
+def test_steps_begin_as_the_method_says_and_commit_at_the_end_only_when_it_writes(app, client):
+    intents = []
+
+    @app.route("/api/_steps", methods=["HEAD", "PATCH"])
+    @db_mode(STEPS)
+    def steps():
+        intents.append(database._write_intent.get())
+        record_event(f"test.step.{len(intents)}")
+        return {"ok": True}
+
+    assert client.patch("/api/_steps").status_code == 200  # a writer: committed at the end
+    assert client.head("/api/_steps").status_code == 200  # a reader: its write is not kept
+    assert intents == [True, False]
+    assert _actions() == ["test.step.1"]
