@@ -52,6 +52,11 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "server.unavailable": (503, "Service unavailable", "服务暂时不可用，请稍后重试。"),
     # Forms (forms/)
     "form.not_found": (404, "Unknown form or version", "没有该检查表单或该版本，请更新表单列表后重试。"),
+    # The target directory (targets/)
+    "targets.import_invalid": (422, "Target file has errors",
+                               "导入文件有误，未导入任何数据。请按每行提示（行号、列、问题）修改后重新导入。"),
+    "targets.file_required": (400, "File missing", "请选择要导入的 CSV 或 XLSX 文件（表单字段 file）。"),
+    "targets.not_found": (404, "Unknown target", "检查对象不存在，请刷新名录后重试。"),
     # Evidence uploads over tus (evidence/tus.py, uploads.py, upload_routes.py)
     "upload.tus_version": (412, "Unsupported tus version",
                            "客户端的断点续传协议版本不受支持（需要 tus 1.0.0），请更新应用。"),
