@@ -142,6 +142,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                                   "这条记录已被更正过，本次更正不能再提交。请放弃本次更正，或打开最新版本查看。"),
     "sync.conflict": (200, "Same UUID, other content",
                       "该编号的记录已保存且内容不同，未作修改。如需更正，请在记录被退回后提交更正。"),
+    "sync.unknown_target": (200, "Unknown target", "记录所指的检查对象不在名录中，请刷新检查对象后重试。"),
+    "sync.revisit_reason_required": (200, "Revisit reason required",
+                                     "该检查对象近期已被检查，再次检查须填写理由（防止执法扰民）。"),
     "sync.storage_refused": (200, "Storage refused the record", "服务器拒绝保存该记录（数据冲突），请联系管理员。"),
     # The audit log's witness (server/witness, a separate process run by another office): it
     # answers these itself with an English detail and imports neither Flask nor this module;

@@ -52,7 +52,7 @@ def inspections_of(target: Target, *, since: datetime | None = None, before: dat
                  .unique().scalars())
     reasons = dict(db.session.execute(sa.select(
         InspectionTarget.inspection_uuid, InspectionTarget.revisit_reason).where(
-        InspectionTarget.inspection_uuid.in_([i.uuid for i in found])))) if found else {}
+        InspectionTarget.inspection_uuid.in_([i.uuid for i in found]))).all()) if found else {}
     for inspection in found:
         inspection.revisit_reason = reasons.get(inspection.uuid)
     return found
