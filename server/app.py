@@ -126,8 +126,10 @@ def _register_blueprints(app: Flask) -> None:
     publish_error_catalog(api)
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
+    from .targets.pages import bp as targets_pages_bp
 
     app.register_blueprint(review_pages_bp)
+    app.register_blueprint(targets_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 
