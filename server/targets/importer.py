@@ -79,7 +79,9 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
 
 
 def _read_csv(data: bytes) -> list[tuple[int, list]]:
-    for encoding in ("utf-8-sig", "gb18030"):
+    # Excel's "Unicode text" is UTF-16 with a BOM and tabs; the rest is UTF-8 or GBK with commas.
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
@@ -89,7 +91,9 @@ def _read_csv(data: bytes) -> list[tuple[int, list]]:
         raise ValueError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。")
     if "\x00" in text:
         raise ValueError("文件含有空字符（可能是二进制文件），请另存为 CSV 或 XLSX。")
-    return list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    return list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1))
 
 
 def _text(value) -> str:
@@ -111,9 +115,10 @@ def parse_file(data: bytes, filename: str, today: date | None = None) -> ParsedF
     if not table:
         parsed.error(1, None, "文件中没有数据（需要一行中文表头和至少一行检查对象）。")
         return parsed
-    header_row, header = table[0]
+    start = _header_index(table)
+    header_row, header = table[start]
     columns = _columns(parsed, header_row, header)
-    body = table[1:]
+    body = table[start + 1:]
     if len(body) > MAX_ROWS:
         parsed.error(header_row, None, f"一次最多导入 {MAX_ROWS} 行，本文件有 {len(body)} 行，请分批导入。")
     if parsed.errors:
@@ -142,6 +147,15 @@ def parse_file(data: bytes, filename: str, today: date | None = None) -> ParsedF
     if not parsed.errors:
         _check_against_directory(parsed, columns)
     return parsed
+
+
+def _header_index(table: list[tuple[int, list]]) -> int:
+    """The header row: the first of the first five that names two known columns (a sheet may
+    open with a title row such as 海盐县检查对象名录), else the first row."""
+    for index, (_, cells) in enumerate(table[:5]):
+        if sum(_text(c).replace(" ", "") in _BY_HEADER for c in cells) >= 2:
+            return index
+    return 0
 
 
 def _columns(parsed: ParsedFile, number: int, header: list) -> dict[str, tuple[int, str]]:
