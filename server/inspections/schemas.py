@@ -178,6 +178,21 @@ class InspectionSchema(InspectionSummarySchema):
     content_hash = fields.String()
     submitted_by = fields.String(attribute="submitted_by.username")
     revisions = fields.List(fields.Nested(lambda: RevisionSchema()), attribute="revisions")
+    target = fields.Function(lambda i: named_target(i.uuid), metadata={
+        "description": "The directory's target the record named, with the revisit reason, or null"})
+
+
+def named_target(record_uuid) -> dict | None:
+    """The target a record named at sync and the reason it gave for a revisit (server/targets/)."""
+    from ..extensions import db
+    from ..targets.models import InspectionTarget, Target
+
+    link = db.session.get(InspectionTarget, record_uuid)
+    if link is None:
+        return None
+    target = db.session.get(Target, link.target_id)
+    return {"id": target.id, "name": target.name, "key": target.key,
+            "revisit_reason": link.revisit_reason, "recent_inspections": link.recent_inspections}
 
 
 class RevisionSchema(Schema):

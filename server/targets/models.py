@@ -38,7 +38,10 @@ CATEGORIES = {
 KEY_KINDS = {"credit_code": "统一社会信用代码", "plate": "车牌号", "ship_id": "船舶识别号"}
 KEY_KIND_OF_CATEGORY = {code: "credit_code" for code in CATEGORIES} | {
     "vehicle": "plate", "ship": "ship_id"}
-# 交通运输信用评价等级: A 优良, B 合格, C 基本合格, D 不合格 (server/targets/codes.py cites it).
+# Credit classes A-D as the bureau's file states them (issue 14: "from the transport credit
+# evaluation"). legal-review: the labels below follow the common four-grade reading of the
+# transport credit evaluation; whether the bureau's classes are those grades or the 信用风险分类
+# (低/一般/较高/高风险) of the 双随机 rules was not checked against an official text.
 CREDIT_CLASSES = {"A": "A级（优良）", "B": "B级（合格）", "C": "C级（基本合格）", "D": "D级（不合格）"}
 BUSINESS_CATEGORIES = tuple(c for c, k in KEY_KIND_OF_CATEGORY.items() if k == "credit_code")
 

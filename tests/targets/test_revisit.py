@@ -57,6 +57,10 @@ def test_a_recently_inspected_target_needs_a_reason_which_the_record_keeps(login
     assert (link.target_id, link.revisit_reason, link.recent_inspections) == (
         ids["浙F12345"], reason, [old["uuid"]])
 
+    shown = login_as("supervisor1").get(f"/api/inspections/{created['uuid']}").get_json()["target"]
+    assert shown == {"id": ids["浙F12345"], "name": "浙F12345 重型半挂牵引车", "key": "浙F12345",
+                     "revisit_reason": reason, "recent_inspections": [old["uuid"]]}
+    assert login_as("supervisor1").get(f"/api/inspections/{old['uuid']}").get_json()["target"] is None
     history = login_as("supervisor1").get(f"/api/targets/{ids['浙F12345']}/inspections").get_json()
     assert [(h["uuid"], h["revisit_reason"]) for h in history] == [
         (created["uuid"], reason), (old["uuid"], None)]
