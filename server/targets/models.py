@@ -10,7 +10,9 @@ Contract (read by the draw, server/draws/):
   `credit_class_since` (the effective date of the latest change).
 - `items`: the supervision items (抽查事项) that apply: form ids of forms/ (a form is the
   checklist of one 抽查事项; its `domain` is the 执法类别 an officer's certificate must cover:
-  `Target.domains()`).
+  `service.target_domains(target)`).
+- A target's inspections (newest first, each with its officers): `history.inspections_of(target)`;
+  within the revisit window: `history.recent_inspections(target, moment)`.
 - `area_code` (行政区划代码, 6/9/12 digits) and `area_name`: the draw's area scope.
 - `retired_at`: set when a target leaves the directory; the draw skips retired targets.
 """
