@@ -86,7 +86,9 @@ def _register_models() -> None:
     from .evidence import models as _evidence  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
+    from .oversight import models as _oversight  # noqa: F401
     from .review import models as _review  # noqa: F401
+    from .training import models as _training  # noqa: F401
 
 
 def _load_forms(app: Flask) -> None:
@@ -112,18 +114,22 @@ def _register_blueprints(app: Flask) -> None:
     from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
+    from .oversight.routes import blp as oversight_blp
     from .review.routes import blp as review_blp
+    from .training.routes import blp as training_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp):
+                evidence_blp, casefile_blp, review_blp, training_blp, oversight_blp):
         api.register_blueprint(blp)
     from .error_docs import init_api as publish_error_catalog
 
     publish_error_catalog(api)
+    from .oversight.pages import bp as oversight_pages_bp
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
 
     app.register_blueprint(review_pages_bp)
+    app.register_blueprint(oversight_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 
@@ -205,13 +211,17 @@ def _register_cli(app: Flask) -> None:
     from .evidence.vouched import EVIDENCE_FILES
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
+    from .oversight.cli import oversight_cli
+    from .oversight.vouched import WARNINGS
     from .review.vouched import REVIEW_ACTIONS
+    from .training.vouched import TRAINING_RECORDS
 
     # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence),
     # asks the witness what it co-signed, and checks every row whose content the log vouches for
     # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
-                                       REVIEW_ACTIONS]
-    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
+                                       REVIEW_ACTIONS, TRAINING_RECORDS, WARNINGS]
+    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
+                  oversight_cli):
         app.cli.add_command(group)
