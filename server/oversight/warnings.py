@@ -90,7 +90,7 @@ def acknowledge_warning(actor: User, warning: Warning, comment: str | None) -> W
     entry = record_event("oversight.warning_acknowledged", actor=actor, object_type="warning",
                          object_id=warning.id, details={"comment": comment or None})
     warning.acknowledged_at = entry.recorded_at
-    warning.acknowledged_by_id = actor.id
+    warning.acknowledged_by = actor
     warning.acknowledge_comment = comment or None
     db.session.flush()
     return warning
