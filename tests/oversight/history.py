@@ -74,7 +74,8 @@ def _record(officers, month: date, day: int, plate: str, *, handheld: bool, fail
     record = overload_record(officers, started_at=started, plate=plate)
     if fail:  # as a supervisor sees it: the check failed, with its photo and note
         photo = evidence_entry("within_limit.photos")
-        record["answers"]["within_limit"] = {"result": "fail", "note": "车货总质量超过限值。", "photos": [photo["uuid"]]}
+        record["answers"]["within_limit"] = {"result": "fail", "note": "车货总质量超过限值。",
+                                             "photos": [photo["uuid"]]}
         record["evidence"].append(photo)
     for entry in record["evidence"]:
         entry["captured_at"] = (started + timedelta(minutes=5)).isoformat()
