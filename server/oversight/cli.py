@@ -15,7 +15,9 @@ oversight_cli = AppGroup("oversight", help="The bureau's figures and early warni
 def scan():
     """Raise the warnings the records call for that were not raised before."""
     raised = scan_warnings(None)
+    # Read before the commit: reading after it would open a new (writing) transaction.
+    lines = [f"{warning.id}\t{warning.kind}\t{warning.title}" for warning in raised]
     db.session.commit()
-    for warning in raised:
-        click.echo(f"{warning.id}\t{warning.kind}\t{warning.title}")
+    for line in lines:
+        click.echo(line)
     click.echo(f"{len(raised)} new warning(s)")
