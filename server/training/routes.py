@@ -19,6 +19,8 @@ from .schemas import (
 )
 from .xlsx_import import read_training_xlsx
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 blp = Blueprint("training", __name__, url_prefix="/api/training",
                 description="Officers' training records (三年轮训): courses, class hours, XLSX import")
 
@@ -60,6 +62,8 @@ def create_record(data):
 
 
 @blp.route("/import", methods=["POST"])
+@blp.doc(requestBody={"required": True, "description": "the XLSX file itself",
+                      "content": {XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}})
 @blp.response(200, ImportResultSchema)
 @roles_required("admin")
 def import_records():
