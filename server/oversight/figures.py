@@ -12,6 +12,7 @@ from collections import Counter
 from ..forms import service as forms
 from ..inspections.models import SUBJECT_KINDS
 from . import facts as loading
+from .case_rates import case_rates
 from .people_figures import certificate_rate, legal_reviewer_share, training_hours
 from .period import Period, month_key
 from .scope import Scope
@@ -146,25 +147,6 @@ def findings_by_place(inspections, group_by, scope, period) -> dict:
                   [column("item", "检查项", "text"), column("team", "中队", "text"),
                    column("category", "对象类别", "text"), column("failed", "不符合次数", "int")],
                   rows, chart={"type": "stack", "x": "team", "stack": "item", "value": "failed"})
-
-
-def case_rates(period: Period, group_by: str, scope: Scope) -> dict:
-    """查处率 and 结案率 come from the cases module (h15-cases: `compute_rates(period, group_by)`);
-    until it is there the figure is shown absent, with the reason, never invented."""
-    try:
-        from ..cases import compute_rates  # type: ignore[attr-defined]
-    except ImportError:
-        compute_rates = None
-    columns = [group_column(group_by), column("handling_rate", "查处率(%)", "percent"),
-               column("closing_rate", "结案率(%)", "percent")]
-    definition = ("查处率 = 发现问题并依法处理（处罚、责令改正等处置）的检查数 ÷ 发现问题的检查数；"
-                  "结案率 = 已结案的案件数 ÷ 已立案的案件数。")
-    if compute_rates is None:
-        return figure("case_rates", "查处率、结案率", definition, columns, [], available=False,
-                      reason="待案件模块：案件功能上线后由案件记录计算，目前不显示数字。")
-    return figure("case_rates", "查处率、结案率", definition, columns,
-                  compute_rates(period, group_by), chart={"type": "bar", "x": "group",
-                                                          "series": ["handling_rate", "closing_rate"], "max": 100})
 
 
 INSPECTION_FIGURES = {"handheld_rate": handheld_rate, "inspections_by_form": inspections_by_form,

@@ -3,6 +3,8 @@ per month, team and officer, exactly; what supervisors and officers may see; the
 absent with their reason; every figure with its definition."""
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from tests.oversight.history import build_history, expected, key, months
@@ -50,12 +52,20 @@ def test_each_figure_is_exact_against_the_known_history(app, history, group_by):
     assert [[r["reviewers"], r["officers"], r["share"], r["met"]] for r in share] == [[1, 5, 20.0, "是"]]
 
 
-def test_case_rates_are_absent_with_their_reason_until_cases_land(app, history):
+def test_case_rates_come_from_the_cases_module_or_are_absent_with_their_reason(app, history):
+    """Without server/cases (h15-cases) the figure is absent, saying why; with it, the history's
+    inspections (none approved, no case) give zero counts and no rate, month by month."""
     admin = app.test_client()
     admin.login("admin")
     rates = figures(admin)["case_rates"]
-    assert rates["available"] is False and rates["rows"] == []
-    assert "待案件模块" in rates["reason"]
+    if importlib.util.find_spec("server.cases") is None:
+        assert rates["available"] is False and rates["rows"] == []
+        assert "待案件模块" in rates["reason"]
+        return
+    m2, m1 = months()
+    assert rates["available"] is True
+    assert [[r["group"], r["findings"], r["handled"], r["handling_rate"], r["opened"], r["closed"], r["closing_rate"]]
+            for r in rates["rows"]] == [[key(m2), 0, 0, None, 0, 0, None], [key(m1), 0, 0, None, 0, 0, None]]
 
 
 def test_a_supervisor_sees_their_team_and_an_officer_only_themselves(app, history):
