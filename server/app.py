@@ -86,8 +86,10 @@ def _register_models() -> None:
     from .evidence import models as _evidence  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
+    from .officers import models as _officers  # noqa: F401
     from .oversight import models as _oversight  # noqa: F401
     from .review import models as _review  # noqa: F401
+    from .targets import models as _targets  # noqa: F401
     from .training import models as _training  # noqa: F401
 
 
@@ -116,10 +118,11 @@ def _register_blueprints(app: Flask) -> None:
     from .inspections.routes import blp as inspections_blp
     from .oversight.routes import blp as oversight_blp
     from .review.routes import blp as review_blp
+    from .targets.routes import blp as targets_blp
     from .training.routes import blp as training_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp, training_blp, oversight_blp):
+                evidence_blp, casefile_blp, review_blp, targets_blp, training_blp, oversight_blp):
         api.register_blueprint(blp)
     from .error_docs import init_api as publish_error_catalog
 
@@ -214,6 +217,8 @@ def _register_cli(app: Flask) -> None:
     from .oversight.cli import oversight_cli
     from .oversight.vouched import WARNINGS
     from .review.vouched import REVIEW_ACTIONS
+    from .targets.cli import targets_cli
+    from .targets.vouched import INSPECTION_TARGETS, TARGET_CREDIT_CLASSES, TARGETS
     from .training.vouched import TRAINING_RECORDS
 
     # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence),
@@ -221,7 +226,8 @@ def _register_cli(app: Flask) -> None:
     # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
-                                       REVIEW_ACTIONS, TRAINING_RECORDS, WARNINGS]
+                                       REVIEW_ACTIONS, TARGETS, TARGET_CREDIT_CLASSES,
+                                       INSPECTION_TARGETS, TRAINING_RECORDS, WARNINGS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
-                  oversight_cli):
+                  targets_cli, oversight_cli):
         app.cli.add_command(group)

@@ -127,6 +127,8 @@ class Config:
         self.EVIDENCE_LATE_MINUTES = _env_int("EVIDENCE_LATE_MINUTES", 60)
         # Review: days a legal reviewer has to give an opinion on a major decision (calendar days).
         self.LEGAL_REVIEW_DAYS = _env_int("LEGAL_REVIEW_DAYS", 5)
+        # 防止执法扰民: a record naming a target inspected within this many days must say why.
+        self.TARGET_REVISIT_WINDOW_DAYS = _env_int("TARGET_REVISIT_WINDOW_DAYS", 30)
         # Early warnings: a subject with findings in two inspections within this many days.
         self.OVERSIGHT_REPEAT_FINDING_DAYS = _env_int("OVERSIGHT_REPEAT_FINDING_DAYS", 30)
         # The printed record's header: the enforcement body that issues it.

@@ -1,7 +1,7 @@
 """Oversight: officers' training records (学时) and stored early warnings (预警).
 
 Revision ID: 0015_oversight
-Revises: 0009_witness
+Revises: 0010_directories (merged from h14-dirs; the lead re-chains)
 
 Warnings are stored so that an acknowledgement sticks and the same facts never raise a second
 warning (unique kind + fingerprint); only the acknowledgement may change, once (a trigger on
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0015_oversight"
-down_revision = "0009_witness"
+down_revision = "0010_directories"
 branch_labels = None
 depends_on = None
 
