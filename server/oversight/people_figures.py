@@ -1,15 +1,20 @@
 """Figures about the officers themselves (P-15): the certificate rate (持证率), training hours
 toward 60 over the rolling three years (三年轮训), and the legal reviewers' share against 5 %.
 
-The certificate read is the one registered on the account (number and validity); the officers'
-registry with certificate history (h14-dirs) will let a past month read the certificate held
-then. Until then a past month reads today's registered certificate's dates.
+A certificate is read from the officers' registry (`officer_certificates`, server/officers/):
+an officer holds a valid certificate on a day when one of their certificates, not revoked, covers
+it, so a past month reads the certificate held then. An officer with no row there is read from
+the certificate registered on the account.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
 
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..officers.models import OfficerCertificate
 from ..training import service as training
 from ..training.models import TARGET_HOURS
 from . import facts as loading
@@ -32,19 +37,31 @@ def _groups_of_officers(officers, group_by: str, period: Period) -> list[tuple[s
     return [(name, None, members) for name, members in sorted(teams.items())]
 
 
+def certificate_holding(officers) -> dict:
+    """Officer id -> a function telling whether they held a valid certificate on a day."""
+    history = defaultdict(list)
+    if officers:
+        for certificate in db.session.execute(sa.select(OfficerCertificate).where(
+                OfficerCertificate.user_id.in_([o.id for o in officers]))).unique().scalars():
+            history[certificate.user_id].append(certificate)
+    return {o.id: (lambda day, held=history[o.id]: any(c.valid_on(day) for c in held)) if history[o.id]
+            else (lambda day, o=o: o.certificate_state(day) == "valid") for o in officers}
+
+
 def certificate_rate(scope: Scope, period: Period, group_by: str) -> dict:
     officers = loading.load_officers(scope)
+    holds = certificate_holding(officers)
     rows = []
     for label, month, members in _groups_of_officers(officers, group_by, period):
         on = period.as_of(month)
-        valid = sum(o.certificate_state(on) == "valid" for o in members)
+        valid = sum(holds[o.id](on) for o in members)
         rows.append({"group": label, "as_of": on.isoformat(), "valid": valid, "officers": len(members),
                      "rate": percent(valid, len(members))})
     return figure(
         "certificate_rate", "持证率",
         "持证率 = 持有效执法证的执法人员数 ÷ 执法人员数 × 100%。执法人员：在用的、具有“执法人员”角色的账号"
         "（按现所在中队归队）。有效：执法证号已登记，且统计日（各月最后一天；本月或整个期间为截至今天）在证件"
-        "有效期内。证件以账号上登记的现行执法证为准（执法证历史待执法人员库模块）。",
+        "有效期内且未被吊销（按执法人员库中的执法证历史判断，当月持有的证件计入；库中没有记录的，以账号上登记的执法证为准）。",
         [group_column(group_by), column("as_of", "统计日", "text"), column("valid", "持有效证人数", "int"),
          column("officers", "执法人员数", "int"), column("rate", "持证率(%)", "percent")],
         rows, chart={"type": "bar", "x": "group", "series": ["rate"], "max": 100})

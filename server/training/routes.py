@@ -11,7 +11,7 @@ from ..extensions import db
 from ..schemas import Blueprint
 from . import service
 from .schemas import (
-    ImportResultSchema,
+    TrainingImportResultSchema,
     TrainingInputSchema,
     TrainingListSchema,
     TrainingQuerySchema,
@@ -64,7 +64,7 @@ def create_record(data):
 @blp.route("/import", methods=["POST"])
 @blp.doc(requestBody={"required": True, "description": "the XLSX file itself",
                       "content": {XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}})
-@blp.response(200, ImportResultSchema)
+@blp.response(200, TrainingImportResultSchema)
 @roles_required("admin")
 def import_records():
     """Import an XLSX sheet (the request body): every row is stored, or none and each bad row is

@@ -50,6 +50,6 @@ class TrainingListSchema(Schema):
     records = fields.List(fields.Nested(TrainingRecordSchema))
 
 
-class ImportResultSchema(Schema):
+class TrainingImportResultSchema(Schema):
     imported = fields.Integer()
     sha256 = fields.String()

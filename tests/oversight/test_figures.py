@@ -4,9 +4,14 @@ absent with their reason; every figure with its definition."""
 from __future__ import annotations
 
 import importlib.util
+from datetime import timedelta
 
 import pytest
 
+from server.accounts.models import User
+from server.clock import local_today, utcnow
+from server.extensions import db
+from server.officers.models import OfficerCertificate
 from tests.oversight.history import build_history, expected, key, months
 
 COLUMNS = {"handheld_rate": ("group", "handheld", "total", "rate"),
@@ -102,3 +107,24 @@ def test_a_bad_period_is_refused_in_chinese(app, history):
         assert answer.get_json()["code"] in ("oversight.period_invalid", "request.validation")
     unknown = admin.get("/api/oversight/figures/nonsense/export", query_string={"format": "csv"})
     assert unknown.status_code == 404 and unknown.get_json()["code"] == "oversight.unknown_figure"
+
+
+def test_a_past_month_reads_the_certificate_held_then(app, history):
+    """officer5 renewed late: the registry keeps the old certificate (to M1-10) and the new one
+    (from M1-16), which the account now mirrors. M2's end reads the old one: 5 of 5 valid (the
+    account alone would say 4: the new one was not yet valid then); M1's end the new one."""
+    m2, m1 = months()
+    officer5 = db.session.get(User, history["ids"]["officer5"])
+    renewed, now = m1 + timedelta(days=15), utcnow()
+    db.session.add_all([
+        OfficerCertificate(user_id=officer5.id, number="330424officer5", domains=[], created_at=now,
+                           valid_from=officer5.certificate_valid_from, valid_until=officer5.certificate_valid_until),
+        OfficerCertificate(user_id=officer5.id, number="330424officer5-2", domains=[], created_at=now,
+                           valid_from=renewed, valid_until=local_today() + timedelta(days=365))])
+    officer5.certificate_number, officer5.certificate_valid_from = "330424officer5-2", renewed
+    officer5.certificate_valid_until = local_today() + timedelta(days=365)
+    db.session.commit()
+    admin = app.test_client()
+    admin.login("admin")
+    assert rows(figures(admin, group_by="month")["certificate_rate"]) == [
+        [key(m2), 5, 5, 100.0], [key(m1), 5, 5, 100.0]]
