@@ -11,6 +11,9 @@ from datetime import date
 from .period import Period
 
 CSV_TYPE = "text/csv; charset=utf-8"
+# A text cell starting with one of these is a formula to Excel and WPS (CSV injection): it is
+# written with a leading apostrophe in CSV and as a plain string cell in XLSX.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -23,13 +26,21 @@ def _cell(value, kind: str):
     return value
 
 
+def _csv_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def figure_csv(figure: dict) -> bytes:
     """The table, a header row of its column labels; an empty cell where a rate has no denominator."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c["label"] for c in figure["columns"]])
     for row in figure["rows"]:
-        writer.writerow(["" if row.get(c["key"]) is None else row[c["key"]] for c in figure["columns"]])
+        writer.writerow([_csv_text(row.get(c["key"])) for c in figure["columns"]])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -49,8 +60,11 @@ def figure_xlsx(figure: dict, period: Period, scope_label: str) -> bytes:
     sheet.append([c["label"] for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in figure["rows"]:
+    for number, row in enumerate(figure["rows"], start=2):
         sheet.append([_cell(row.get(c["key"]), c["type"]) for c in columns])
+        for cell in sheet[number]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
     for index, c in enumerate(columns, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = max(12, min(40, 2 * len(c["label"]) + 4))

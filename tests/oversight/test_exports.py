@@ -89,3 +89,19 @@ def test_a_supervisor_exports_only_their_team(app):
     other = supervisor.get("/api/oversight/figures/handheld_rate/export",
                            query_string=query(group_by="team", format="csv", team=history["teams"]["officer1"]))
     assert other.status_code == 403
+
+
+def test_text_that_looks_like_a_formula_stays_text(app):
+    """A name typed by a user (a team, an officer) that starts with = + - @ must not become a
+    formula in Excel or WPS: CSV gets a leading apostrophe, XLSX a string cell."""
+    from server.oversight.exports import figure_csv, figure_xlsx
+    from server.oversight.period import parse_period
+
+    figure = {"id": "handheld_rate", "title": "掌上执法率", "definition": "口径", "rows": [
+        {"group": "=HYPERLINK(\"http://x\",\"y\")", "total": -1}, {"group": "@SUM(A1)", "total": 2}],
+        "columns": [{"key": "group", "label": "中队", "type": "text"}, {"key": "total", "label": "数", "type": "int"}]}
+    lines = figure_csv(figure).decode("utf-8-sig").split("\r\n")
+    assert lines[1:3] == ['"\'=HYPERLINK(""http://x"",""y"")",-1', "'@SUM(A1),2"]
+    sheet = load_workbook(io.BytesIO(figure_xlsx(figure, parse_period("2026-01", "2026-01"), "全局"))).active
+    assert [(c.value, c.data_type) for c in sheet[2]] == [("=HYPERLINK(\"http://x\",\"y\")", "s"), (-1, "n")]
+    assert sheet["A3"].data_type == "s"
