@@ -55,9 +55,12 @@ def scan_warnings(actor: User | None, now: datetime | None = None) -> list[Warni
     return new
 
 
+LIST_LIMIT = 500  # the newest; open warnings are acknowledged, so the list stays short
+
+
 def list_warnings(scope: Scope, state: str = "open") -> list[Warning]:
-    """Warnings in scope, newest first: open, acknowledged or all."""
-    query = sa.select(Warning).order_by(Warning.raised_at.desc(), Warning.id.desc())
+    """Warnings in scope, newest first (at most LIST_LIMIT): open, acknowledged or all."""
+    query = sa.select(Warning).order_by(Warning.raised_at.desc(), Warning.id.desc()).limit(LIST_LIMIT)
     if scope.team_id is not None:
         query = query.where(Warning.team_id == scope.team_id)
     if state == "open":
