@@ -94,8 +94,10 @@ def _register_models() -> None:
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
     from .officers import models as _officers  # noqa: F401
+    from .oversight import models as _oversight  # noqa: F401
     from .review import models as _review  # noqa: F401
     from .targets import models as _targets  # noqa: F401
+    from .training import models as _training  # noqa: F401
 
 
 def _load_discretion(app: Flask) -> None:
@@ -141,20 +143,24 @@ def _register_blueprints(app: Flask) -> None:
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
     from .officers.routes import blp as officers_blp
+    from .oversight.routes import blp as oversight_blp
     from .review.routes import blp as review_blp
     from .targets.routes import blp as targets_blp
+    from .training.routes import blp as training_blp
     from .workdays_routes import blp as calendar_blp
     from .workdays_routes import init_app as init_calendar_errors
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
                 evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp,
-                documents_blp, archive_blp, export_blp, targets_blp, officers_blp):
+                documents_blp, archive_blp, export_blp, targets_blp, officers_blp, training_blp,
+                oversight_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
 
     publish_error_catalog(api)
     from .cases.pages import bp as cases_pages_bp
+    from .oversight.pages import bp as oversight_pages_bp
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
     from .targets.pages import bp as targets_pages_bp
@@ -162,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_pages_bp)
     app.register_blueprint(cases_pages_bp)
     app.register_blueprint(targets_pages_bp)
+    app.register_blueprint(oversight_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 
@@ -253,9 +260,12 @@ def _register_cli(app: Flask) -> None:
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
     from .officers.vouched import CONFLICTS
+    from .oversight.cli import oversight_cli
+    from .oversight.vouched import WARNINGS
     from .review.vouched import REVIEW_ACTIONS
     from .targets.cli import targets_cli
     from .targets.vouched import INSPECTION_TARGETS, TARGET_CREDIT_CLASSES, TARGETS
+    from .training.vouched import TRAINING_RECORDS
 
     # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence),
     # asks the witness what it co-signed, and checks every row whose content the log vouches for
@@ -263,7 +273,8 @@ def _register_cli(app: Flask) -> None:
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
                                        REVIEW_ACTIONS, *CASE_KINDS, DOCUMENTS, ARCHIVES, TARGETS,
-                                       TARGET_CREDIT_CLASSES, INSPECTION_TARGETS, CONFLICTS]
+                                       TARGET_CREDIT_CLASSES, INSPECTION_TARGETS, CONFLICTS,
+                                       TRAINING_RECORDS, WARNINGS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
-                  discretion_cli, documents_cli, export_cli, targets_cli):
+                  discretion_cli, documents_cli, export_cli, targets_cli, oversight_cli):
         app.cli.add_command(group)

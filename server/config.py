@@ -137,6 +137,8 @@ class Config:
         self.PAYMENT_PLATFORM_MAX_SKEW_SECONDS = _env_int("PAYMENT_PLATFORM_MAX_SKEW_SECONDS", 300)
         # 防止执法扰民: a record naming a target inspected within this many days must say why.
         self.TARGET_REVISIT_WINDOW_DAYS = _env_int("TARGET_REVISIT_WINDOW_DAYS", 30)
+        # Early warnings: a subject with findings in two inspections within this many days.
+        self.OVERSIGHT_REPEAT_FINDING_DAYS = _env_int("OVERSIGHT_REPEAT_FINDING_DAYS", 30)
         # The printed record's header: the enforcement body that issues it.
         self.BUREAU_NAME = _env("BUREAU_NAME", "海盐县交通运输局")
         # Enforcement documents (server/documents/): the folder of document types (schema.yaml +

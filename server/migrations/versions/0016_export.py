@@ -1,13 +1,13 @@
 """The provincial export: collectors' tokens, webhook endpoints and deliveries (server/export/).
 
 Revision ID: 0016_export
-Revises: 0014_documents
+Revises: 0015_oversight
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_export"
-down_revision = "0014_documents"
+down_revision = "0015_oversight"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Oversight: the bureau's figures, their exports, the dashboard's API and early warnings (预警)."""

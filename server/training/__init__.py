@@ -1,0 +1,1 @@
+"""Officers' training (三年轮训): courses, class hours, dates and certificates of completion."""
