@@ -38,6 +38,36 @@ WRITE_ROUTES = {
     "PATCH /api/users/<id:user_id>": WRITER,
     "PUT /api/users/<id:user_id>/certificate": WRITER,
     "PUT /api/users/<id:user_id>/password": WRITER,
+    # cases and dispositions (server/cases/)
+    "POST /api/inspections/<uuid:inspection_uuid>/findings/<item_id>/disposition": WRITER,
+    "POST /api/dispositions/<id:disposition_id>/confirm": WRITER,
+    "POST /api/dispositions/<id:disposition_id>/reject": WRITER,
+    "POST /api/cases/<id:case_id>/steps/<action>": WRITER,
+    "POST /api/cases/<id:case_id>/payments": WRITER,
+    "POST /api/payments/notices": WRITER,
+    # the calculator only computes: a POST that reads
+    "POST /api/discretion/calculate": READER,
+    # documents and the archive (server/documents/, server/archive/)
+    "POST /api/documents": WRITER,
+    "POST /api/inspections/<uuid:inspection_uuid>/documents/inspection-record": WRITER,
+    "POST /api/inspections/<uuid:inspection_uuid>/archive": WRITER,
+    "POST /api/archives/<uuid:archive_uuid>/facts": WRITER,
+    "POST /api/archives/<uuid:archive_uuid>/transfer": WRITER,
+    # the directories (server/targets/, server/officers/)
+    "POST /api/targets/import": WRITER,
+    "POST /api/officer-directory/<id:user_id>/absences": WRITER,
+    "POST /api/officer-directory/<id:user_id>/certificates": WRITER,
+    "POST /api/officer-directory/<id:user_id>/conflicts": WRITER,
+    "POST /api/officer-directory/absences/<id:absence_id>/cancel": WRITER,
+    "POST /api/officer-directory/certificates/<id:certificate_id>/revoke": WRITER,
+    "POST /api/officer-directory/conflicts/<id:conflict_id>/withdraw": WRITER,
+    # oversight and training (server/oversight/, server/training/)
+    "POST /api/oversight/warnings/<id:warning_id>/acknowledge": WRITER,
+    "POST /api/oversight/warnings/scan": WRITER,
+    "POST /api/training/import": WRITER,
+    "POST /api/training/records": WRITER,
+    # the provincial export (server/export/)
+    "POST /api/export/dead-letters/<id:delivery_id>/replay": WRITER,
 }
 
 

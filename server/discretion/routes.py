@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..accounts.auth import login_required, roles_required
+from ..database import READER, db_mode
 from ..schemas import Blueprint
 from . import calculator, service
 from .schemas import BenchmarkOutSchema, CalculateSchema, CalculationOutSchema
@@ -20,6 +21,7 @@ def list_discretion():
 
 
 @blp.route("/discretion/calculate", methods=["POST"])
+@db_mode(READER)  # computes only: no writer's turn for a calculation
 @blp.arguments(CalculateSchema)
 @blp.response(200, CalculationOutSchema)
 @blp.alt_response(422, description="discretion.unknown_violation, discretion.invalid_facts, "
