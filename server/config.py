@@ -127,6 +127,11 @@ class Config:
         self.EVIDENCE_LATE_MINUTES = _env_int("EVIDENCE_LATE_MINUTES", 60)
         # Review: days a legal reviewer has to give an opinion on a major decision (calendar days).
         self.LEGAL_REVIEW_DAYS = _env_int("LEGAL_REVIEW_DAYS", 5)
+        # Random inspection plans (双随机): default share per credit class, as decimal text
+        # ("A=0.03,B=0.05,C=0.10,D=1"); a plan may set its own shares or counts.
+        self.DRAW_DEFAULT_SHARES = _env("DRAW_DEFAULT_SHARES", "A=0.03,B=0.05,C=0.10,D=1")
+        # Random inspection plans: default exclusion window, in days (targets inspected within it are left out).
+        self.DRAW_EXCLUSION_DAYS = _env_int("DRAW_EXCLUSION_DAYS", 90)
         # The printed record's header: the enforcement body that issues it.
         self.BUREAU_NAME = _env("BUREAU_NAME", "海盐县交通运输局")
         # gunicorn: address to bind, worker processes and threads per worker. Checking records is

@@ -117,6 +117,18 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "review.unknown_item": (422, "Unknown item", "意见所指的检查项不在该表单中。"),
     "review.checklist_incomplete": (422, "Checklist incomplete", "同意前须逐项确认法制审核要点。"),
     "review.comment_required": (422, "Comment required", "请填写意见。"),
+    # Random inspection plans, their draw and tasks (draws/)
+    "plan.not_found": (404, "Plan not found", "抽查计划不存在。"),
+    "plan.not_supervisor": (403, "Not a supervisor", "只有中队长可以批准、承诺、抽取或撤销抽查计划。"),
+    "plan.stale_status": (409, "Plan status changed", "该抽查计划的状态已被他人改变，请刷新后重新查看再操作。"),
+    "plan.invalid_transition": (409, "Not possible in this status",
+                                "该抽查计划当前状态下不能进行此操作（已抽取的计划不能再次抽取或撤销）。"),
+    "plan.unknown_form": (422, "Unknown form", "所选检查表单（抽查事项）不存在，请重新选择。"),
+    "plan.no_targets": (409, "No eligible targets",
+                        "按该计划的范围和排除规则，没有可抽取的检查对象，请调整范围后重新提交。"),
+    "task.not_found": (404, "Task not found", "检查任务不存在或不是分派给您的。"),
+    "task.not_done": (409, "Task not done", "该检查任务尚未完成检查，不能公示结果。"),
+    "task.already_published": (409, "Already published", "该检查结果已公示，不能重复公示。"),
     # Sync and reading records (inspections/): problems that refuse the whole request
     "sync.too_many_records": (413, "Too many records", "一次同步的记录过多，请分批同步（应用会自动分批）。"),
     "sync.invalid_cursor": (400, "Invalid cursor", "翻页参数无效，请从第一页重新查询。"),
