@@ -86,7 +86,9 @@ def _register_models() -> None:
     from .evidence import models as _evidence  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
+    from .officers import models as _officers  # noqa: F401
     from .review import models as _review  # noqa: F401
+    from .targets import models as _targets  # noqa: F401
 
 
 def _load_forms(app: Flask) -> None:
