@@ -83,6 +83,7 @@ def _register_models() -> None:
     # Imported for their side effect: the tables are known to SQLAlchemy and Alembic.
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .draws import models as _draws  # noqa: F401
     from .evidence import models as _evidence  # noqa: F401
     from .forms import models as _forms  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_blp
     from .audit.routes import blp as audit_blp
     from .casefile.routes import blp as casefile_blp
+    from .draws.routes import blp as draws_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .forms.routes import blp as forms_blp
@@ -117,15 +119,17 @@ def _register_blueprints(app: Flask) -> None:
     from .review.routes import blp as review_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp):
+                evidence_blp, casefile_blp, review_blp, draws_blp):
         api.register_blueprint(blp)
     from .error_docs import init_api as publish_error_catalog
 
     publish_error_catalog(api)
+    from .public.routes import bp as public_bp
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
 
     app.register_blueprint(review_pages_bp)
+    app.register_blueprint(public_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 

@@ -127,6 +127,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "plan.no_targets": (409, "No eligible targets",
                         "按该计划的范围和排除规则，没有可抽取的检查对象，请调整范围后重新提交。"),
     "task.not_found": (404, "Task not found", "检查任务不存在或不是分派给您的。"),
+    "task.already_done": (409, "Task already done", "该检查任务已完成。"),
+    "task.wrong_inspection": (422, "Not this task's inspection",
+                              "该检查记录与任务不符（检查表单、检查对象或执法人员不同），不能用于完成此任务。"),
     "task.not_done": (409, "Task not done", "该检查任务尚未完成检查，不能公示结果。"),
     "task.already_published": (409, "Already published", "该检查结果已公示，不能重复公示。"),
     # Sync and reading records (inspections/): problems that refuse the whole request

@@ -104,7 +104,7 @@ class Task(db.Model):
 
     id: Mapped[uuidlib.UUID] = mapped_column(sa.Uuid, primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("random_plans.id"), nullable=False, index=True)
-    target_id: Mapped[int] = mapped_column(sa.Integer, nullable=False, index=True)
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("targets.id"), nullable=False, index=True)
     form_id: Mapped[str] = mapped_column(sa.String(48), nullable=False)
     subject: Mapped[dict] = mapped_column(JSONDocument, nullable=False)  # as a record's subject
     officer1_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)

@@ -1,7 +1,7 @@
 """Random inspection plans (抽查计划) and their tasks (检查任务), with append-only triggers.
 
 Revision ID: 0011_draws
-Revises: 0009_witness (0010_directories once h14-dirs is merged)
+Revises: 0010_directories
 
 A plan may change only along its states (server/draws/models.py); once committed, what was
 committed (seed, its hash, the inputs and their hashes) never changes; a drawn or cancelled plan
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0011_draws"
-down_revision = "0009_witness"
+down_revision = "0010_directories"
 branch_labels = None
 depends_on = None
 
@@ -67,7 +67,7 @@ def upgrade():
         "plan_tasks",
         sa.Column("id", sa.Uuid(), primary_key=True),
         sa.Column("plan_id", sa.Integer(), sa.ForeignKey("random_plans.id"), nullable=False),
-        sa.Column("target_id", sa.Integer(), nullable=False),
+        sa.Column("target_id", sa.Integer(), sa.ForeignKey("targets.id"), nullable=False),
         sa.Column("form_id", sa.String(48), nullable=False),
         sa.Column("subject", JSON, nullable=False),
         sa.Column("officer1_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
@@ -156,7 +156,7 @@ def _conditions(postgresql):
     once = " OR ".join(f"(OLD.{c} IS NOT NULL AND ({_changed(c, postgresql)}))" for c in TASK_ONCE)
     task = f"{any_changed(TASK_FIXED)} OR {once} OR (OLD.status = 'done' AND NEW.status <> 'done')"
     return {"random_plans": (plan, "a drawn or cancelled plan, and what a plan committed to, cannot change"),
-            "plan_tasks": (task, "a task's target, officers and result cannot be rewritten")}
+            "plan_tasks": (task, "the target, officers and result of a task cannot be rewritten")}
 
 
 def _create_triggers(postgresql):

@@ -1,0 +1,50 @@
+"""A small directory for plans: vehicles of every credit class that the overload form applies
+to, and officers certified for overload (officer1, officer2, officer3, officer4)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from server.accounts.models import User
+from server.clock import local_today, utcnow
+from server.extensions import db
+from server.officers.models import OfficerCertificate
+from server.targets.models import Target, TargetItem
+
+CLASSES = {"A": 10, "B": 6, "C": 4, "D": 2}
+
+
+def plate(cls: str, i: int) -> str:
+    return f"浙F{cls}{i:04d}"
+
+
+@pytest.fixture
+def directory(app, personas, create_user):
+    create_user("officer4", team="A")
+    today = local_today()
+    for cls, count in CLASSES.items():
+        for i in range(count):
+            target = Target(category="vehicle", key_kind="plate", key=plate(cls, i),
+                            name=plate(cls, i), area_code="330424", area_name="海盐县",
+                            credit_class=cls, credit_class_since=today, licence_numbers=[],
+                            created_at=utcnow(), updated_at=utcnow())
+            target.items = [TargetItem(form_id="overload")]
+            db.session.add(target)
+    for user in db.session.execute(sa.select(User).where(User.username.like("officer%"))).scalars():
+        db.session.add(OfficerCertificate(user_id=user.id, number=f"ZJ-{user.username}",
+                                          domains=["overload"], valid_from=today - timedelta(days=30),
+                                          valid_until=today + timedelta(days=365), created_at=utcnow()))
+    db.session.commit()
+
+
+PLAN = {"title": "2026 年第四季度公路超限超载双随机抽查", "form_id": "overload", "categories": ["vehicle"],
+        "area_code": "3304", "exclusion_days": 90,
+        "classes": {"A": {"share": "0.10"}, "B": {"share": "0.20"}, "C": {"count": 1}}}
+
+
+def plan_body(**overrides) -> dict:
+    today = local_today()
+    return {**PLAN, "period_start": today.isoformat(),
+            "period_end": (today + timedelta(days=30)).isoformat(), **overrides}

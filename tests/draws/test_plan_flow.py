@@ -1,0 +1,107 @@
+"""A plan from draft to drawn over the API: approval, commitment, the draw once, tasks for the
+officers, the inspection that completes a task, publication, and verify_draw on plan.json."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from server.audit.models import AuditEntry
+from server.draws.models import Plan
+from server.extensions import db
+from server.verify_draw import verify_draw
+from testing.records import overload_record, sync_body
+
+from .conftest import plan_body
+
+
+def _audit_actions():
+    return [a for (a,) in db.session.execute(sa.select(AuditEntry.action).where(
+        AuditEntry.object_type.in_(["plan", "task"])).order_by(AuditEntry.seq))]
+
+
+def _drawn_plan(login_as):
+    boss = login_as("supervisor1")
+    answer = boss.post("/api/plans", json=plan_body())
+    assert answer.status_code == 201, answer.json
+    plan_id = answer.json["id"]
+    assert boss.post(f"/api/plans/{plan_id}/approve", json={"expected_status": "draft"}).status_code == 200
+    committed = boss.post(f"/api/plans/{plan_id}/commit", json={"expected_status": "approved"})
+    assert committed.status_code == 200, committed.json
+    drawn = boss.post(f"/api/plans/{plan_id}/draw",
+                      json={"expected_status": "committed", "witness_value": "福彩3D 2026331期 407"})
+    assert drawn.status_code == 200, drawn.json
+    return boss, plan_id, committed.json, drawn.json
+
+
+def test_a_plan_goes_from_draft_to_drawn_and_verifies(app, directory, login_as, client):
+    boss, plan_id, committed, drawn = _drawn_plan(login_as)
+    assert committed["seed_sha256"] and "seed" not in committed
+    # A: 10 x 10 % = 1, B: 6 x 20 % = ceil(1.2) = 2, C: count 1, D: default 100 % = 2
+    assert [r["class"] for r in drawn["result"]] == ["A", "B", "B", "C", "D", "D"]
+    assert all(len(r["officers"]) == 2 for r in drawn["result"])
+    assert _audit_actions()[:4] == ["plan.created", "plan.approve", "plan.commit", "plan.draw"]
+    # drawn once only
+    again = boss.post(f"/api/plans/{plan_id}/draw",
+                      json={"expected_status": "drawn", "witness_value": "other"})
+    assert again.status_code == 409 and again.json["code"] == "plan.invalid_transition"
+    # the public download is exactly what verify_draw takes
+    document = client.get(f"/public/plans/{plan_id}/plan.json").json
+    report = verify_draw(json.loads(json.dumps(document)), committed["commitment_digest"])
+    assert report.ok, report.problems
+    page = client.get(f"/public/plans/{plan_id}")
+    assert page.status_code == 200 and committed["seed_sha256"] in page.text
+    assert "ZJ-officer" in page.text  # 谁执法谁公示: certificate numbers
+
+
+def test_stale_and_unauthorised_actions_are_refused(app, directory, login_as):
+    boss = login_as("supervisor1")
+    plan_id = boss.post("/api/plans", json=plan_body()).json["id"]
+    stale = boss.post(f"/api/plans/{plan_id}/commit", json={"expected_status": "approved"})
+    assert stale.status_code == 409 and stale.json["code"] == "plan.stale_status"
+    officer = login_as("officer1").post(f"/api/plans/{plan_id}/approve", json={"expected_status": "draft"})
+    assert officer.status_code == 403
+    admin = login_as("admin").post(f"/api/plans/{plan_id}/approve", json={"expected_status": "draft"})
+    assert admin.status_code == 403 and admin.json["code"] == "plan.not_supervisor"
+    cancel = boss.post(f"/api/plans/{plan_id}/cancel", json={"expected_status": "draft", "reason": "范围有误"})
+    assert cancel.status_code == 200 and cancel.json["status"] == "cancelled"
+    assert db.session.get(Plan, plan_id).cancel_reason == "范围有误"
+    late = boss.post(f"/api/plans/{plan_id}/approve", json={"expected_status": "cancelled"})
+    assert late.status_code == 409 and late.json["code"] == "plan.invalid_transition"
+    assert _audit_actions() == ["plan.created", "plan.cancel"]
+
+
+def test_the_database_refuses_to_redraw_or_rewrite_a_commitment(app, directory, login_as):
+    _, plan_id, _, _ = _drawn_plan(login_as)
+    with pytest.raises(sa.exc.DatabaseError):
+        db.session.execute(sa.update(Plan).where(Plan.id == plan_id).values(witness_value="x"))
+    db.session.rollback()
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.update(Plan).where(Plan.id == plan_id).values(status="committed",
+                                                                             drawn_at=None))
+    db.session.rollback()
+
+
+def test_tasks_reach_both_officers_and_an_inspection_completes_one(app, directory, login_as, client):
+    boss, plan_id, _, drawn = _drawn_plan(login_as)
+    row = drawn["result"][0]
+    first, second = (login_as(name) for name in row["officers"])
+    mine = [t for t in first.get("/api/tasks?assignee=me").json if t["subject"]["code"] == row["target"]]
+    theirs = [t for t in second.get("/api/tasks?assignee=me").json if t["subject"]["code"] == row["target"]]
+    assert len(mine) == 1 and mine == theirs
+    task = mine[0]
+    assert task["form_id"] == "overload" and task["status"] == "open"
+    record = overload_record(officers=row["officers"], plate=row["target"])
+    record["subject"]["code"] = row["target"]
+    synced = first.post("/api/sync", json=sync_body(record))
+    assert synced.json["results"][0]["result"] == "created", synced.json
+    done = first.post(f"/api/tasks/{task['id']}/completion", json={"inspection_uuid": record["uuid"]})
+    assert done.status_code == 200 and done.json["status"] == "done", done.json
+    overview = boss.get("/api/tasks").json
+    assert {t["status"] for t in overview} == {"open", "done"}
+    published = boss.post(f"/api/tasks/{task['id']}/publish")
+    assert published.status_code == 200 and published.json["published_at"]
+    public = client.get(f"/public/plans/{plan_id}.json").json
+    shown = next(r for r in public["drawn"] if r["target"] == row["target"])
+    assert shown["result"]["outcome"] == "未发现问题" and shown["result"]["published_at"]
