@@ -206,6 +206,7 @@ def _register_cli(app: Flask) -> None:
     from .audit.witness_verify import verify_witnessing
     from .casefile.cli import casefile_cli
     from .demo import demo_cli
+    from .draws.vouched import PLANS, TASKS
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
     from .evidence.vouched import EVIDENCE_FILES
@@ -218,6 +219,6 @@ def _register_cli(app: Flask) -> None:
     # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
-                                       REVIEW_ACTIONS]
+                                       REVIEW_ACTIONS, PLANS, TASKS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
         app.cli.add_command(group)

@@ -48,3 +48,18 @@ def plan_body(**overrides) -> dict:
     today = local_today()
     return {**PLAN, "period_start": today.isoformat(),
             "period_end": (today + timedelta(days=30)).isoformat(), **overrides}
+
+
+def drawn_plan(login_as):
+    """A plan created, approved, committed and drawn by supervisor1: (client, id, commit, draw)."""
+    boss = login_as("supervisor1")
+    answer = boss.post("/api/plans", json=plan_body())
+    assert answer.status_code == 201, answer.json
+    plan_id = answer.json["id"]
+    assert boss.post(f"/api/plans/{plan_id}/approve", json={"expected_status": "draft"}).status_code == 200
+    committed = boss.post(f"/api/plans/{plan_id}/commit", json={"expected_status": "approved"})
+    assert committed.status_code == 200, committed.json
+    drawn = boss.post(f"/api/plans/{plan_id}/draw",
+                      json={"expected_status": "committed", "witness_value": "福彩3D 2026331期 407"})
+    assert drawn.status_code == 200, drawn.json
+    return boss, plan_id, committed.json, drawn.json

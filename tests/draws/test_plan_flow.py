@@ -13,7 +13,7 @@ from server.extensions import db
 from server.verify_draw import verify_draw
 from testing.records import overload_record, sync_body
 
-from .conftest import plan_body
+from .conftest import drawn_plan, plan_body
 
 
 def _audit_actions():
@@ -21,22 +21,8 @@ def _audit_actions():
         AuditEntry.object_type.in_(["plan", "task"])).order_by(AuditEntry.seq))]
 
 
-def _drawn_plan(login_as):
-    boss = login_as("supervisor1")
-    answer = boss.post("/api/plans", json=plan_body())
-    assert answer.status_code == 201, answer.json
-    plan_id = answer.json["id"]
-    assert boss.post(f"/api/plans/{plan_id}/approve", json={"expected_status": "draft"}).status_code == 200
-    committed = boss.post(f"/api/plans/{plan_id}/commit", json={"expected_status": "approved"})
-    assert committed.status_code == 200, committed.json
-    drawn = boss.post(f"/api/plans/{plan_id}/draw",
-                      json={"expected_status": "committed", "witness_value": "福彩3D 2026331期 407"})
-    assert drawn.status_code == 200, drawn.json
-    return boss, plan_id, committed.json, drawn.json
-
-
 def test_a_plan_goes_from_draft_to_drawn_and_verifies(app, directory, login_as, client):
-    boss, plan_id, committed, drawn = _drawn_plan(login_as)
+    boss, plan_id, committed, drawn = drawn_plan(login_as)
     assert committed["seed_sha256"] and "seed" not in committed
     # A: 10 x 10 % = 1, B: 6 x 20 % = ceil(1.2) = 2, C: count 1, D: default 100 % = 2
     assert [r["class"] for r in drawn["result"]] == ["A", "B", "B", "C", "D", "D"]
@@ -73,7 +59,7 @@ def test_stale_and_unauthorised_actions_are_refused(app, directory, login_as):
 
 
 def test_the_database_refuses_to_redraw_or_rewrite_a_commitment(app, directory, login_as):
-    _, plan_id, _, _ = _drawn_plan(login_as)
+    _, plan_id, _, _ = drawn_plan(login_as)
     with pytest.raises(sa.exc.DatabaseError):
         db.session.execute(sa.update(Plan).where(Plan.id == plan_id).values(witness_value="x"))
     db.session.rollback()
@@ -84,7 +70,7 @@ def test_the_database_refuses_to_redraw_or_rewrite_a_commitment(app, directory, 
 
 
 def test_tasks_reach_both_officers_and_an_inspection_completes_one(app, directory, login_as, client):
-    boss, plan_id, _, drawn = _drawn_plan(login_as)
+    boss, plan_id, _, drawn = drawn_plan(login_as)
     row = drawn["result"][0]
     first, second = (login_as(name) for name in row["officers"])
     mine = [t for t in first.get("/api/tasks?assignee=me").json if t["subject"]["code"] == row["target"]]
