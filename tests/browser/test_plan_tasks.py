@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 
 from server.draws.models import Task
@@ -21,8 +22,8 @@ def task_row(page, task_id):
     return page.locator(f"[data-role=tasks] li[data-task='{task_id}']")
 
 
-def test_two_phones_get_the_task_and_the_synced_inspection_completes_it(directory, make_phone, login_as,
-                                                                         live_server, tmp_path):
+@pytest.mark.usefixtures("directory")
+def test_two_phones_get_the_task_and_the_synced_inspection_completes_it(make_phone, login_as, live_server, tmp_path):
     require_server_features(live_server, uploads=True)
     _, plan_id, _, drawn = drawn_plan(login_as)
     row = next(r for r in drawn["result"] if r["class"] == "A")
