@@ -18,8 +18,12 @@ MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4}
 LANDLINE = re.compile(r"(?<![0-9])(0\d{2,3})[- ]?(\d{7,8})(?![0-9])")
 PERSON_LABELS = ("当事人", "驾驶员", "驾驶人", "联系人", "车主", "船员", "船长", "法定代表人", "负责人",
                  "姓名", "被检查人", "证人", "举报人")
-NAMED = re.compile(r"(" + "|".join(PERSON_LABELS) + r")(\s*[:：]?\s*)([\u4e00-\u9fff·]{2,4}|"
-                   r"[A-Za-z][A-Za-z .'-]{1,40}[A-Za-z])")
+# A name after a label: a compound surname and two more characters, or three characters (a
+# two-character name then takes the next character too: masking one character too many is the
+# safe side), or a name in Latin letters.
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "慕容", "令狐", "皇甫", "尉迟", "公孙", "司徒", "夏侯")
+NAMED = re.compile(r"(" + "|".join(PERSON_LABELS) + r")(\s*[:：]?\s*)((?:" + "|".join(COMPOUND_SURNAMES)
+                   + r")[\u4e00-\u9fff]{1,2}|[\u4e00-\u9fff·]{2,3}|[A-Za-z][A-Za-z .'-]{1,40}[A-Za-z])")
 
 
 def mask_name(name: str) -> str:
