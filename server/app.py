@@ -117,9 +117,10 @@ def _register_blueprints(app: Flask) -> None:
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
     from .review.routes import blp as review_blp
+    from .targets.routes import blp as targets_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp, draws_blp):
+                evidence_blp, casefile_blp, review_blp, targets_blp, draws_blp):
         api.register_blueprint(blp)
     from .error_docs import init_api as publish_error_catalog
 
@@ -213,12 +214,16 @@ def _register_cli(app: Flask) -> None:
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
     from .review.vouched import REVIEW_ACTIONS
+    from .targets.cli import targets_cli
+    from .targets.vouched import INSPECTION_TARGETS, TARGET_CREDIT_CLASSES, TARGETS
 
     # `audit verify` also re-hashes the evidence store (audit itself knows nothing of evidence),
     # asks the witness what it co-signed, and checks every row whose content the log vouches for
     # against it (audit/vouched.py).
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
-                                       REVIEW_ACTIONS, PLANS, TASKS]
-    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli):
+                                       REVIEW_ACTIONS, TARGETS, TARGET_CREDIT_CLASSES,
+                                       INSPECTION_TARGETS, PLANS, TASKS]
+    for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
+                  targets_cli):
         app.cli.add_command(group)

@@ -127,6 +127,8 @@ class Config:
         self.EVIDENCE_LATE_MINUTES = _env_int("EVIDENCE_LATE_MINUTES", 60)
         # Review: days a legal reviewer has to give an opinion on a major decision (calendar days).
         self.LEGAL_REVIEW_DAYS = _env_int("LEGAL_REVIEW_DAYS", 5)
+        # 防止执法扰民: a record naming a target inspected within this many days must say why.
+        self.TARGET_REVISIT_WINDOW_DAYS = _env_int("TARGET_REVISIT_WINDOW_DAYS", 30)
         # Random inspection plans (双随机): default share per credit class, as decimal text
         # ("A=0.03,B=0.05,C=0.10,D=1"); a plan may set its own shares or counts.
         self.DRAW_DEFAULT_SHARES = _env("DRAW_DEFAULT_SHARES", "A=0.03,B=0.05,C=0.10,D=1")

@@ -52,6 +52,11 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "server.unavailable": (503, "Service unavailable", "服务暂时不可用，请稍后重试。"),
     # Forms (forms/)
     "form.not_found": (404, "Unknown form or version", "没有该检查表单或该版本，请更新表单列表后重试。"),
+    # The target directory (targets/)
+    "targets.import_invalid": (422, "Target file has errors",
+                               "导入文件有误，未导入任何数据。请按每行提示（行号、列、问题）修改后重新导入。"),
+    "targets.file_required": (400, "File missing", "请选择要导入的 CSV 或 XLSX 文件（表单字段 file）。"),
+    "targets.not_found": (404, "Unknown target", "检查对象不存在，请刷新名录后重试。"),
     # Evidence uploads over tus (evidence/tus.py, uploads.py, upload_routes.py)
     "upload.tus_version": (412, "Unsupported tus version",
                            "客户端的断点续传协议版本不受支持（需要 tus 1.0.0），请更新应用。"),
@@ -152,6 +157,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                                   "这条记录已被更正过，本次更正不能再提交。请放弃本次更正，或打开最新版本查看。"),
     "sync.conflict": (200, "Same UUID, other content",
                       "该编号的记录已保存且内容不同，未作修改。如需更正，请在记录被退回后提交更正。"),
+    "sync.unknown_target": (200, "Unknown target", "记录所指的检查对象不在名录中，请刷新检查对象后重试。"),
+    "sync.revisit_reason_required": (200, "Revisit reason required",
+                                     "该检查对象近期已被检查，再次检查须填写理由（防止执法扰民）。"),
     "sync.storage_refused": (200, "Storage refused the record", "服务器拒绝保存该记录（数据冲突），请联系管理员。"),
     # The audit log's witness (server/witness, a separate process run by another office): it
     # answers these itself with an English detail and imports neither Flask nor this module;

@@ -85,6 +85,7 @@ class TaskSchema(Schema):
     id = fields.UUID()
     plan_id = fields.Integer()
     plan_title = fields.Function(lambda t: t.plan.title)
+    target_id = fields.Integer(metadata={"description": "The directory's target (a record names it)"})
     form_id = fields.String()
     subject = fields.Dict()
     officers = fields.Function(lambda t: [t.officer1.username, t.officer2.username])

@@ -35,6 +35,10 @@ class RecordPlan:
     replaces: Inspection | None = None
     new_evidence: list[dict] = field(default_factory=list)
     computed: dict = field(default_factory=dict)
+    # The directory's target the record names, with the inspections of it within the revisit
+    # window when the record was checked (server/targets/history.py).
+    target_id: int | None = None
+    recent: list[str] = field(default_factory=list)
 
 
 def _reject(code: str, detail: str, errors: dict, **kwargs):
@@ -131,8 +135,30 @@ def check_record(user: User, data: dict, server_time: datetime, lookups: BatchLo
     new_evidence = _check_evidence(outcome.evidence, data, replaces, errors, lookups.stored_evidence)
     if errors:
         _reject("sync.invalid_answers", "检查内容有误，请按提示逐项修改。", errors)
+    recent = _check_target(data, replaces) if data.get("target_id") else []
     return RecordPlan(officers=officers, form=form, replaces=replaces, new_evidence=new_evidence,
-                      computed=outcome.computed)
+                      computed=outcome.computed, target_id=data.get("target_id"), recent=recent)
+
+
+def _check_target(data: dict, replaces: Inspection | None) -> list[str]:
+    """The target a record names exists; inspected within the window before this inspection
+    (other than by the inspection an amendment continues), the record says why (防止执法扰民)."""
+    from ..targets import history  # above inspections: it reads records
+    from ..targets.models import Target
+
+    target = db.session.get(Target, data["target_id"])
+    if target is None:
+        _reject("sync.unknown_target", "记录所指的检查对象不在名录中，请刷新检查对象后重试。",
+                {"target_id": ["检查对象不存在。"]})
+    recent = history.recent_inspections(target, data["started_at"],
+                                        exclude_root=replaces.root_uuid if replaces else None)
+    if recent and not data.get("revisit_reason"):
+        days = history.window_days()
+        _reject("sync.revisit_reason_required",
+                f"该检查对象近 {days} 天内已被检查 {len(recent)} 次，再次检查须填写理由（防止执法扰民）。",
+                {"revisit_reason": [f"{to_local(i.started_at):%Y-%m-%d %H:%M} 已检查（{i.form_id}）。"
+                                    for i in recent]})
+    return [str(i.uuid) for i in recent]
 
 
 def recheck(plan: RecordPlan, taken: set[str]) -> None:

@@ -62,6 +62,12 @@ class RecordSchema(StrictSchema):
     app_version = fields.String(required=True, validate=validate.Length(min=1, max=40))
     replaces = fields.UUID(allow_none=True, metadata={"description": "The returned revision this amends"})
     amendment_reason = fields.String(allow_none=True, validate=validate.Length(min=1, max=2000))
+    # The directory's target inspected (server/targets/), and why it is inspected again within
+    # the revisit window (防止执法扰民); records that name no target sync as before.
+    target_id = bounded_int(1, INT32_MAX, allow_none=True, strict=True, metadata={
+        "description": "The target (GET /api/targets/recent) this inspection is of"})
+    revisit_reason = fields.String(allow_none=True, validate=validate.Length(min=1, max=2000), metadata={
+        "description": "Required when the target was inspected within the window"})
 
     @validates_schema
     def _consistent(self, data, **kwargs):
@@ -71,6 +77,8 @@ class RecordSchema(StrictSchema):
             raise ValidationError("更正记录须说明更正理由。", "amendment_reason")
         if data.get("amendment_reason") and not data.get("replaces"):
             raise ValidationError("只有更正记录才填写更正理由。", "amendment_reason")
+        if data.get("revisit_reason") and not data.get("target_id"):
+            raise ValidationError("只有指明检查对象的记录才填写再次检查理由。", "revisit_reason")
 
 
 class SyncRequestSchema(StrictSchema):

@@ -226,6 +226,7 @@ class _Rows:
     officers: list[dict]
     evidence: list[dict]
     event: dict
+    target: dict | None = None  # the directory's target the record names (server/targets/)
 
     @classmethod
     def of(cls, user: User, data: dict, plan: checks.RecordPlan, content_hash: str,
@@ -274,7 +275,13 @@ class _Rows:
                      "record_sha256": record_sha256(view, evidence),
                      "device_clock_offset_ms": offset,
                      "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]})
-        return cls(inspection, officers, evidence, event)
+        target = None
+        if plan.target_id is not None:
+            target = dict(inspection_uuid=record_uuid, target_id=plan.target_id,
+                          revisit_reason=data.get("revisit_reason"), recent_inspections=plan.recent)
+            event["details"]["target"] = {"id": plan.target_id, "revisit_reason": target["revisit_reason"],
+                                          "recent": plan.recent}
+        return cls(inspection, officers, evidence, event, target)
 
 
 class _Writes:
@@ -282,17 +289,22 @@ class _Writes:
 
     def __init__(self):
         self.inspections, self.officers, self.evidence, self.events = [], [], [], []
+        self.targets = []
 
     def add(self, rows: _Rows) -> None:
         self.inspections.append(rows.inspection)
         self.officers += rows.officers
         self.evidence += rows.evidence
         self.events.append(rows.event)
+        if rows.target is not None:
+            self.targets.append(rows.target)
 
     def flush(self, user: User) -> None:
+        from ..targets.models import InspectionTarget  # the directory's link table
+
         # Core inserts (executemany): the rows are plain values, no ORM objects are needed.
         for model, rows in ((Inspection, self.inspections), (InspectionOfficer, self.officers),
-                            (Evidence, self.evidence)):
+                            (Evidence, self.evidence), (InspectionTarget, self.targets)):
             if rows:
                 db.session.execute(model.__table__.insert(), rows)
         record_events(self.events, actor=user)

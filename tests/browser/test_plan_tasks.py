@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from server.draws.models import Task
 from server.extensions import db
+from server.targets.models import InspectionTarget
 from tests.draws.conftest import directory, drawn_plan  # noqa: F401 (a fixture)
 
 from .overload import fill_overload, require_server_features, submit
@@ -57,6 +58,8 @@ def test_two_phones_get_the_task_and_the_synced_inspection_completes_it(make_pho
     db.session.expire_all()
     task = db.session.get(Task, uuid.UUID(task_id))
     assert task.status == "done" and task.inspection_uuid is not None
+    named = db.session.get(InspectionTarget, task.inspection_uuid)
+    assert named is not None and named.target_id == task.target_id  # the record names the target
 
     # The partner's phone shows it done after its next sync.
     second.open("#/tasks")

@@ -11,7 +11,7 @@ from server.accounts.models import User
 from server.clock import local_today, utcnow
 from server.extensions import db
 from server.officers.models import OfficerCertificate
-from server.targets.models import Target, TargetItem
+from server.targets.service import load_targets
 
 CLASSES = {"A": 10, "B": 6, "C": 4, "D": 2}
 
@@ -24,14 +24,12 @@ def plate(cls: str, i: int) -> str:
 def directory(app, personas, create_user):
     create_user("officer4", team="A")
     today = local_today()
-    for cls, count in CLASSES.items():
-        for i in range(count):
-            target = Target(category="vehicle", key_kind="plate", key=plate(cls, i),
-                            name=plate(cls, i), area_code="330424", area_name="海盐县",
-                            credit_class=cls, credit_class_since=today, licence_numbers=[],
-                            created_at=utcnow(), updated_at=utcnow())
-            target.items = [TargetItem(form_id="overload")]
-            db.session.add(target)
+    rows = [{"category": "vehicle", "key": plate(cls, i), "name": plate(cls, i), "credit_code": None,
+             "licence_numbers": [], "address": None, "area_code": "330424", "area_name": "海盐县",
+             "latitude": None, "longitude": None, "form_ids": ["overload"], "credit_class": cls,
+             "class_effective": today}
+            for cls, count in CLASSES.items() for i in range(count)]
+    load_targets(rows, actor=personas["admin"], source="manual")
     for user in db.session.execute(sa.select(User).where(User.username.like("officer%"))).scalars():
         db.session.add(OfficerCertificate(user_id=user.id, number=f"ZJ-{user.username}",
                                           domains=["overload"], valid_from=today - timedelta(days=30),

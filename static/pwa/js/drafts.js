@@ -14,6 +14,7 @@ export async function createDraft(store, { form, me, replaces = null, from = nul
     subject: from?.subject || (task ? { ...task.subject, code: task.subject.code || "", description: task.subject.description || "" }
       : { kind: form.subject_kind, name: "" }),
     task_id: task?.id || null, // a task from a random plan (检查任务): completed once the record syncs
+    target_id: task?.target_id || null, // the directory's target the task names (server/targets/)
     place: from?.place || { latitude: null, longitude: null, accuracy_m: null, address: "" },
     started_at: from?.started_at || isoLocal(),
     answers: from?.answers ? structuredClone(from.answers) : {},
@@ -67,6 +68,7 @@ export async function buildRecord(store, draft, form, { deviceId, appVersion }) 
     device_id: deviceId, app_version: appVersion,
   };
   if (draft.replaces) Object.assign(record, { replaces: draft.replaces, amendment_reason: draft.amendment_reason.trim() });
+  if (draft.target_id) record.target_id = draft.target_id;
   return { record };
 }
 
@@ -87,7 +89,7 @@ export function draftFromRecord(entry) {
     place: { ...record.place, address: record.place.address || "" }, started_at: record.started_at,
     answers: record.answers, carried_evidence: record.replaces ? record.evidence : [], replaces: record.replaces || null,
     amendment_reason: record.amendment_reason || "", server_errors: entry.server?.errors || {},
-    task_id: entry.task_id || null,
+    task_id: entry.task_id || null, target_id: record.target_id || null,
     created_at: entry.queued_at, updated_at: new Date().toISOString(),
   };
 }
