@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.routes import blp as audit_blp
     from .casefile.routes import blp as casefile_blp
     from .draws.routes import blp as draws_blp
+    from .public.routes import blp as public_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .forms.routes import blp as forms_blp
@@ -120,17 +121,18 @@ def _register_blueprints(app: Flask) -> None:
     from .targets.routes import blp as targets_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp, targets_blp, draws_blp):
+                evidence_blp, casefile_blp, review_blp, targets_blp, draws_blp,
+                public_blp):
         api.register_blueprint(blp)
     from .error_docs import init_api as publish_error_catalog
 
     publish_error_catalog(api)
-    from .public.routes import bp as public_bp
+    from .public.routes import bp as public_pages_bp
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
 
     app.register_blueprint(review_pages_bp)
-    app.register_blueprint(public_bp)
+    app.register_blueprint(public_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 
