@@ -111,12 +111,12 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.routes import blp as audit_blp
     from .casefile.routes import blp as casefile_blp
     from .draws.routes import blp as draws_blp
-    from .public.routes import blp as public_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
+    from .public.routes import blp as public_blp
     from .review.routes import blp as review_blp
     from .targets.routes import blp as targets_blp
 
