@@ -59,13 +59,19 @@ def test_stale_and_unauthorised_actions_are_refused(app, directory, login_as):
 
 
 def test_the_database_refuses_to_redraw_or_rewrite_a_commitment(app, directory, login_as):
-    _, plan_id, _, _ = drawn_plan(login_as)
-    with pytest.raises(sa.exc.DatabaseError):
-        db.session.execute(sa.update(Plan).where(Plan.id == plan_id).values(witness_value="x"))
+    boss, plan_id, _, _ = drawn_plan(login_as)
+    for change in ({"witness_value": "x"}, {"status": "committed", "drawn_at": None}):
+        with pytest.raises(sa.exc.DatabaseError, match="cannot change"):  # the trigger
+            db.session.execute(sa.update(Plan).where(Plan.id == plan_id).values(**change))
+        db.session.rollback()
+    other = boss.post("/api/plans", json=plan_body()).json["id"]
+    boss.post(f"/api/plans/{other}/approve", json={"expected_status": "draft"})
+    boss.post(f"/api/plans/{other}/commit", json={"expected_status": "approved"})
+    with pytest.raises(sa.exc.DatabaseError, match="cannot change"):  # the committed seed
+        db.session.execute(sa.update(Plan).where(Plan.id == other).values(seed="00" * 32))
     db.session.rollback()
-    with pytest.raises(sa.exc.IntegrityError):
-        db.session.execute(sa.update(Plan).where(Plan.id == plan_id).values(status="committed",
-                                                                             drawn_at=None))
+    with pytest.raises(sa.exc.IntegrityError, match="ck_random_plans_drawn"):  # drawn without a draw
+        db.session.execute(sa.update(Plan).where(Plan.id == other).values(status="drawn"))
     db.session.rollback()
 
 
