@@ -2,18 +2,22 @@
 officers, the inspection that completes a task, publication, and verify_draw on plan.json."""
 from __future__ import annotations
 
+import copy
 import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from server.audit.models import AuditEntry
+from server.clock import local_today
 from server.draws.models import Plan
 from server.extensions import db
 from server.verify_draw import verify_draw
 from testing.records import overload_record, sync_body
 
 from .conftest import drawn_plan, plan_body
+from .test_verify_draw import TAMPERINGS, run_bare
 
 
 def _audit_actions():
@@ -97,3 +101,49 @@ def test_tasks_reach_both_officers_and_an_inspection_completes_one(app, director
     public = client.get(f"/public/plans/{plan_id}.json").json
     shown = next(r for r in public["drawn"] if r["target"] == row["target"])
     assert shown["result"]["outcome"] == "未发现问题" and shown["result"]["published_at"]
+
+
+def test_the_published_plan_json_verifies_with_the_command_and_fails_on_each_tampering(
+        app, directory, login_as, client, tmp_path):
+    _, plan_id, committed, _ = drawn_plan(login_as)
+    document = client.get(f"/public/plans/{plan_id}/plan.json").json
+    digest = committed["commitment_digest"]
+    path = tmp_path / "plan.json"
+    path.write_bytes(client.get(f"/public/plans/{plan_id}/plan.json").data)
+    run = run_bare(path, "--commitment", digest)
+    assert run.returncode == 0 and "通过 the draw is verified" in run.stdout, run.stdout + run.stderr
+    for tamper in TAMPERINGS:
+        changed = copy.deepcopy(document)
+        named = tamper(changed)
+        report = verify_draw(changed, digest)
+        text = "\n".join(report.problems)
+        assert not report.ok and all(part in text for part in named), (tamper.__name__, text)
+
+
+def test_overdue_tasks_for_supervisors_only(app, directory, login_as):
+    boss = login_as("supervisor1")
+    today = local_today()
+    body = plan_body(period_start=(today - timedelta(days=10)).isoformat(),
+                     period_end=(today - timedelta(days=1)).isoformat())
+    plan_id = boss.post("/api/plans", json=body).json["id"]
+    for action, status, extra in (("approve", "draft", {}), ("commit", "approved", {}),
+                                  ("draw", "committed", {"witness_value": "2026-11-30 上证指数收盘 3371.12"})):
+        assert boss.post(f"/api/plans/{plan_id}/{action}",
+                         json={"expected_status": status, **extra}).status_code == 200
+    overdue = boss.get("/api/tasks?overdue=true").json
+    assert overdue and all(t["overdue"] and t["status"] == "open" for t in overdue)
+    refused = login_as("officer1").get("/api/tasks")
+    assert refused.status_code == 403 and refused.json["code"] == "auth.forbidden"
+
+
+def test_a_plan_is_public_only_once_committed(app, directory, login_as, client):
+    boss = login_as("supervisor1")
+    plan_id = boss.post("/api/plans", json=plan_body()).json["id"]
+    assert client.get(f"/public/plans/{plan_id}.json").status_code == 404
+    assert client.get(f"/public/plans/{plan_id}").status_code == 404
+    boss.post(f"/api/plans/{plan_id}/approve", json={"expected_status": "draft"})
+    boss.post(f"/api/plans/{plan_id}/commit", json={"expected_status": "approved"})
+    shown = client.get(f"/public/plans/{plan_id}/plan.json").json
+    assert shown["draw"] is None and shown["commitment"]["seed_sha256"]
+    assert "seed" not in json.dumps(shown).replace("seed_sha256", "")  # the secret stays secret
+    assert verify_draw(shown).ok

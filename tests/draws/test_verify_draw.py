@@ -96,9 +96,11 @@ def _unexclude(doc):
     return ["listed as excluded", "exclusion list"]
 
 
-@pytest.mark.parametrize("tamper", [_drop_drawn_target, _swap_officer_domain, _change_seed,
-                                    _change_witness, _change_result, _remove_conflict,
-                                    _rehash_changed_targets, _unexclude])
+TAMPERINGS = [_drop_drawn_target, _swap_officer_domain, _change_seed, _change_witness, _change_result,
+              _remove_conflict, _rehash_changed_targets, _unexclude]
+
+
+@pytest.mark.parametrize("tamper", TAMPERINGS)
 def test_a_tampered_draw_fails_and_names_what_differs(tamper):
     document = sample_document()
     digest = document["commitment"]["digest"]
