@@ -94,10 +94,14 @@ def test_tasks_reach_both_officers_and_an_inspection_completes_one(app, director
     assert synced.json["results"][0]["result"] == "created", synced.json
     done = first.post(f"/api/tasks/{task['id']}/completion", json={"inspection_uuid": record["uuid"]})
     assert done.status_code == 200 and done.json["status"] == "done", done.json
+    twice = second.post(f"/api/tasks/{task['id']}/completion", json={"inspection_uuid": record["uuid"]})
+    assert twice.status_code == 409 and twice.json["code"] == "task.already_done"
     overview = boss.get("/api/tasks").json
     assert {t["status"] for t in overview} == {"open", "done"}
     published = boss.post(f"/api/tasks/{task['id']}/publish")
     assert published.status_code == 200 and published.json["published_at"]
+    again = boss.post(f"/api/tasks/{task['id']}/publish")
+    assert again.status_code == 409 and again.json["code"] == "task.already_published"
     public = client.get(f"/public/plans/{plan_id}.json").json
     shown = next(r for r in public["drawn"] if r["target"] == row["target"])
     assert shown["result"]["outcome"] == "未发现问题" and shown["result"]["published_at"]
@@ -147,3 +151,30 @@ def test_a_plan_is_public_only_once_committed(app, directory, login_as, client):
     assert shown["draw"] is None and shown["commitment"]["seed_sha256"]
     assert "seed" not in json.dumps(shown).replace("seed_sha256", "")  # the secret stays secret
     assert verify_draw(shown).ok
+
+
+def test_bad_plans_and_wrong_completions_are_refused(app, directory, login_as):
+    boss = login_as("supervisor1")
+    unknown = boss.post("/api/plans", json=plan_body(form_id="no-such-form"))
+    assert unknown.status_code == 422 and unknown.json["code"] == "plan.unknown_form"
+    backwards = boss.post("/api/plans", json=plan_body(period_end="2020-01-01"))
+    assert backwards.status_code == 422 and "period_end" in backwards.json["errors"]
+    empty = boss.post("/api/plans", json=plan_body(area_code="1101")).json["id"]  # Beijing: none here
+    boss.post(f"/api/plans/{empty}/approve", json={"expected_status": "draft"})
+    nothing = boss.post(f"/api/plans/{empty}/commit", json={"expected_status": "approved"})
+    assert nothing.status_code == 409 and nothing.json["code"] == "plan.no_targets"
+
+    _, _, _, drawn = drawn_plan(login_as)
+    row, other = drawn["result"][0], drawn["result"][1]
+    officer = login_as(row["officers"][0])
+    task = next(t for t in officer.get("/api/tasks?assignee=me").json if t["subject"]["code"] == row["target"])
+    record = overload_record(officers=row["officers"], plate=other["target"])
+    record["subject"]["code"] = other["target"]
+    assert officer.post("/api/sync", json=sync_body(record)).json["results"][0]["result"] == "created"
+    wrong = officer.post(f"/api/tasks/{task['id']}/completion", json={"inspection_uuid": record["uuid"]})
+    assert wrong.status_code == 422 and wrong.json["code"] == "task.wrong_inspection"
+    outsider = next(n for n in ("officer1", "officer2", "officer3", "officer4") if n not in row["officers"])
+    theirs = login_as(outsider).post(f"/api/tasks/{task['id']}/completion", json={"inspection_uuid": record["uuid"]})
+    assert theirs.status_code == 404 and theirs.json["code"] == "task.not_found"
+    early = boss.post(f"/api/tasks/{task['id']}/publish")
+    assert early.status_code == 409 and early.json["code"] == "task.not_done"
