@@ -52,25 +52,48 @@ def show_plan(plan_id):
     return service.get_plan(plan_id)
 
 
-def _action(name):
-    def view(data, plan_id):
-        plan = service.get_plan(plan_id)
-        extra = {k: v for k, v in data.items() if k != "expected_status"}
-        getattr(service, f"{name}_plan")(g.user, plan, data["expected_status"], *extra.values())
-        return plan
-    view.__name__ = f"{name}_plan"
-    view.__doc__ = {"approve": "Approve a draft plan (supervisor).",
-                    "commit": "Commit: freeze the inputs, draw and hash the secret seed.",
-                    "draw": "Draw once with the witness's public value; reveal the seed; make tasks.",
-                    "cancel": "Cancel before the draw, with a reason (stays on record)."}[name]
-    return view
+@blp.route("/plans/<id:plan_id>/approve", methods=["POST"])
+@blp.arguments(ExpectingSchema)
+@blp.response(200, PlanSchema)
+@auth.roles_required(*STAFF)
+def approve_plan(data, plan_id):
+    """Approve a draft plan (a supervisor)."""
+    plan = service.get_plan(plan_id)
+    service.approve_plan(g.user, plan, data["expected_status"])
+    return plan
 
 
-for _name, _schema in (("approve", ExpectingSchema), ("commit", ExpectingSchema),
-                       ("draw", DrawSchema), ("cancel", CancelSchema)):
-    blp.route(f"/plans/<id:plan_id>/{_name}", methods=["POST"])(
-        blp.arguments(_schema)(blp.response(200, PlanSchema)(
-            auth.roles_required(*STAFF)(_action(_name)))))
+@blp.route("/plans/<id:plan_id>/commit", methods=["POST"])
+@blp.arguments(ExpectingSchema)
+@blp.response(200, PlanSchema)
+@auth.roles_required(*STAFF)
+def commit_plan(data, plan_id):
+    """Commit: freeze the input lists, draw the secret seed, publish their SHA-256."""
+    plan = service.get_plan(plan_id)
+    service.commit_plan(g.user, plan, data["expected_status"])
+    return plan
+
+
+@blp.route("/plans/<id:plan_id>/draw", methods=["POST"])
+@blp.arguments(DrawSchema)
+@blp.response(200, PlanSchema)
+@auth.roles_required(*STAFF)
+def draw_plan(data, plan_id):
+    """Draw once with the witness's public value; reveal the seed; make the tasks."""
+    plan = service.get_plan(plan_id)
+    service.draw_plan(g.user, plan, data["expected_status"], data["witness_value"])
+    return plan
+
+
+@blp.route("/plans/<id:plan_id>/cancel", methods=["POST"])
+@blp.arguments(CancelSchema)
+@blp.response(200, PlanSchema)
+@auth.roles_required(*STAFF)
+def cancel_plan(data, plan_id):
+    """Cancel before the draw, with a reason (the plan stays on record)."""
+    plan = service.get_plan(plan_id)
+    service.cancel_plan(g.user, plan, data["expected_status"], data["reason"])
+    return plan
 
 
 @blp.route("/tasks", methods=["GET"])

@@ -8,7 +8,6 @@ Each writes its audit entry in the request's transaction; the entries hold what 
 from __future__ import annotations
 
 import secrets
-import uuid as uuidlib
 from decimal import Decimal
 
 from flask import current_app
@@ -22,6 +21,7 @@ from ..forms import service as forms
 from . import algorithm as alg
 from .inputs import build_inputs
 from .models import TRANSITIONS, Plan, Task
+from .tasks import create_tasks
 
 
 def default_rules() -> dict:
@@ -116,8 +116,6 @@ def draw_plan(user: User, plan: Plan, expected_status: str, witness_value: str) 
                                "result": result},
           {"witness_value": witness_value, "seed": plan.seed, "final_seed": final.hex(),
            "result_sha256": alg.sha256_hex(alg.canonical_bytes(result))})
-    from .tasks import create_tasks
-
     return create_tasks(user, plan)
 
 
@@ -132,7 +130,3 @@ def get_plan(plan_id: int) -> Plan:
     if plan is None:
         raise ApiError("plan.not_found")
     return plan
-
-
-def new_task_id() -> uuidlib.UUID:
-    return uuidlib.uuid4()
