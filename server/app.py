@@ -116,12 +116,13 @@ def _register_blueprints(app: Flask) -> None:
     from .forms.routes import blp as forms_blp
     from .health import blp as health_blp
     from .inspections.routes import blp as inspections_blp
+    from .officers.routes import blp as officers_blp
     from .public.routes import blp as public_blp
     from .review.routes import blp as review_blp
     from .targets.routes import blp as targets_blp
 
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
-                evidence_blp, casefile_blp, review_blp, targets_blp, draws_blp,
+                evidence_blp, casefile_blp, review_blp, targets_blp, officers_blp, draws_blp,
                 public_blp):
         api.register_blueprint(blp)
     from .error_docs import init_api as publish_error_catalog
@@ -130,8 +131,10 @@ def _register_blueprints(app: Flask) -> None:
     from .public.routes import bp as public_pages_bp
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
+    from .targets.pages import bp as targets_pages_bp
 
     app.register_blueprint(review_pages_bp)
+    app.register_blueprint(targets_pages_bp)
     app.register_blueprint(public_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
@@ -215,6 +218,7 @@ def _register_cli(app: Flask) -> None:
     from .evidence.vouched import EVIDENCE_FILES
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
+    from .officers.vouched import CONFLICTS
     from .review.vouched import REVIEW_ACTIONS
     from .targets.cli import targets_cli
     from .targets.vouched import INSPECTION_TARGETS, TARGET_CREDIT_CLASSES, TARGETS
@@ -225,7 +229,7 @@ def _register_cli(app: Flask) -> None:
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
                                        REVIEW_ACTIONS, TARGETS, TARGET_CREDIT_CLASSES,
-                                       INSPECTION_TARGETS, PLANS, TASKS]
+                                       INSPECTION_TARGETS, CONFLICTS, PLANS, TASKS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
                   targets_cli):
         app.cli.add_command(group)

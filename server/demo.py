@@ -77,7 +77,17 @@ def seed_demo(fixed_password: str | None) -> dict[str, str]:
             service.set_password(user, fixed_password)
         passwords[username] = password if (user is None or fixed_password) else known.get(username, "(unchanged)")
     _write_credentials(passwords)
+    seed_directories()
     return passwords
+
+
+def seed_directories() -> None:
+    """The target directory and the officers' certificates with domains (for the draw)."""
+    from .officers.demo import seed_certificates
+    from .targets.demo import seed_targets
+
+    seed_targets()
+    seed_certificates()
 
 
 @demo_cli.command("seed")

@@ -57,6 +57,12 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                                "导入文件有误，未导入任何数据。请按每行提示（行号、列、问题）修改后重新导入。"),
     "targets.file_required": (400, "File missing", "请选择要导入的 CSV 或 XLSX 文件（表单字段 file）。"),
     "targets.not_found": (404, "Unknown target", "检查对象不存在，请刷新名录后重试。"),
+    # The officers' directory (officers/)
+    "officers.not_an_officer": (422, "Not an officer", "该账号不是执法人员，不能登记执法证、请假或回避。"),
+    "officers.certificate_exists": (409, "Certificate recorded", "该执法证号已登记，换发新证请填写新证号。"),
+    "officers.already_revoked": (409, "Already revoked", "该执法证已被注销。"),
+    "officers.conflict_exists": (409, "Conflict declared", "该执法人员与该检查对象的回避关系已登记。"),
+    "officers.conflict_withdrawn": (409, "Conflict withdrawn", "该回避申报已撤回。"),
     # Evidence uploads over tus (evidence/tus.py, uploads.py, upload_routes.py)
     "upload.tus_version": (412, "Unsupported tus version",
                            "客户端的断点续传协议版本不受支持（需要 tus 1.0.0），请更新应用。"),

@@ -3,8 +3,9 @@
 so that the public sees that nobody was dropped silently.
 
 Target ids are the directory's natural keys (统一社会信用代码, plate, ship id); officer ids are
-usernames. Officers are those with a certificate valid for the plan form's domain on every day of
-the plan's period and no absence overlapping it (of the plan's team when it names one).
+usernames. Officers are those with a certificate valid for the plan form's domain on the first
+and the last day of the plan's period and present on its first and last day (officers.service.eligible_officers),
+of the plan's team when it names one.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..forms import service as forms
 from ..inspections.models import Inspection
-from ..officers.models import ConflictOfInterest, OfficerAbsence, OfficerCertificate
+from ..officers.service import absent_on, conflicts_for, eligible_officers
 from ..targets.models import InspectionTarget, Target, TargetItem
 from .models import Plan
 
@@ -85,42 +86,33 @@ def _last_pairs(target_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _officers(plan: Plan, domain: str, excluded: list) -> tuple[list, dict]:
+    """Eligible (officers.service) on the first and on the last day of the plan's period, of the
+    plan's team when it names one; every other active officer is listed as excluded, with why."""
+    first = {o.user_id: o for o in eligible_officers(domain, plan.period_start)}
+    last = {o.user_id for o in eligible_officers(domain, plan.period_end)}
+    team = plan.team.code if plan.team else None
     query = (sa.select(User).join(UserRole, UserRole.user_id == User.id)
              .where(UserRole.role == "officer", User.disabled_at.is_(None)).order_by(User.username))
     if plan.team_id is not None:
         query = query.where(User.team_id == plan.team_id)
-    users = db.session.execute(query).unique().scalars().all()
-    ids = [u.id for u in users]
-    certificates = db.session.execute(sa.select(OfficerCertificate).where(
-        OfficerCertificate.user_id.in_(ids), OfficerCertificate.revoked_at.is_(None),
-        OfficerCertificate.valid_from <= plan.period_start,
-        OfficerCertificate.valid_until >= plan.period_end)).unique().scalars().all()
-    absent = set(db.session.execute(sa.select(OfficerAbsence.user_id).where(
-        OfficerAbsence.user_id.in_(ids), OfficerAbsence.cancelled_at.is_(None),
-        OfficerAbsence.starts_on <= plan.period_end,
-        OfficerAbsence.ends_on >= plan.period_start)).scalars())
-    certified = {c.user_id for c in certificates if domain in c.domains}
+    away = absent_on(plan.period_start) | absent_on(plan.period_end)
     officers, by_id = [], {}
-    for user in users:
-        reason = ("no_certificate_for_domain" if user.id not in certified
-                  else "unavailable" if user.id in absent else None)
-        if reason:
+    for user in db.session.execute(query).unique().scalars():
+        if user.id not in first or user.id not in last:
+            reason = "unavailable" if user.id in away else "no_certificate_for_domain"
             excluded.append({"kind": "officer", "id": user.username, "reason": reason})
             continue
+        if team is not None and first[user.id].team != team:
+            continue
         by_id[user.username] = user
-        officers.append({"id": user.username, "domains": [domain],
-                         "team": user.team.code if user.team else None})
+        officers.append({"id": user.username, "domains": [domain], "team": first[user.id].team})
     return officers, by_id
 
 
 def _conflicts(by_target: dict[str, Target], by_officer: dict[str, User]) -> list[dict]:
-    if not by_target or not by_officer:
-        return []
-    target_keys = {t.id: key for key, t in by_target.items()}
+    keys = {t.id: key for key, t in by_target.items()}
     usernames = {u.id: name for name, u in by_officer.items()}
-    rows = db.session.execute(sa.select(ConflictOfInterest.user_id, ConflictOfInterest.target_id)
-                              .where(ConflictOfInterest.withdrawn_at.is_(None),
-                                     ConflictOfInterest.target_id.in_(list(target_keys)),
-                                     ConflictOfInterest.user_id.in_(list(usernames)))).all()
-    return sorted(({"officer": usernames[u], "target": target_keys[t]} for u, t in rows),
-                  key=lambda c: (c["target"], c["officer"]))
+    pairs = [{"officer": usernames[user_id], "target": keys[target_id]}
+             for target_id, users in conflicts_for(keys).items()
+             for user_id in users if user_id in usernames]
+    return sorted(pairs, key=lambda c: (c["target"], c["officer"]))

@@ -39,6 +39,8 @@ class RecordPlan:
     # window when the record was checked (server/targets/history.py).
     target_id: int | None = None
     recent: list[str] = field(default_factory=list)
+    started_at: datetime | None = None
+    revisit_reason: str | None = None
 
 
 def _reject(code: str, detail: str, errors: dict, **kwargs):
@@ -137,7 +139,8 @@ def check_record(user: User, data: dict, server_time: datetime, lookups: BatchLo
         _reject("sync.invalid_answers", "检查内容有误，请按提示逐项修改。", errors)
     recent = _check_target(data, replaces) if data.get("target_id") else []
     return RecordPlan(officers=officers, form=form, replaces=replaces, new_evidence=new_evidence,
-                      computed=outcome.computed, target_id=data.get("target_id"), recent=recent)
+                      computed=outcome.computed, target_id=data.get("target_id"), recent=recent,
+                      started_at=data["started_at"], revisit_reason=data.get("revisit_reason"))
 
 
 def _check_target(data: dict, replaces: Inspection | None) -> list[str]:
@@ -153,17 +156,24 @@ def _check_target(data: dict, replaces: Inspection | None) -> list[str]:
     recent = history.recent_inspections(target, data["started_at"],
                                         exclude_root=replaces.root_uuid if replaces else None)
     if recent and not data.get("revisit_reason"):
-        days = history.window_days()
-        _reject("sync.revisit_reason_required",
-                f"该检查对象近 {days} 天内已被检查 {len(recent)} 次，再次检查须填写理由（防止执法扰民）。",
-                {"revisit_reason": [f"{to_local(i.started_at):%Y-%m-%d %H:%M} 已检查（{i.form_id}）。"
-                                    for i in recent]})
+        _reject_revisit(history.window_days(), [(i.started_at, i.form_id) for i in recent])
     return [str(i.uuid) for i in recent]
 
 
-def recheck(plan: RecordPlan, taken: set[str]) -> None:
+def _reject_revisit(days: int, earlier: list[tuple[datetime, str | None]]) -> None:
+    _reject("sync.revisit_reason_required",
+            f"该检查对象近 {days} 天内已被检查 {len(earlier)} 次，再次检查须填写理由（防止执法扰民）。",
+            {"revisit_reason": [f"{to_local(moment):%Y-%m-%d %H:%M} 已检查" + (f"（{form}）。" if form else "。")
+                                for moment, form in sorted(earlier, key=lambda e: e[0], reverse=True)]})
+
+
+def recheck(plan: RecordPlan, taken: set[str], batch_targets: dict | None = None) -> None:
     """In the writer's turn, what may have changed since `check_record`: an evidence UUID stored
-    by another record meanwhile, or the returned revision amended or reviewed again."""
+    by another record meanwhile, the returned revision amended or reviewed again, or the target
+    the record names inspected meanwhile (`batch_targets`: target id -> start times of the
+    records of this batch that named it, stored before this one)."""
+    if plan.target_id is not None and not plan.revisit_reason:
+        _recheck_target(plan, (batch_targets or {}).get(plan.target_id, []))
     clashes = [str(e["uuid"]) for e in plan.new_evidence if str(e["uuid"]) in taken]
     if clashes:
         _reject("sync.evidence_taken", "记录中的证据编号已被另一条记录使用。",
@@ -176,6 +186,20 @@ def recheck(plan: RecordPlan, taken: set[str]) -> None:
         if plan.replaces.status != "returned":
             _reject("sync.invalid_amendment", "要更正的记录已被处理，不能再更正。",
                     {"replaces": ["该记录已不是退回状态。"]})
+
+
+def _recheck_target(plan: RecordPlan, batch_starts: list[datetime]) -> None:
+    from ..targets import history
+    from ..targets.models import Target
+
+    since = plan.started_at - timedelta(days=history.window_days())
+    target = db.session.get(Target, plan.target_id)
+    exclude = plan.replaces.root_uuid if plan.replaces else None
+    recent = [(i.started_at, i.form_id)
+              for i in history.recent_inspections(target, plan.started_at, exclude_root=exclude)]
+    recent += [(t, None) for t in batch_starts if since <= t <= plan.started_at]
+    if recent:
+        _reject_revisit(history.window_days(), recent)
 
 
 def _check_times(data: dict, server_time: datetime) -> None:

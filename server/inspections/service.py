@@ -154,6 +154,7 @@ def _store(user: User, checked: list[_Checked], server_time: datetime, offset: i
     taken = checks.stored_evidence([e["uuid"] for one in checked if one.plan
                                     for e in one.plan.new_evidence])
     batch: dict[uuidlib.UUID, tuple[str, dict]] = {}  # records created by this batch
+    batch_targets: dict[int, list[datetime]] = {}  # target id -> start times named in this batch
     results, writes = [], _Writes()
     for one in checked:
         if one.uuid is None:
@@ -168,10 +169,12 @@ def _store(user: User, checked: list[_Checked], server_time: datetime, offset: i
             results.append(one.rejection)
         else:
             try:
-                checks.recheck(one.plan, taken)
+                checks.recheck(one.plan, taken, batch_targets)
             except Rejected as rejected:
                 results.append(rejected.answer(one.index, one.uuid))
                 continue
+            if one.plan.target_id is not None:
+                batch_targets.setdefault(one.plan.target_id, []).append(one.plan.started_at)
             lookups.publish(one.plan.form)
             writes.add(one.rows)
             answer = _created(one, server_time)

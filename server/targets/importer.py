@@ -1,16 +1,12 @@
-"""Reading a target file (CSV or XLSX, header row in Chinese) into rows that load_targets takes,
-with every problem named by row number, column and a zh-CN message.
+"""Checking a target file's rows (header row in Chinese) into rows that load_targets takes, with
+every problem named by row number, column and a zh-CN message (reading.py reads the file).
 
-Real files: CSV in UTF-8 (with or without BOM) or GBK/GB18030 (WPS and Excel "CSV" exports),
-XLSX with the header in the first non-empty row, blank rows anywhere (skipped), codes typed in
-lower case or with spaces (normalised), dates as cells or text.
+Real files: the header may follow a title row, blank rows are skipped anywhere, codes typed in
+lower case, full width or with spaces are normalised, dates come as cells or text.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,6 +14,7 @@ from ..clock import local_today
 from ..forms.service import current_versions
 from . import codes
 from .models import CATEGORIES, KEY_KIND_OF_CATEGORY, KEY_KINDS
+from .reading import read_table, text_of
 from .service import class_date_problem, form_domains, targets_by_key
 
 MAX_ROWS = 20000
@@ -55,65 +52,21 @@ class ParsedFile:
         self.errors.append({"row": row, "column": column, "message": message})
 
 
-def read_table(data: bytes, filename: str) -> list[tuple[int, list]]:
-    """(row number as the spreadsheet shows it, cells) for every row; raises ValueError (zh-CN)
-    when the file is neither a readable CSV nor an XLSX workbook."""
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    return _read_csv(data)
-
-
-def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ValueError("文件不是有效的 XLSX 工作簿（旧版 .xls 请另存为 .xlsx 或 CSV）。") from exc
-    try:
-        sheet = book.worksheets[0]
-        return [(number, list(cells)) for number, cells in enumerate(
-            sheet.iter_rows(values_only=True), start=1)]
-    finally:
-        book.close()
-
-
-def _read_csv(data: bytes) -> list[tuple[int, list]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ValueError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。")
-    if "\x00" in text:
-        raise ValueError("文件含有空字符（可能是二进制文件），请另存为 CSV 或 XLSX。")
-    return list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def parse_file(data: bytes, filename: str, today: date | None = None) -> ParsedFile:
     """Every row of the file checked; `rows` is meaningful only when `errors` is empty."""
     parsed = ParsedFile()
     try:
-        table = [(n, cells) for n, cells in read_table(data, filename) if any(_text(c) for c in cells)]
+        table = [(n, cells) for n, cells in read_table(data, filename) if any(text_of(c) for c in cells)]
     except ValueError as exc:
         parsed.error(1, None, str(exc))
         return parsed
     if not table:
         parsed.error(1, None, "文件中没有数据（需要一行中文表头和至少一行检查对象）。")
         return parsed
-    header_row, header = table[0]
+    start = _header_index(table)
+    header_row, header = table[start]
     columns = _columns(parsed, header_row, header)
-    body = table[1:]
+    body = table[start + 1:]
     if len(body) > MAX_ROWS:
         parsed.error(header_row, None, f"一次最多导入 {MAX_ROWS} 行，本文件有 {len(body)} 行，请分批导入。")
     if parsed.errors:
@@ -125,7 +78,7 @@ def parse_file(data: bytes, filename: str, today: date | None = None) -> ParsedF
                        {form.title: form.id for form in current_versions()})
     seen: dict[tuple[str, str], int] = {}
     for number, cells in body:
-        values = {name: _text(cells[i]) if i < len(cells) else "" for name, (i, _) in columns.items()}
+        values = {name: text_of(cells[i]) if i < len(cells) else "" for name, (i, _) in columns.items()}
         values.update({name: cells[i] for name, (i, _) in columns.items()
                        if name == "class_effective" and i < len(cells)})
         row = _check_row(parsed, number, values, columns, context)
@@ -144,10 +97,19 @@ def parse_file(data: bytes, filename: str, today: date | None = None) -> ParsedF
     return parsed
 
 
+def _header_index(table: list[tuple[int, list]]) -> int:
+    """The header row: the first of the first five that names two known columns (a sheet may
+    open with a title row such as 海盐县检查对象名录), else the first row."""
+    for index, (_, cells) in enumerate(table[:5]):
+        if sum(text_of(c).replace(" ", "") in _BY_HEADER for c in cells) >= 2:
+            return index
+    return 0
+
+
 def _columns(parsed: ParsedFile, number: int, header: list) -> dict[str, tuple[int, str]]:
     columns: dict[str, tuple[int, str]] = {}
     for index, cell in enumerate(header):
-        text = _text(cell).replace(" ", "")
+        text = text_of(cell).replace(" ", "")
         if not text or text in IGNORED:
             continue
         name = _BY_HEADER.get(text)
@@ -253,16 +215,16 @@ def _effective(value, today: date, fail) -> date:
         value = value.date()
     if isinstance(value, date):
         day = value
-    elif not _text(value):
+    elif not text_of(value):
         return today
     else:
-        match = _DATE.match(_text(value).replace(" ", ""))
+        match = _DATE.match(text_of(value).replace(" ", ""))
         try:
             day = date(*map(int, match.groups())) if match else None
         except ValueError:
             day = None
         if day is None:
-            fail("class_effective", f"日期“{_text(value)}”无法识别，应为 YYYY-MM-DD。")
+            fail("class_effective", f"日期“{text_of(value)}”无法识别，应为 YYYY-MM-DD。")
             return today
     if day > today:
         fail("class_effective", f"信用等级生效日期 {day.isoformat()} 晚于今天，请在生效后再导入。")

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from server.accounts.models import User
-from server.clock import local_today, utcnow
+from server.clock import local_today
 from server.extensions import db
-from server.officers.models import ConflictOfInterest, OfficerCertificate
+from server.officers.service import add_certificate, declare_conflict
 from server.targets.models import Target
 from server.targets.service import load_targets
 
@@ -32,15 +32,13 @@ def directory(app, personas, create_user):
             for cls, count in CLASSES.items() for i in range(count)]
     load_targets(rows, actor=personas["admin"], source="manual")
     for user in db.session.execute(sa.select(User).where(User.username.like("officer%"))).scalars():
-        db.session.add(OfficerCertificate(user_id=user.id, number=f"ZJ-{user.username}",
-                                          domains=["overload"], valid_from=today - timedelta(days=30),
-                                          valid_until=today + timedelta(days=365), created_at=utcnow()))
-    # officer3 declared a conflict with one A-class vehicle (回避). Written as a row: the officers'
-    # directory has no service to declare one yet (h14-dirs).
+        add_certificate(user, number=f"ZJ-{user.username}", domains=["overload"],
+                        valid_from=today - timedelta(days=30), valid_until=today + timedelta(days=365),
+                        actor=personas["admin"])
+    # officer3 declared a conflict with one A-class vehicle (回避).
     officer3 = db.session.execute(sa.select(User).filter_by(username="officer3")).scalar_one()
     target = db.session.execute(sa.select(Target).filter_by(key=plate("A", 1))).scalar_one()
-    db.session.add(ConflictOfInterest(user_id=officer3.id, target_id=target.id, reason="亲属任该公司驾驶员",
-                                      declared_by_id=officer3.id, declared_at=utcnow()))
+    declare_conflict(officer3, target.id, reason="亲属任该公司驾驶员", actor=officer3)
     db.session.commit()
 
 

@@ -8,13 +8,14 @@ import json
 from datetime import timedelta
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from server.audit.models import AuditEntry
 from server.clock import local_today
 from server.extensions import db
 from server.targets.models import Target, TargetCreditClass
 
-from .files import ALIBABA, HUAWEI, TENCENT, XIAOMI, csv_bytes, good_rows, row, xlsx
+from .files import ALIBABA, HEADER, HUAWEI, TENCENT, XIAOMI, csv_bytes, good_rows, row, xlsx
 
 
 def upload(client, data: bytes, name: str):
@@ -149,3 +150,20 @@ def test_the_cli_loads_a_file_or_lists_its_errors(runner, app, tmp_path):
     assert "新增 5" in result.output
     db.session.remove()
     assert db.session.execute(sa.select(sa.func.count()).select_from(Target)).scalar() == 5
+
+
+def test_a_title_row_and_excels_unicode_text_export_are_read(login_as):
+    admin = login_as("admin")
+    book = xlsx(good_rows(), header=["海盐县交通运输局检查对象名录（2026年）"])  # a title row first…
+    sheet_book = load_workbook(io.BytesIO(book))
+    sheet = sheet_book.active
+    sheet.insert_rows(2)
+    for column, text in enumerate(HEADER, start=1):  # …then the real header
+        sheet.cell(row=2, column=column, value=text)
+    out = io.BytesIO()
+    sheet_book.save(out)
+    answer = upload(admin, out.getvalue(), "带标题.xlsx")
+    assert answer.status_code == 200, answer.get_json()
+    tab_text = "\n".join("\t".join(str(c) for c in r) for r in [HEADER, *good_rows()])
+    unicode_text = upload(admin, tab_text.encode("utf-16"), "Unicode文本.txt")
+    assert unicode_text.get_json()["unchanged"] == 5, unicode_text.get_json()

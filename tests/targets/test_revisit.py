@@ -101,3 +101,15 @@ def test_who_may_read_the_directory(login_as):
     assert login_as("officer1").get("/api/targets").status_code == 403
     assert login_as("supervisor1").get(f"/api/targets/{ids[HUAWEI]}").get_json()["credit_class"] == "A"
     assert login_as("admin").get("/api/targets/recent", query_string={"key": HUAWEI}).status_code == 403
+
+
+def test_two_records_of_one_target_in_one_batch(login_as):
+    ids = load_directory(login_as)
+    officer = login_as("officer1")
+    first = overload_record(target_id=ids["浙F12345"], started_at=days_ago(1))
+    second = overload_record(target_id=ids["浙F12345"])
+    created, refused = sync(officer, first, second)
+    assert created["result"] == "created", created
+    assert refused["code"] == "sync.revisit_reason_required", refused
+    [again] = sync(officer, {**second, "revisit_reason": "同日复查整改情况"})
+    assert again["result"] == "created"

@@ -1,0 +1,121 @@
+"""The officers' directory: certificates by domain with their history, absences and conflicts
+of interest, and the two questions the draw asks (who may go on a day for a domain; who must
+step aside from which target)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from server.accounts.models import User
+from server.clock import local_today
+from server.extensions import db
+from server.officers.models import OfficerCertificate
+from server.officers.service import conflicts_for, eligible_officers
+from tests.audit.tampering import tamper
+from tests.factories import overload_record, sync_body
+from tests.targets.files import good_rows, xlsx
+from tests.targets.test_import import upload
+
+TODAY = local_today()
+
+
+def certify(admin, user, number, domains, start=-30, end=365):
+    answer = admin.post(f"/api/officer-directory/{user.id}/certificates", json={
+        "number": number, "domains": domains, "valid_from": str(TODAY + timedelta(days=start)),
+        "valid_until": str(TODAY + timedelta(days=end))})
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+def usernames(officers) -> list[str]:
+    return [o.username for o in officers]
+
+
+def test_who_may_be_drawn_for_a_domain_on_a_day(login_as, personas, create_user):
+    admin = login_as("admin")
+    certify(admin, personas["officer1"], "浙交执001", ["overload", "dangerous_goods"])
+    certify(admin, personas["officer2"], "浙交执002", ["ship_pollution"])
+    certify(admin, personas["officer3"], "浙交执003", ["overload"])
+    expired = create_user("officer4")
+    certify(admin, expired, "浙交执004", ["overload"], start=-400, end=-1)
+    gone = create_user("officer5")
+    certify(admin, gone, "浙交执005", ["overload"])
+    admin.patch(f"/api/users/{gone.id}", json={"active": False})
+    revoked = certify(admin, create_user("officer6"), "浙交执006", ["overload"])
+    admin.post(f"/api/officer-directory/certificates/{revoked['id']}/revoke", json={"reason": "调离执法岗位"})
+    # officer3 is on training next week
+    answer = login_as("supervisor1").post(f"/api/officer-directory/{personas['officer3'].id}/absences", json={
+        "kind": "training", "starts_on": str(TODAY + timedelta(days=7)),
+        "ends_on": str(TODAY + timedelta(days=9)), "note": "省厅执法培训"})
+    assert answer.status_code == 201, answer.get_json()
+
+    assert usernames(eligible_officers("overload", TODAY)) == ["officer1", "officer3"]
+    assert usernames(eligible_officers("overload", TODAY + timedelta(days=8))) == ["officer1"]
+    assert usernames(eligible_officers("ship_pollution", TODAY)) == ["officer2"]
+    assert eligible_officers("taxi", TODAY) == []
+    listed = login_as("supervisor1").get("/api/officer-directory/eligible",
+                                         query_string={"domain": "overload", "on": str(TODAY)}).get_json()
+    assert [(o["username"], o["certificate_number"]) for o in listed] == [
+        ("officer1", "浙交执001"), ("officer3", "浙交执003")]
+    assert login_as("officer1").get("/api/officer-directory/eligible", query_string={
+        "domain": "overload", "on": str(TODAY)}).status_code == 403
+
+
+def test_a_renewal_keeps_the_history_and_the_current_certificate_counts_at_sync(login_as, personas):
+    admin, officer1 = login_as("admin"), personas["officer1"]
+    certify(admin, officer1, "浙交执001", ["overload"], start=-700, end=-1)
+    new = certify(admin, officer1, "浙交执101", ["overload"], start=0, end=1000)
+    db.session.expire_all()
+    user = db.session.get(User, officer1.id)
+    assert (user.certificate_number, user.certificate_valid_until) == ("浙交执101", TODAY + timedelta(days=1000))
+    entry = [e for e in admin.get("/api/officer-directory").get_json() if e["username"] == "officer1"][0]
+    assert [c["number"] for c in entry["certificates"]] == ["浙交执001", "浙交执101"]
+    assert admin.post(f"/api/officer-directory/{officer1.id}/certificates", json={
+        "number": "浙交执101", "domains": ["overload"], "valid_from": str(TODAY),
+        "valid_until": str(TODAY)}).get_json()["code"] == "officers.certificate_exists"
+    # revoking the new one leaves the officer without a valid certificate: sync refuses (持证上岗)
+    admin.post(f"/api/officer-directory/certificates/{new['id']}/revoke", json={"reason": "证件遗失"})
+    answer = login_as("officer1").post("/api/sync", json=sync_body(overload_record())).get_json()
+    assert answer["results"][0]["code"] == "sync.invalid_officers"
+
+
+def test_conflicts_of_interest_are_declared_withdrawn_and_vouched_for(login_as, personas, runner):
+    upload(login_as("admin"), xlsx(good_rows()), "x.xlsx")
+    officer1, officer2 = personas["officer1"], personas["officer2"]
+    own = login_as("officer1").post(f"/api/officer-directory/{officer1.id}/conflicts",
+                                    json={"target_id": 1, "reason": "配偶在该企业任职"})
+    assert own.status_code == 201, own.get_json()
+    other = login_as("officer1").post(f"/api/officer-directory/{officer2.id}/conflicts",
+                                      json={"target_id": 1, "reason": "x"})
+    assert other.status_code == 403
+    by_supervisor = login_as("supervisor1").post(f"/api/officer-directory/{officer2.id}/conflicts",
+                                                 json={"target_id": 2, "reason": "曾在该企业工作"})
+    assert by_supervisor.status_code == 201
+    again = login_as("officer1").post(f"/api/officer-directory/{officer1.id}/conflicts",
+                                      json={"target_id": 1, "reason": "重复"})
+    assert again.get_json()["code"] == "officers.conflict_exists"
+    assert conflicts_for([1, 2, 3]) == {1: {officer1.id}, 2: {officer2.id}, 3: set()}
+    withdrawn = login_as("supervisor1").post(
+        f"/api/officer-directory/conflicts/{by_supervisor.get_json()['id']}/withdraw",
+        json={"reason": "已离职三年以上"})
+    assert withdrawn.status_code == 200
+    assert conflicts_for([2]) == {2: set()}
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    tamper("UPDATE officer_conflicts SET reason = '无' WHERE id = 1")
+    result = runner.invoke(args=["audit", "verify"])
+    assert "officer_conflicts id 1: altered: reason" in result.output, result.output
+
+
+def test_the_migration_copies_current_certificates_into_the_history(app, personas):
+    downgrade(revision="0009_witness")
+    db.session.execute(sa.text("UPDATE users SET certificate_valid_from = NULL WHERE username = 'officer2'"))
+    db.session.commit()
+    upgrade()
+    rows = {c.number: c for c in db.session.execute(sa.select(OfficerCertificate)).scalars()}
+    assert set(rows) == {"330424officer1", "330424officer2", "330424officer3"}
+    first = rows["330424officer1"]
+    assert (first.user_id, first.domains, first.valid_until) == (
+        personas["officer1"].id, [], TODAY + timedelta(days=365))
+    assert rows["330424officer2"].valid_from == date(1900, 1, 1)  # no lower bound said
