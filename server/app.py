@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from .error_docs import init_api as publish_error_catalog
 
     publish_error_catalog(api)
+    from .draws.pages import bp as plans_pages_bp
     from .public.routes import bp as public_pages_bp
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_pages_bp)
     app.register_blueprint(targets_pages_bp)
     app.register_blueprint(public_pages_bp)
+    app.register_blueprint(plans_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 

@@ -178,3 +178,20 @@ def test_bad_plans_and_wrong_completions_are_refused(app, directory, login_as):
     assert theirs.status_code == 404 and theirs.json["code"] == "task.not_found"
     early = boss.post(f"/api/tasks/{task['id']}/publish")
     assert early.status_code == 409 and early.json["code"] == "task.not_done"
+
+
+def test_supervisors_page_shows_each_task_state(app, directory, login_as, client):
+    boss = login_as("supervisor1")
+    today = local_today()
+    late = plan_body(period_start=(today - timedelta(days=10)).isoformat(),
+                     period_end=(today - timedelta(days=1)).isoformat(), title="上月计划")
+    plan_id = boss.post("/api/plans", json=late).json["id"]
+    for action, status, extra in (("approve", "draft", {}), ("commit", "approved", {}),
+                                  ("draw", "committed", {"witness_value": "407"})):
+        boss.post(f"/api/plans/{plan_id}/{action}", json={"expected_status": status, **extra})
+    page = boss.get("/plans/")
+    assert page.status_code == 200
+    assert page.text.count('data-state="已逾期"') == len(boss.get("/api/tasks?overdue=true").json) > 0
+    assert "已抽取" in page.text
+    assert login_as("officer1").get("/plans/").status_code == 403
+    assert client.get("/plans/").status_code == 401
