@@ -89,6 +89,7 @@ def _register_models() -> None:
     from .cases import case_models as _case_models  # noqa: F401
     from .cases import models as _cases  # noqa: F401
     from .documents import models as _documents  # noqa: F401
+    from .draws import models as _draws  # noqa: F401
     from .evidence import models as _evidence  # noqa: F401
     from .export import models as _export  # noqa: F401
     from .forms import models as _forms  # noqa: F401
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from .cases.routes import blp as cases_blp
     from .discretion.routes import blp as discretion_blp
     from .documents.routes import blp as documents_blp
+    from .draws.routes import blp as draws_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .export.routes import blp as export_blp
@@ -144,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from .inspections.routes import blp as inspections_blp
     from .officers.routes import blp as officers_blp
     from .oversight.routes import blp as oversight_blp
+    from .public.routes import blp as public_blp
     from .review.routes import blp as review_blp
     from .targets.routes import blp as targets_blp
     from .training.routes import blp as training_blp
@@ -153,14 +156,16 @@ def _register_blueprints(app: Flask) -> None:
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
                 evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp,
                 documents_blp, archive_blp, export_blp, targets_blp, officers_blp, training_blp,
-                oversight_blp):
+                oversight_blp, draws_blp, public_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
 
     publish_error_catalog(api)
     from .cases.pages import bp as cases_pages_bp
+    from .draws.pages import bp as plans_pages_bp
     from .oversight.pages import bp as oversight_pages_bp
+    from .public.routes import bp as public_pages_bp
     from .pwa import bp as pwa_bp
     from .review.pages import bp as review_pages_bp
     from .targets.pages import bp as targets_pages_bp
@@ -169,6 +174,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_pages_bp)
     app.register_blueprint(targets_pages_bp)
     app.register_blueprint(oversight_pages_bp)
+    app.register_blueprint(public_pages_bp)
+    app.register_blueprint(plans_pages_bp)
     app.register_blueprint(pwa_bp)  # last: its catch-all path must not shadow the API
 
 
@@ -253,6 +260,7 @@ def _register_cli(app: Flask) -> None:
     from .discretion.cli import discretion_cli
     from .documents.cli import documents_cli
     from .documents.vouched import DOCUMENTS
+    from .draws.vouched import PLANS, TASKS
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
     from .evidence.vouched import EVIDENCE_FILES
@@ -274,7 +282,7 @@ def _register_cli(app: Flask) -> None:
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
                                        REVIEW_ACTIONS, *CASE_KINDS, DOCUMENTS, ARCHIVES, TARGETS,
                                        TARGET_CREDIT_CLASSES, INSPECTION_TARGETS, CONFLICTS,
-                                       TRAINING_RECORDS, WARNINGS]
+                                       TRAINING_RECORDS, WARNINGS, PLANS, TASKS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
                   discretion_cli, documents_cli, export_cli, targets_cli, oversight_cli):
         app.cli.add_command(group)

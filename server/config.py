@@ -139,6 +139,11 @@ class Config:
         self.TARGET_REVISIT_WINDOW_DAYS = _env_int("TARGET_REVISIT_WINDOW_DAYS", 30)
         # Early warnings: a subject with findings in two inspections within this many days.
         self.OVERSIGHT_REPEAT_FINDING_DAYS = _env_int("OVERSIGHT_REPEAT_FINDING_DAYS", 30)
+        # Random inspection plans (双随机): default share per credit class, as decimal text
+        # ("A=0.03,B=0.05,C=0.10,D=1"); a plan may set its own shares or counts.
+        self.DRAW_DEFAULT_SHARES = _env("DRAW_DEFAULT_SHARES", "A=0.03,B=0.05,C=0.10,D=1")
+        # Random inspection plans: default exclusion window, in days (targets inspected within it are left out).
+        self.DRAW_EXCLUSION_DAYS = _env_int("DRAW_EXCLUSION_DAYS", 90)
         # The printed record's header: the enforcement body that issues it.
         self.BUREAU_NAME = _env("BUREAU_NAME", "海盐县交通运输局")
         # Enforcement documents (server/documents/): the folder of document types (schema.yaml +

@@ -56,7 +56,8 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
     missing = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith(("api-docs", "pwa.", "review_pages.", "cases_pages.",
-                                     "targets_pages.", "oversight_pages.")):  # pages, not API
+                                     "targets_pages.", "oversight_pages.", "public_pages.",
+                                     "plans_pages.")):  # pages, not API
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:

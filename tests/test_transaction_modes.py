@@ -68,6 +68,14 @@ WRITE_ROUTES = {
     "POST /api/training/records": WRITER,
     # the provincial export (server/export/)
     "POST /api/export/dead-letters/<id:delivery_id>/replay": WRITER,
+    # random inspection plans and their tasks (server/draws/)
+    "POST /api/plans": WRITER,
+    "POST /api/plans/<id:plan_id>/approve": WRITER,
+    "POST /api/plans/<id:plan_id>/cancel": WRITER,
+    "POST /api/plans/<id:plan_id>/commit": WRITER,
+    "POST /api/plans/<id:plan_id>/draw": WRITER,
+    "POST /api/tasks/<uuid:task_id>/completion": WRITER,
+    "POST /api/tasks/<uuid:task_id>/publish": WRITER,
 }
 
 

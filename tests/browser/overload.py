@@ -70,10 +70,14 @@ def start_overload_inspection(phone, subject="浙F12345"):
 
 
 def fill_overload(phone, tmp_path: Path, *, subject="浙F12345", video: Path | None = None,
-                  photos: bool = True) -> dict:
-    """Fill every required answer; returns the files attached, by item."""
+                  photos: bool = True, started: bool = False) -> dict:
+    """Fill every required answer; returns the files attached, by item. `started`: the draft is
+    open already, officers and subject filled in (a task's), only the place is left."""
     page = phone.page
-    start_overload_inspection(phone, subject)
+    if started:
+        page.fill("#place-address", "沪杭高速海盐收费站治超点")
+    else:
+        start_overload_inspection(phone, subject)
     files = {name: [make_jpeg(tmp_path / f"{subject}-{name}-{i}.jpg", colour=(30 * i + 20, 60 + len(name) * 3, 150))
                     for i in range(count)]
              for name, count in (("scene_photos", 1), ("vehicle_photos", 2), ("weighing_ticket", 1),

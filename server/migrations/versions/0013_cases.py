@@ -1,7 +1,7 @@
 """Dispositions of findings, follow-up tasks, general-procedure cases, their steps and payments.
 
 Revision ID: 0013_cases
-Revises: 0010_directories
+Revises: 0011_draws
 Create Date: 2026-11-30 14:44:18
 
 States are CHECK constraints (server/cases/models.py, case_models.py). `case_steps` and
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0013_cases'
-down_revision = '0010_directories'
+down_revision = '0011_draws'
 branch_labels = None
 depends_on = None
 

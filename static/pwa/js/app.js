@@ -1,5 +1,5 @@
 // The app's entry: opens the phone's store, registers the service worker, routes between screens
-// (#/, #/new, #/draft/<uuid>, #/outbox, #/inspection/<uuid>, #/login) and starts the outbox.
+// (#/, #/new, #/draft/<uuid>, #/outbox, #/tasks, #/inspection/<uuid>, #/login) and starts the outbox.
 // The app's version is the one the server wrote into the shell (js/update.js), never a constant here.
 // All state lives in the `ctx` object made here and handed to each screen (no module globals).
 import { createApi } from "./api.js";
@@ -14,6 +14,7 @@ import * as inspectionView from "./views/inspection.js";
 import * as loginView from "./views/login.js";
 import * as newView from "./views/new.js";
 import * as outboxView from "./views/outbox.js";
+import * as tasksView from "./views/tasks.js";
 import { runningVersion, watchForUpdate } from "./update.js";
 
 const ROUTES = [
@@ -22,6 +23,7 @@ const ROUTES = [
   [/^new$/, newView],
   [/^draft\/([0-9a-f-]{36})$/, draftView],
   [/^outbox$/, outboxView],
+  [/^tasks$/, tasksView],
   [/^inspection\/([0-9a-f-]{36})$/, inspectionView],
 ];
 

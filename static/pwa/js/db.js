@@ -12,6 +12,7 @@ const DB_NAME = "fieldcase";
 const MIGRATIONS = [
   /* 0 → 1 */ createFirstStores,
   /* 1 → 2 */ addMyRecords,
+  /* 2 → 3 */ addTasks,
 ];
 const DB_VERSION = MIGRATIONS.length;
 
@@ -62,6 +63,12 @@ function addMyRecords(db) {
   serverEvidence.createIndex("inspection_uuid", "inspection_uuid");
 }
 
+function addTasks(db) {
+  // tasks: my inspection tasks from random plans (检查任务), as the server last listed them, so that
+  // the day's tasks show and start offline (the form opens with the subject filled in).
+  db.createObjectStore("tasks", { keyPath: "id" });
+}
+
 export function openStore() {
   return openDB(DB_NAME, DB_VERSION, { upgrade });
 }
@@ -104,7 +111,7 @@ export function createStore(db) {
       const entry = await tx.objectStore("outbox").get(uuid);
       if (entry) {
         tx.objectStore("sent").put({ uuid, record: entry.record, server: result,
-          confirmed_at: new Date().toISOString() });
+          confirmed_at: new Date().toISOString(), ...(entry.task_id ? { task_id: entry.task_id } : {}) });
         tx.objectStore("outbox").delete(uuid);
       }
       await tx.done;
@@ -143,6 +150,17 @@ export function createStore(db) {
     async recentSubjects(kind, limit = 20) {
       const all = await db.getAllFromIndex("subjects", "used_at");
       return all.reverse().filter((s) => !kind || s.kind === kind).slice(0, limit);
+    },
+
+    listTasks: () => db.getAll("tasks"),
+    getTask: (id) => db.get("tasks", id),
+    putTask: (task) => db.put("tasks", task),
+    /** The server's list of my tasks replaces what was held, in one transaction. */
+    async replaceTasks(tasks) {
+      const tx = db.transaction("tasks", "readwrite");
+      await tx.store.clear();
+      for (const task of tasks) tx.store.put(task);
+      await tx.done;
     },
 
     listRecords: () => db.getAll("records"),

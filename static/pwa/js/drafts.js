@@ -4,14 +4,17 @@ import { isoLocal, newUuid } from "./dom.js";
 import { referencedEvidence, validateAnswers } from "./validate.js";
 
 /** A new draft on `form` for the logged-in officer (the draft screen takes the GPS fix). */
-export async function createDraft(store, { form, me, replaces = null, from = null }) {
+export async function createDraft(store, { form, me, replaces = null, from = null, task = null }) {
   const draft = {
     uuid: newUuid(),
     form_id: form.id,
     form_version: form.version,
     form_title: form.title,
-    officers: from?.officers || [me.username],
-    subject: from?.subject || { kind: form.subject_kind, name: "" },
+    officers: from?.officers || (task ? [me.username, ...task.officers.filter((o) => o !== me.username)] : [me.username]),
+    subject: from?.subject || (task ? { ...task.subject, code: task.subject.code || "", description: task.subject.description || "" }
+      : { kind: form.subject_kind, name: "" }),
+    task_id: task?.id || null, // a task from a random plan (检查任务): completed once the record syncs
+    target_id: task?.target_id || null, // the directory's target the task names (server/targets/)
     place: from?.place || { latitude: null, longitude: null, accuracy_m: null, address: "" },
     started_at: from?.started_at || isoLocal(),
     answers: from?.answers ? structuredClone(from.answers) : {},
@@ -65,6 +68,7 @@ export async function buildRecord(store, draft, form, { deviceId, appVersion }) 
     device_id: deviceId, app_version: appVersion,
   };
   if (draft.replaces) Object.assign(record, { replaces: draft.replaces, amendment_reason: draft.amendment_reason.trim() });
+  if (draft.target_id) record.target_id = draft.target_id;
   return { record };
 }
 
@@ -72,7 +76,7 @@ export async function buildRecord(store, draft, form, { deviceId, appVersion }) 
 export async function submitDraft(store, draft, record) {
   const named = new Set(record.evidence.map((e) => e.uuid));
   for (const blob of await store.blobsOf(draft.uuid)) if (!named.has(blob.uuid)) await store.deleteBlob(blob.uuid);
-  await store.queueRecord(record, { form_title: draft.form_title });
+  await store.queueRecord(record, { form_title: draft.form_title, ...(draft.task_id ? { task_id: draft.task_id } : {}) });
   if (record.subject.name) await store.rememberSubject(record.subject);
 }
 
@@ -85,6 +89,7 @@ export function draftFromRecord(entry) {
     place: { ...record.place, address: record.place.address || "" }, started_at: record.started_at,
     answers: record.answers, carried_evidence: record.replaces ? record.evidence : [], replaces: record.replaces || null,
     amendment_reason: record.amendment_reason || "", server_errors: entry.server?.errors || {},
+    task_id: entry.task_id || null, target_id: record.target_id || null,
     created_at: entry.queued_at, updated_at: new Date().toISOString(),
   };
 }

@@ -7,6 +7,7 @@
 import { ApiError } from "./api.js";
 import { isoLocal } from "./dom.js";
 import { pullRecords } from "./records.js";
+import { completeTasks, pullTasks } from "./tasks.js";
 import { uploadMissing } from "./uploads.js";
 
 const BATCH_RECORDS = 50; // the server takes up to 200; smaller batches keep each request short
@@ -82,7 +83,9 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
         state.progress = p;
         emit("progress", p);
       }, onReceived: () => emit("change", snapshot()) });
+      await completeTasks({ api, store });
       if (state.pullDue || Date.now() - state.lastPullAt > TIMER_PULL_MS) {
+        await pullTasks({ api, store });
         await pullRecords({ api, store });
         Object.assign(state, { pullDue: false, lastPullAt: Date.now() });
       }

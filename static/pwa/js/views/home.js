@@ -101,11 +101,14 @@ export async function render(ctx) {
     outbox: tile("outbox", "未上传到服务器", { alert: "tile-warn", href: "#/outbox" }),
   };
   const pulled = h("p", { class: "hint", dataset: { role: "records-pulled" } });
+  const taskCount = h("strong", { dataset: { role: "open-tasks-count" } }, "");
   const state = { outboxTotal: 0 };
 
   async function draw() {
-    const [drafts, counts, known, pulledAt] = await Promise.all([
-      store.listDrafts(), ctx.outbox.counts(), recordLists(store), store.getMeta("records_pulled_at")]);
+    const [drafts, counts, known, pulledAt, tasks] = await Promise.all([
+      store.listDrafts(), ctx.outbox.counts(), recordLists(store), store.getMeta("records_pulled_at"), store.listTasks()]);
+    const open = tasks.filter((t) => t.status === "open").length;
+    taskCount.textContent = open ? ` ${open}` : "";
     state.outboxTotal = counts.total;
     replaceChildren(lists.toAmend, known.toAmend.length ? known.toAmend.map((r) => recordRow(r, titles)) : h("li", { class: "empty" }, "没有被退回待更正的记录"));
     replaceChildren(lists.drafts, drafts.length ? drafts.map((d) => draftRow(d, titles, known.replaced)) : h("li", { class: "empty" }, "没有草稿"));
@@ -126,6 +129,7 @@ export async function render(ctx) {
       h("p", {}, `${me.team?.name || ""} ${me.certificate?.number ? `· 执法证 ${me.certificate.number}` : ""}`),
       certificateProblem ? h("p", { class: "notice warn" }, certificateProblem) : null),
     h("a", { class: "button primary big", href: "#/new", dataset: { role: "new-inspection" } }, "＋ 新建检查"),
+    h("a", { class: "button secondary", href: "#/tasks", dataset: { role: "tasks-link" } }, "检查任务（双随机）", taskCount),
     h("div", { class: "tiles tiles-4" }, tiles.toAmend.element, tiles.today.element, tiles.drafts.element, tiles.outbox.element),
     sections.toAmend, sections.drafts, sections.today, sections.earlier, pulled,
     h("section", { class: "card" }, h("h2", {}, "设备"), await storageLine(store),

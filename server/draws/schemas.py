@@ -1,0 +1,112 @@
+"""What may enter and leave the plans and tasks API."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..schemas import StrictSchema, bounded_date, bounded_int
+from ..targets.models import CATEGORIES, CREDIT_CLASSES
+from .models import PLAN_STATUSES
+
+TEXT = validate.Length(min=1, max=200)
+SHARE = validate.Regexp(r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", error="比例为 0 到 1 之间的小数，如 0.05。")
+
+
+class ClassRuleSchema(StrictSchema):
+    share = fields.String(validate=SHARE)
+    count = bounded_int(0, 100_000)
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        if len(data) != 1:
+            raise ValidationError("每个信用等级填写比例（share）或数量（count）之一。")
+
+
+class PlanCreateSchema(StrictSchema):
+    title = fields.String(required=True, validate=TEXT)
+    form_id = fields.String(required=True, validate=validate.Length(min=1, max=48))
+    supervision_items = fields.List(fields.String(validate=validate.Length(max=48)),
+                                    validate=validate.Length(max=50))
+    categories = fields.List(fields.String(validate=validate.OneOf(list(CATEGORIES))),
+                             required=True, validate=validate.Length(min=1, max=len(CATEGORIES)))
+    area_code = fields.String(validate=validate.Regexp(r"^\d{2,12}$"), allow_none=True)
+    classes = fields.Dict(keys=fields.String(validate=validate.OneOf(list(CREDIT_CLASSES))),
+                          values=fields.Nested(ClassRuleSchema))
+    exclusion_days = bounded_int(0, 3650)
+    period_start = bounded_date(required=True)
+    period_end = bounded_date(required=True)
+    own_team_only = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        if data.get("period_end") and data.get("period_start") and data["period_end"] < data["period_start"]:
+            raise ValidationError("结束日期不能早于开始日期。", "period_end")
+
+
+class ExpectingSchema(StrictSchema):
+    expected_status = fields.String(required=True, validate=validate.OneOf(PLAN_STATUSES))
+
+
+class DrawSchema(ExpectingSchema):
+    witness_value = fields.String(required=True, validate=TEXT,
+                                  metadata={"description": "见证人输入的公开值（如当期彩票开奖号码）"})
+
+
+class CancelSchema(ExpectingSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class PlanSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    title = fields.String()
+    form_id = fields.String()
+    supervision_items = fields.List(fields.String())
+    categories = fields.List(fields.String())
+    area_code = fields.String(allow_none=True)
+    rules = fields.Dict()
+    exclusion_days = fields.Integer()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    approved_at = fields.AwareDateTime()
+    committed_at = fields.AwareDateTime()
+    seed_sha256 = fields.String()
+    inputs_sha256 = fields.Dict()
+    commitment_digest = fields.String()
+    drawn_at = fields.AwareDateTime()
+    witness_value = fields.String()
+    result = fields.List(fields.Dict())
+    cancelled_at = fields.AwareDateTime()
+    cancel_reason = fields.String()
+
+
+class TaskSchema(Schema):
+    id = fields.UUID()
+    plan_id = fields.Integer()
+    plan_title = fields.Function(lambda t: t.plan.title)
+    target_id = fields.Integer(metadata={"description": "The directory's target (a record names it)"})
+    form_id = fields.String()
+    subject = fields.Dict()
+    officers = fields.Function(lambda t: [t.officer1.username, t.officer2.username])
+    due_on = fields.Date()
+    status = fields.String()
+    overdue = fields.Function(lambda t: t.status == "open" and t.due_on < _today())
+    inspection_uuid = fields.UUID(allow_none=True)
+    done_at = fields.AwareDateTime(allow_none=True)
+    published_at = fields.AwareDateTime(allow_none=True)
+
+
+def _today():
+    from ..clock import local_today
+
+    return local_today()
+
+
+class TaskQuerySchema(StrictSchema):
+    assignee = fields.String(validate=validate.OneOf(["me"]))
+    overdue = fields.Boolean()
+
+
+class CompletionSchema(StrictSchema):
+    inspection_uuid = fields.UUID(required=True)

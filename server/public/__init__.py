@@ -1,0 +1,1 @@
+"""Public pages without login (一公开): plans with their seed commitment, the draw, results."""
