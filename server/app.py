@@ -138,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from .discretion.routes import blp as discretion_blp
     from .documents.routes import blp as documents_blp
     from .draws.routes import blp as draws_blp
+    from .evalreview.routes import blp as evalreview_blp
     from .evidence.routes import blp as evidence_blp
     from .evidence.upload_routes import blp as uploads_blp
     from .export.routes import blp as export_blp
@@ -156,7 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
                 evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp,
                 documents_blp, archive_blp, export_blp, targets_blp, officers_blp, training_blp,
-                oversight_blp, draws_blp, public_blp):
+                oversight_blp, draws_blp, public_blp, evalreview_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
@@ -267,6 +268,7 @@ def _register_cli(app: Flask) -> None:
     from .export.cli import export_cli
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
+    from .evalreview.vouched import PROBLEMS, SAMPLES, SCORES
     from .officers.vouched import CONFLICTS
     from .oversight.cli import oversight_cli
     from .oversight.vouched import WARNINGS
@@ -282,7 +284,8 @@ def _register_cli(app: Flask) -> None:
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
                                        REVIEW_ACTIONS, *CASE_KINDS, DOCUMENTS, ARCHIVES, TARGETS,
                                        TARGET_CREDIT_CLASSES, INSPECTION_TARGETS, CONFLICTS,
-                                       TRAINING_RECORDS, WARNINGS, PLANS, TASKS]
+                                       TRAINING_RECORDS, WARNINGS, PLANS, TASKS, SAMPLES,
+                                       SCORES, PROBLEMS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
                   discretion_cli, documents_cli, export_cli, targets_cli, oversight_cli):
         app.cli.add_command(group)

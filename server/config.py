@@ -144,6 +144,10 @@ class Config:
         self.DRAW_DEFAULT_SHARES = _env("DRAW_DEFAULT_SHARES", "A=0.03,B=0.05,C=0.10,D=1")
         # Random inspection plans: default exclusion window, in days (targets inspected within it are left out).
         self.DRAW_EXCLUSION_DAYS = _env_int("DRAW_EXCLUSION_DAYS", 90)
+        # 案卷评查: share of a quarter's closed files drawn for review (decimal text) and the
+        # minimum drawn (all of them when fewer). legal-review: the bureau's 评查 rule.
+        self.REVIEW_SAMPLE_SHARE = _env("REVIEW_SAMPLE_SHARE", "0.10")
+        self.REVIEW_SAMPLE_MINIMUM = _env_int("REVIEW_SAMPLE_MINIMUM", 5)
         # The printed record's header: the enforcement body that issues it.
         self.BUREAU_NAME = _env("BUREAU_NAME", "海盐县交通运输局")
         # Enforcement documents (server/documents/): the folder of document types (schema.yaml +

@@ -126,3 +126,27 @@ def run_draw(inputs: dict, seed: bytes) -> list[dict]:
     chosen = select_targets(seed, inputs["targets"], inputs["rules"])
     size = int(inputs["rules"].get("officers_per_target", PAIR_SIZE))
     return pair_officers(seed, chosen, inputs["officers"], inputs["conflicts"], size)
+
+
+# The quarterly sample of closed files for 案卷评查 (case-file quality review): the same
+# commitment, witness and final seed as a plan's draw (docs/draw.md §9), other inputs.
+SAMPLE_FORMAT = "fieldcase-review-sample/v1"
+SAMPLE_INPUT_NAMES = ("files", "rules")
+
+
+def sample_hashes(inputs: dict) -> dict[str, str]:
+    """SHA-256 of each of a review sample's inputs (`files`, `rules`), by name."""
+    return {name: sha256_hex(canonical_bytes(inputs[name])) for name in SAMPLE_INPUT_NAMES}
+
+
+def sample_size(rule: dict, eligible: int) -> int:
+    """max(minimum, ⌈share × eligible⌉) computed exactly, never more than there are."""
+    wanted = max(int(rule.get("minimum", 0)), ceil(Fraction(str(rule["share"])) * eligible))
+    return max(0, min(wanted, eligible))
+
+
+def run_sample(inputs: dict, seed: bytes) -> list[str]:
+    """The files drawn for review: the `sample_size` files with the smallest
+    HMAC-SHA256(seed, "review|<file id>"), ties on the id, in that order."""
+    files = sorted(inputs["files"], key=lambda f: (_key(seed, "review|" + f["id"]), f["id"]))
+    return [f["id"] for f in files[:sample_size(inputs["rules"], len(files))]]

@@ -1,0 +1,1 @@
+"""案卷评查 (case-file quality review): the quarterly sample, the checklist, scores and problems."""
