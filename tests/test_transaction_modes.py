@@ -74,6 +74,11 @@ WRITE_ROUTES = {
     "POST /api/plans/<id:plan_id>/cancel": WRITER,
     "POST /api/plans/<id:plan_id>/commit": WRITER,
     "POST /api/plans/<id:plan_id>/draw": WRITER,
+    # 案卷评查: the quarterly review sample, scores and problems (server/evalreview/)
+    "POST /api/evalreview/samples": WRITER,
+    "POST /api/evalreview/samples/<id:sample_id>/draw": WRITER,
+    "POST /api/evalreview/samples/<id:sample_id>/scores": WRITER,
+    "POST /api/evalreview/problems/<id:problem_id>/fix": WRITER,
     "POST /api/tasks/<uuid:task_id>/completion": WRITER,
     "POST /api/tasks/<uuid:task_id>/publish": WRITER,
 }

@@ -102,6 +102,7 @@ def _track_problems(user: User, score: ReviewScore, standard: dict) -> None:
 
 def _close(problem: ReviewProblem, state: str, user: User | None, note: str | None) -> None:
     problem.state = state
+    problem.closed_by = user
     problem.closed_by_id = user.id if user else None
     problem.closed_at = utcnow() if user else None
     problem.close_note = note
