@@ -1,8 +1,9 @@
 // The dashboard's entry: who is logged in, the login form, and the routes (#/ figures,
-// #/warnings, #/training). Reuses the officers' app's API client and DOM helpers; all state
+// #/warnings, #/training, #/evalreview). Reuses the officers' app's API client and DOM helpers; all state
 // lives in the `ctx` object handed to each page (no module globals).
 import { createApi } from "/js/api.js";
 import { h, replaceChildren, toast } from "/js/dom.js";
+import * as evalreviewPage from "./evalreview.js";
 import * as figuresPage from "./figures.js";
 import * as trainingPage from "./training.js";
 import * as warningsPage from "./warnings.js";
@@ -37,6 +38,8 @@ function showUser(ctx) {
   document.getElementById("logout").hidden = !ctx.me;
   const canWarn = ctx.me && ctx.me.roles.some((r) => r === "admin" || r === "supervisor");
   document.getElementById("nav-warnings").hidden = !canWarn;
+  const canReview = ctx.me && ctx.me.roles.some((r) => r === "admin" || r === "supervisor" || r === "legal_reviewer");
+  document.getElementById("nav-evalreview").hidden = !canReview;
 }
 
 async function route(ctx) {
@@ -48,6 +51,9 @@ async function route(ctx) {
     if (!ctx.me) page = loginPage(ctx);
     else if (path === "warnings") page = await warningsPage.render(ctx);
     else if (path === "training") page = await trainingPage.render(ctx);
+    else if (path === "evalreview" || (!path && ctx.me.roles.every((r) => r === "legal_reviewer"))) {
+      page = await evalreviewPage.render(ctx);
+    }
     else page = await figuresPage.render(ctx);
   } catch (error) {
     if (error.code === "auth.required") {
