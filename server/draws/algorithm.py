@@ -4,6 +4,8 @@ STANDARD LIBRARY ONLY. The server runs this module to draw a plan, and the publi
 same file with `python -m server.verify_draw plan.json` (docs/draw.md describes it precisely
 enough to reimplement it in another language). Nothing here reads a clock, a database or a random
 source: the result is a function of the published inputs and the final seed alone.
+The quarterly sample of closed files for 案卷评查 (`run_sample`, at the end) uses the same
+commitment and final seed over other inputs; `python -m server.verify_review_sample` re-runs it.
 
 Inputs (each a canonical JSON value, hashed and published before the draw):
 - `targets`: [{"id", "class", "domain", "last_pair": [officer id, officer id] or []}], the
