@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 from server.audit.verify import VerifyReport
 from server.audit.vouched import verify_vouched_rows
 from server.draws import algorithm as alg
+from server.evalreview.models import ReviewSample
 from server.evalreview.standard import load_standard
 from server.evalreview.vouched import PROBLEMS, SAMPLES, SCORES
 from server.extensions import db
@@ -56,7 +58,10 @@ def test_before_the_draw_the_seed_stays_secret(files, login_as):
     admin = login_as("admin")
     committed = admin.post("/api/evalreview/samples", json={"quarter": QUARTER}).get_json()
     document = admin.get(f"/api/evalreview/samples/{committed['id']}/sample.json").get_json()
-    assert document["draw"] is None and "seed" not in str(committed.keys() - {"seed_sha256"})
+    secret = db.session.get(ReviewSample, committed["id"]).seed
+    assert document["draw"] is None and "seed" not in committed
+    assert secret not in json.dumps(document) and secret not in json.dumps(committed)
+    assert document["commitment"]["seed_sha256"] == alg.seed_commitment(secret)
     assert committed["files"] == [] and verify_sample(document, committed["commitment_digest"]).ok
 
 
