@@ -3,6 +3,7 @@ per month, team and officer, exactly (查处率 and 结案率 over the history w
 disposed of); what supervisors and officers may see; every figure with its definition."""
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -149,3 +150,40 @@ def test_a_past_month_reads_the_certificate_held_then(app, history):
     admin.login("admin")
     assert rows(figures(admin, group_by="month")["certificate_rate"]) == [
         [key(m2), 5, 5, 100.0], [key(m1), 5, 5, 100.0]]
+
+
+PERFORMANCE = ("group", "team", "inspections", "findings", "handled", "handling_rate", "opened", "closed",
+               "closing_rate", "flagged")
+
+
+def test_each_officers_performance_figures_for_whoever_may_see_them(app):
+    """执法人员绩效 over the history with its cases: one row per officer in scope, whatever the
+    grouping; supervisors see their team's officers, an officer only their own row."""
+    from server.evidence.models import EvidenceFile
+    from server.inspections.models import Evidence
+
+    history = build_case_history(app)
+    # The evidence flags the files of a3 (officer1 and officer2) received, counted here from the files.
+    flagged = {name: sum(bool(f.flags) for f in db.session.query(EvidenceFile).join(
+        Evidence, Evidence.uuid == EvidenceFile.evidence_uuid).filter(
+        Evidence.inspection_uuid == uuid.UUID(history["uuids"][name]))) for name in ("a2", "a3", "b1")}
+    team_a, team_b = flagged["a2"] + flagged["a3"], flagged["b1"]
+    admin = app.test_client()
+    admin.login("admin")
+
+    def performance(client, **query):
+        return [[r[c] for c in PERFORMANCE] for r in figures(client, **query)["officer_performance"]["rows"]]
+
+    everyone = [["officer1", "执法A中队", 4, 2, 1, 50.0, 1, 1, 100.0, team_a],
+                ["officer2", "执法A中队", 4, 2, 1, 50.0, 1, 1, 100.0, team_a],
+                ["officer3", "执法B中队", 2, 1, 1, 100.0, 1, 0, 0.0, team_b],
+                ["officer4", "执法B中队", 2, 1, 1, 100.0, 1, 0, 0.0, team_b],
+                ["officer5", "执法B中队", 0, 0, 0, None, 0, 0, None, 0]]
+    assert performance(admin, group_by="month") == everyone
+    assert performance(admin, group_by="team") == everyone
+    supervisor = app.test_client()
+    supervisor.login("supervisor2")
+    assert performance(supervisor) == everyone[2:]
+    officer = app.test_client()
+    officer.login("officer1")
+    assert performance(officer) == everyone[:1]
