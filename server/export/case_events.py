@@ -14,6 +14,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from flask import g
 
 from ..accounts.models import Team, User
 from ..audit.models import AuditEntry
@@ -78,15 +79,36 @@ def disposition(entry: Entry) -> tuple[str, dict]:
         "penalty_fen": facts["penalty_fen"], "rejection_reason": facts["rejection_reason"]}}
 
 
+def _case_entries(case_ids: list[str], through: int) -> dict[str, list[tuple[int, dict]]]:
+    """Each case's (seq, set) of its `case.*` entries up to `through`, in order (one query)."""
+    rows = db.session.execute(sa.select(AuditEntry.object_id, AuditEntry.seq, AuditEntry.details).where(
+        AuditEntry.object_type == "case", AuditEntry.object_id.in_(case_ids),
+        AuditEntry.action.in_(list(CASE_TYPES)), AuditEntry.seq <= through).order_by(AuditEntry.seq))
+    found: dict[str, list] = {case_id: [] for case_id in case_ids}
+    for case_id, seq, details in rows:
+        found[case_id].append((seq, json.loads(details)["set"]))
+    return found
+
+
+def prefetch_cases(entries: list[Entry]) -> list:
+    """Read the history of every case a page's steps name in one query, kept for this page's
+    builds (flask.g); the builders fall back to a query per step without it."""
+    steps = [e for e in entries if e.object_type == "case"]
+    if steps:
+        g.export_case_entries = (max(e.seq for e in steps),
+                                 _case_entries(sorted({e.object_id for e in steps}), max(e.seq for e in steps)))
+    return []
+
+
 def _case_as_of(entry: Entry) -> dict:
     """The case's columns after `entry`'s step: its entries' `set`s replayed in order."""
-    rows = db.session.execute(sa.select(AuditEntry.details).where(
-        AuditEntry.object_type == "case", AuditEntry.object_id == entry.object_id,
-        AuditEntry.action.in_(list(CASE_TYPES)), AuditEntry.seq <= entry.seq)
-        .order_by(AuditEntry.seq)).scalars()
+    through, known = g.get("export_case_entries", (0, {}))
+    if entry.seq > through or entry.object_id not in known:
+        known = _case_entries([entry.object_id], entry.seq)
     state = dict(_DEFAULTS)
-    for details in rows:
-        state.update(json.loads(details)["set"])
+    for seq, values in known[entry.object_id]:
+        if seq <= entry.seq:
+            state.update(values)
     return state
 
 

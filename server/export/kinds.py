@@ -60,7 +60,7 @@ KINDS: dict[str, ExportKind] = {kind.action: kind for kind in (
                include=officers.is_officer),
     *(ExportKind(action, (event_type,), "disposition.json", cases.disposition)
       for action, event_type in cases.DISPOSITION_TYPES.items()),
-    *(ExportKind(action, (event_type,), "case-step.json", cases.case_step)
+    *(ExportKind(action, (event_type,), "case-step.json", cases.case_step, cases.prefetch_cases)
       for action, event_type in cases.CASE_TYPES.items()),
     ExportKind("document.issued", ("document.issued",), "document-issued.json", records.document_issued),
     ExportKind("document.signed", ("document.sealed",), "document-sealed.json", records.document_sealed),
