@@ -29,20 +29,25 @@ from .models import ACTING_KINDS, Disposition
 GROUPS = (None, "team", "officer")
 
 
-def case_warnings(user: User, today: date, warn_days: int | None = None) -> list[dict]:
-    """Open cases `user` may see with a deadline near, past or not computable; most urgent first."""
+def deadline_warnings(today: date, warn_days: int | None = None) -> list[dict]:
+    """Every open case of the bureau with a deadline near, past or not computable, most urgent
+    first, each with its team: what the bureau-wide early-warning scan (server/oversight/) raises."""
     cases = db.session.execute(sa.select(Case).where(Case.status.not_in(("closed", "rejected")))
                                .order_by(Case.id)).unique().scalars()
     found = []
     for case in cases:
-        if not can_view_case(user, case):
-            continue
         for d in case_deadlines(case, today, warn_days):
             if d["state"] in ("near", "overdue", "unknown"):
                 found.append({"case_id": case.id, "number": case.number, "party_name": case.party_name,
-                              "status": case.status, **d})
+                              "status": case.status, "team_id": case.team_id, "case": case, **d})
     order = {"overdue": 0, "unknown": 1, "near": 2}
     return sorted(found, key=lambda w: (order[w["state"]], w["due"] or date.max, w["case_id"]))
+
+
+def case_warnings(user: User, today: date, warn_days: int | None = None) -> list[dict]:
+    """Open cases `user` may see with a deadline near, past or not computable; most urgent first."""
+    found = [w for w in deadline_warnings(today, warn_days) if can_view_case(user, w["case"])]
+    return [{k: v for k, v in w.items() if k not in ("case", "team_id")} for w in found]
 
 
 def _labels(group_by, team_ids, user_ids) -> dict:

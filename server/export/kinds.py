@@ -1,5 +1,5 @@
 """The registry of exported kinds: which audit actions become events, of which types, following
-which data schema (schema/v1/). A new kind (cases, dispositions, documents …) is one line here,
+which data schema (schema/v1/). A new kind is one line here (or one per action of a family),
 a builder in its feature's export module, and its schema file; docs/export.md lists them.
 
 A builder takes the audit entry (format.Entry) and returns (event type, data). It may read only
@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import case_events as cases
+from . import directory_events as directories
 from . import inspection_events as inspections
 from . import officer_events as officers
+from . import record_events as records
 from .format import Entry
 
 
@@ -55,6 +58,23 @@ KINDS: dict[str, ExportKind] = {kind.action: kind for kind in (
                officers.certificate_changed, include=officers.is_officer),
     ExportKind("user.updated", _OFFICER_UPDATE, "officer.json", officers.updated,
                include=officers.is_officer),
+    *(ExportKind(action, (event_type,), "disposition.json", cases.disposition)
+      for action, event_type in cases.DISPOSITION_TYPES.items()),
+    *(ExportKind(action, (event_type,), "case-step.json", cases.case_step, cases.prefetch_cases)
+      for action, event_type in cases.CASE_TYPES.items()),
+    ExportKind("document.issued", ("document.issued",), "document-issued.json", records.document_issued),
+    ExportKind("document.signed", ("document.sealed",), "document-sealed.json", records.document_sealed),
+    ExportKind("archive.created", ("archive.created",), "archive.json", records.archive_built),
+    ExportKind("archive.transfer_created", ("archive.transfer_created",), "archive.json",
+               records.archive_built),
+    ExportKind("target.created", ("target.created",), "target-created.json", directories.target_created),
+    ExportKind("target.updated", ("target.changed",), "target-changed.json", directories.target_changed),
+    ExportKind("target.credit_class_set", ("target.credit_class_changed",), "target-credit-class.json",
+               directories.target_credit_class),
+    ExportKind("officer.certificate_added", ("officer.certificate_added",), "officer-certificate.json",
+               directories.certificate_added),
+    ExportKind("officer.certificate_revoked", ("officer.certificate_revoked",),
+               "officer-certificate.json", directories.certificate_revoked),
 )}
 
 

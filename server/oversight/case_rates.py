@@ -1,12 +1,12 @@
 """查处率 and 结案率 (P-9): the cases module counts findings, their dispositions and cases
-(`cases.monitor.compute_rates(period, group_by)`, h15-cases); this adapts its rows to the
-dashboard's table, month by month and within the asker's scope. Until that module is there the
-figure is shown absent with the reason: no number is invented.
+(`cases.monitor.compute_rates(period, group_by)`); this adapts its rows to the dashboard's table,
+month by month and within the asker's scope.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
+from ..cases.monitor import compute_rates
 from . import facts as loading
 from .period import Period, month_key, next_month
 from .scope import Scope
@@ -41,21 +41,13 @@ CASE_COUNTS = ("findings", "handled", "opened", "closed")
 
 
 def case_rates(period: Period, group_by: str, scope: Scope) -> dict:
-    """查处率 and 结案率 come from the cases module (`cases.monitor.compute_rates(period,
-    group_by)`); until it is there the figure is shown absent, with the reason, never invented."""
-    try:
-        from ..cases.monitor import compute_rates  # the cases module (h15-cases)
-    except ImportError:
-        compute_rates = None
+    """查处率 and 结案率 from the cases module (`cases.monitor.compute_rates(period, group_by)`)."""
     columns = [group_column(group_by), column("findings", "发现问题数", "int"), column("handled", "已处理数", "int"),
                column("handling_rate", "查处率(%)", "percent"), column("opened", "立案数", "int"),
                column("closed", "已结案数", "int"), column("closing_rate", "结案率(%)", "percent")]
     definition = ("查处率 = 已依法处理（责令改正、简易程序处罚或立案）的问题数 ÷ 审核通过的检查中发现的问题数"
                   "（不予处罚不计为处理，按检查日期归入期间）；"
                   "结案率 = 期间内立案的案件中已结案的数量 ÷ 期间内立案数。")
-    if compute_rates is None:
-        return figure("case_rates", "查处率、结案率", definition, columns, [], available=False,
-                      reason="待案件模块：案件功能上线后由案件记录计算，目前不显示数字。")
     rows = [{"group": r["label"], **{k: r[k] for k in CASE_COUNTS},
              "handling_rate": percent(r["handled"], r["findings"]), "closing_rate": percent(r["closed"], r["opened"])}
             for r in _case_rate_rows(compute_rates, period, group_by, scope)]

@@ -13,6 +13,7 @@ from ..forms import service as forms
 from ..inspections.models import SUBJECT_KINDS
 from . import facts as loading
 from .case_rates import case_rates
+from .officer_performance import officer_performance
 from .people_figures import certificate_rate, legal_reviewer_share, training_hours
 from .period import Period, month_key
 from .scope import Scope
@@ -21,7 +22,7 @@ from .tables import column, figure, group_column, percent
 SUBJECT_LABELS = dict(zip(SUBJECT_KINDS, ("车辆", "船舶", "企业", "工地", "人员"), strict=True))
 FIGURE_IDS = ("handheld_rate", "certificate_rate", "training_hours", "legal_reviewer_share",
               "inspections_by_form", "inspections_by_subject", "findings_by_item", "findings_by_place",
-              "case_rates")
+              "case_rates", "officer_performance")
 
 HANDHELD_DEFINITION = (
     "掌上执法率 = 掌上执法检查数 ÷ 现场检查总数 × 100%。现场检查总数：统计期间内开始的全部现场检查"
@@ -151,7 +152,7 @@ def findings_by_place(inspections, group_by, scope, period) -> dict:
 
 INSPECTION_FIGURES = {"handheld_rate": handheld_rate, "inspections_by_form": inspections_by_form,
                       "inspections_by_subject": inspections_by_subject, "findings_by_item": findings_by_item,
-                      "findings_by_place": findings_by_place}
+                      "findings_by_place": findings_by_place, "officer_performance": officer_performance}
 PEOPLE_FIGURES = {"certificate_rate": certificate_rate, "training_hours": training_hours,
                   "legal_reviewer_share": legal_reviewer_share}
 

@@ -191,11 +191,34 @@ def no_handheld(inspections, now: datetime, officers) -> list[Candidate]:
     return out
 
 
+DEADLINE_STATES = {"near": "临近", "overdue": "已超期", "unknown": "无法计算"}
+
+
+def case_deadlines(now: datetime) -> list[Candidate]:
+    """A case with a legal time limit near (within CASE_WARNING_WORKING_DAYS working days), past,
+    or not computable (a year the official calendar does not know): one warning per case,
+    deadline and state, so a deadline first near and later past warns twice."""
+    from ..cases.monitor import deadline_warnings
+
+    out = []
+    for w in deadline_warnings(to_local(now).date()):
+        due = w["due"].isoformat() if w["due"] else None
+        state = DEADLINE_STATES[w["state"]]
+        when = f"期限 {due}" if due else (w["error"] or {}).get("detail", "期限无法计算")
+        out.append(Candidate(
+            "case_deadline", [w["case_id"], w["key"], w["state"], due], w["team_id"], None,
+            f"{w['number']}：{w['label']}{state}",
+            f"案件 {w['number']}（当事人 {w['party_name']}）的“{w['label']}”{state}（{when}；依据 {w['basis']}）。"
+            f"请督促办案人员按时办理。",
+            [{"type": "case", "id": w["case_id"], "label": f"{w['number']} {w['party_name']}"}]))
+    return out
+
+
 def candidates(now: datetime, repeat_days: int) -> list[Candidate]:
-    """Every warning the records call for now (case deadlines: the cases module's slot)."""
+    """Every warning the records call for now."""
     everyone = Scope()
     inspections = loading.load_inspections(everyone, now - timedelta(days=LOOKBACK_DAYS), now + timedelta(days=1))
     officers = loading.load_officers(everyone)
     return (repeat_findings(inspections, repeat_days) + certificates_expiring(officers) + training_pace(officers)
             + evidence_missing(inspections, now) + evidence_flags(now, officers)
-            + no_handheld(inspections, now, officers))
+            + no_handheld(inspections, now, officers) + case_deadlines(now))

@@ -1,8 +1,8 @@
-"""The dashboard in Chromium against the known history (tests/oversight/history.py): the admin
-sees each figure's known numbers in its table, the chart draws the same numbers, and the XLSX and
-CSV downloads read back to them; a supervisor sees their team's warnings, follows one to its
-records, acknowledges it, and finds who acknowledged it and when; an officer sees only their own
-figures."""
+"""The dashboard in Chromium against the known history with its cases (tests/oversight/history.py):
+the admin sees each figure's known numbers in its table (查处率 and 结案率 included), the chart
+draws the same numbers, and the XLSX and CSV downloads read back to them; a supervisor sees
+their team's warnings, follows one to its records, acknowledges it, and finds who acknowledged it
+and when; an officer sees only their own figures."""
 from __future__ import annotations
 
 import csv
@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from server.extensions import db
 from tests.conftest import start_gunicorn, stop_gunicorn
-from tests.oversight.history import build_history, expected, key, months
+from tests.oversight.history import build_case_history, expected, key, months
 
 from .conftest import PASSWORD, SCREENSHOTS
 
@@ -23,7 +23,7 @@ DESK = {"width": 1440, "height": 900}
 
 @pytest.fixture
 def history(app):
-    return build_history(app)
+    return build_case_history(app)
 
 
 @pytest.fixture
@@ -103,7 +103,11 @@ def test_the_admin_reads_the_known_figures_in_table_chart_and_downloads(desk):
     choose(page, "month")
     expect(page.locator("section[data-figure=handheld_rate] h2")).to_have_text("掌上执法率")
     expect(page.locator("section[data-figure=handheld_rate] .definition")).to_contain_text("pwa-")
-    expect(page.locator("section[data-figure=case_rates] .absent")).to_contain_text("待案件模块")
+    # 查处率 and 结案率 from the cases (history.build_case_history), no longer shown absent.
+    expect(page.locator("section[data-figure=case_rates] .absent")).to_have_count(0)
+    m2, m1 = months()
+    assert table_rows(page, "case_rates") == [[key(m2), "1", "0", "0.0", "0", "0", "—"],
+                                              [key(m1), "2", "2", "100.0", "2", "1", "50.0"]]
     wanted = expected("month")
     for figure_id in ("handheld_rate", "certificate_rate"):
         rows = table_rows(page, figure_id)

@@ -3,17 +3,20 @@ token, and settings that make retries immediate and timeouts short (so a test ru
 from __future__ import annotations
 
 import copy
+import io
 import json
 import uuid
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
 from server.export import clients, outbox
 from server.export.schema_files import PUBLISHED_BASE, SCHEMA_DIR
 from server.extensions import db
+from tests.documents.conftest import FIELDS as DOCUMENT_FIELDS
 from tests.factories import evidence_entry
 from tests.review.conftest import failing_overload_record, sync_and_upload
 
@@ -47,10 +50,11 @@ def assert_valid(name: str, document) -> None:
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
 
 
-def make_history(login_as, personas) -> dict:
+def make_history(login_as, personas, *, cases_and_directories: bool = True) -> dict:
     """Every kind exported today, through the API as users cause it: an inspection submitted
     with its evidence, returned, amended, sent to legal review, agreed, approved; an officer's
-    certificate renewed; an officer disabled, enabled again and renamed."""
+    certificate renewed; an officer disabled, enabled again and renamed; then (unless told not
+    to) dispositions, cases, documents, archives, targets and certificates by domain."""
     officer, supervisor, reviewer = login_as("officer1"), login_as("supervisor1"), login_as("reviewer1")
     admin = login_as("admin")
     record = failing_overload_record()
@@ -82,7 +86,96 @@ def make_history(login_as, personas) -> dict:
             ("patch", f"/api/users/{officer3}", {"display_name": "王三"})):
         answer = getattr(admin, method)(path, json=body)
         assert answer.status_code == 200, answer.get_json()
-    return {"first": first, "second": second, "record": record, "amendment": amendment}
+    if not cases_and_directories:
+        return {"first": first, "second": second, "record": record, "amendment": amendment}
+    cases = make_case_history(login_as, second)
+    make_directory_history(login_as, personas)
+    return {"first": first, "second": second, "record": record, "amendment": amendment, **cases}
+
+
+TRANSFER_LETTER = DOCUMENT_FIELDS["case_transfer_letter"]
+
+
+def _post(client, path: str, body: dict | None = None, status: int = 200) -> dict:
+    answer = client.post(path, json=body or {})
+    assert answer.status_code == status, (path, answer.get_json())
+    return answer.get_json()
+
+
+def make_case_history(login_as, approved: dict) -> dict:
+    """Dispositions of each kind of change, every step of a case, a case not opened, a
+    document issued and sealed, an archive built. On `approved`'s finding: an officer proposes
+    a correction the supervisor rejects, then the supervisor opens a case at once, and declines
+    to open it. A second approved record goes the general procedure to 结案 (as
+    tests/cases/test_case_flow.py, with an extension)."""
+    from server.documents.queue import seal_pending
+    from server.documents.seal_keys import make_demo_seal
+    from tests.cases.conftest import overloaded_record
+
+    officer, supervisor, reviewer = login_as("officer1"), login_as("supervisor1"), login_as("reviewer1")
+    finding = f"/api/inspections/{approved['uuid']}/findings/within_limit/disposition"
+    proposal = _post(officer, finding, {"kind": "correction", "correction_due": "2199-01-01"}, 201)
+    _post(supervisor, f"/api/dispositions/{proposal['id']}/reject", {"expected_version": 1, "reason": "应当立案"})
+    _post(supervisor, finding, {"kind": "case"}, 201)
+    [declined] = supervisor.get("/api/cases").get_json()
+    _post(supervisor, f"/api/cases/{declined['id']}/steps/reject_opening",
+          {"expected_version": declined["version"], "reason": "已由其他部门处理"})
+
+    record = sync_and_upload(officer, overloaded_record(plate="浙F54321"))
+    _post(supervisor, f"/api/inspections/{record['uuid']}/review/approve", {"expected_status": "complete"})
+    proposal = _post(officer, f"/api/inspections/{record['uuid']}/findings/within_limit/disposition",
+                     {"kind": "case"}, 201)
+    _post(supervisor, f"/api/dispositions/{proposal['id']}/confirm", {"expected_version": 1, "party_kind": "citizen"})
+    case = next(c for c in supervisor.get("/api/cases").get_json() if c["id"] != declined["id"])
+
+    def step(client, action, **body):
+        nonlocal case
+        case = _post(client, f"/api/cases/{case['id']}/steps/{action}", {"expected_version": case["version"], **body})
+
+    step(supervisor, "approve_opening", on="2026-09-01")
+    step(officer, "add_interview", on="2026-09-03", interviewee="赵师傅", summary="承认车辆超限运输。")
+    step(officer, "link_evidence", inspection_uuid=record["uuid"])
+    step(supervisor, "extend", on="2026-09-04", days=10, reason="案情复杂")
+    step(officer, "notify", on="2026-09-10", proposed_fine_fen=1_500_000, facts="车货总质量超过限定标准",
+         circumstances={"repeat_count": 2}, reason_outside_benchmark="一年内第三次超限运输，屡教不改")
+    step(officer, "record_statement", on="2026-09-11", statement="称不知道限重标准。")
+    step(officer, "request_hearing", on="2026-09-14")
+    step(officer, "record_hearing", on="2026-09-18", summary="听证会维持拟处罚意见。")
+    step(supervisor, "send_to_legal_review", on="2026-09-21", reason="较大数额罚款，经过听证")
+    step(reviewer, "legal_opinion", on="2026-09-22", opinion="agree", checklist=CHECKLIST)
+    step(supervisor, "decide", on="2026-09-24", fine_fen=1_500_000, party_present=False, reasoning="依据条例")
+    step(officer, "serve", on="2026-09-28", method="mail", recipient="赵师傅", receipt="挂号信回执")
+    case = _post(supervisor, f"/api/cases/{case['id']}/payments", {
+        "expected_version": case["version"], "amount_fen": 1_815_000, "reference": "BANK-001",
+        "paid_on": "2026-10-20"})
+    step(supervisor, "close", on="2026-10-21")
+
+    document = _post(officer, f"/api/inspections/{approved['uuid']}/documents/inspection-record", status=201)
+    letter = _post(supervisor, "/api/documents", {"type": "case_transfer_letter", "inspection_uuid": approved["uuid"],
+                                                  "fields": TRANSFER_LETTER}, 201)
+    make_demo_seal(current_app.config["STORAGE_DIR"], current_app.config["BUREAU_NAME"])
+    db.session.rollback()
+    assert seal_pending()["signed"] == 2
+    archive = _post(supervisor, f"/api/inspections/{approved['uuid']}/archive", status=201)
+    _post(supervisor, f"/api/archives/{archive['uuid']}/transfer", {"letter_uuid": letter["uuid"]}, 201)
+    return {"case": case, "declined_case": declined, "document": document, "case_record": record}
+
+
+def make_directory_history(login_as, personas) -> None:
+    """Targets imported, then imported again with a new name and credit class; an officer's
+    certificate by domain added and revoked."""
+    from tests.targets.files import XIAOMI, csv_bytes, row
+
+    admin = login_as("admin")
+    for name, credit_class in (("海盐县顺达运输有限公司", "B"), ("海盐县顺达物流有限公司", "C")):
+        data = {"file": (io.BytesIO(csv_bytes([row(name=name, code=XIAOMI, credit_class=credit_class,
+                                                       since="2026-01-01")])), "targets.csv")}
+        answer = admin.post("/api/targets/import", data=data, content_type="multipart/form-data")
+        assert answer.status_code == 200, answer.get_json()
+    added = _post(admin, f"/api/officer-directory/{personas['officer2'].id}/certificates", {
+        "number": "33042499002", "domains": ["overload", "dangerous_goods"], "valid_from": "2026-01-01",
+        "valid_until": "2029-12-31"}, 201)
+    _post(admin, f"/api/officer-directory/certificates/{added['id']}/revoke", {"reason": "调离执法岗位"})
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ index, covering every event type the registry exports; and every event of a know
 valid against them, with its times in UTC and Asia/Shanghai and no evidence bytes."""
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 
@@ -87,7 +88,8 @@ def test_evidence_travels_as_links_and_hashes_never_bytes(app, history, collecto
     for item in exported:
         assert item["sha256"] == listed[item["uuid"]]["sha256"]
         assert item["href"] == f"/api/evidence/{item['uuid']}/original"
-    received = [e for e in events if e["type"] == "evidence.received"]
+    received = [e for e in events if e["type"] == "evidence.received"
+                and e["data"]["inspection"]["root_uuid"] == history["first"]["uuid"]]
     assert len(received) == len(listed) + 1  # the amendment's new photo
     assert max(len(json.dumps(e)) for e in events) < 20_000  # no file content inside
 
@@ -119,3 +121,63 @@ def test_the_schemas_refuse_what_the_format_does_not_allow(app, history, collect
     event = json.loads(json.dumps(events[0]))
     event["occurred_at"]["shanghai"] = event["occurred_at"]["utc"]  # not +08:00
     assert list(validator("event.json").iter_errors(event))
+
+
+def test_cases_documents_and_directories_are_exported_as_they_stood(app, history, collector):
+    """A case step carries the case as it stood after it and its deadlines on that day; free text
+    and names of third parties stay in the case file; documents and archives travel as numbers,
+    SHA-256 and links; the directories' changes say what changed."""
+    events, _ = pull_all(app.test_client(), collector[1])
+    case_id = history["case"]["id"]
+    steps = [e for e in events if e["type"].startswith("case.") and e["data"]["case"]["id"] == case_id]
+    assert [e["data"]["step"]["action"] for e in steps] == [
+        "open", "approve_opening", "add_interview", "link_evidence", "extend", "notify", "record_statement",
+        "request_hearing", "record_hearing", "send_to_legal_review", "legal_opinion", "decide", "serve",
+        "record_payment", "close"]
+    by_action = {e["data"]["step"]["action"]: e["data"] for e in steps}
+    opened = by_action["approve_opening"]
+    assert opened["state"]["status"] == "investigating" and opened["state"]["decided_on"] is None
+    assert [(d["key"], d["due"], d["met_on"]) for d in opened["deadlines"]] == [("decision", "2026-11-30", None)]
+    extended = by_action["extend"]
+    assert extended["step"]["days"] == 10 and extended["deadlines"][0]["due"] == "2026-12-10"
+    decided = by_action["decide"]["state"]
+    assert (decided["status"], decided["fine_fen"], decided["decided_on"]) == ("decided", 1_500_000, "2026-09-24")
+    assert by_action["notify"]["step"]["within_benchmark"] is False
+    paid = by_action["record_payment"]
+    assert (paid["step"]["amount_fen"], paid["step"]["late_fee_fen"], paid["state"]["paid_fen"]) == (
+        1_815_000, 315_000, 1_815_000)
+    closed = by_action["close"]
+    assert closed["state"]["status"] == "closed" and {d["key"] for d in closed["deadlines"]} == {
+        "decision", "statement", "hearing_request", "service", "payment"}
+    assert next(d for d in closed["deadlines"] if d["key"] == "payment")["met_on"] == "2026-10-21"
+    text = json.dumps(steps, ensure_ascii=False)
+    for private in ("赵师傅", "承认车辆超限运输", "称不知道限重标准", "挂号信回执", "依据条例"):
+        assert private not in text, private
+    assert closed["state"]["party"] == {"name": "浙F54321", "kind": "citizen"}
+    declined = [e["data"]["step"]["action"] for e in events if e["type"].startswith("case.")
+                and e["data"]["case"]["id"] == history["declined_case"]["id"]]
+    assert declined == ["open", "reject_opening"]
+    assert [e["data"]["disposition"]["status"] for e in events if e["type"].startswith("disposition.")] == [
+        "proposed", "rejected", "confirmed", "proposed", "confirmed"]
+
+    document = history["document"]["uuid"]
+    issued = next(e["data"] for e in events if e["type"] == "document.issued"
+                  and e["data"]["document"]["uuid"] == document)
+    sealed = next(e["data"] for e in events if e["type"] == "document.sealed"
+                  and e["data"]["document"]["uuid"] == document)
+    assert issued["number"] == history["document"]["number"] and "fields" not in issued
+    pdf = app.test_client()
+    pdf.login("supervisor1")
+    body = pdf.get(sealed["document"]["pdf_href"]).data
+    assert hashlib.sha256(body).hexdigest() == sealed["sealed_pdf_sha256"]
+    archives = [e["data"] for e in events if e["type"].startswith("archive.")]
+    assert [a["kind"] for a in archives] == ["archive", "transfer"]
+    assert archives[1]["transfer_letter"]["uuid"] != document
+
+    changed = next(e["data"] for e in events if e["type"] == "target.changed")
+    assert changed["changed"] == {"name": "海盐县顺达物流有限公司", "credit_class": "C"}
+    assert changed["before"]["name"] == "海盐县顺达运输有限公司"
+    assert [e["data"]["credit_class"] for e in events if e["type"] == "target.credit_class_changed"] == ["B", "C"]
+    revoked = next(e["data"] for e in events if e["type"] == "officer.certificate_revoked")
+    assert revoked["certificate"]["domains"] == ["dangerous_goods", "overload"]
+    assert revoked["revoked_reason"] == "调离执法岗位"

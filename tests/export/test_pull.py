@@ -131,9 +131,9 @@ def test_a_page_reads_its_rows_in_a_few_queries_not_one_per_event(app, login_as,
     inspection history adds events, and only the one query of the amendment's carried-over files."""
     from .conftest import make_history
 
-    make_history(login_as, personas)
+    make_history(login_as, personas, cases_and_directories=False)
     events_once, statements_once = _statements_of_a_page(app)
-    make_history(login_as, personas)
+    make_history(login_as, personas, cases_and_directories=False)
     events_twice, statements_twice = _statements_of_a_page(app)
     assert events_twice > events_once + 15
     assert statements_twice <= statements_once + 1, (statements_once, statements_twice)

@@ -119,9 +119,12 @@ def training_sheet() -> bytes:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def build_history(app) -> dict:
-    """The cast, the six inspections (synced by their first officer) and the imported training;
-    returns each account's id and team id, and each inspection's UUID, by name."""
+def build_history(app, complete: tuple[str, ...] = ()) -> dict:
+    """The cast, the six inspections (synced by their first officer; those named in `complete`
+    with their files uploaded) and the imported training; returns each account's id and team
+    id, and each inspection's UUID, by name."""
+    from tests.review.conftest import sync_and_upload
+
     cast = make_cast()
     clients, uuids = {}, {}
     for name, (officers, month, day, subject, handheld, fail, kind) in inspections().items():
@@ -130,8 +133,11 @@ def build_history(app) -> dict:
             client = clients[officers[0]] = app.test_client()
             client.login(officers[0])
         record = _record(officers, month, day, subject, handheld=handheld, fail=fail, kind=kind)
-        answer = client.post("/api/sync", json=sync_body(record)).get_json()
-        assert answer["results"][0]["result"] == "created", answer
+        if name in complete:
+            sync_and_upload(client, record)
+        else:
+            answer = client.post("/api/sync", json=sync_body(record)).get_json()
+            assert answer["results"][0]["result"] == "created", answer
         uuids[name] = record["uuid"]
     admin = app.test_client()
     admin.login("admin")
@@ -176,3 +182,62 @@ def expected(group_by: str) -> dict:
         "inspections_by_subject": [["officer1", "车辆", 4], ["officer2", "车辆", 4], ["officer3", "企业", 1],
                                    ["officer3", "车辆", 1], ["officer4", "企业", 1], ["officer4", "车辆", 1]],
     }
+
+
+CASE_RECORDS = ("a2", "a3", "b1")
+
+
+def build_case_history(app) -> dict:
+    """The history with its three inspections with findings (a2, a3, b1) complete and approved
+    by their team's supervisor, and each finding disposed of over the API:
+      a2 (M2, team A): 不予处罚 (first minor offence): a disposition, not an action;
+      a3 (M1, team A): 立案 on M1-06 (case CA), a warning decided and served, 结案 on M1-08;
+      b1 (M1, team B): 立案 on M1-11 (case CB), 1,500 yuan decided and served on M1-13, not
+                       paid: the 15-day payment period ended on M1-28 (overdue today).
+    Returns the history with the two cases' ids."""
+    history = build_history(app, complete=CASE_RECORDS)
+    m2, m1 = months()
+    clients = {}
+
+    def client(name):
+        if name not in clients:
+            clients[name] = app.test_client()
+            clients[name].login(name)
+        return clients[name]
+
+    def post(who, path, body, status=200):
+        answer = client(who).post(path, json=body)
+        assert answer.status_code == status, (path, answer.get_json())
+        return answer.get_json()
+
+    for name, supervisor in (("a2", "supervisor1"), ("a3", "supervisor1"), ("b1", "supervisor2")):
+        post(supervisor, f"/api/inspections/{history['uuids'][name]}/review/approve", {"expected_status": "complete"})
+
+    def finding(name):
+        return f"/api/inspections/{history['uuids'][name]}/findings/within_limit/disposition"
+
+    post("supervisor1", finding("a2"), {"kind": "no_penalty", "ground_code": "first_minor"}, 201)
+    proposal = post("officer1", finding("a3"), {"kind": "case"}, 201)
+    post("supervisor1", f"/api/dispositions/{proposal['id']}/confirm", {"expected_version": 1})
+    post("supervisor2", finding("b1"), {"kind": "case"}, 201)
+    cases = {c["party_name"]: c for c in client("admin").get("/api/cases").get_json()}
+    ids = {}
+    for name, supervisor, officer, opened, fine, excess in (
+            ("a3", "supervisor1", "officer1", 6, 0, 500), ("b1", "supervisor2", "officer3", 11, 150_000, 3500)):
+        case = cases[inspections()[name][3]]
+        ids[name] = case["id"]
+        day = m1 + timedelta(days=opened - 1)
+        for who, action, body in (
+                (supervisor, "approve_opening", {"on": day}),
+                (officer, "notify", {"on": day + timedelta(days=1), "proposed_fine_fen": fine, "facts": "超限",
+                                     "circumstances": {"excess_mass": excess}}),
+                (officer, "record_statement", {"on": day + timedelta(days=1), "statement": "无异议"}),
+                (supervisor, "decide", {"on": day + timedelta(days=2), "fine_fen": fine, "party_present": True,
+                                        "reasoning": "依据裁量基准"}),
+                (officer, "serve", {"on": day + timedelta(days=2), "method": "direct", "recipient": "当事人",
+                                    "receipt": "签收"})) + (((supervisor, "close", {"on": day + timedelta(days=2)}),)
+                                                          if fine == 0 else ()):
+            body = {k: v.isoformat() if isinstance(v, date) else v for k, v in body.items()}
+            case = post(who, f"/api/cases/{case['id']}/steps/{action}", {"expected_version": case["version"], **body})
+    db.session.remove()
+    return {**history, "cases": ids}

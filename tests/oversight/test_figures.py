@@ -1,9 +1,9 @@
 """The dashboard's figures against a known history (tests/oversight/history.py): each figure,
-per month, team and officer, exactly; what supervisors and officers may see; the case rates
-absent with their reason; every figure with its definition."""
+per month, team and officer, exactly (查处率 and 结案率 over the history with its findings
+disposed of); what supervisors and officers may see; every figure with its definition."""
 from __future__ import annotations
 
-import importlib.util
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,7 +12,7 @@ from server.accounts.models import User
 from server.clock import local_today, utcnow
 from server.extensions import db
 from server.officers.models import OfficerCertificate
-from tests.oversight.history import build_history, expected, key, months
+from tests.oversight.history import build_case_history, build_history, expected, key, months
 
 COLUMNS = {"handheld_rate": ("group", "handheld", "total", "rate"),
            "certificate_rate": ("group", "valid", "officers", "rate"),
@@ -57,20 +57,42 @@ def test_each_figure_is_exact_against_the_known_history(app, history, group_by):
     assert [[r["reviewers"], r["officers"], r["share"], r["met"]] for r in share] == [[1, 5, 20.0, "是"]]
 
 
-def test_case_rates_come_from_the_cases_module_or_are_absent_with_their_reason(app, history):
-    """Without server/cases (h15-cases) the figure is absent, saying why; with it, the history's
-    inspections (none approved, no case) give zero counts and no rate, month by month."""
+RATE_COLUMNS = ("group", "findings", "handled", "handling_rate", "opened", "closed", "closing_rate")
+
+
+def test_case_rates_are_exact_per_month_team_and_officer(app):
+    """查处率 and 结案率 from the cases module over the known history with its findings disposed
+    of (history.build_case_history): a2 不予处罚 (not an action), a3 a case opened and closed in
+    M1, b1 a case opened in M1 and still open."""
+    build_case_history(app)
+    m2, m1 = months()
     admin = app.test_client()
     admin.login("admin")
-    rates = figures(admin)["case_rates"]
-    if importlib.util.find_spec("server.cases") is None:
-        assert rates["available"] is False and rates["rows"] == []
-        assert "待案件模块" in rates["reason"]
-        return
-    m2, m1 = months()
-    assert rates["available"] is True
-    assert [[r["group"], r["findings"], r["handled"], r["handling_rate"], r["opened"], r["closed"], r["closing_rate"]]
-            for r in rates["rows"]] == [[key(m2), 0, 0, None, 0, 0, None], [key(m1), 0, 0, None, 0, 0, None]]
+
+    def rates(client, **query):
+        shown = figures(client, **query)["case_rates"]
+        assert shown["available"] is True and "待案件模块" not in (shown.get("reason") or "")
+        return [[r[c] for c in RATE_COLUMNS] for r in shown["rows"]]
+
+    assert rates(admin, group_by="month") == [[key(m2), 1, 0, 0.0, 0, 0, None],
+                                              [key(m1), 2, 2, 100.0, 2, 1, 50.0]]
+    assert rates(admin, group_by="team") == [["执法A中队", 2, 1, 50.0, 1, 1, 100.0],
+                                             ["执法B中队", 1, 1, 100.0, 1, 0, 0.0]]
+    assert rates(admin, group_by="officer") == [["officer1", 2, 1, 50.0, 1, 1, 100.0],
+                                                ["officer2", 2, 1, 50.0, 1, 1, 100.0],
+                                                ["officer3", 1, 1, 100.0, 1, 0, 0.0],
+                                                ["officer4", 1, 1, 100.0, 1, 0, 0.0]]
+    supervisor = app.test_client()
+    supervisor.login("supervisor2")
+    assert rates(supervisor, group_by="month") == [[key(m2), 0, 0, None, 0, 0, None],
+                                                   [key(m1), 1, 1, 100.0, 1, 0, 0.0]]
+    assert rates(supervisor, group_by="officer") == [["officer3", 1, 1, 100.0, 1, 0, 0.0],
+                                                     ["officer4", 1, 1, 100.0, 1, 0, 0.0]]
+    officer = app.test_client()
+    officer.login("officer2")
+    assert rates(officer, group_by="month") == [[key(m2), 1, 0, 0.0, 0, 0, None],
+                                                [key(m1), 1, 1, 100.0, 1, 1, 100.0]]
+    assert rates(officer, group_by="officer") == [["officer2", 2, 1, 50.0, 1, 1, 100.0]]
 
 
 def test_a_supervisor_sees_their_team_and_an_officer_only_themselves(app, history):
@@ -128,3 +150,40 @@ def test_a_past_month_reads_the_certificate_held_then(app, history):
     admin.login("admin")
     assert rows(figures(admin, group_by="month")["certificate_rate"]) == [
         [key(m2), 5, 5, 100.0], [key(m1), 5, 5, 100.0]]
+
+
+PERFORMANCE = ("group", "team", "inspections", "findings", "handled", "handling_rate", "opened", "closed",
+               "closing_rate", "flagged")
+
+
+def test_each_officers_performance_figures_for_whoever_may_see_them(app):
+    """执法人员绩效 over the history with its cases: one row per officer in scope, whatever the
+    grouping; supervisors see their team's officers, an officer only their own row."""
+    from server.evidence.models import EvidenceFile
+    from server.inspections.models import Evidence
+
+    history = build_case_history(app)
+    # The evidence flags the files of a3 (officer1 and officer2) received, counted here from the files.
+    flagged = {name: sum(bool(f.flags) for f in db.session.query(EvidenceFile).join(
+        Evidence, Evidence.uuid == EvidenceFile.evidence_uuid).filter(
+        Evidence.inspection_uuid == uuid.UUID(history["uuids"][name]))) for name in ("a2", "a3", "b1")}
+    team_a, team_b = flagged["a2"] + flagged["a3"], flagged["b1"]
+    admin = app.test_client()
+    admin.login("admin")
+
+    def performance(client, **query):
+        return [[r[c] for c in PERFORMANCE] for r in figures(client, **query)["officer_performance"]["rows"]]
+
+    everyone = [["officer1", "执法A中队", 4, 2, 1, 50.0, 1, 1, 100.0, team_a],
+                ["officer2", "执法A中队", 4, 2, 1, 50.0, 1, 1, 100.0, team_a],
+                ["officer3", "执法B中队", 2, 1, 1, 100.0, 1, 0, 0.0, team_b],
+                ["officer4", "执法B中队", 2, 1, 1, 100.0, 1, 0, 0.0, team_b],
+                ["officer5", "执法B中队", 0, 0, 0, None, 0, 0, None, 0]]
+    assert performance(admin, group_by="month") == everyone
+    assert performance(admin, group_by="team") == everyone
+    supervisor = app.test_client()
+    supervisor.login("supervisor2")
+    assert performance(supervisor) == everyone[2:]
+    officer = app.test_client()
+    officer.login("officer1")
+    assert performance(officer) == everyone[:1]

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from server import workdays
 from server.audit.models import AuditEntry
 from server.clock import utcnow
 from server.extensions import db
@@ -111,3 +112,34 @@ def test_an_officer_whose_evidence_is_flagged_far_more_often_is_warned_about(app
     assert [w.officer.username for w in flagged] == ["officer1"]
     assert "14 个，其中 8 个有异常标记" in flagged[0].detail and "0/14" in flagged[0].detail
     assert len([link for link in flagged[0].links if link["type"] == "inspection"]) == 2
+
+
+def test_a_case_past_its_payment_deadline_is_warned_about_and_acknowledged(app):
+    """The bureau-wide scan asks the cases module for every open case's deadlines (no user
+    needed): case CB (team B) was served on M1-13 and not paid, so its 15-day payment period is
+    past; the closed case CA raises nothing. team B's supervisor sees and acknowledges it."""
+    from tests.oversight.history import build_case_history, months
+
+    history = build_case_history(app)
+    raised = [w for w in scan_warnings(None) if w.kind == "case_deadline"]
+    db.session.commit()
+    m1 = months()[1]
+    # served on M1-13: 15 calendar days, moved to the next working day if the last is a rest day
+    due = workdays.add_calendar_days_with_holiday_extension(m1 + timedelta(days=12), 15).isoformat()
+    [warning] = raised
+    assert warning.links == [{"type": "case", "id": history["cases"]["b1"], "label": warning.links[0]["label"]}]
+    assert "缴纳罚款已超期" in warning.title and "浙F00004" in warning.detail
+    assert warning.team.name == "执法B中队"
+    assert [w.kind for w in scan_warnings(None) if w.kind == "case_deadline"] == []  # the same facts: once
+    db.session.commit()
+
+    assert [w["kind"] for w in listed(app, "supervisor1").get_json()["warnings"]
+            if w["kind"] == "case_deadline"] == []
+    mine = [w for w in listed(app, "supervisor2").get_json()["warnings"] if w["kind"] == "case_deadline"]
+    assert [w["id"] for w in mine] == [warning.id] and mine[0]["kind_label"] == "案件期限临近或超期"
+    supervisor = app.test_client()
+    supervisor.login("supervisor2")
+    done = supervisor.post(f"/api/oversight/warnings/{warning.id}/acknowledge", json={"comment": "已催缴"})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["acknowledged_by"] == "supervisor2"
+    assert f"期限 {due}" in warning.detail

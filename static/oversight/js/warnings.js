@@ -5,6 +5,7 @@ import { when } from "/review/js/labels.js";
 
 function linkTo(link) {
   if (link.type === "inspection") return h("a", { href: `/review/#/inspection/${link.id}` }, `检查记录：${link.label}`);
+  if (link.type === "case") return h("a", { href: `/cases/#/case/${link.id}` }, `案件：${link.label}`);
   return h("span", {}, `执法人员：${link.label}`);
 }
 
