@@ -93,7 +93,7 @@ async function casePage(ctx, id) {
         h("td", {}, d.unit === "working" ? "工作日" : "自然日"), h("td", {}, d.basis), h("td", {}, STATES[d.state])))),
     h("h2", {}, "文书"),
     // Issued documents: number and seal state; the sealed PDF once 已签章 (a step never waits).
-    h("table", { class: "documents" }, h("tr", {}, ["文书", "文号", "签章", "下载"].map((t) => h("th", {}, t))),
+    h("table", { class: "issued-documents" }, h("tr", {}, ["文书", "文号", "签章", "下载"].map((t) => h("th", {}, t))),
       kase.documents.map((d) => h("tr", { "data-type": d.doc_type, "data-state": d.state },
         h("td", {}, d.title), h("td", { class: "number" }, d.number), h("td", { class: "state" }, d.state_label),
         h("td", {}, d.download ? h("a", { href: d.download, download: "" }, "下载已签章文书") : "—")))),

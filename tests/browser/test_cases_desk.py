@@ -184,11 +184,11 @@ def test_a_finding_to_a_closed_case_at_the_desk(browser, live_server, demo_seal,
         f"海盐交责改〔{year}〕第 1 号", "浙F7C002", "2199-01-01")
 
     page.reload()
-    expect(page.locator("table.documents td.state")).to_have_text(["已签章"] * 6)
+    expect(page.locator("table.issued-documents td.state")).to_have_text(["已签章"] * 6)
     expect(page.locator("#case-archive")).to_contain_text("已归档")
     supervisor.shot("cases-03-sealed-documents")
     pdfs = []
-    for link in page.locator("table.documents a").all():
+    for link in page.locator("table.issued-documents a").all():
         pdf = page.request.get(live_server.url + link.get_attribute("href"))
         assert pdf.status == 200 and pdf.body().startswith(b"%PDF-")
         pdfs.append(pdf.body())
