@@ -117,9 +117,12 @@ def _load_forms(app: Flask) -> None:
 
 def _load_document_types(app: Flask) -> None:
     # A mistake in documents/ stops the start here.
+    from .cases.archiving import archive_closed_cases
     from .documents import types as document_types
 
     document_types.init_app(app)
+    # After each pass of the sealer: closed cases whose documents are sealed get their archive.
+    app.extensions["after_sealing"] = [archive_closed_cases]
 
 
 def _open_evidence_stores(app: Flask) -> None:

@@ -207,7 +207,7 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                                        "该处罚不适用简易程序（限警告，或对公民 200 元、对单位 3000 元以下罚款），"
                                        "请改为立案。"),
     "case.not_paid": (409, "Fine not paid", "罚款尚未缴清，不能结案。"),
-    "case.unknown_document": (404, "Unknown document", "没有该文书，或案件尚未进行到该环节。"),
+    "case.unknown_document": (404, "Unknown document", "该案件没有这份文书，请刷新案件后重试。"),
     "payment.reference_conflict": (409, "Reference used", "该缴款流水号已登记为另一笔缴款，请核对后重试。"),
     "payment.bad_signature": (401, "Bad signature", "缴款通知的签名无效（HMAC-SHA256），已拒收。"),
     "payment.stale_timestamp": (401, "Stale notice", "缴款通知的时间戳与服务器时间相差过大，已拒收，请重新签名发送。"),

@@ -21,6 +21,9 @@ WRITE_ROUTES = {
     "GET /api/inspections/<uuid:inspection_uuid>/export": WRITER,  # audits and signs the export
     "GET /api/inspections/<uuid:inspection_uuid>/record.pdf": WRITER,  # audits the print
     "GET /api/inspections/<uuid:inspection_uuid>/trail": WRITER,  # may sign a checkpoint
+    "GET /api/documents/<uuid:document_uuid>/pdf": WRITER,  # audits the download
+    "GET /api/cases/<id:case_id>/documents/<uuid:document_uuid>.pdf": WRITER,  # audits the download
+    "GET /api/archives/<uuid:archive_uuid>/package": WRITER,  # audits the download
     "POST /api/sync": WRITER_AFTER_CHECKS,
     "HEAD /api/uploads/<upload_id>": STEPS,
     "PATCH /api/uploads/<upload_id>": STEPS,
@@ -44,6 +47,7 @@ WRITE_ROUTES = {
     "POST /api/dispositions/<id:disposition_id>/reject": WRITER,
     "POST /api/cases/<id:case_id>/steps/<action>": WRITER,
     "POST /api/cases/<id:case_id>/payments": WRITER,
+    "POST /api/cases/<id:case_id>/transfer-letter": WRITER,
     "POST /api/payments/notices": WRITER,
     # the calculator only computes: a POST that reads
     "POST /api/discretion/calculate": READER,

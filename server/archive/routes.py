@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Response
 
 from ..accounts import auth
+from ..database import WRITER, db_mode
 from ..documents.service import get_visible_document
 from ..inspections.access import get_visible_inspection
 from ..schemas import Blueprint
@@ -48,13 +49,14 @@ def show_archive(archive_uuid):
 
 
 @blp.route("/archives/<uuid:archive_uuid>/package", methods=["GET"])
+@db_mode(WRITER)  # a download is an export, audited before the package leaves
 @blp.response(200, content_type="application/zip",
               description="The package as archived; verify with `python -m server.verify_case`")
 @auth.roles_required(*READERS)
 def download_package(archive_uuid):
     """The package ZIP, byte for byte as archived."""
     archive = service.get_archive(archive_uuid)
-    data = service.archive_store().open(archive.package_sha256).read()
+    data = service.export_package(auth.current_user(), archive)
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f"attachment; filename=archive-{archive.uuid}.zip"})
 

@@ -69,10 +69,7 @@ def _subjects(archive: Archive) -> set[tuple[str, str]]:
 def _build(user, kind: str, category: str, subject_id: str, inspection: Inspection, *,
            subject_type: str | None = None, letter: Document | None = None) -> Archive:
     subject_type = subject_type or category
-    if kind == "archive" and db.session.execute(sa.select(Archive.id).where(
-            Archive.kind == "archive", Archive.subject_type == subject_type,
-            Archive.subject_id == subject_id)).first():
-        raise ApiError("archive.exists")
+    _refuse_second_archive(kind, subject_type, subject_id)
     inspection_uuid = inspection.uuid
     subjects = ((subject_type, subject_id),) if subject_type == "case" else ()
     facts: dict = {}
@@ -82,6 +79,9 @@ def _build(user, kind: str, category: str, subject_id: str, inspection: Inspecti
         return document.doc_type != "case_transfer_letter" or (letter is not None and document.id == letter.id)
 
     def metadata(case) -> dict:
+        # The export read as a reader, then took the writer's turn again: an archive of the same
+        # subject may have been committed meanwhile (a concurrent request); check in this turn.
+        _refuse_second_archive(kind, subject_type, subject_id)
         documents = case.documents
         serial = take_serial(f"archive_{kind}_{category}", to_local(utcnow()).year)
         facts.update(archive_metadata(kind=kind, category=category, serial=serial, case=case,
@@ -133,6 +133,13 @@ def _build(user, kind: str, category: str, subject_id: str, inspection: Inspecti
     return row
 
 
+def _refuse_second_archive(kind: str, subject_type: str, subject_id: str) -> None:
+    if kind == "archive" and db.session.execute(sa.select(Archive.id).where(
+            Archive.kind == "archive", Archive.subject_type == subject_type,
+            Archive.subject_id == subject_id)).first():
+        raise ApiError("archive.exists")
+
+
 def add_fact(user: User, archive: Archive, text: str, document: Document | None = None) -> ArchiveFact:
     """Append a later fact to an archive (the package itself never changes); the caller commits."""
     fact = ArchiveFact(archive_id=archive.id, text=text, document_uuid=document.uuid if document else None,
@@ -161,6 +168,15 @@ def list_archives(*, year: int | None = None, category: str | None = None, party
         escaped = party.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Archive.party.like(f"%{escaped}%", escape="\\"))
     return list(db.session.execute(query.order_by(Archive.id.desc()).limit(limit)).scalars())
+
+
+def export_package(user: User, archive: Archive) -> bytes:
+    """The package ZIP as it leaves the server: an export, audited (who, which package, the
+    SHA-256 of the bytes given) in the caller's writer's transaction."""
+    data = archive_store().open(archive.package_sha256).read()
+    record_event("archive.exported", actor=user, object_type="archive", object_id=str(archive.uuid),
+                 details={"archive_no": archive.archive_no, "sha256": hashlib.sha256(data).hexdigest()})
+    return data
 
 
 def get_archive(archive_uuid) -> Archive:

@@ -11,7 +11,8 @@ from ..workdays import CalendarYearUnknown
 from .case_flow import allowed_actions, can_view_case, reckoning_day
 from .case_models import ACTION_LABELS, STATUS_LABELS, Case
 from .deadlines import amount_owed_fen, case_deadlines, late_fee_fen
-from .documents import available_documents
+from .archiving import archive_view
+from .documents import documents_view
 
 
 def get_visible_case(user: User, case_id: int) -> Case:
@@ -41,4 +42,4 @@ def case_view(user: User, case: Case) -> dict:
                        "actor": s.actor.display_name if s.actor else "缴款平台", "acted_at": s.acted_at,
                        "from_status": s.from_status, "to_status": s.to_status, "details": s.details}
                       for s in case.steps],
-            "documents": available_documents(case), "allowed": allowed_actions(user, case)}
+            "documents": documents_view(case), "archive": archive_view(case), "allowed": allowed_actions(user, case)}

@@ -136,6 +136,10 @@ def _carry_out(user: User, row: Disposition, inspection: Inspection, finding: di
         db.session.flush()
         record_event("follow_up_task.created", actor=user, object_type="follow_up_task",
                      object_id=task.id, details=facts_of(task, TASK_FACTS))
+    if row.kind in ("correction", "simple"):
+        from .documents import issue_disposition_document
+
+        issue_disposition_document(user, row, inspection, finding)  # 责令改正通知书 / 当场处罚决定书
     elif row.kind == "case":
         case_flow.open_case(user, row, inspection, finding, data.get("party_kind"))
 

@@ -1,63 +1,108 @@
-"""The case's documents, printed as the record is printed today (HTML laid out by WeasyPrint).
-
-`render_case_document(kind, case)` is the one seam: the documents feature (server/documents/,
-numbered and sealed PDF/A) can replace its body without touching the procedure. Each kind exists
-once the case has reached its step; before that it is `case.unknown_document`.
+"""The case's documents: each step that produces one (立案, 询问, 告知, 决定, 送达, 结案) issues it
+through server/documents in the step's own transaction, numbered per type and year, linked to
+the case (subject ("case", id)) and waiting for its seal (the step never waits for it). A
+disposition that orders a correction or imposes a penalty on the spot issues its 责令改正通知书
+or 当场行政处罚决定书 about the inspection; a transfer issues the 案件移送函 about the case.
+A value the case lacks refuses the step with `document.missing_fields`, naming it in Chinese.
 """
 from __future__ import annotations
 
-from pathlib import Path
+import sqlalchemy as sa
 
-import jinja2
-from flask import current_app
-
-from ..clock import to_local, utcnow
-from ..errors import ApiError
-from .case_models import ACTION_LABELS, SERVICE_LABELS, STATUS_LABELS, Case
-from .deadlines import case_deadlines
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-# kind -> (title, the action whose step the document records)
-DOCUMENTS = {
-    "opening": ("立案审批表", "approve_opening"),
-    "interview": ("询问笔录", "add_interview"),
-    "notice": ("行政处罚告知书", "notify"),
-    "legal_review": ("重大执法决定法制审核意见书", "legal_opinion"),
-    "decision": ("行政处罚决定书", "decide"),
-    "service": ("送达回证", "serve"),
-    "closing": ("结案报告", "close"),
-}
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                          undefined=jinja2.StrictUndefined)
-_env.filters["local"] = lambda t: to_local(t).strftime("%Y年%m月%d日 %H:%M") if t else "—"
-_env.filters["yuan"] = lambda fen: "—" if fen is None else f"{fen / 100:,.2f} 元"
+from ..accounts.models import User
+from ..documents.models import Document
+from ..documents.service import issue_document
+from ..documents.types import get_type
+from ..extensions import db
+from ..inspections.models import Inspection
+from .case_models import Case, CaseStep
+from .document_fields import (
+    STEP_DOCUMENTS,
+    day_text,
+    evidence_list,
+    legal_basis,
+    officers_of,
+    place_of,
+    yuan_text,
+)
 
 
-def available_documents(case: Case) -> list[dict]:
-    done = {step.action for step in case.steps}
-    return [{"kind": kind, "title": title} for kind, (title, action) in DOCUMENTS.items()
-            if action in done]
+def case_documents(case: Case) -> list[Document]:
+    return list(db.session.execute(sa.select(Document).where(
+        Document.subject_type == "case", Document.subject_id == str(case.id)).order_by(Document.id)).scalars())
 
 
-def case_document_html(kind: str, case: Case) -> str:
-    if kind not in DOCUMENTS:
-        raise ApiError("case.unknown_document")
-    title, action = DOCUMENTS[kind]
-    steps = [s for s in case.steps if s.action == action]
-    if not steps:
-        raise ApiError("case.unknown_document")
-    return _env.get_template("case_document.html").render(
-        bureau=current_app.config["BUREAU_NAME"], title=title, kind=kind, case=case, step=steps[-1],
-        status_label=STATUS_LABELS[case.status], action_labels=ACTION_LABELS,
-        service_labels=SERVICE_LABELS, deadlines=case_deadlines(case, to_local(utcnow()).date()),
-        printed_at=utcnow())
+def issue_step_document(user: User, case: Case, step: CaseStep) -> Document | None:
+    """The document `step` produces, if any, issued now (the caller's transaction)."""
+    if step.action not in STEP_DOCUMENTS:
+        return None
+    doc_type, fields_of = STEP_DOCUMENTS[step.action]
+    fields = fields_of(case, step, user, case_documents(case))
+    return issue_document(user, doc_type, {k: v for k, v in fields.items() if v is not None},
+                          subject_type="case", subject_id=str(case.id))
 
 
-def render_case_document(kind: str, case: Case) -> bytes:
-    """The document `kind` of `case` as PDF bytes."""
-    import weasyprint
-    from weasyprint.urls import URLFetcher
+def document_view(document: Document, download: str) -> dict:
+    return {"uuid": str(document.uuid), "doc_type": document.doc_type,
+            "title": get_type(document.doc_type).title, "number": document.number,
+            "state": document.state, "state_label": document.state_label,
+            "issued_at": document.issued_at.isoformat(),
+            "download": download if document.state == "signed" else None}
 
-    html = weasyprint.HTML(string=case_document_html(kind, case), base_url=str(TEMPLATES),
-                           url_fetcher=URLFetcher(allowed_protocols={"data"}))
-    return html.write_pdf()
+
+def documents_view(case: Case) -> list[dict]:
+    return [document_view(d, f"/api/cases/{case.id}/documents/{d.uuid}.pdf") for d in case_documents(case)]
+
+
+def get_case_document(case: Case, document_uuid) -> Document | None:
+    return next((d for d in case_documents(case) if d.uuid == document_uuid), None)
+
+
+def issue_transfer_letter(user: User, case: Case, data: dict) -> Document:
+    """案件移送函: the case handed to another authority (police, prosecutors …)."""
+    return issue_document(user, "case_transfer_letter", {
+        "receiving_authority": data.get("receiving_authority"),
+        "case_ref": f"{case.violation_title}（{case.number}）",
+        "party_name": case.party_name,
+        "facts": data.get("facts") or next((s.details.get("facts") for s in reversed(case.steps)
+                                            if s.action == "notify"), None),
+        "reason": data.get("reason"),
+        "attachments": data.get("attachments") or evidence_list(case, case_documents(case)),
+        "contact": data.get("contact"),
+    }, subject_type="case", subject_id=str(case.id))
+
+
+def issue_disposition_document(user: User, disposition, inspection: Inspection, finding: dict) -> Document | None:
+    """责令改正通知书 for a correction, 当场行政处罚决定书 for the simple procedure (about the
+    inspection); None for the other kinds."""
+    title = finding["violation"].get("title") or disposition.violation_code
+    about = {"subject_type": "inspection", "subject_id": str(inspection.uuid)}
+    if disposition.kind == "correction":
+        return issue_document(user, "rectification_notice", _present({
+            "party_name": inspection.subject_name,
+            "violation": f"{title}。{disposition.note or ''}",
+            "legal_basis": legal_basis(disposition.violation_code),
+            "correction": f"立即停止违法行为，于{day_text(disposition.correction_due)}前改正：{title}。"
+                          "逾期不改正的，依法处理。",
+            "deadline": disposition.correction_due.isoformat()}), **about)
+    if disposition.kind == "simple":
+        from ..clock import to_local
+
+        fine = disposition.penalty_fen
+        return issue_document(user, "onsite_penalty_decision", _present({
+            "party_name": inspection.subject_name,
+            "party_code": inspection.subject_code,
+            "time_place": f"{to_local(inspection.started_at):%Y年%m月%d日 %H:%M}，{place_of(inspection)}",
+            "facts": f"{title}。{disposition.note or ''}",
+            "legal_basis": legal_basis(disposition.violation_code),
+            "penalty": f"罚款{yuan_text(fine)}" if fine else "警告",
+            "payment": ("自收到本决定书之日起十五日内到指定银行或者通过电子支付系统缴纳罚款；逾期每日按罚款数额的"
+                        "百分之三加处罚款。" if fine else "警告，无需缴纳罚款。"),
+            "remedies": "如不服本决定，可以在收到本决定书之日起六十日内依法申请行政复议，或者在六个月内依法向"
+                        "人民法院提起行政诉讼。",
+            "officers": officers_of(inspection)}), **about)
+    return None
+
+
+def _present(fields: dict) -> dict:
+    return {k: v for k, v in fields.items() if v is not None}

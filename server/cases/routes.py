@@ -7,6 +7,8 @@ from marshmallow import ValidationError
 
 from ..accounts import auth
 from ..clock import local_today
+from ..database import WRITER, db_mode
+from ..documents.service import export_sealed_document
 from ..errors import ApiError, translate_field_messages
 from ..extensions import db
 from ..inspections.access import get_visible_inspection
@@ -29,6 +31,7 @@ from .schemas import (
     RateSchema,
     RatesQuery,
     RejectSchema,
+    TransferLetterIn,
     WarningSchema,
 )
 
@@ -168,15 +171,30 @@ def _load(schema, body: bytes) -> dict:
         raise ApiError("request.validation", errors=translate_field_messages(exc.messages)) from None
 
 
-@blp.route("/cases/<id:case_id>/documents/<kind>.pdf", methods=["GET"])
-@blp.response(200)
+@blp.route("/cases/<id:case_id>/documents/<uuid:document_uuid>.pdf", methods=["GET"])
+@db_mode(WRITER)  # a download is an export, audited before the document leaves
+@blp.response(200, content_type="application/pdf")
 @auth.login_required
-def case_document(case_id, kind):
-    """One of the case's documents as PDF (printed through documents.render_case_document)."""
+def case_document(case_id, document_uuid):
+    """One of the case's sealed documents (409 while it waits for its seal)."""
     case = get_visible_case(g.user, case_id)
-    pdf = documents.render_case_document(kind, case)
+    document = documents.get_case_document(case, document_uuid)
+    if document is None:
+        raise ApiError("case.unknown_document")
+    pdf = export_sealed_document(g.user, document)
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="case-{case.id}-{kind}.pdf"'})
+        "Content-Disposition": f'attachment; filename="{document.uuid}.pdf"'})
+
+
+@blp.route("/cases/<id:case_id>/transfer-letter", methods=["POST"])
+@blp.arguments(TransferLetterIn)
+@blp.response(201, CaseSchema)
+@auth.roles_required("supervisor", "admin")
+def transfer_letter(data, case_id):
+    """Issue the case's 案件移送函 (transfer to another authority), numbered, sealed soon after."""
+    case = get_visible_case(g.user, case_id)
+    documents.issue_transfer_letter(g.user, case, data)
+    return case_view(g.user, case)
 
 
 @blp.route("/cases/warnings", methods=["GET"])

@@ -95,7 +95,14 @@ class ReasonStep(StepSchema):
 
 class InterviewStep(StepSchema):
     interviewee = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    summary = fields.String(required=True, validate=TEXT)
+    summary = fields.String(required=True, validate=TEXT,
+                            metadata={"description": "问答记录, one question or answer a line"})
+    # 询问笔录's own fields: without place and relation the step is refused, naming them.
+    period = fields.String(allow_none=True, validate=validate.Length(max=100))
+    place = fields.String(allow_none=True, validate=validate.Length(max=200))
+    relation = fields.String(allow_none=True, validate=validate.Length(max=100),
+                             metadata={"description": "与案件关系 (当事人, 驾驶员, 证人 …)"})
+    interviewee_id = fields.String(allow_none=True, validate=validate.Length(max=64))
     audio_evidence = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20))
 
 
@@ -140,6 +147,8 @@ class DecideStep(StepSchema):
     fine_fen = _fen(0, required=True)
     party_present = fields.Boolean(required=True)
     reasoning = fields.String(required=True, validate=TEXT)
+    statement_assessment = fields.String(allow_none=True, validate=TEXT, metadata={
+        "description": "why the party's statements were or were not accepted (required once heard)"})
 
 
 class ServeStep(StepSchema):
@@ -147,6 +156,17 @@ class ServeStep(StepSchema):
     recipient = fields.String(required=True, validate=validate.Length(min=1, max=100))
     receipt = fields.String(required=True, validate=TEXT,
                             metadata={"description": "送达回证: who signed, when, or why not"})
+    place = fields.String(allow_none=True, validate=validate.Length(max=200),
+                          metadata={"description": "送达地点 (required by the 送达回证)"})
+
+
+class TransferLetterIn(StrictSchema):
+    receiving_authority = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = fields.String(required=True, validate=TEXT)
+    contact = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    facts = fields.String(allow_none=True, validate=TEXT)
+    attachments = fields.List(fields.String(validate=validate.Length(min=1, max=500)),
+                              validate=validate.Length(max=100))
 
 
 class PaymentIn(VersionSchema):
@@ -237,7 +257,9 @@ class CaseSchema(Schema):
     closed_on = fields.Date()
     deadlines = fields.List(fields.Nested(CaseDeadlineSchema))
     steps = fields.List(fields.Nested(StepOutSchema))
-    documents = fields.List(fields.Dict())
+    documents = fields.List(fields.Dict(), metadata={
+        "description": "issued documents: number, state (待签章/已签章/签章失败), download once sealed"})
+    archive = fields.Dict(allow_none=True, metadata={"description": "a closed case's archive package"})
     allowed = fields.Dict()
 
 

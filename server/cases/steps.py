@@ -12,6 +12,7 @@ from ..extensions import db
 from ..inspections.models import Inspection
 from .case_flow import HEARING_THRESHOLD_FEN, act
 from .case_models import Case, CaseStep
+from .documents import issue_step_document
 
 
 def take_step(user: User, case: Case, action: str, data: dict) -> CaseStep:
@@ -19,8 +20,10 @@ def take_step(user: User, case: Case, action: str, data: dict) -> CaseStep:
     version = data.pop("expected_version")
     on = _day(data.pop("on", None))
     values, to_status = STEP_VALUES[action](user, case, data, on)
-    return act(user, case, action, version, values=values, step={"on": on, **data},
-               to_status=to_status)
+    row = act(user, case, action, version, values=values, step={"on": on, **data},
+              to_status=to_status)
+    issue_step_document(user, case, row)  # same transaction: a missing field refuses the step
+    return row
 
 
 def _day(on: date | None) -> date:

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .queue import seal_pending
+from .queue import after_sealing, seal_pending
 from .seal_keys import demo_paths, make_demo_seal
 
 documents_cli = AppGroup("documents", help="Enforcement documents (执法文书) and their seals.")
@@ -33,6 +33,7 @@ def demo_seal_command():
 def seal_command(retry_failed: bool):
     """Seal every document waiting for its seal (what the background sealer does)."""
     counts = seal_pending(retry_failed=retry_failed)
+    after_sealing()  # e.g. the archive of a closed case whose documents are now sealed
     click.echo(f"signed {counts['signed']}, failed {counts['failed']}, skipped {counts['skipped']}")
     if counts["failed"]:
         raise SystemExit(1)

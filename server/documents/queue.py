@@ -2,7 +2,8 @@
 (签章失败, with the reason). Laying out and signing happen outside the writer's lock, in a read
 transaction; only the outcome is written (a short writer's transaction), so sealing never holds
 up a sync. A background thread per process seals when woken after an issue and every
-SEAL_POLL_SECONDS; `flask --app server documents seal` drains the queue by hand.
+SEAL_POLL_SECONDS; `flask --app server documents seal` drains the queue by hand. After each
+pass, `after_sealing` runs what other features registered (the cases' archive on 结案).
 
 Two processes may seal the same document at once: the second finds it sealed and drops its copy
 (the stored file is content-addressed, so nothing is overwritten).
@@ -96,6 +97,14 @@ def seal_document(document_id: int, states: tuple[str, ...] = ("pending",)) -> s
         return document.state
 
 
+def after_sealing() -> None:
+    """What other features do once documents are sealed (app.extensions["after_sealing"]: the
+    cases archive their closed cases), run after each pass of the sealer; documents/ knows
+    nothing of them."""
+    for hook in current_app.extensions.get("after_sealing", ()):
+        hook()
+
+
 def sealed_pdf(document: Document) -> bytes:
     return document_store().open(document.signed_sha256).read()
 
@@ -115,6 +124,7 @@ def _start_sealer(app: Flask) -> threading.Event:
             with app.app_context():
                 try:
                     seal_pending()
+                    after_sealing()
                 except Exception:  # noqa: BLE001 - the thread must survive to try again
                     log.exception("the sealer failed")
                 finally:

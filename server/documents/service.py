@@ -125,3 +125,18 @@ def can_view_document(user: User, document: Document) -> bool:
         inspection = db.session.get(Inspection, uuidlib.UUID(document.subject_id))
         return inspection is not None and can_view(user, inspection)
     return False
+
+
+def export_sealed_document(user: User, document: Document) -> bytes:
+    """The sealed PDF as it leaves the server: an export, audited (who, which document, the
+    SHA-256 of the bytes given) in the caller's writer's transaction. 409 unless sealed."""
+    from .queue import sealed_pdf
+
+    if document.state != "signed":
+        raise ApiError("document.not_sealed", detail=f"文书 {document.number} 尚未盖章"
+                       f"（{document.state_label}），请稍后再下载。")
+    pdf = sealed_pdf(document)
+    record_event("document.exported", actor=user, object_type="document", object_id=str(document.uuid),
+                 details={"number": document.number, "doc_type": document.doc_type,
+                          "sha256": hashlib.sha256(pdf).hexdigest()})
+    return pdf

@@ -12,7 +12,7 @@ const yuan = (fen) => (fen === null || fen === undefined ? "—" : `${(fen / 100
 const STEPS = {
   approve_opening: ["批准立案", [["on", "立案日期", "date"]]],
   reject_opening: ["不予立案", [["on", "日期", "date"], ["reason", "理由", "text"]]],
-  add_interview: ["询问笔录", [["on", "日期", "date"], ["interviewee", "被询问人", "text"], ["summary", "询问内容", "text"]]],
+  add_interview: ["询问笔录", [["on", "日期", "date"], ["interviewee", "被询问人", "text"], ["relation", "与案件关系", "line"], ["place", "询问地点", "line"], ["summary", "问答记录（一问一答一行）", "text"]]],
   extend: ["延长办案期限", [["days", "延长天数", "int"], ["reason", "理由", "text"]]],
   notify: ["处罚前告知", [["on", "告知日期", "date"], ["proposed_fine_fen", "拟处罚款（元）", "money"], ["facts", "违法事实", "text"], ["reason_outside_benchmark", "超出裁量基准的理由", "text"], ["major_decision", "重大执法决定", "bool"]]],
   record_statement: ["陈述申辩", [["on", "日期", "date"], ["statement", "陈述申辩内容", "text"]]],
@@ -20,8 +20,8 @@ const STEPS = {
   record_hearing: ["听证笔录", [["on", "日期", "date"], ["summary", "听证情况", "text"]]],
   send_to_legal_review: ["送法制审核", [["on", "日期", "date"], ["reason", "理由", "text"]]],
   legal_opinion: ["法制审核意见", [["on", "日期", "date"], ["opinion", "意见", "opinion"], ["comment", "说明", "text"]]],
-  decide: ["作出处罚决定", [["on", "决定日期", "date"], ["fine_fen", "罚款（元）", "money"], ["party_present", "当事人在场", "bool"], ["reasoning", "理由", "text"]]],
-  serve: ["送达", [["on", "送达日期", "date"], ["method", "送达方式", "method"], ["recipient", "受送达人", "text"], ["receipt", "送达回证", "text"]]],
+  decide: ["作出处罚决定", [["on", "决定日期", "date"], ["fine_fen", "罚款（元）", "money"], ["party_present", "当事人在场", "bool"], ["reasoning", "理由", "text"], ["statement_assessment", "陈述申辩采纳情况及理由", "text"]]],
+  serve: ["送达", [["on", "送达日期", "date"], ["method", "送达方式", "method"], ["recipient", "受送达人", "text"], ["place", "送达地点", "line"], ["receipt", "送达情况", "text"]]],
   record_payment: ["登记缴款", [["amount_fen", "金额（元）", "money"], ["reference", "银行流水号", "text"], ["paid_on", "缴款日期", "date"]]],
   close: ["结案", [["on", "结案日期", "date"], ["summary", "结案说明", "text"]]],
 };
@@ -35,6 +35,7 @@ function input(name, kind) {
   if (kind === "bool") return h("input", { id, name, type: "checkbox" });
   if (kind in SELECTS) return h("select", { id, name }, Object.entries(SELECTS[kind]).map(([v, l]) => h("option", { value: v }, l)));
   if (kind === "text") return h("textarea", { id, name, rows: 2 });
+  if (kind === "line") return h("input", { id, name, type: "text" });
   return h("input", { id, name, type: kind === "date" ? "date" : "number", step: kind === "money" ? "0.01" : "1" });
 }
 
@@ -91,7 +92,13 @@ async function casePage(ctx, id) {
         h("td", {}, d.label), h("td", { class: "due" }, d.due || (d.error ? d.error.detail : "—")),
         h("td", {}, d.unit === "working" ? "工作日" : "自然日"), h("td", {}, d.basis), h("td", {}, STATES[d.state])))),
     h("h2", {}, "文书"),
-    h("ul", { class: "documents" }, kase.documents.map((d) => h("li", {}, h("a", { href: `/api/cases/${kase.id}/documents/${d.kind}.pdf`, target: "_blank", "data-kind": d.kind }, d.title)))),
+    // Issued documents: number and seal state; the sealed PDF once 已签章 (a step never waits).
+    h("table", { class: "issued-documents" }, h("tr", {}, ["文书", "文号", "签章", "下载"].map((t) => h("th", {}, t))),
+      kase.documents.map((d) => h("tr", { "data-type": d.doc_type, "data-state": d.state },
+        h("td", {}, d.title), h("td", { class: "number" }, d.number), h("td", { class: "state" }, d.state_label),
+        h("td", {}, d.download ? h("a", { href: d.download, download: "" }, "下载已签章文书") : "—")))),
+    kase.archive ? h("p", { id: "case-archive", "data-state": kase.archive.state }, `电子档案：${kase.archive.state_label}`,
+      kase.archive.download ? [`（档号 ${kase.archive.archive_no}）`, h("a", { href: kase.archive.download, download: "" }, "下载档案包")] : "") : null,
     h("h2", {}, "办案记录"),
     h("ol", { class: "steps" }, kase.steps.map((s) => h("li", {}, `${s.label} · ${s.actor} · ${new Date(s.acted_at).toLocaleString("zh-CN")}`))),
     h("h2", {}, "可办理"),

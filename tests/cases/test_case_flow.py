@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from server.clock import local_today
 from server.extensions import db
 from tests.cases.conftest import vouched_problems
 
@@ -21,6 +22,14 @@ def step(client, case, action, **body):
     return answer.get_json()
 
 
+def _document(case_id, doc_type):
+    from server.documents.models import Document
+
+    return db.session.execute(sa.select(Document).where(
+        Document.subject_type == "case", Document.subject_id == str(case_id),
+        Document.doc_type == doc_type)).scalar_one()
+
+
 def deadlines(case) -> dict:
     return {d["key"]: (d["due"], d["unit"], d["state"]) for d in case["deadlines"]}
 
@@ -28,6 +37,7 @@ def deadlines(case) -> dict:
 def test_a_finding_goes_from_disposition_to_a_closed_case(approved, login_as):
     record = approved()
     supervisor, officer, reviewer = login_as("supervisor1"), login_as("officer1"), login_as("reviewer1")
+    year = local_today().year
 
     pending = supervisor.get("/api/findings/pending").get_json()
     assert [(f["inspection_uuid"], f["item_id"], f["age_days"]) for f in pending] == [
@@ -61,8 +71,20 @@ def test_a_finding_goes_from_disposition_to_a_closed_case(approved, login_as):
 
     case = step(supervisor, case, "approve_opening", on="2026-09-01")
     assert deadlines(case)["decision"] == ("2026-11-30", "calendar", deadlines(case)["decision"][2])
+    # A 询问笔录 needs its place and the interviewee's relation to the case: without them the
+    # step is refused, naming them, and nothing is recorded.
+    incomplete = officer.post(f"/api/cases/{case['id']}/steps/add_interview", json={
+        "expected_version": case["version"], "on": "2026-09-03", "interviewee": "赵师傅",
+        "summary": "问：车上装的什么？\n答：钢材。"})
+    assert incomplete.status_code == 422, incomplete.get_json()
+    problem = incomplete.get_json()
+    assert problem["code"] == "document.missing_fields" and incomplete.mimetype == "application/problem+json"
+    assert "“询问地点”" in problem["detail"] and "“与案件关系”" in problem["detail"]
+    db.session.rollback()  # the refused request's end (the test client shares this app context)
+    assert supervisor.get(f"/api/cases/{case['id']}").get_json()["version"] == case["version"]
     case = step(officer, case, "add_interview", on="2026-09-03", interviewee="赵师傅",
-                summary="承认车辆超限运输。")
+                summary="问：车上装的什么？\n答：钢材，承认车辆超限运输。", place="海盐超限检测站询问室",
+                relation="驾驶员")
     case = step(officer, case, "link_evidence", inspection_uuid=record["uuid"])
 
     # 告知: the benchmark for 2,250 kg over is 1,000 yuan; 15,000 yuan leaves it (a written reason
@@ -98,11 +120,18 @@ def test_a_finding_goes_from_disposition_to_a_closed_case(approved, login_as):
 
     # 决定 on the Thursday before the 中秋/国庆 holidays; the party absent: 7 working days to serve,
     # counted across the holidays and the 调休 Saturday 2026-10-10.
+    unanswered = supervisor.post(f"/api/cases/{case['id']}/steps/decide", json={
+        "expected_version": case["version"], "on": "2026-09-24", "fine_fen": 1_500_000,
+        "party_present": False, "reasoning": "依据《公路安全保护条例》第六十四条"})
+    assert unanswered.get_json()["code"] == "document.missing_fields"
+    assert "当事人陈述、申辩及采纳情况" in unanswered.get_json()["detail"]
+    db.session.rollback()
     case = step(supervisor, case, "decide", on="2026-09-24", fine_fen=1_500_000, party_present=False,
-                reasoning="依据《公路安全保护条例》第六十四条")
+                reasoning="依据《公路安全保护条例》第六十四条",
+                statement_assessment="当事人系职业驾驶员，应知限载标准，所称不知不予采纳。")
     assert deadlines(case)["service"][:2] == ("2026-10-12", "working")
     case = step(officer, case, "serve", on="2026-09-28", method="mail", recipient="赵师傅",
-                receipt="挂号信回执 2026-09-30 签收")
+                receipt="挂号信回执 2026-09-30 签收", place="浙江省嘉兴市海盐县武原街道某路 1 号")
     assert deadlines(case)["payment"][:2] == ("2026-10-13", "calendar")
 
     # Paid 7 days late: 21 % 加处罚款 (3 % a day) is owed on top of the fine.
@@ -117,17 +146,34 @@ def test_a_finding_goes_from_disposition_to_a_closed_case(approved, login_as):
         "expected_version": case["version"], "amount_fen": 315_000, "reference": "BANK-002",
         "paid_on": "2026-10-20"}).get_json()
     assert case["paid_fen"] == 1_815_000
-    case = step(supervisor, case, "close", on="2026-10-21")
+    case = step(supervisor, case, "close", on="2026-10-21", summary="罚款及加处罚款已缴清，建议结案。")
     assert case["status"] == "closed" and case["owed_fen"] == 0
     assert [s["action"] for s in case["steps"]] == [
         "open", "approve_opening", "add_interview", "link_evidence", "notify", "record_statement",
         "request_hearing", "record_hearing", "send_to_legal_review", "legal_opinion", "decide",
         "serve", "record_payment", "record_payment", "close"]
 
-    kinds = [d["kind"] for d in case["documents"]]
-    assert kinds == ["opening", "interview", "notice", "legal_review", "decision", "service", "closing"]
-    pdf = supervisor.get(f"/api/cases/{case['id']}/documents/decision.pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    # Each step's document, issued with the step, numbered per type, waiting for its seal.
+    issued = [(d["doc_type"], d["number"], d["state_label"], d["download"]) for d in case["documents"]]
+    assert issued == [
+        ("case_filing_approval", f"海盐交立〔{year}〕第 1 号", "待签章", None),
+        ("inquiry_record", f"海盐交询〔{year}〕第 1 号", "待签章", None),
+        ("penalty_notice", f"海盐交罚告〔{year}〕第 1 号", "待签章", None),
+        ("penalty_decision", f"海盐交罚〔{year}〕第 1 号", "待签章", None),
+        ("service_receipt", f"海盐交送〔{year}〕第 1 号", "待签章", None),
+        ("case_closing_approval", f"海盐交结〔{year}〕第 1 号", "待签章", None)]
+    decision = _document(case["id"], "penalty_decision")
+    assert "经查明" not in decision.fields  # the fields, not labels
+    assert decision.fields["facts_found"] == "车货总质量超过限定标准"
+    assert "所称不知不予采纳" in decision.fields["statements_heard"]
+    assert "称不知道限重标准" in decision.fields["statements_heard"]
+    assert decision.fields["legal_basis"].startswith("违反了《") and "的规定，依据《" in decision.fields["legal_basis"]
+    assert "一般" in decision.fields["benchmark_level"]
+    assert "一年内第三次超限运输" in decision.fields["benchmark_level"]
+    assert any("询问笔录 海盐交询" in line for line in decision.fields["evidence_relied_on"])
+    waiting = supervisor.get(f"/api/cases/{case['id']}/documents/{decision.uuid}.pdf")
+    assert waiting.status_code == 409 and waiting.get_json()["code"] == "document.not_sealed"
+    assert case["archive"]["state"] == "waiting"
     assert vouched_problems() == []
 
 
