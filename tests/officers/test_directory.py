@@ -3,12 +3,14 @@ of interest, and the two questions the draw asks (who may go on a day for a doma
 step aside from which target)."""
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from server.accounts.models import User
+from server.audit.models import AuditEntry
 from server.clock import local_today
 from server.extensions import db
 from server.officers.models import OfficerCertificate
@@ -119,3 +121,27 @@ def test_the_migration_copies_current_certificates_into_the_history(app, persona
     assert (first.user_id, first.domains, first.valid_until) == (
         personas["officer1"].id, [], TODAY + timedelta(days=365))
     assert rows["330424officer2"].valid_from == date(1900, 1, 1)  # no lower bound said
+
+
+def test_every_certificate_is_vouched_for_and_an_edit_in_the_database_is_named(app, personas, login_as,
+                                                                                runner):
+    """The certificates migration 0010 copied (no entries of their own) are vouched for by the
+    entry migration 0022 wrote; a certificate added through the directory by its own entries.
+    `audit verify` names an edit of either kind in the database."""
+    downgrade(revision="0009_witness")
+    upgrade()  # 0010 copies the personas' certificates; 0022 vouches for them
+    migrated = db.session.execute(sa.select(AuditEntry).where(
+        AuditEntry.action == "officers.certificates_migrated")).scalar_one()
+    assert sorted(c["number"] for c in json.loads(migrated.details)["certificates"]) == [
+        "330424officer1", "330424officer2", "330424officer3"]
+    renewed = certify(login_as("admin"), personas["officer1"], "330424renewed", ["overload"])
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    copied = db.session.execute(sa.select(OfficerCertificate.id).where(
+        OfficerCertificate.number == "330424officer2")).scalar_one()
+    tamper(f"UPDATE officer_certificates SET valid_until = '2099-12-31' WHERE id = {copied}")
+    tamper(f"UPDATE officer_certificates SET domains = '[\"overload\", \"taxi\"]' WHERE id = {renewed['id']}")
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code != 0
+    assert f"officer_certificates id {copied} (330424officer2): altered: valid_until" in result.output, \
+        result.output
+    assert f"officer_certificates id {renewed['id']} (330424renewed): altered: domains" in result.output
