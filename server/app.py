@@ -272,7 +272,7 @@ def _register_cli(app: Flask) -> None:
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
     from .evalreview.vouched import PROBLEMS, SAMPLES, SCORES
-    from .officers.vouched import CONFLICTS
+    from .officers.vouched import CERTIFICATES, CONFLICTS
     from .oversight.cli import oversight_cli
     from .oversight.vouched import WARNINGS
     from .review.vouched import REVIEW_ACTIONS
@@ -286,9 +286,9 @@ def _register_cli(app: Flask) -> None:
     app.extensions["audit_checks"] = [verify_evidence_files, verify_witnessing]
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
                                        REVIEW_ACTIONS, *CASE_KINDS, DOCUMENTS, ARCHIVES, TARGETS,
-                                       TARGET_CREDIT_CLASSES, INSPECTION_TARGETS, CONFLICTS,
-                                       TRAINING_RECORDS, WARNINGS, PLANS, TASKS, SAMPLES,
-                                       SCORES, PROBLEMS]
+                                       TARGET_CREDIT_CLASSES, INSPECTION_TARGETS, CERTIFICATES,
+                                       CONFLICTS, TRAINING_RECORDS, WARNINGS, PLANS, TASKS,
+                                       SAMPLES, SCORES, PROBLEMS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
                   discretion_cli, documents_cli, export_cli, targets_cli, oversight_cli):
         app.cli.add_command(group)

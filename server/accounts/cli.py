@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from ..errors import ApiError
 from ..extensions import db
+from ..officers.current import set_current_certificate
 from . import service
 from .models import ROLES
 
@@ -101,14 +102,17 @@ def set_password(username, password):
 @click.option("--valid-from", help="YYYY-MM-DD")
 @click.option("--valid-until", help="YYYY-MM-DD")
 def set_certificate(username, number, valid_from, valid_until):
-    """Record an officer's enforcement certificate."""
+    """Record an officer's enforcement certificate (in the certificate history)."""
     start, end = _date(valid_from), _date(valid_until)
     if number and not end:
         raise click.ClickException("--valid-until is required with a certificate number")
     if start and end and end < start:
         raise click.ClickException("--valid-until is before --valid-from")
     user = _user(username)
-    service.set_certificate(user, number or None, start, end)
+    try:
+        set_current_certificate(user, number or None, start, end)
+    except ApiError as error:
+        _fail(error)
     db.session.commit()
     click.echo(f"{username}: certificate {user.certificate_state()}")
 

@@ -6,6 +6,7 @@ from flask import g
 from ..database import commit_then_raise
 from ..errors import ApiError
 from ..extensions import db
+from ..officers.current import set_current_certificate
 from ..schemas import Blueprint
 from . import auth, service
 from .models import User
@@ -128,9 +129,10 @@ def set_password(data, user_id):
 @blp.response(200, UserSchema)
 @auth.roles_required("admin")
 def set_certificate(data, user_id):
-    """Record an officer's enforcement certificate (执法证) number and validity (admin)."""
+    """Record an officer's enforcement certificate (执法证) number and validity (admin), in the
+    certificate history the officers' directory keeps (a new number is a renewal; null revokes)."""
     user = _user_or_404(user_id)
-    service.set_certificate(user, data["number"], data["valid_from"], data["valid_until"], actor=g.user)
+    set_current_certificate(user, data["number"], data["valid_from"], data["valid_until"], actor=g.user)
     return user
 
 

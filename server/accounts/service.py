@@ -142,18 +142,6 @@ def set_password(user: User, password: str, *, actor=None) -> None:
                  details={"username": user.username})
 
 
-def set_certificate(user: User, number: str | None, valid_from: date | None,
-                    valid_until: date | None, *, actor=None) -> None:
-    before = user_summary(user)
-    user.certificate_number = number
-    user.certificate_valid_from = valid_from
-    user.certificate_valid_until = valid_until
-    user.updated_at = utcnow()
-    db.session.flush()
-    record_event("user.certificate_set", actor=actor, object_type="user", object_id=user.id,
-                 details={"before": before, "after": user_summary(user)})
-
-
 # --- authentication and throttling -------------------------------------------------------------
 
 def _recent_failures(column, value) -> tuple[int, object]:

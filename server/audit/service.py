@@ -77,6 +77,12 @@ def _entry_values(seq: int, action: str, actor, object_type, object_id, details,
     return {**fields, "recorded_at": recorded_at, "details": details_text, "entry_hash": leaf.hex()}
 
 
+def migration_entry(seq: int, action: str, details: dict) -> dict:
+    """The column values of entry `seq` written by a data migration (no session, no actor): a
+    migration that vouches for rows it did not create (e.g. 0022's certificates)."""
+    return _entry_values(seq, action, None, None, None, details, None, "migration")
+
+
 def record_event(action: str, *, actor=None, object_type: str | None = None,
                  object_id: Any = None, details: dict | None = None,
                  client_address: str | None = None, actor_username: str | None = None) -> AuditEntry:

@@ -48,7 +48,7 @@ class Disposition(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     # 责令改正: the day the correction is due (a follow-up task checks it).
     correction_due: Mapped[date | None] = mapped_column(sa.Date)
-    # 不予处罚: the ground's code (no_penalty_grounds.yaml) and its text as cited then.
+    # 不予处罚: the ground's code (the no-penalty list, discretion/) and its text as cited then.
     ground_code: Mapped[str | None] = mapped_column(sa.String(64))
     ground_text: Mapped[str | None] = mapped_column(sa.Text)
     # 简易程序: a warning or a fine (in fen), decided on the spot and recorded here.

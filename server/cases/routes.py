@@ -59,7 +59,7 @@ def follow_up_tasks():
 @blp.response(200)
 @auth.login_required
 def no_penalty_grounds():
-    """The legal grounds for 不予处罚 (data, marked for legal review)."""
+    """The legal grounds for 不予处罚, from the current no-penalty list (discretion/, versioned)."""
     return {"grounds": list(grounds.list_grounds())}
 
 

@@ -2,7 +2,7 @@
 violations, or the list of violations that may go unpunished (不予处罚清单). See discretion/README.md."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 ID = validate.Regexp(r"^[a-z][a-z0-9-]*$")
 CODE = validate.Regexp(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -121,6 +121,16 @@ class NoPenaltyEntry(_Strict):
     measure = fields.String(required=True)   # what is done instead, e.g. 批评教育、责令改正
 
 
+class Ground(_Strict):
+    """A legal ground for 不予处罚 a disposition cites (server/cases/ offers the current list's)."""
+
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*$"))
+    title = fields.String(required=True, validate=validate.Length(min=2))
+    law = fields.String(required=True, validate=validate.Regexp(r"^《.+》$"))
+    article = fields.String(required=True, validate=validate.Regexp(r"^第.+条"))
+    excerpt = fields.String(required=True, validate=validate.Length(min=4))
+
+
 class NoPenaltyListSchema(_Strict):
     id = fields.String(required=True, validate=ID)
     version = fields.Integer(required=True, validate=validate.Range(min=1))
@@ -130,4 +140,13 @@ class NoPenaltyListSchema(_Strict):
     basis = fields.List(fields.Nested(Citation), required=True, validate=validate.Length(min=1))
     facts = fields.List(fields.Nested(Fact), load_default=list)
     factors = fields.List(fields.Nested(Factor), load_default=list)
+    # The grounds a 不予处罚 disposition may cite (from version 2; each entry's ground among them).
+    grounds = fields.List(fields.Nested(Ground), load_default=list)
     entries = fields.List(fields.Nested(NoPenaltyEntry), required=True, validate=validate.Length(min=1))
+
+    @validates_schema
+    def _entries_cite_grounds(self, data, **kwargs):
+        codes = {g["code"] for g in data.get("grounds") or ()}
+        unknown = sorted({e["ground"] for e in data.get("entries") or ()} - codes) if codes else []
+        if unknown:
+            raise ValidationError(f"entries cite grounds the list does not define: {unknown}", "entries")

@@ -30,20 +30,57 @@ class FlagRules:
                    config["EVIDENCE_LATE_MINUTES"])
 
 
+# A flag keeps its numbers (minutes, metres) as values; its text says them in human units.
 FLAG_TEXT = {
-    "exif_time_differs": "照片 EXIF 拍摄时间与手机记录的拍摄时间相差约 {minutes} 分钟。",
-    "gps_far_from_place": "照片 GPS 位置距检查地点约 {metres} 米。",
-    "captured_before_start": "拍摄时间早于检查开始时间约 {minutes} 分钟。",
-    "captured_after_end": "拍摄时间晚于检查结束时间约 {minutes} 分钟。",
+    "exif_time_differs": "照片 EXIF 拍摄时间与手机记录的拍摄时间相差约 {duration}。",
+    "gps_far_from_place": "照片 GPS 位置距检查地点约 {distance}。",
+    "captured_before_start": "拍摄时间早于检查开始时间约 {duration}。",
+    "captured_after_end": "拍摄时间晚于检查结束时间约 {duration}。",
     "media_type_differs": "文件实际类型（{actual}）与检查记录登记的类型（{declared}）不一致。",
     "header_inconsistent": "文件头声明的长度与实际内容不符，时长按实际内容计算。",
     "media_unreadable": "文件无法完整解析（可能已损坏），原件已按原样保存。",
 }
 
 
+def _trim(number: float) -> str:
+    return f"{number:.1f}".removesuffix(".0")
+
+
+def duration_text(minutes: float) -> str:
+    """A span of minutes as a person says it: 45 分钟, 5 小时 20 分钟, 3 天, 3 天 2 小时 (a span
+    of days to the hour)."""
+    whole = round(minutes)
+    if whole < 60:
+        return f"{whole} 分钟"
+    if whole < 24 * 60:
+        hours, rest = divmod(whole, 60)
+        return f"{hours} 小时" + (f" {rest} 分钟" if rest else "")
+    days, hours = divmod(round(minutes / 60), 24)
+    return f"{days} 天" + (f" {hours} 小时" if hours else "")
+
+
+def distance_text(metres: float) -> str:
+    """A distance as a person says it: 850 米, 1.5 公里, 94 公里."""
+    if metres < 1000:
+        return f"{round(metres)} 米"
+    if metres < 10_000:
+        return f"{_trim(metres / 1000)} 公里"
+    return f"{round(metres / 1000)} 公里"
+
+
+def flag_detail(code: str, values: dict) -> str:
+    """A flag's zh-CN text, made from its code and values (its minutes and metres in human units)."""
+    words = dict(values)
+    if "minutes" in values:
+        words["duration"] = duration_text(values["minutes"])
+    if "metres" in values:
+        words["distance"] = distance_text(values["metres"])
+    return FLAG_TEXT[code].format(**words)
+
+
 def flag(code: str, **values) -> dict:
     """A flag as stored and shown: machine code, zh-CN text, and the values behind it."""
-    return {"code": code, "detail": FLAG_TEXT[code].format(**values), **values}
+    return {"code": code, "detail": flag_detail(code, values), **values}
 
 
 def learn(path: Path, media_type: str, max_pixels: int) -> tuple[dict, dict[str, bytes]]:

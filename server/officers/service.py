@@ -32,7 +32,12 @@ class EligibleOfficer:
     certificate_number: str
 
 
+# What an entry commits to about a certificate (and `audit verify` compares with the row).
+CERTIFICATE_FACTS = ("user_id", "number", "domains", "valid_from", "valid_until", "revoked_reason")
+
+
 def certificate_facts(cert: OfficerCertificate) -> dict:
+    """A certificate's facts as its audit entries state them."""
     return {"user_id": cert.user_id, "number": cert.number, "domains": sorted(cert.domains),
             "valid_from": cert.valid_from.isoformat(), "valid_until": cert.valid_until.isoformat(),
             "revoked_reason": cert.revoked_reason}

@@ -1,7 +1,11 @@
-"""What the audit log vouches for about declared conflicts of interest, for `audit verify` (see
-server/audit/vouched.py): the officer, target, reason and declarer of `officer.conflict_declared`,
-and the reason of `officer.conflict_withdrawn`. (Certificates are audited but not vouched for:
-migration 0010 copied the users' certificates into their table without entries.)
+"""What the audit log vouches for in the officers' directory, for `audit verify` (see
+server/audit/vouched.py):
+- certificates: the holder, number, domains and validity of `officer.certificate_added`, the
+  reason of `officer.certificate_revoked`; the rows migration 0010 copied from the users'
+  columns (without entries) are vouched for by the one `officers.certificates_migrated` entry
+  migration 0022 wrote, which lists each one's facts;
+- conflicts of interest: the officer, target, reason and declarer of `officer.conflict_declared`,
+  and the reason of `officer.conflict_withdrawn`.
 """
 from __future__ import annotations
 
@@ -9,9 +13,35 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from ..audit.vouched import Entry, VouchedKind
+from ..audit.vouched import Entry, VouchedKind, keyset_rows
 from ..extensions import db
-from .models import ConflictOfInterest
+from .models import ConflictOfInterest, OfficerCertificate
+from .service import CERTIFICATE_FACTS, certificate_facts
+
+CHUNK = 2000
+
+
+def _expect_certificate(entry: Entry) -> Iterable[tuple[str, dict]]:
+    details = entry.details
+    if entry.action == "officer.certificate_added":
+        yield entry.object_id, {name: details[name] for name in CERTIFICATE_FACTS}
+    elif entry.action == "officer.certificate_revoked":
+        yield entry.object_id, {"revoked_reason": details["reason"]}
+    else:  # officers.certificates_migrated: the rows as they stood when first vouched for
+        for row in details["certificates"]:
+            yield str(row["id"]), {name: row[name] for name in CERTIFICATE_FACTS}
+
+
+def _certificate_rows() -> Iterable[tuple[str, str, dict]]:
+    for cert in keyset_rows(sa.select(OfficerCertificate), OfficerCertificate.id, chunk=CHUNK,
+                            objects=True):
+        yield str(cert.id), f"id {cert.id} ({cert.number})", certificate_facts(cert)
+
+
+CERTIFICATES = VouchedKind(table="officer_certificates",
+                           actions=("officer.certificate_added", "officer.certificate_revoked",
+                                    "officers.certificates_migrated"),
+                           expect=_expect_certificate, rows=_certificate_rows)
 
 
 def _expect(entry: Entry) -> Iterable[tuple[str, dict]]:

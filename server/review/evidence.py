@@ -1,6 +1,6 @@
 """What a reviewer reads about each evidence file of an inspection: the item it belongs to by its
 label (never `within_limit.photos`), its kind in words (a signature is 签名, not 照片), and its
-flags in human units (3 天, 94 公里, not "4320 分钟", "93990 米").
+flags in human units (3 天, 5 小时 20 分钟, 94 公里, not "4320 分钟", "93990 米").
 
 The review page and the printed record share this one reading. Flags are stored as the server
 raised them (code, values, the text of the day); the words are made here from the code and values.
@@ -11,6 +11,7 @@ import re
 
 import sqlalchemy as sa
 
+from ..evidence.facts import FLAG_TEXT, flag_detail
 from ..evidence.models import EvidenceFile
 from ..extensions import db
 from ..forms import service as forms
@@ -20,44 +21,17 @@ from ..inspections.models import Evidence, Inspection
 KIND_LABELS = {"photo": "照片", "audio": "录音", "video": "录像", "signature": "签名"}
 _PATH = re.compile(r"^(?P<head>[^.\[]+)(?:\[(?P<row>\d+)\])?(?:\.(?P<tail>.+))?$")
 
-FLAG_TEXT = {
-    "exif_time_differs": "照片 EXIF 拍摄时间与手机记录的拍摄时间相差约 {duration}。",
-    "gps_far_from_place": "照片 GPS 位置距检查地点约 {distance}。",
-    "captured_before_start": "拍摄时间早于检查开始时间约 {duration}。",
-    "captured_after_end": "拍摄时间晚于检查结束时间约 {duration}。",
-}
-
-
-def _trim(number: float) -> str:
-    return f"{number:.1f}".removesuffix(".0")
-
-
-def duration_text(minutes: float) -> str:
-    """A span of minutes as a person says it: 45 分钟, 2.5 小时, 3 天."""
-    if minutes < 60:
-        return f"{round(minutes)} 分钟"
-    if minutes < 24 * 60:
-        return f"{_trim(minutes / 60)} 小时"
-    return f"{_trim(minutes / (24 * 60))} 天"
-
-
-def distance_text(metres: float) -> str:
-    """A distance as a person says it: 850 米, 1.5 公里, 94 公里."""
-    if metres < 1000:
-        return f"{round(metres)} 米"
-    if metres < 10_000:
-        return f"{_trim(metres / 1000)} 公里"
-    return f"{round(metres / 1000)} 公里"
-
 
 def flag_text(flag: dict) -> str:
-    """A stored flag in words, with its time or distance in human units."""
-    template = FLAG_TEXT.get(flag.get("code"))
-    if template and "minutes" in flag:
-        return template.format(duration=duration_text(flag["minutes"]))
-    if template and "metres" in flag:
-        return template.format(distance=distance_text(flag["metres"]))
-    return flag.get("detail") or flag.get("code", "")
+    """A stored flag in words, made anew from its code and values (a flag stored before its text
+    said 3 天 still says "4320 分钟" in its detail; the row is vouched for and stays as it is)."""
+    code = flag.get("code")
+    if code in FLAG_TEXT and ("minutes" in flag or "metres" in flag):
+        try:
+            return flag_detail(code, flag)
+        except (KeyError, TypeError, ValueError):
+            pass
+    return flag.get("detail") or code or ""
 
 
 def item_label(form: FormVersion | None, path: str) -> str:

@@ -130,3 +130,28 @@ def test_an_unreachable_witness_delays_cosigning_but_not_checkpoints(app, runner
     app.config["WITNESS_URL"] = witness.url  # back again: the newest checkpoint is co-signed
     assert witness_latest() == "cosigned"
     assert cosignatures() == [(5, witness.key_id)]
+
+
+def test_a_submission_reads_only_the_entries_added_since_the_last_proof(app, witness):
+    """The witness's consistency proof comes from the cached tree levels: the process builds
+    them once (its first proof), then each submission reads the entries added since only."""
+    from server.audit.service import record_events
+
+    from .test_consistency_endpoint import statements
+
+    record_events([dict(action="test.event", object_type="test", object_id=str(n), details={"n": n})
+                   for n in range(3000)])
+    db.session.commit()
+    checkpoint_now()
+    assert witness_latest() == "cosigned"  # the first checkpoint needs no proof
+    add_entries(25, "b")
+    first = checkpoint_now().tree_size
+    assert witness_latest() == "cosigned"  # the first proof builds the tree once
+    add_entries(25, "c")
+    second = checkpoint_now().tree_size
+    with statements() as seen:
+        assert witness_latest() == "cosigned"
+    reads = [tuple(p.values()) if isinstance(p, dict) else tuple(p)
+             for s, p in seen if "FROM audit_entries" in s]
+    assert reads == [(first, second)], reads  # the 25 new entries, not the 3,025 of the log
+    assert cosignatures()[-1] == (second, witness.key_id)

@@ -42,7 +42,7 @@ def test_each_kind_of_disposition_leaves_what_it_promises(app, personas):
     assert elsewhere.get("/api/follow-up-tasks").get_json() == []
 
     spared = dispositions.propose_disposition(o1, inspection, "service_marks", {
-        "kind": "no_penalty", "ground_code": "first_minor"})
+        "kind": "no_penalty", "ground_code": "first_offence"})
     assert spared.status == "proposed" and "第三十三条" in spared.ground_text
     dispositions.reject_disposition(supervisor, spared, 1, "不属于首次违法")
     assert spared.status == "rejected" and spared.version == 2
@@ -150,7 +150,7 @@ def test_rates_of_a_known_history(app, personas, create_user):
     c = approved_row([o3, o4], o3.team_id, "taxi", 2, ["meter", "driver_licence"], date(2026, 9, 20))
     approved_row([o3, o4], o3.team_id, "taxi", 2, ["meter"], date(2026, 10, 2))  # outside the period
     dispositions.propose_disposition(s1, a, "meter", {"kind": "correction", "correction_due": date(2199, 1, 1)})
-    dispositions.propose_disposition(s1, a, "service_marks", {"kind": "no_penalty", "ground_code": "first_minor"})
+    dispositions.propose_disposition(s1, a, "service_marks", {"kind": "no_penalty", "ground_code": "first_offence"})
     dispositions.propose_disposition(o1, a, "order_matches", {"kind": "case"})  # proposed only
     dispositions.propose_disposition(s1, b, "within_limit", {"kind": "case"})
     dispositions.propose_disposition(s2, c, "meter", {"kind": "case"})

@@ -72,7 +72,7 @@ def test_a_mistake_in_a_file_stops_the_load(tmp_path, change, problem):
 
 def test_the_no_penalty_list_names_only_this_bureaus_violations(tmp_path):
     folder = _copy(tmp_path)
-    _edit(folder / "no-penalty-v1.yaml", lambda d: d["entries"][0].update(code="road_passenger.seatbelts"))
+    _edit(folder / "no-penalty-v2.yaml", lambda d: d["entries"][0].update(code="road_passenger.seatbelts"))
     with pytest.raises(DiscretionDefinitionError, match="no benchmark of this bureau"):
         load_discretion_dir(folder)
 
@@ -81,7 +81,7 @@ def test_published_versions_are_kept_in_the_audit_log_and_never_changed(app, app
     result = runner.invoke(args=["discretion", "publish"])
     assert result.exit_code == 0 and "published overload v1" in result.output
     again = runner.invoke(args=["discretion", "publish"])
-    assert "0 new, 7 already published" in again.output
+    assert "0 new, 8 already published" in again.output
     with app.app_context():
         published = service.published_hashes()
         assert published[("overload", 1)] == service.get_benchmark_version("overload", 1).content_hash

@@ -3,12 +3,14 @@ of interest, and the two questions the draw asks (who may go on a day for a doma
 step aside from which target)."""
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from server.accounts.models import User
+from server.audit.models import AuditEntry
 from server.clock import local_today
 from server.extensions import db
 from server.officers.models import OfficerCertificate
@@ -119,3 +121,56 @@ def test_the_migration_copies_current_certificates_into_the_history(app, persona
     assert (first.user_id, first.domains, first.valid_until) == (
         personas["officer1"].id, [], TODAY + timedelta(days=365))
     assert rows["330424officer2"].valid_from == date(1900, 1, 1)  # no lower bound said
+
+
+def test_every_certificate_is_vouched_for_and_an_edit_in_the_database_is_named(app, personas, login_as,
+                                                                                runner):
+    """The certificates migration 0010 copied (no entries of their own) are vouched for by the
+    entry migration 0022 wrote; a certificate added through the directory by its own entries.
+    `audit verify` names an edit of either kind in the database."""
+    downgrade(revision="0009_witness")
+    upgrade()  # 0010 copies the personas' certificates; 0022 vouches for them
+    migrated = db.session.execute(sa.select(AuditEntry).where(
+        AuditEntry.action == "officers.certificates_migrated")).scalar_one()
+    assert sorted(c["number"] for c in json.loads(migrated.details)["certificates"]) == [
+        "330424officer1", "330424officer2", "330424officer3"]
+    renewed = certify(login_as("admin"), personas["officer1"], "330424renewed", ["overload"])
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    copied = db.session.execute(sa.select(OfficerCertificate.id).where(
+        OfficerCertificate.number == "330424officer2")).scalar_one()
+    tamper(f"UPDATE officer_certificates SET valid_until = '2099-12-31' WHERE id = {copied}")
+    tamper(f"UPDATE officer_certificates SET domains = '[\"overload\", \"taxi\"]' WHERE id = {renewed['id']}")
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code != 0
+    assert f"officer_certificates id {copied} (330424officer2): altered: valid_until" in result.output, \
+        result.output
+    assert f"officer_certificates id {renewed['id']} (330424renewed): altered: domains" in result.output
+
+
+def test_a_certificate_set_on_the_account_is_kept_in_the_history(login_as, personas, runner):
+    """PUT /api/users/<id>/certificate records into the directory's history: a certificate added
+    there later does not make it disappear, and the account shows the newest one."""
+    admin, officer1 = login_as("admin"), personas["officer1"]
+    start, end = str(TODAY - timedelta(days=10)), str(TODAY + timedelta(days=700))
+    answer = admin.put(f"/api/users/{officer1.id}/certificate",
+                       json={"number": "330424set", "valid_from": start, "valid_until": end})
+    assert answer.status_code == 200 and answer.get_json()["certificate"]["number"] == "330424set"
+    renewed = certify(admin, officer1, "330424later", ["overload"], start=-1, end=900)
+    entry = [e for e in admin.get("/api/officer-directory").get_json() if e["username"] == "officer1"][0]
+    history = {c["number"]: c for c in entry["certificates"]}
+    # The persona's first certificate (the columns' only), replaced by the one set on the account,
+    # which the directory's renewal follows.
+    assert set(history) == {"330424officer1", "330424set", "330424later"}
+    assert history["330424officer1"]["revoked_reason"] == "换发新证（账号管理）：330424set"
+    assert history["330424set"]["revoked_at"] is None
+    assert (history["330424set"]["valid_from"], history["330424set"]["valid_until"]) == (start, end)
+    assert admin.get(f"/api/users/{officer1.id}").get_json()["certificate"]["number"] == renewed["number"]
+    again = admin.put(f"/api/users/{officer1.id}/certificate",
+                      json={"number": "330424set", "valid_from": start, "valid_until": str(TODAY)})
+    assert again.status_code == 409 and again.get_json()["code"] == "officers.certificate_exists"
+    cleared = admin.put(f"/api/users/{officer1.id}/certificate",
+                        json={"number": None, "valid_from": None, "valid_until": None})
+    assert cleared.status_code == 200 and cleared.get_json()["certificate"]["state"] == "missing"
+    entry = [e for e in admin.get("/api/officer-directory").get_json() if e["username"] == "officer1"][0]
+    assert all(c["revoked_at"] for c in entry["certificates"])
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
