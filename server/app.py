@@ -265,13 +265,13 @@ def _register_cli(app: Flask) -> None:
     from .documents.cli import documents_cli
     from .documents.vouched import DOCUMENTS
     from .draws.vouched import PLANS, TASKS
+    from .evalreview.vouched import PROBLEMS, SAMPLES, SCORES
     from .evidence.cli import evidence_cli
     from .evidence.integrity import verify_evidence_files
     from .evidence.vouched import EVIDENCE_FILES
     from .export.cli import export_cli
     from .forms.cli import forms_cli
     from .inspections.vouched import EVIDENCE, INSPECTIONS
-    from .evalreview.vouched import PROBLEMS, SAMPLES, SCORES
     from .officers.vouched import CERTIFICATES, CONFLICTS
     from .oversight.cli import oversight_cli
     from .oversight.vouched import WARNINGS

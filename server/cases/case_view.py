@@ -8,10 +8,10 @@ from ..clock import local_today
 from ..errors import ApiError
 from ..extensions import db
 from ..workdays import CalendarYearUnknown
+from .archiving import archive_view
 from .case_flow import allowed_actions, can_view_case, reckoning_day
 from .case_models import ACTION_LABELS, STATUS_LABELS, Case
 from .deadlines import amount_owed_fen, case_deadlines, late_fee_fen
-from .archiving import archive_view
 from .documents import documents_view
 
 

@@ -12,17 +12,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urljoin
 
-from playwright.sync_api import expect
-
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from server.clock import local_today
 from server.database import write_intent
 from server.documents.models import Document
 from server.documents.sealing import validate_sealed
 from server.extensions import db
-from tests.cases.conftest import overloaded_record
 from tests.casefile.test_verify_case import run_bare
+from tests.cases.conftest import overloaded_record
 from tests.documents.conftest import demo_seal  # noqa: F401 (fixture: the demo CA in the server's storage)
 from tests.factories import sync_body
 from tests.review.conftest import _b64, give_evidence_bytes

@@ -67,7 +67,9 @@ def test_who_may_be_drawn_for_a_domain_on_a_day(login_as, personas, create_user)
 
 def test_a_renewal_keeps_the_history_and_the_current_certificate_counts_at_sync(login_as, personas):
     admin, officer1 = login_as("admin"), personas["officer1"]
-    certify(admin, officer1, "浙交执001", ["overload"], start=-700, end=-1)
+    # the old one ended two days ago: the record below starts an hour ago, which just after
+    # midnight in Shanghai is yesterday, a day an old certificate ending yesterday still covered
+    certify(admin, officer1, "浙交执001", ["overload"], start=-700, end=-2)
     new = certify(admin, officer1, "浙交执101", ["overload"], start=0, end=1000)
     db.session.expire_all()
     user = db.session.get(User, officer1.id)
