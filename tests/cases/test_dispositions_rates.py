@@ -162,8 +162,10 @@ def test_rates_of_a_known_history(app, personas, create_user):
     for action, who, data in (
             ("notify", o1, {"on": date(2026, 9, 17), "proposed_fine_fen": 0, "facts": "…"}),
             ("record_statement", o1, {"on": date(2026, 9, 17), "statement": "无"}),
-            ("decide", s1, {"on": date(2026, 9, 18), "fine_fen": 0, "party_present": True, "reasoning": "…", "statement_assessment": "无异议，无需采纳。"}),
-            ("serve", o1, {"on": date(2026, 9, 18), "method": "direct", "recipient": "…", "receipt": "…", "place": "…"}),
+            ("decide", s1, {"on": date(2026, 9, 18), "fine_fen": 0, "party_present": True,
+                    "reasoning": "…", "statement_assessment": "无异议，无需采纳。"}),
+            ("serve", o1, {"on": date(2026, 9, 18), "method": "direct",
+                    "recipient": "…", "receipt": "…", "place": "…"}),
             ("close", s1, {"on": date(2026, 9, 18), "summary": "已执行，建议结案。"})):
         steps.take_step(who, case_b, action, {"expected_version": case_b.version, **data})
     db.session.commit()
@@ -227,8 +229,10 @@ def test_a_payment_period_in_an_unknown_year_never_blocks_reading_or_paying(app,
             ("approve_opening", {"on": date(year, 5, 4)}),
             ("notify", {"on": date(year, 5, 5), "proposed_fine_fen": 150_000, "facts": "超限"}),
             ("record_statement", {"on": date(year, 5, 5), "statement": "无异议"}),
-            ("decide", {"on": date(year, 5, 8), "fine_fen": 150_000, "party_present": True, "reasoning": "…", "statement_assessment": "无异议，无需采纳。"}),
-            ("serve", {"on": date(year, 5, 8), "method": "direct", "recipient": "当事人", "receipt": "签收", "place": "当事人住所"})):
+            ("decide", {"on": date(year, 5, 8), "fine_fen": 150_000, "party_present": True,
+                    "reasoning": "…", "statement_assessment": "无异议，无需采纳。"}),
+            ("serve", {"on": date(year, 5, 8), "method": "direct",
+                    "recipient": "当事人", "receipt": "签收", "place": "当事人住所"})):
         steps.take_step(supervisor, case, action, {"expected_version": case.version, **data})
     db.session.commit()
     client = app.test_client()
