@@ -96,6 +96,7 @@ def _register_models() -> None:
     from .officers import models as _officers  # noqa: F401
     from .oversight import models as _oversight  # noqa: F401
     from .review import models as _review  # noqa: F401
+    from .simple import models as _simple  # noqa: F401
     from .targets import models as _targets  # noqa: F401
     from .training import models as _training  # noqa: F401
 
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from .officers.routes import blp as officers_blp
     from .oversight.routes import blp as oversight_blp
     from .review.routes import blp as review_blp
+    from .simple.routes import blp as simple_blp
     from .targets.routes import blp as targets_blp
     from .training.routes import blp as training_blp
     from .workdays_routes import blp as calendar_blp
@@ -153,7 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
                 evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp,
                 documents_blp, archive_blp, export_blp, targets_blp, officers_blp, training_blp,
-                oversight_blp):
+                oversight_blp, simple_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
@@ -263,6 +265,8 @@ def _register_cli(app: Flask) -> None:
     from .oversight.cli import oversight_cli
     from .oversight.vouched import WARNINGS
     from .review.vouched import REVIEW_ACTIONS
+    from .simple.cli import simple_cli
+    from .simple.vouched import KINDS as SIMPLE_KINDS
     from .targets.cli import targets_cli
     from .targets.vouched import INSPECTION_TARGETS, TARGET_CREDIT_CLASSES, TARGETS
     from .training.vouched import TRAINING_RECORDS
@@ -274,7 +278,7 @@ def _register_cli(app: Flask) -> None:
     app.extensions["audit_vouched"] = [INSPECTIONS, EVIDENCE, EVIDENCE_FILES,
                                        REVIEW_ACTIONS, *CASE_KINDS, DOCUMENTS, ARCHIVES, TARGETS,
                                        TARGET_CREDIT_CLASSES, INSPECTION_TARGETS, CONFLICTS,
-                                       TRAINING_RECORDS, WARNINGS]
+                                       TRAINING_RECORDS, WARNINGS, *SIMPLE_KINDS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
-                  discretion_cli, documents_cli, export_cli, targets_cli, oversight_cli):
+                  discretion_cli, documents_cli, export_cli, targets_cli, oversight_cli, simple_cli):
         app.cli.add_command(group)
