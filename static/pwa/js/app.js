@@ -1,5 +1,5 @@
 // The app's entry: opens the phone's store, registers the service worker, routes between screens
-// (#/, #/new, #/draft/<uuid>, #/outbox, #/inspection/<uuid>, #/login) and starts the outbox.
+// (#/, #/new, #/draft/<uuid>, #/outbox, #/inspection/<uuid>, #/simple/…, #/login) and starts the outbox.
 // The app's version is the one the server wrote into the shell (js/update.js), never a constant here.
 // All state lives in the `ctx` object made here and handed to each screen (no module globals).
 import { createApi } from "./api.js";
@@ -14,6 +14,8 @@ import * as inspectionView from "./views/inspection.js";
 import * as loginView from "./views/login.js";
 import * as newView from "./views/new.js";
 import * as outboxView from "./views/outbox.js";
+import * as simpleView from "./views/simple.js";
+import * as simpleDocumentView from "./views/simple-document.js";
 import { runningVersion, watchForUpdate } from "./update.js";
 
 const ROUTES = [
@@ -23,6 +25,9 @@ const ROUTES = [
   [/^draft\/([0-9a-f-]{36})$/, draftView],
   [/^outbox$/, outboxView],
   [/^inspection\/([0-9a-f-]{36})$/, inspectionView],
+  [/^simple\/new$/, simpleView],
+  [/^simple\/new\/([0-9a-f-]{36})\/([^/]+)$/, simpleView],
+  [/^simple\/([0-9a-f-]{36})$/, simpleDocumentView],
 ];
 
 async function deviceId(store) {
