@@ -14,7 +14,10 @@ simple_cli = AppGroup("simple", help="The simple procedure: number blocks of 当
 @click.argument("year", type=int)
 def close_year(year):
     """After 31 December: close every open block of YEAR, voiding (作废) its unused numbers."""
-    closed = blocks.close_year(year)
+    try:
+        closed = blocks.close_year(year)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     for block, voided in closed:
         click.echo(f"block {block.first_serial}-{block.last_serial} ({block.device_id}): "

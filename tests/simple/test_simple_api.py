@@ -147,3 +147,26 @@ def test_a_returned_block_voids_its_unused_numbers_and_the_ledger_accounts_for_e
     report = VerifyReport()
     verify_vouched_rows(report, KINDS)
     assert report.problems == []
+
+
+def test_year_end_closes_open_blocks_and_voids_their_unused_numbers(runner, personas):
+    from datetime import timedelta
+
+    from server.clock import utcnow
+    from server.simple.models import NumberBlock
+
+    last_year = local_today().year - 1
+    block = NumberBlock(uuid=uuid.uuid4(), doc_type="onsite_penalty_decision", year=last_year,
+                        first_serial=1, last_serial=3, device_id=DEVICE, user_id=personas["officer1"].id,
+                        reserved_at=utcnow() - timedelta(days=400))
+    db.session.add(block)
+    db.session.commit()
+    refused = runner.invoke(args=["simple", "close-year", str(local_today().year)])
+    assert refused.exit_code != 0 and "has not ended" in refused.output
+    result = runner.invoke(args=["simple", "close-year", str(last_year)])
+    assert result.exit_code == 0, result.output
+    assert "3 numbers voided" in result.output
+    voided = db.session.execute(sa.select(VoidedNumber.serial, VoidedNumber.reason)).all()
+    assert sorted(voided) == [(1, "year_end"), (2, "year_end"), (3, "year_end")]
+    ledger = runner.invoke(args=["simple", "ledger", str(last_year)])
+    assert ledger.exit_code == 0 and ledger.output.count("年度结束未用号码") == 3
