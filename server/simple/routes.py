@@ -13,6 +13,7 @@ from .schemas import (
     BlockRequestSchema,
     DecisionSyncOutSchema,
     DecisionSyncSchema,
+    LedgerOutSchema,
     LedgerQuerySchema,
 )
 
@@ -60,6 +61,7 @@ def return_block(device_id, block_uuid):
 
 @blp.route("/number-ledger", methods=["GET"])
 @blp.arguments(LedgerQuerySchema, location="query")
+@blp.response(200, LedgerOutSchema)
 @auth.roles_required("supervisor", "admin", "legal_reviewer")
 def number_ledger(query):
     """Every 当场行政处罚决定书 number of a year: used, voided (作废, why) or reserved (which device)."""

@@ -34,6 +34,13 @@ class LedgerQuerySchema(StrictSchema):
     year = bounded_int(required=True, validate=validate.Range(min=2000, max=2199))
 
 
+class LedgerOutSchema(Schema):
+    year = fields.Integer()
+    numbers = fields.List(fields.Dict(), metadata={
+        "description": "serial, state (used | voided | reserved | missing), number, reason or device_id"})
+    missing = fields.List(fields.Integer(), metadata={"description": "Numbers unaccounted for (none expected)"})
+
+
 class SignatureSchema(StrictSchema):
     signer = fields.String(required=True, validate=validate.Length(min=1, max=64),
                            metadata={"description": "party, or an officer's username"})

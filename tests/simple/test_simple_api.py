@@ -53,7 +53,8 @@ def test_blocks_come_from_the_yearly_sequence_and_are_never_handed_out_twice(log
     assert [b["uuid"] for b in held] == [first["uuid"], second["uuid"]]
 
 
-def test_a_decision_from_a_finding_syncs_once_as_a_disposition_and_a_numbered_document(login_as, block, personas):
+def test_a_decision_from_a_finding_syncs_once_as_a_disposition_and_a_numbered_document(
+        login_as, block, personas, runner):
     phone = login_as("officer1")
     record = sync_and_upload(phone, failing_overload_record())
     numbers = block(phone)
@@ -91,6 +92,8 @@ def test_a_decision_from_a_finding_syncs_once_as_a_disposition_and_a_numbered_do
     report = VerifyReport()
     verify_vouched_rows(report, KINDS)
     assert report.problems == []
+    verified = runner.invoke(args=["audit", "verify"])  # every kind: decision, disposition, document
+    assert verified.exit_code == 0, verified.output
 
 
 def test_refusals_have_their_codes_and_store_nothing(login_as, block, create_user, personas):
