@@ -97,6 +97,7 @@ def _register_models() -> None:
     from .officers import models as _officers  # noqa: F401
     from .oversight import models as _oversight  # noqa: F401
     from .review import models as _review  # noqa: F401
+    from .simple import models as _simple  # noqa: F401
     from .targets import models as _targets  # noqa: F401
     from .training import models as _training  # noqa: F401
 
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     from .oversight.routes import blp as oversight_blp
     from .public.routes import blp as public_blp
     from .review.routes import blp as review_blp
+    from .simple.routes import blp as simple_blp
     from .targets.routes import blp as targets_blp
     from .training.routes import blp as training_blp
     from .workdays_routes import blp as calendar_blp
@@ -160,7 +162,7 @@ def _register_blueprints(app: Flask) -> None:
     for blp in (health_blp, accounts_blp, audit_blp, forms_blp, inspections_blp, uploads_blp,
                 evidence_blp, casefile_blp, review_blp, calendar_blp, discretion_blp, cases_blp,
                 documents_blp, archive_blp, export_blp, targets_blp, officers_blp, training_blp,
-                oversight_blp, draws_blp, public_blp, evalreview_blp):
+                oversight_blp, draws_blp, public_blp, evalreview_blp, simple_blp):
         api.register_blueprint(blp)
     init_calendar_errors(app)
     from .error_docs import init_api as publish_error_catalog
@@ -276,6 +278,8 @@ def _register_cli(app: Flask) -> None:
     from .oversight.cli import oversight_cli
     from .oversight.vouched import WARNINGS
     from .review.vouched import REVIEW_ACTIONS
+    from .simple.cli import simple_cli
+    from .simple.vouched import KINDS as SIMPLE_KINDS
     from .targets.cli import targets_cli
     from .targets.vouched import INSPECTION_TARGETS, TARGET_CREDIT_CLASSES, TARGETS
     from .training.vouched import TRAINING_RECORDS
@@ -288,7 +292,7 @@ def _register_cli(app: Flask) -> None:
                                        REVIEW_ACTIONS, *CASE_KINDS, DOCUMENTS, ARCHIVES, TARGETS,
                                        TARGET_CREDIT_CLASSES, INSPECTION_TARGETS, CERTIFICATES,
                                        CONFLICTS, TRAINING_RECORDS, WARNINGS, PLANS, TASKS,
-                                       SAMPLES, SCORES, PROBLEMS]
+                                       SAMPLES, SCORES, PROBLEMS, *SIMPLE_KINDS]
     for group in (users_cli, teams_cli, demo_cli, forms_cli, audit_cli, evidence_cli, casefile_cli,
-                  discretion_cli, documents_cli, export_cli, targets_cli, oversight_cli):
+                  discretion_cli, documents_cli, export_cli, targets_cli, oversight_cli, simple_cli):
         app.cli.add_command(group)

@@ -57,6 +57,10 @@ WRITE_ROUTES = {
     "POST /api/inspections/<uuid:inspection_uuid>/archive": WRITER,
     "POST /api/archives/<uuid:archive_uuid>/facts": WRITER,
     "POST /api/archives/<uuid:archive_uuid>/transfer": WRITER,
+    # the simple procedure on the spot (server/simple/)
+    "POST /api/devices/<device_id>/number-blocks": WRITER,
+    "POST /api/devices/<device_id>/number-blocks/<uuid:block_uuid>/return": WRITER,
+    "POST /api/simple-decisions/sync": WRITER,
     # the directories (server/targets/, server/officers/)
     "POST /api/targets/import": WRITER,
     "POST /api/officer-directory/<id:user_id>/absences": WRITER,

@@ -57,14 +57,16 @@ def fields_sha256(fields: dict) -> str:
 
 
 def issue_document(user: User | None, type_code: str, fields: dict, *, subject_type: str | None = None,
-                   subject_id: str | None = None, actor_username: str | None = None) -> Document:
+                   subject_id: str | None = None, actor_username: str | None = None,
+                   reserved: tuple[int, int] | None = None) -> Document:
     """Issue a document of `type_code` with `fields` (a missing required field is refused, named
-    in Chinese); it waits for its seal in state pending. The caller commits."""
+    in Chinese); it waits for its seal in state pending. The caller commits. `reserved`: the
+    (year, serial) a phone used from its block (server/simple/blocks.py), taken earlier."""
     doc_type = get_type(type_code)
     clean = check_fields(doc_type, fields)
     issued_at = utcnow()
-    year = to_local(issued_at).year
-    serial = take_serial(doc_type.code, year)
+    year, serial = reserved or (to_local(issued_at).year, None)
+    serial = serial or take_serial(doc_type.code, year)
     party = next((clean[name] for name in PARTY_FIELDS if name in clean), None)
     document = Document(uuid=uuidlib.uuid4(), doc_type=doc_type.code, year=year, serial=serial,
                         number=document_number(doc_type.abbrev, year, serial),

@@ -136,7 +136,7 @@ def test_a_phone_full_of_version_1_data_upgrades_and_loses_nothing(make_phone, l
     for name in V1_STORES:
         assert after["data"][name] == before["data"][name], name
     added = {n: v for n, v in after["data"].items() if n not in V1_STORES}
-    assert added == {"records": [], "server_evidence": [], "tasks": []}
+    assert added == {"records": [], "server_evidence": [], "tasks": [], "number_blocks": [], "decisions": []}
 
     # And the officer sees it: the app opens (no network for the API) with both drafts and the queue.
     page.route("**/api/**", lambda route: route.abort())

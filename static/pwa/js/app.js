@@ -1,5 +1,6 @@
 // The app's entry: opens the phone's store, registers the service worker, routes between screens
-// (#/, #/new, #/draft/<uuid>, #/outbox, #/tasks, #/inspection/<uuid>, #/login) and starts the outbox.
+// (#/, #/new, #/draft/<uuid>, #/outbox, #/tasks, #/inspection/<uuid>, #/simple/…, #/login) and starts
+// the outbox.
 // The app's version is the one the server wrote into the shell (js/update.js), never a constant here.
 // All state lives in the `ctx` object made here and handed to each screen (no module globals).
 import { createApi } from "./api.js";
@@ -15,6 +16,8 @@ import * as loginView from "./views/login.js";
 import * as newView from "./views/new.js";
 import * as outboxView from "./views/outbox.js";
 import * as tasksView from "./views/tasks.js";
+import * as simpleView from "./views/simple.js";
+import * as simpleDocumentView from "./views/simple-document.js";
 import { runningVersion, watchForUpdate } from "./update.js";
 
 const ROUTES = [
@@ -25,6 +28,9 @@ const ROUTES = [
   [/^outbox$/, outboxView],
   [/^tasks$/, tasksView],
   [/^inspection\/([0-9a-f-]{36})$/, inspectionView],
+  [/^simple\/new$/, simpleView],
+  [/^simple\/new\/([0-9a-f-]{36})\/([^/]+)$/, simpleView],
+  [/^simple\/([0-9a-f-]{36})$/, simpleDocumentView],
 ];
 
 async function deviceId(store) {

@@ -13,6 +13,7 @@ const MIGRATIONS = [
   /* 0 → 1 */ createFirstStores,
   /* 1 → 2 */ addMyRecords,
   /* 2 → 3 */ addTasks,
+  /* 3 → 4 */ addSimpleProcedure,
 ];
 const DB_VERSION = MIGRATIONS.length;
 
@@ -67,6 +68,16 @@ function addTasks(db) {
   // tasks: my inspection tasks from random plans (检查任务), as the server last listed them, so that
   // the day's tasks show and start offline (the form opens with the subject filled in).
   db.createObjectStore("tasks", { keyPath: "id" });
+}
+
+function addSimpleProcedure(db) {
+  // number_blocks: blocks of 当场行政处罚决定书 numbers the server reserved for this phone and
+  // officer (js/numbers.js), with the serials used here, so that decisions are numbered offline.
+  db.createObjectStore("number_blocks", { keyPath: "uuid" });
+  // decisions: on-the-spot decisions (简易程序) made here, with their number and the signatures'
+  // PNGs, kept after the server confirmed them (state "sent") so that the document shows offline.
+  const decisions = db.createObjectStore("decisions", { keyPath: "uuid" });
+  decisions.createIndex("queued_at", "queued_at");
 }
 
 export function openStore() {
@@ -177,6 +188,49 @@ export function createStore(db) {
     putServerEvidence: (entry) => db.put("server_evidence", entry),
     listServerEvidence: () => db.getAll("server_evidence"),
     deleteServerEvidence: (uuid) => db.delete("server_evidence", uuid),
+    listBlocks: () => db.getAll("number_blocks"),
+    /** The server's view of my open blocks: new ones are added, the used serials of known ones kept. */
+    async mergeBlocks(blocks) {
+      const tx = db.transaction("number_blocks", "readwrite");
+      for (const block of blocks) {
+        const held = await tx.store.get(block.uuid);
+        const used = [...new Set([...(held?.used || []), ...(block.used_serials || [])])];
+        tx.store.put({ ...block, used });
+      }
+      await tx.done;
+    },
+    deleteBlock: (uuid) => db.delete("number_blocks", uuid),
+    /**
+     * Number a decision and keep it, in one transaction: the lowest unused serial of my oldest open
+     * block of `year` is taken and marked used. Resolves to the saved entry, or null when no
+     * block has a number left (the view says so: the phone must go online for a block).
+     */
+    async issueDecision(decision, username, year) {
+      const tx = db.transaction(["number_blocks", "decisions"], "readwrite");
+      const blocks = (await tx.objectStore("number_blocks").getAll())
+        .filter((b) => b.username === username && b.year === year && !b.closed_at)
+        .sort((a, b) => a.first_serial - b.first_serial);
+      for (const block of blocks) {
+        for (let serial = block.first_serial; serial <= block.last_serial; serial += 1) {
+          if (block.used.includes(serial)) continue;
+          block.used.push(serial);
+          tx.objectStore("number_blocks").put(block);
+          // `decision` is what the server receives; the number's text is the phone's to show.
+          const entry = { uuid: decision.uuid, state: "pending", queued_at: new Date().toISOString(),
+            decision: { ...decision, number: { block: block.uuid, year: block.year, serial } },
+            number_text: `${block.prefix}〔${block.year}〕第 ${serial} 号` };
+          tx.objectStore("decisions").put(entry);
+          await tx.done;
+          return entry;
+        }
+      }
+      await tx.done;
+      return null;
+    },
+    listDecisions: () => db.getAllFromIndex("decisions", "queued_at"),
+    getDecision: (uuid) => db.get("decisions", uuid),
+    putDecision: (entry) => db.put("decisions", entry),
+
     /** An outbox entry the officer gave up (an amendment that can no longer be sent), with its files. */
     async discardOutbox(uuid) {
       const tx = db.transaction(["outbox", "blobs"], "readwrite");

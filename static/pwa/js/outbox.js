@@ -4,13 +4,18 @@
 // (capped); a drain runs on app start, on `online`, on a timer and on the 同步 button. Files are
 // marked received one by one (uploads.js), and each one's arrival is a "change" (badges fall). Each
 // drain ends by pulling the state of my records (records.js); the timer's drains pull every few minutes.
+// On-the-spot decisions (db.js `decisions`) go after the records (a decision may name a record of the
+// same drain) to POST /api/simple-decisions/sync, with the same rules; then the phone's blocks of
+// document numbers are topped up (numbers.js).
 import { ApiError } from "./api.js";
 import { isoLocal } from "./dom.js";
+import { ensureNumberBlocks } from "./numbers.js";
 import { pullRecords } from "./records.js";
 import { completeTasks, pullTasks } from "./tasks.js";
 import { uploadMissing } from "./uploads.js";
 
 const BATCH_RECORDS = 50; // the server takes up to 200; smaller batches keep each request short
+const BATCH_DECISIONS = 10; // each carries three signature PNGs
 const BACKOFF_BASE_MS = 5000;
 const BACKOFF_CAP_MS = 5 * 60 * 1000;
 const IDLE_CHECK_MS = 60 * 1000;
@@ -68,6 +73,38 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
     }
   }
 
+  async function sendDecisions() {
+    const pending = (await store.listDecisions()).filter((e) => e.state === "pending");
+    if (pending.length && !api.csrfToken) await api.me(); // after a reload, as for records
+    for (let i = 0; i < pending.length; i += BATCH_DECISIONS) {
+      const batch = pending.slice(i, i + BATCH_DECISIONS);
+      const answer = await api.post("/api/simple-decisions/sync", { device_time: isoLocal(), decisions: batch.map((e) => e.decision) });
+      const byUuid = new Map(answer.results.map((r) => [r.uuid, r]));
+      for (const entry of batch) {
+        const result = byUuid.get(entry.uuid);
+        if (!result) continue;
+        if (result.result === "created" || result.result === "duplicate") {
+          await store.putDecision({ ...entry, state: "sent", server: { ...result, clock_offset_ms: answer.device_clock_offset_ms } });
+        } else if (result.code !== "simple.unknown_inspection") { // that one waits for its record
+          await store.putDecision({ ...entry, state: result.result, server: result, answered_at: new Date().toISOString() });
+        }
+      }
+      emit("change", snapshot());
+    }
+  }
+
+  async function topUpNumbers() {
+    const me = await store.getMeta("me");
+    if (!me?.roles?.includes("officer")) return;
+    if (!api.csrfToken) await api.me();
+    try {
+      await ensureNumberBlocks({ api, store, deviceId, username: me.username });
+    } catch (error) {
+      if (error?.code === "auth.required" || error?.offline) throw error;
+      console.warn("number blocks", error); // e.g. two blocks already open: the next drain tries again
+    }
+  }
+
   async function run() {
     clearTimeout(state.timer);
     if (!navigator.onLine) {
@@ -79,6 +116,8 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
     state.abort = new AbortController();
     try {
       await sendRecords();
+      await sendDecisions();
+      await topUpNumbers();
       await uploadMissing({ api, store, signal: state.abort.signal, progress: (p) => {
         state.progress = p;
         emit("progress", p);
@@ -145,8 +184,10 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
     const outbox = await store.listOutbox();
     const sent = await store.listSent();
     const files = sent.reduce((n, s) => n + (s.server?.missing_evidence || []).length, 0);
-    const waiting = outbox.filter((e) => e.state === "pending").length;
-    return { waiting, blocked: outbox.length - waiting, files, total: outbox.length + files };
+    const decisions = (await store.listDecisions()).filter((e) => e.state !== "sent");
+    const waiting = outbox.filter((e) => e.state === "pending").length + decisions.filter((e) => e.state === "pending").length;
+    const blocked = outbox.length + decisions.length - waiting;
+    return { waiting, blocked, files, total: outbox.length + decisions.length + files };
   }
 
   return { events, drain, interrupt, counts, snapshot, stop: () => clearTimeout(state.timer) };

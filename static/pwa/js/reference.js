@@ -1,5 +1,6 @@
 // Reference data kept on the phone for a day offline: who I am, my colleagues (co-officers),
-// every current form version and the evidence flags' tolerances. Refreshed whenever the app is online and logged in.
+// every current form version, the evidence flags' tolerances and the discretion benchmarks (the
+// calculator of js/discretion.js runs on them offline). Refreshed whenever the app is online and logged in.
 import { ApiError } from "./api.js";
 
 /** Refresh the form list (ETag revalidation) and download any form version not held yet. */
@@ -39,6 +40,8 @@ export async function refreshReference({ api, store }) {
     refreshForms({ api, store }),
     // The tolerances of the server's evidence flags: the phone warns about a photo with the same.
     api.get("/api/evidence/flag-rules").then((rules) => store.setMeta("evidence_rules", rules)),
+    api.get("/api/discretion").then((benchmarks) => store.setMeta("discretion", { benchmarks,
+      fetched_at: new Date().toISOString() })),
   ]);
   const failed = results.find((r) => r.status === "rejected");
   if (failed) throw failed.reason;

@@ -130,6 +130,7 @@ export async function render(ctx) {
       certificateProblem ? h("p", { class: "notice warn" }, certificateProblem) : null),
     h("a", { class: "button primary big", href: "#/new", dataset: { role: "new-inspection" } }, "＋ 新建检查"),
     h("a", { class: "button secondary", href: "#/tasks", dataset: { role: "tasks-link" } }, "检查任务（双随机）", taskCount),
+    h("a", { class: "button secondary", href: "#/simple/new", dataset: { role: "new-simple" } }, "当场处罚（简易程序）"),
     h("div", { class: "tiles tiles-4" }, tiles.toAmend.element, tiles.today.element, tiles.drafts.element, tiles.outbox.element),
     sections.toAmend, sections.drafts, sections.today, sections.earlier, pulled,
     h("section", { class: "card" }, h("h2", {}, "设备"), await storageLine(store),

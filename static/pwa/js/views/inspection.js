@@ -5,6 +5,7 @@
 import { formatTime, h, SUBJECT_KINDS, STATUS_LABELS } from "../dom.js";
 import { createDraft } from "../drafts.js";
 import { cacheEvidence, knownRecords, newestRevision, PHONE_STATUS_LABELS } from "../records.js";
+import { findingLinks } from "./simple.js";
 
 /** Item labels of a form held on the phone, by item id (repeat columns included). */
 export function itemLabels(form) {
@@ -135,6 +136,7 @@ export async function render(ctx, uuid) {
         h("dt", {}, "证据文件"), h("dd", {}, server ? `已收到 ${server.evidence_received} / ${server.evidence_expected}` : `${missing.length} 个待上传`),
         h("dt", {}, "执法人员"), h("dd", {}, (shown.officers || []).map((o) => o.display_name || o.username || o).join("、")))),
     status === "returned" ? returnComment(shown, Boolean(detail), itemLabels(form)) : null,
+    findingLinks(detail, itemLabels(form)),
     missing.length ? h("p", { class: "notice warn" }, `服务器还缺 ${missing.length} 个证据文件，联网后自动上传。`) : null,
     server?.revisions?.length > 1 ? h("section", { class: "card" }, h("h2", {}, "修订记录"),
       h("ul", { class: "list", dataset: { role: "revisions" } }, server.revisions.map((r) => {
