@@ -130,7 +130,7 @@ def test_a_phone_full_of_version_1_data_upgrades_and_loses_nothing(make_phone, l
     new = fresh.page.evaluate(DUMP)
 
     # Same stores and indexes as a phone that starts on the new version, at the same version.
-    assert after["version"] == new["version"] == 3
+    assert after["version"] == new["version"] == 4
     assert json.dumps(after["schema"], sort_keys=True) == json.dumps(new["schema"], sort_keys=True)
     # Every value of every store of version 1 is still there, byte for byte (the files too).
     for name in V1_STORES:
