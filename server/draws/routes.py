@@ -5,11 +5,12 @@ import sqlalchemy as sa
 from flask import g
 
 from ..accounts import auth
+from ..clock import local_today
 from ..errors import ApiError
 from ..extensions import db
 from ..inspections.models import Inspection
 from ..schemas import Blueprint
-from . import service, tasks
+from . import publication, service, tasks
 from .models import Plan, Task
 from .schemas import (
     CancelSchema,
@@ -18,6 +19,7 @@ from .schemas import (
     ExpectingSchema,
     PlanCreateSchema,
     PlanSchema,
+    PublicationDueSchema,
     TaskQuerySchema,
     TaskSchema,
 )
@@ -108,6 +110,15 @@ def list_tasks(query):
     if not g.user.has_role(*STAFF):
         raise ApiError("auth.forbidden")
     return tasks.task_overview(g.user, bool(query.get("overdue")))
+
+
+@blp.route("/tasks/unpublished", methods=["GET"])
+@blp.response(200, PublicationDueSchema(many=True))
+@auth.roles_required(*STAFF)
+def unpublished_results():
+    """一公开: results of done tasks not yet public, with the limit (20 working days after the
+    inspection) and the working days left; overdue and near-limit first."""
+    return publication.unpublished_results(local_today())
 
 
 @blp.route("/tasks/<uuid:task_id>/completion", methods=["POST"])

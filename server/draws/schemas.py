@@ -110,3 +110,18 @@ class TaskQuerySchema(StrictSchema):
 
 class CompletionSchema(StrictSchema):
     inspection_uuid = fields.UUID(required=True)
+
+
+class PublicationDueSchema(Schema):
+    """A result not yet public (一公开), with its 20-working-day limit (draws/publication.py)."""
+    task_id = fields.Function(lambda d: str(d.task.id))
+    plan_id = fields.Function(lambda d: d.task.plan_id)
+    plan_title = fields.Function(lambda d: d.task.plan.title)
+    subject = fields.Function(lambda d: d.task.subject)
+    inspection_uuid = fields.Function(lambda d: str(d.task.inspection_uuid))
+    inspected_on = fields.Date(metadata={"description": "The day the inspection was done (local)"})
+    limit_on = fields.Date(allow_none=True, metadata={"description": "Last day to publish; null if not computable"})
+    working_days_left = fields.Integer(allow_none=True, metadata={"description": "Negative: overdue by that many"})
+    overdue = fields.Boolean()
+    state = fields.String(metadata={"description": "剩 N 个工作日 / 今天截止 / 已逾期 N 个工作日 / 无法计算期限"})
+    not_computable = fields.String(allow_none=True, metadata={"description": "The calendar's message"})
