@@ -1,8 +1,8 @@
 """The supervisors' page of random inspection plans (zh-CN HTML, read-only): /plans/ lists every
 plan with its state and commitment, and each drawn plan's tasks with their state (待检查, 已逾期,
 已完成, 已公示) so that overdue tasks stand out, and above them the results not yet public with
-their 20-working-day limit (publication.py), overdue and near-limit first. Actions go through the API (routes.py). The login
-is the review desk's (the same session cookie)."""
+their 20-working-day limit (publication.py), overdue and near-limit first. Actions go through the
+API (routes.py). The login is the review desk's (the same session cookie)."""
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-
 import sqlalchemy as sa
 
 from server.accounts.models import User
 from server.clock import LOCAL_ZONE, local_today
+from server.draws.publication import publication_limit
 from server.extensions import db
 from server.officers.service import add_certificate, certificates_of, revoke_certificate
-from server.draws.publication import publication_limit
 from server.workdays import add_working_days, working_days_between
 from testing.records import overload_record, sync_body
 
@@ -64,7 +63,7 @@ def test_supervisors_list_unpublished_results_near_limit_first(app, directory, l
     now = datetime.now(LOCAL_ZONE).replace(microsecond=0)
     long_ago = datetime(2026, 9, 25, 10, 0, tzinfo=LOCAL_ZONE)  # before 国庆: long overdue
     finished = [now - timedelta(hours=2), long_ago, now - timedelta(days=7)]
-    for row, moment in zip(rows, finished):
+    for row, moment in zip(rows, finished, strict=True):
         officer = login_as(row["officers"][0])
         task = next(t for t in officer.get("/api/tasks?assignee=me").json if t["subject"]["code"] == row["target"])
         _complete(officer, task, moment)
