@@ -76,6 +76,7 @@ WRITE_ROUTES = {
     "POST /api/plans/<id:plan_id>/draw": WRITER,
     "POST /api/tasks/<uuid:task_id>/completion": WRITER,
     "POST /api/tasks/<uuid:task_id>/publish": WRITER,
+    "POST /api/follow-up-tasks/<id:task_id>/completion": WRITER,
 }
 
 

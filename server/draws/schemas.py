@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..schemas import StrictSchema, bounded_date, bounded_int
 from ..targets.models import CATEGORIES, CREDIT_CLASSES
+from ..targets.schemas import HistoryItemSchema
 from .models import PLAN_STATUSES
 
 TEXT = validate.Length(min=1, max=200)
@@ -82,19 +83,30 @@ class PlanSchema(Schema):
 
 
 class TaskSchema(Schema):
-    id = fields.UUID()
-    plan_id = fields.Integer()
-    plan_title = fields.Function(lambda t: t.plan.title)
+    """A task: a draw task (`kind` draw) or, in the phone's list, a follow-up inspection after a
+    correction order (`kind` follow_up, id `follow-up-<n>`, no plan; draws/follow_ups.py)."""
+    id = fields.Function(lambda t: str(t.id))
+    kind = fields.Function(lambda t: getattr(t, "kind", "draw"))
+    plan_id = fields.Integer(allow_none=True)
+    plan_title = fields.Function(lambda t: t.plan_title if hasattr(t, "plan_title") else t.plan.title)
     target_id = fields.Integer(metadata={"description": "The directory's target (a record names it)"})
     form_id = fields.String()
     subject = fields.Dict()
-    officers = fields.Function(lambda t: [t.officer1.username, t.officer2.username])
+    officers = fields.Function(lambda t: t.officer_names if hasattr(t, "officer_names")
+                               else [t.officer1.username, t.officer2.username])
     due_on = fields.Date()
     status = fields.String()
     overdue = fields.Function(lambda t: t.status == "open" and t.due_on < _today())
     inspection_uuid = fields.UUID(allow_none=True)
     done_at = fields.AwareDateTime(allow_none=True)
     published_at = fields.AwareDateTime(allow_none=True)
+    # The phone's list only (GET /api/tasks?assignee=me):
+    completion_url = fields.String(metadata={"description": "Where the phone reports the inspection"})
+    recent_inspections = fields.List(fields.Nested(HistoryItemSchema), metadata={
+        "description": "Open tasks: the target's inspections within the revisit window (防止执法扰民); "
+                       "when any, the record must carry `revisit_reason`"})
+    earlier_inspection = fields.Dict(metadata={"description": "A follow-up: the inspection that found the problem"})
+    suggested_revisit_reason = fields.String(metadata={"description": "A follow-up: the reason offered"})
 
 
 def _today():
