@@ -1,8 +1,9 @@
 // The common facts of every on-site inspection, above the checklist: the officers (at least two,
 // certified; 表明身份), the subject (recent ones offered), the place (GPS with accuracy, address),
-// and, for an amendment, the reason.
+// for an amendment, the reason, and for a target inspected within the window (防止执法扰民) its
+// earlier inspections and the reason for inspecting it again.
 import { currentPosition } from "./capture.js";
-import { formatTime, h, replaceChildren, SUBJECT_KINDS } from "./dom.js";
+import { formatTime, h, replaceChildren, STATUS_LABELS, SUBJECT_KINDS } from "./dom.js";
 
 const NAME_LABELS = { vehicle: "车牌号", ship: "船名", business: "业户名称", site: "地点/路段名称", person: "姓名" };
 
@@ -90,6 +91,21 @@ function placeBlock(draft, save) {
   };
 }
 
+/** 防止执法扰民: the target's inspections within the window, and the reason (required) to go again. */
+function revisitBlock(draft, save) {
+  const earlier = draft.revisit?.inspections || [];
+  return h("div", { class: "item revisit", dataset: { path: "revisit_reason", role: "revisit" } },
+    h("p", { class: "item-label" }, `该检查对象近${draft.revisit?.window_days ? ` ${draft.revisit.window_days} 天` : "期"}内已被检查`),
+    earlier.length ? h("ul", { class: "list", dataset: { role: "recent-inspections" } }, earlier.map((i) => h("li", {},
+      `${formatTime(i.started_at)} · ${i.form_id || ""}${i.status ? ` · ${STATUS_LABELS[i.status] || i.status}` : ""}${i.revisit_reason ? ` · 理由：${i.revisit_reason}` : ""}`)))
+      : h("p", { class: "hint" }, "服务器告知该对象近期已被检查（见下方提示）。"),
+    h("label", { class: "item-label", for: "revisit-reason" }, "再次检查理由（必填）"),
+    h("textarea", { id: "revisit-reason", rows: 2, value: draft.revisit_reason || "", oninput: async (e) => {
+      draft.revisit_reason = e.target.value;
+      await save();
+    } }), errorBox("revisit_reason"));
+}
+
 /** The card; `refreshPlace()` redraws the GPS line when a background fix arrives. */
 export async function commonFacts(ctx, draft, save) {
   const officers = await ctx.store.listOfficers();
@@ -101,6 +117,8 @@ export async function commonFacts(ctx, draft, save) {
         draft.amendment_reason = e.target.value;
         await save();
       } }), errorBox("amendment_reason")) : null,
+    draft.target_id && (draft.revisit?.inspections?.length || draft.revisit?.refused || draft.server_errors?.revisit_reason)
+      ? revisitBlock(draft, save) : null,
     officersBlock(ctx, draft, officers, save),
     await subjectBlock(ctx, draft, save),
     place.element,
