@@ -7,7 +7,7 @@ task: by the inspection its officer synced for it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -24,6 +24,7 @@ from ..targets.models import Target
 from .tasks import tasks_of
 
 FOLLOW_UP_ID = "follow-up-"
+DONE_SHOWN_DAYS = 30
 
 
 @dataclass
@@ -84,17 +85,20 @@ def _recent(target: Target | None) -> list[Inspection]:
 
 
 def follow_ups_of(user: User) -> list[FollowUpView]:
-    """The open follow-up inspections `user`'s team owes (none without a team)."""
+    """The follow-up inspections `user`'s team owes (none without a team), and those it did in
+    the last DONE_SHOWN_DAYS (so that the phone shows them done, as it does draw tasks)."""
     if user.team_id is None:
         return []
-    rows = db.session.execute(sa.select(FollowUpTask).where(
-        FollowUpTask.status == "open", FollowUpTask.team_id == user.team_id)
+    shown = sa.or_(FollowUpTask.status == "open", sa.and_(
+        FollowUpTask.status == "done", FollowUpTask.done_at >= utcnow() - timedelta(days=DONE_SHOWN_DAYS)))
+    rows = db.session.execute(sa.select(FollowUpTask).where(shown, FollowUpTask.team_id == user.team_id)
         .order_by(FollowUpTask.due_on, FollowUpTask.id)).scalars().all()
     views = []
     for row in rows:
         target = history.find_target(row.subject_code or row.subject_name)
         views.append(FollowUpView(row=row, earlier=db.session.get(Inspection, row.inspection_uuid),
-                                  target_id=target.id if target else None, recent_inspections=_recent(target)))
+                                  target_id=target.id if target else None, done_at=row.done_at,
+                                  recent_inspections=_recent(target) if row.status == "open" else []))
     return views
 
 

@@ -127,7 +127,8 @@ def test_a_follow_up_in_the_task_list_asks_for_the_reason_online_and_completes(
     expect(page.locator("#subject-name")).to_have_value(target)
     revisit = page.locator("[data-role=revisit]")
     expect(revisit.locator("[data-role=recent-inspections] li")).to_have_count(1)
-    expect(page.locator("#revisit-reason")).to_have_value(f"责令改正后复查（原检查 {found_on}，整改期限 {due.isoformat()}）")
+    offered = f"责令改正后复查（原检查 {found_on}，整改期限 {due.isoformat()}）"
+    expect(page.locator("#revisit-reason")).to_have_value(offered)
     page.check("[data-role=co-officers] input[value=officer2]")
     fill_overload(phone, tmp_path, subject=target, started=True)
     submit(phone)
