@@ -25,7 +25,7 @@ from testing.records import overload_record, sync_body
 from tests.cases.conftest import approved_row
 from tests.draws.conftest import directory, drawn_plan, plate  # noqa: F401 (a fixture)
 
-from .overload import fill_overload, require_server_features, submit
+from .overload import fill_overload, require_server_features, start_overload_inspection, submit
 
 DB = "(await import('/js/db.js')).openStore()"
 TASKS = f"async () => (await (await {DB}).getAll('tasks'))"
@@ -140,3 +140,31 @@ def test_a_follow_up_in_the_task_list_asks_for_the_reason_online_and_completes(
     named = db.session.get(InspectionTarget, stored.done_inspection_uuid)
     assert named is not None and named.revisit_reason.startswith("责令改正后复查")
     assert stored.done_inspection_uuid != stored.inspection_uuid
+
+
+@pytest.mark.usefixtures("directory")
+def test_an_ad_hoc_inspection_of_a_recently_inspected_target_asks_for_a_reason(make_phone, login_as, live_server,
+                                                                                tmp_path):
+    require_server_features(live_server, uploads=True)
+    target = plate("C", 1)
+    earlier = overload_record(officers=["officer2", "officer1"], plate=target)
+    assert login_as("officer2").post("/api/sync", json=sync_body(earlier)).json["results"][0]["result"] == "created"
+    db.session.commit()
+
+    phone = make_phone()
+    phone.login("officer1")
+    page = phone.page
+    start_overload_inspection(phone, subject=target)  # typing the plate, then the address: asked online
+    revisit = page.locator("[data-role=revisit]")
+    expect(revisit.locator("[data-role=recent-inspections] li")).to_have_count(1)
+    fill_overload(phone, tmp_path, subject=target, started=True)
+    page.click("[data-role=submit]")
+    expect(revisit.locator("[data-errors-for=revisit_reason]")).to_contain_text("须填写理由")
+    page.fill("#revisit-reason", "群众举报该车仍在超载运输")
+    submit(phone)
+    page.click("#sync-button")
+    phone.wait_until(f"async () => (await (await {DB}).getAll('sent')).length === 1", timeout=60)
+    db.session.expire_all()
+    named = db.session.execute(sa.select(InspectionTarget).where(
+        InspectionTarget.revisit_reason.is_not(None))).scalars().one()
+    assert named.revisit_reason == "群众举报该车仍在超载运输" and str(named.inspection_uuid) != earlier["uuid"]

@@ -34,7 +34,30 @@ function officersBlock(ctx, draft, officers, save) {
     errorBox("officers"));
 }
 
-async function subjectBlock(ctx, draft, save) {
+/**
+ * An ad-hoc inspection (no task): when the subject's code (or a vehicle's plate) is entered online,
+ * ask the server whether it is a target of the directory and whether it was inspected within the
+ * window; the record then names the target and, if so, needs a reason. Offline or unknown: the
+ * record names no target and syncs as before (the officer is never blocked).
+ */
+async function lookUpTarget(ctx, draft, save, refill) {
+  if (draft.task_id || draft.replaces || !navigator.onLine || !ctx.api) return;
+  const key = (draft.subject.code || "").trim() || (draft.subject.kind === "vehicle" ? (draft.subject.name || "").trim() : "");
+  if (!key) return;
+  let answer;
+  try {
+    answer = await ctx.api.get(`/api/targets/recent?key=${encodeURIComponent(key)}`);
+  } catch {
+    return;
+  }
+  Object.assign(draft, answer.target
+    ? { target_id: answer.target.id, revisit: { inspections: answer.inspections || [], window_days: answer.window_days } }
+    : { target_id: null, revisit: null });
+  await save();
+  refill();
+}
+
+async function subjectBlock(ctx, draft, save, refill) {
   const recent = await ctx.store.recentSubjects(draft.subject.kind);
   const listId = `recent-subjects-${draft.uuid}`;
   const field = (key, label, attrs = {}) => h("div", { class: "item", dataset: { path: `subject.${key}` } },
@@ -43,7 +66,7 @@ async function subjectBlock(ctx, draft, save) {
       list: attrs.list || false, autocomplete: "off", oninput: async (e) => {
         draft.subject = { ...draft.subject, [key]: e.target.value };
         await save();
-      } }),
+      }, onchange: key === "description" ? false : () => lookUpTarget(ctx, draft, save, refill) }),
     errorBox(`subject.${key}`));
   return [
     h("div", { class: "item" }, h("label", { class: "item-label", for: "subject-kind" }, "对象类型"),
@@ -110,6 +133,11 @@ function revisitBlock(draft, save) {
 export async function commonFacts(ctx, draft, save) {
   const officers = await ctx.store.listOfficers();
   const place = placeBlock(draft, save);
+  const revisitSlot = h("div", { dataset: { role: "revisit-slot" } });
+  const refill = () => replaceChildren(revisitSlot, draft.target_id
+    && (draft.revisit?.inspections?.length || draft.revisit?.refused || draft.server_errors?.revisit_reason)
+    ? revisitBlock(draft, save) : null);
+  refill();
   const card = h("section", { class: "card common-facts" }, h("h2", {}, "基本信息"),
     draft.replaces ? h("div", { class: "item", dataset: { path: "amendment_reason" } },
       h("label", { class: "item-label", for: "amendment-reason" }, "更正理由（必填）"),
@@ -117,10 +145,9 @@ export async function commonFacts(ctx, draft, save) {
         draft.amendment_reason = e.target.value;
         await save();
       } }), errorBox("amendment_reason")) : null,
-    draft.target_id && (draft.revisit?.inspections?.length || draft.revisit?.refused || draft.server_errors?.revisit_reason)
-      ? revisitBlock(draft, save) : null,
     officersBlock(ctx, draft, officers, save),
-    await subjectBlock(ctx, draft, save),
+    await subjectBlock(ctx, draft, save, refill),
+    revisitSlot,
     place.element,
     h("p", { class: "hint" }, `开始时间 ${formatTime(draft.started_at)}`));
   return { element: card, refreshPlace: place.refresh };
