@@ -89,6 +89,7 @@ WRITE_ROUTES = {
     "POST /api/evalreview/problems/<id:problem_id>/fix": WRITER,
     "POST /api/tasks/<uuid:task_id>/completion": WRITER,
     "POST /api/tasks/<uuid:task_id>/publish": WRITER,
+    "POST /api/follow-up-tasks/<id:task_id>/completion": WRITER,
 }
 
 

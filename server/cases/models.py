@@ -85,7 +85,8 @@ class Disposition(db.Model):
 
 class FollowUpTask(db.Model):
     """A follow-up inspection (复查) a correction order leaves: whom to inspect again, with which
-    form, by when. The phone's task list can pick it up; nothing here assigns it yet."""
+    form, by when. The team's officers see it in the phone's task list and complete it with the
+    inspection they synced for it (server/draws/follow_ups.py)."""
 
     __tablename__ = "follow_up_tasks"
 
@@ -103,7 +104,18 @@ class FollowUpTask(db.Model):
     due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Completed from the phone's task list (server/draws/follow_ups.py, migration 0023_tasks).
+    done_inspection_uuid: Mapped[uuidlib.UUID | None] = mapped_column(sa.ForeignKey("inspections.uuid"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('open', 'done', 'cancelled')", name="ck_follow_up_tasks_status"),
+        sa.CheckConstraint("(status = 'done') = (done_inspection_uuid IS NOT NULL) "
+                           "AND (done_inspection_uuid IS NULL) = (done_at IS NULL) "
+                           "AND (done_inspection_uuid IS NULL) = (done_by_id IS NULL)",
+                           name="ck_follow_up_tasks_done"),
     )
+
+
+FOLLOW_UP_DONE_FACTS = ("status", "done_inspection_uuid", "done_at", "done_by_id")

@@ -4,7 +4,8 @@ payments, for `audit verify` (see server/audit/vouched.py).
 - `dispositions` and `cases` change state: each entry commits to the columns it set (a
   disposition's entries to every column of FACTS, a case's `case.*` entries to `set`); the row
   must hold the values the last entry setting each column committed to.
-- `follow_up_tasks`: the `follow_up_task.created` entry names every column.
+- `follow_up_tasks`: the `follow_up_task.created` entry names every column it set, and
+  `follow_up_task.completed` the status and the done_* columns.
 - `case_steps` and `case_payments` (append-only): each row against the entry named by `audit_seq`.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..extensions import db
 from .case_models import ACTIONS, Case, CasePayment, CaseStep
 from .dispositions import FACTS, TASK_FACTS
 from .facts import facts_of, plain
-from .models import Disposition, FollowUpTask
+from .models import FOLLOW_UP_DONE_FACTS, Disposition, FollowUpTask
 
 CHUNK = 1000
 
@@ -51,10 +52,10 @@ DISPOSITIONS = VouchedKind(
 
 def _task_rows():
     for row in _all(FollowUpTask, FollowUpTask.id):
-        yield str(row.id), f"id {row.id}", facts_of(row, TASK_FACTS)
+        yield str(row.id), f"id {row.id}", facts_of(row, TASK_FACTS + FOLLOW_UP_DONE_FACTS)
 
 
-FOLLOW_UP_TASKS = VouchedKind(table="follow_up_tasks", actions=("follow_up_task.created",),
+FOLLOW_UP_TASKS = VouchedKind(table="follow_up_tasks", actions=("follow_up_task.created", "follow_up_task.completed"),
                               expect=lambda entry: [(entry.object_id, dict(entry.details))],
                               rows=_task_rows)
 

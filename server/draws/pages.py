@@ -1,7 +1,8 @@
 """The supervisors' page of random inspection plans (zh-CN HTML, read-only): /plans/ lists every
 plan with its state and commitment, and each drawn plan's tasks with their state (待检查, 已逾期,
-已完成, 已公示) so that overdue tasks stand out. Actions go through the API (routes.py). The login
-is the review desk's (the same session cookie)."""
+已完成, 已公示) so that overdue tasks stand out, and above them the results not yet public with
+their 20-working-day limit (publication.py), overdue and near-limit first. Actions go through the
+API (routes.py). The login is the review desk's (the same session cookie)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from flask import Blueprint, g, render_template
 from ..clock import local_today
 from ..extensions import db
 from .models import STATUS_LABELS, Plan, Task
+from .publication import PUBLICATION_WORKING_DAYS, unpublished_results
 
 bp = Blueprint("plans_pages", __name__, template_folder="templates")
 
@@ -35,4 +37,5 @@ def plans():
     tasks: dict[int, list] = {}
     for task in db.session.execute(sa.select(Task).order_by(Task.due_on, Task.created_at)).unique().scalars():
         tasks.setdefault(task.plan_id, []).append((task, task_state(task, today)))
-    return render_template("plans/list.html", plans=rows, tasks=tasks, labels=STATUS_LABELS, user=user)
+    return render_template("plans/list.html", plans=rows, tasks=tasks, labels=STATUS_LABELS, user=user,
+                           unpublished=unpublished_results(today), limit_days=PUBLICATION_WORKING_DAYS)

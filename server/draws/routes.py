@@ -5,11 +5,13 @@ import sqlalchemy as sa
 from flask import g
 
 from ..accounts import auth
+from ..cases.models import FollowUpTask
+from ..clock import local_today
 from ..errors import ApiError
 from ..extensions import db
 from ..inspections.models import Inspection
 from ..schemas import Blueprint
-from . import service, tasks
+from . import follow_ups, publication, service, tasks
 from .models import Plan, Task
 from .schemas import (
     CancelSchema,
@@ -18,6 +20,7 @@ from .schemas import (
     ExpectingSchema,
     PlanCreateSchema,
     PlanSchema,
+    PublicationDueSchema,
     TaskQuerySchema,
     TaskSchema,
 )
@@ -101,13 +104,23 @@ def cancel_plan(data, plan_id):
 @blp.response(200, TaskSchema(many=True))
 @auth.login_required
 def list_tasks(query):
-    """`assignee=me`: my tasks (the phone); otherwise, for supervisors, every task
+    """`assignee=me`: the phone's one list: my draw tasks and my team's follow-up inspections
+    (`kind`), with the targets' recent inspections; otherwise, for supervisors, every draw task
     (`overdue=true`: open past their deadline)."""
     if query.get("assignee") == "me":
-        return tasks.tasks_of(g.user)
+        return follow_ups.my_tasks(g.user)
     if not g.user.has_role(*STAFF):
         raise ApiError("auth.forbidden")
     return tasks.task_overview(g.user, bool(query.get("overdue")))
+
+
+@blp.route("/tasks/unpublished", methods=["GET"])
+@blp.response(200, PublicationDueSchema(many=True))
+@auth.roles_required(*STAFF)
+def unpublished_results():
+    """一公开: results of done tasks not yet public, with the limit (20 working days after the
+    inspection) and the working days left; overdue and near-limit first."""
+    return publication.unpublished_results(local_today())
 
 
 @blp.route("/tasks/<uuid:task_id>/completion", methods=["POST"])
@@ -122,6 +135,21 @@ def complete_task(data, task_id):
         raise ApiError("task.not_found")
     tasks.complete_with(g.user, task, inspection)
     return task
+
+
+@blp.route("/follow-up-tasks/<id:task_id>/completion", methods=["POST"])
+@blp.arguments(CompletionSchema)
+@blp.response(200, TaskSchema)
+@auth.roles_required("officer")
+def complete_follow_up(data, task_id):
+    """Complete my team's follow-up inspection (复查) with the inspection I synced for it."""
+    row = db.session.get(FollowUpTask, task_id)
+    inspection = db.session.get(Inspection, data["inspection_uuid"])
+    if row is None or inspection is None:
+        raise ApiError("task.not_found")
+    follow_ups.complete_follow_up(g.user, row, inspection)
+    return follow_ups.FollowUpView(row=row, earlier=db.session.get(Inspection, row.inspection_uuid),
+                                   target_id=None, done_at=row.done_at)
 
 
 @blp.route("/tasks/<uuid:task_id>/publish", methods=["POST"])

@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..schemas import StrictSchema, bounded_date, bounded_int
 from ..targets.models import CATEGORIES, CREDIT_CLASSES
+from ..targets.schemas import HistoryItemSchema
 from .models import PLAN_STATUSES
 
 TEXT = validate.Length(min=1, max=200)
@@ -82,19 +83,30 @@ class PlanSchema(Schema):
 
 
 class TaskSchema(Schema):
-    id = fields.UUID()
-    plan_id = fields.Integer()
-    plan_title = fields.Function(lambda t: t.plan.title)
+    """A task: a draw task (`kind` draw) or, in the phone's list, a follow-up inspection after a
+    correction order (`kind` follow_up, id `follow-up-<n>`, no plan; draws/follow_ups.py)."""
+    id = fields.Function(lambda t: str(t.id))
+    kind = fields.Function(lambda t: getattr(t, "kind", "draw"))
+    plan_id = fields.Integer(allow_none=True)
+    plan_title = fields.Function(lambda t: t.plan_title if hasattr(t, "plan_title") else t.plan.title)
     target_id = fields.Integer(metadata={"description": "The directory's target (a record names it)"})
     form_id = fields.String()
     subject = fields.Dict()
-    officers = fields.Function(lambda t: [t.officer1.username, t.officer2.username])
+    officers = fields.Function(lambda t: t.officer_names if hasattr(t, "officer_names")
+                               else [t.officer1.username, t.officer2.username])
     due_on = fields.Date()
     status = fields.String()
     overdue = fields.Function(lambda t: t.status == "open" and t.due_on < _today())
     inspection_uuid = fields.UUID(allow_none=True)
     done_at = fields.AwareDateTime(allow_none=True)
     published_at = fields.AwareDateTime(allow_none=True)
+    # The phone's list only (GET /api/tasks?assignee=me):
+    completion_url = fields.String(metadata={"description": "Where the phone reports the inspection"})
+    recent_inspections = fields.List(fields.Nested(HistoryItemSchema), metadata={
+        "description": "Open tasks: the target's inspections within the revisit window (防止执法扰民); "
+                       "when any, the record must carry `revisit_reason`"})
+    earlier_inspection = fields.Dict(metadata={"description": "A follow-up: the inspection that found the problem"})
+    suggested_revisit_reason = fields.String(metadata={"description": "A follow-up: the reason offered"})
 
 
 def _today():
@@ -110,3 +122,18 @@ class TaskQuerySchema(StrictSchema):
 
 class CompletionSchema(StrictSchema):
     inspection_uuid = fields.UUID(required=True)
+
+
+class PublicationDueSchema(Schema):
+    """A result not yet public (一公开), with its 20-working-day limit (draws/publication.py)."""
+    task_id = fields.Function(lambda d: str(d.task.id))
+    plan_id = fields.Function(lambda d: d.task.plan_id)
+    plan_title = fields.Function(lambda d: d.task.plan.title)
+    subject = fields.Function(lambda d: d.task.subject)
+    inspection_uuid = fields.Function(lambda d: str(d.task.inspection_uuid))
+    inspected_on = fields.Date(metadata={"description": "The day the inspection was done (local)"})
+    limit_on = fields.Date(allow_none=True, metadata={"description": "Last day to publish; null if not computable"})
+    working_days_left = fields.Integer(allow_none=True, metadata={"description": "Negative: overdue by that many"})
+    overdue = fields.Boolean()
+    state = fields.String(metadata={"description": "剩 N 个工作日 / 今天截止 / 已逾期 N 个工作日 / 无法计算期限"})
+    not_computable = fields.String(allow_none=True, metadata={"description": "The calendar's message"})

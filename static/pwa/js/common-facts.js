@@ -1,8 +1,9 @@
 // The common facts of every on-site inspection, above the checklist: the officers (at least two,
 // certified; 表明身份), the subject (recent ones offered), the place (GPS with accuracy, address),
-// and, for an amendment, the reason.
+// for an amendment, the reason, and for a target inspected within the window (防止执法扰民) its
+// earlier inspections and the reason for inspecting it again.
 import { currentPosition } from "./capture.js";
-import { formatTime, h, replaceChildren, SUBJECT_KINDS } from "./dom.js";
+import { formatTime, h, replaceChildren, STATUS_LABELS, SUBJECT_KINDS } from "./dom.js";
 
 const NAME_LABELS = { vehicle: "车牌号", ship: "船名", business: "业户名称", site: "地点/路段名称", person: "姓名" };
 
@@ -33,7 +34,30 @@ function officersBlock(ctx, draft, officers, save) {
     errorBox("officers"));
 }
 
-async function subjectBlock(ctx, draft, save) {
+/**
+ * An ad-hoc inspection (no task): when the subject's code (or a vehicle's plate) is entered online,
+ * ask the server whether it is a target of the directory and whether it was inspected within the
+ * window; the record then names the target and, if so, needs a reason. Offline or unknown: the
+ * record names no target and syncs as before (the officer is never blocked).
+ */
+async function lookUpTarget(ctx, draft, save, refill) {
+  if (draft.task_id || draft.replaces || !navigator.onLine || !ctx.api) return;
+  const key = (draft.subject.code || "").trim() || (draft.subject.kind === "vehicle" ? (draft.subject.name || "").trim() : "");
+  if (!key) return;
+  let answer;
+  try {
+    answer = await ctx.api.get(`/api/targets/recent?key=${encodeURIComponent(key)}`);
+  } catch {
+    return;
+  }
+  Object.assign(draft, answer.target
+    ? { target_id: answer.target.id, revisit: { inspections: answer.inspections || [], window_days: answer.window_days } }
+    : { target_id: null, revisit: null });
+  await save();
+  refill();
+}
+
+async function subjectBlock(ctx, draft, save, refill) {
   const recent = await ctx.store.recentSubjects(draft.subject.kind);
   const listId = `recent-subjects-${draft.uuid}`;
   const field = (key, label, attrs = {}) => h("div", { class: "item", dataset: { path: `subject.${key}` } },
@@ -42,7 +66,7 @@ async function subjectBlock(ctx, draft, save) {
       list: attrs.list || false, autocomplete: "off", oninput: async (e) => {
         draft.subject = { ...draft.subject, [key]: e.target.value };
         await save();
-      } }),
+      }, onchange: key === "description" ? false : () => lookUpTarget(ctx, draft, save, refill) }),
     errorBox(`subject.${key}`));
   return [
     h("div", { class: "item" }, h("label", { class: "item-label", for: "subject-kind" }, "对象类型"),
@@ -90,10 +114,30 @@ function placeBlock(draft, save) {
   };
 }
 
+/** 防止执法扰民: the target's inspections within the window, and the reason (required) to go again. */
+function revisitBlock(draft, save) {
+  const earlier = draft.revisit?.inspections || [];
+  return h("div", { class: "item revisit", dataset: { path: "revisit_reason", role: "revisit" } },
+    h("p", { class: "item-label" }, `该检查对象近${draft.revisit?.window_days ? ` ${draft.revisit.window_days} 天` : "期"}内已被检查`),
+    earlier.length ? h("ul", { class: "list", dataset: { role: "recent-inspections" } }, earlier.map((i) => h("li", {},
+      `${formatTime(i.started_at)} · ${i.form_id || ""}${i.status ? ` · ${STATUS_LABELS[i.status] || i.status}` : ""}${i.revisit_reason ? ` · 理由：${i.revisit_reason}` : ""}`)))
+      : h("p", { class: "hint" }, "服务器告知该对象近期已被检查（见下方提示）。"),
+    h("label", { class: "item-label", for: "revisit-reason" }, "再次检查理由（必填）"),
+    h("textarea", { id: "revisit-reason", rows: 2, value: draft.revisit_reason || "", oninput: async (e) => {
+      draft.revisit_reason = e.target.value;
+      await save();
+    } }), errorBox("revisit_reason"));
+}
+
 /** The card; `refreshPlace()` redraws the GPS line when a background fix arrives. */
 export async function commonFacts(ctx, draft, save) {
   const officers = await ctx.store.listOfficers();
   const place = placeBlock(draft, save);
+  const revisitSlot = h("div", { dataset: { role: "revisit-slot" } });
+  const refill = () => replaceChildren(revisitSlot, draft.target_id
+    && (draft.revisit?.inspections?.length || draft.revisit?.refused || draft.server_errors?.revisit_reason)
+    ? revisitBlock(draft, save) : null);
+  refill();
   const card = h("section", { class: "card common-facts" }, h("h2", {}, "基本信息"),
     draft.replaces ? h("div", { class: "item", dataset: { path: "amendment_reason" } },
       h("label", { class: "item-label", for: "amendment-reason" }, "更正理由（必填）"),
@@ -102,7 +146,8 @@ export async function commonFacts(ctx, draft, save) {
         await save();
       } }), errorBox("amendment_reason")) : null,
     officersBlock(ctx, draft, officers, save),
-    await subjectBlock(ctx, draft, save),
+    await subjectBlock(ctx, draft, save, refill),
+    revisitSlot,
     place.element,
     h("p", { class: "hint" }, `开始时间 ${formatTime(draft.started_at)}`));
   return { element: card, refreshPlace: place.refresh };

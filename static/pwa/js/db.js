@@ -122,7 +122,8 @@ export function createStore(db) {
       const entry = await tx.objectStore("outbox").get(uuid);
       if (entry) {
         tx.objectStore("sent").put({ uuid, record: entry.record, server: result,
-          confirmed_at: new Date().toISOString(), ...(entry.task_id ? { task_id: entry.task_id } : {}) });
+          confirmed_at: new Date().toISOString(),
+          ...(entry.task_id ? { task_id: entry.task_id, task_completion_url: entry.task_completion_url } : {}) });
         tx.objectStore("outbox").delete(uuid);
       }
       await tx.done;

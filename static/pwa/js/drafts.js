@@ -4,17 +4,22 @@ import { isoLocal, newUuid } from "./dom.js";
 import { referencedEvidence, validateAnswers } from "./validate.js";
 
 /** A new draft on `form` for the logged-in officer (the draft screen takes the GPS fix). */
-export async function createDraft(store, { form, me, replaces = null, from = null, task = null }) {
+export async function createDraft(store, { form, me, replaces = null, from = null, task = null, recent = null }) {
   const draft = {
     uuid: newUuid(),
     form_id: form.id,
     form_version: form.version,
     form_title: form.title,
-    officers: from?.officers || (task ? [me.username, ...task.officers.filter((o) => o !== me.username)] : [me.username]),
+    officers: from?.officers || (task ? [me.username, ...(task.officers || []).filter((o) => o !== me.username)] : [me.username]),
     subject: from?.subject || (task ? { ...task.subject, code: task.subject.code || "", description: task.subject.description || "" }
       : { kind: form.subject_kind, name: "" }),
-    task_id: task?.id || null, // a task from a random plan (检查任务): completed once the record syncs
+    task_id: task?.id || null, // a task (检查任务: a draw's or a follow-up): completed once the record syncs
+    task_completion_url: task?.completion_url || null,
     target_id: task?.target_id || null, // the directory's target the task names (server/targets/)
+    // 防止执法扰民: the target's inspections within the window when the inspection started (asked
+    // of the server, or as cached with the task list offline); any, and a reason is required.
+    revisit: recent ? { inspections: recent.inspections || [], window_days: recent.window_days || null } : null,
+    revisit_reason: task?.suggested_revisit_reason || "",
     place: from?.place || { latitude: null, longitude: null, accuracy_m: null, address: "" },
     started_at: from?.started_at || isoLocal(),
     answers: from?.answers ? structuredClone(from.answers) : {},
@@ -37,6 +42,9 @@ export function commonErrors(draft) {
   if (!(draft.subject?.name || "").trim()) errors["subject.name"] = ["请填写检查对象。"];
   if (draft.place.latitude === null && !(draft.place.address || "").trim()) errors.place = ["请定位或填写检查地点。"];
   if (draft.replaces && !(draft.amendment_reason || "").trim()) errors.amendment_reason = ["更正记录须说明更正理由。"];
+  if (draft.target_id && (draft.revisit?.inspections?.length || draft.revisit?.refused) && !(draft.revisit_reason || "").trim()) {
+    errors.revisit_reason = ["该检查对象近期已被检查，再次检查须填写理由（防止执法扰民）。"];
+  }
   return errors;
 }
 
@@ -69,6 +77,7 @@ export async function buildRecord(store, draft, form, { deviceId, appVersion }) 
   };
   if (draft.replaces) Object.assign(record, { replaces: draft.replaces, amendment_reason: draft.amendment_reason.trim() });
   if (draft.target_id) record.target_id = draft.target_id;
+  if (draft.target_id && (draft.revisit_reason || "").trim()) record.revisit_reason = draft.revisit_reason.trim();
   return { record };
 }
 
@@ -76,7 +85,8 @@ export async function buildRecord(store, draft, form, { deviceId, appVersion }) 
 export async function submitDraft(store, draft, record) {
   const named = new Set(record.evidence.map((e) => e.uuid));
   for (const blob of await store.blobsOf(draft.uuid)) if (!named.has(blob.uuid)) await store.deleteBlob(blob.uuid);
-  await store.queueRecord(record, { form_title: draft.form_title, ...(draft.task_id ? { task_id: draft.task_id } : {}) });
+  await store.queueRecord(record, { form_title: draft.form_title,
+    ...(draft.task_id ? { task_id: draft.task_id, task_completion_url: draft.task_completion_url || null } : {}) });
   if (record.subject.name) await store.rememberSubject(record.subject);
 }
 
@@ -89,7 +99,10 @@ export function draftFromRecord(entry) {
     place: { ...record.place, address: record.place.address || "" }, started_at: record.started_at,
     answers: record.answers, carried_evidence: record.replaces ? record.evidence : [], replaces: record.replaces || null,
     amendment_reason: record.amendment_reason || "", server_errors: entry.server?.errors || {},
-    task_id: entry.task_id || null, target_id: record.target_id || null,
+    task_id: entry.task_id || null, task_completion_url: entry.task_completion_url || null, target_id: record.target_id || null,
+    // A server that refused for a missing reason names the earlier inspections in its errors.
+    revisit: entry.server?.errors?.revisit_reason ? { inspections: [], refused: true } : null,
+    revisit_reason: record.revisit_reason || "",
     created_at: entry.queued_at, updated_at: new Date().toISOString(),
   };
 }

@@ -1,6 +1,8 @@
-// My inspection tasks (检查任务) from random plans: pulled with each sync into IndexedDB `tasks`
-// so that they show and start offline; a record synced for a task completes it on the server
-// (POST /api/tasks/<id>/completion, retried at each sync until the server has answered).
+// My inspection tasks (检查任务): draw tasks from random plans and my team's follow-up inspections
+// after a correction order (复查, `kind` follow_up), one list pulled with each sync into IndexedDB
+// `tasks` so that they show and start offline, each with its target's recent inspections (防止执法
+// 扰民). A record synced for a task completes it on the server (the task's `completion_url`, kept
+// on the record; retried at each sync until the server has answered).
 import { ApiError } from "./api.js";
 
 /** Ask the server for my tasks and keep its answer (a task no longer listed goes). */
@@ -16,7 +18,7 @@ export async function completeTasks({ api, store }) {
     if (!entry.task_id || entry.task_reported_at) continue;
     let outcome = "done";
     try {
-      await api.post(`/api/tasks/${entry.task_id}/completion`, { inspection_uuid: entry.uuid });
+      await api.post(entry.task_completion_url || `/api/tasks/${entry.task_id}/completion`, { inspection_uuid: entry.uuid });
     } catch (error) {
       if (!(error instanceof ApiError) || error.offline || error.status >= 500 || error.code === "auth.required") throw error;
       outcome = error.code === "task.already_done" ? "done" : error.code; // refused: said once, not retried

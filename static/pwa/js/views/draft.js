@@ -17,6 +17,7 @@ const FIELD_LABELS = {
   "subject.kind": "对象类型", "subject.name": "检查对象", "subject.code": "证照编号", "subject.description": "对象说明",
   place: "检查地点", "place.address": "地址", started_at: "开始时间", finished_at: "结束时间", answers: "检查内容",
   evidence: "证据文件", device_id: "设备", app_version: "应用版本", replaces: "要更正的记录", amendment_reason: "更正理由",
+  revisit_reason: "再次检查理由", target_id: "检查对象",
 };
 
 /** A field's or item's name as an officer reads it, for an error path ("within_limit.photos"). */

@@ -41,7 +41,7 @@ function entryRow(ctx, entry, labels = {}) {
     entry.state === "rejected" ? h("button", { type: "button", class: "secondary", dataset: { role: "fix" }, onclick: async () => {
       await ctx.store.reopenRejected(entry.uuid, draftFromRecord(entry));
       location.hash = `#/draft/${entry.uuid}`;
-    } }, "修改后重新提交") : null,
+    } }, entry.server?.code === "sync.revisit_reason_required" ? "填写再次检查理由后重新提交" : "修改后重新提交") : null,
     superseded ? supersededHelp(ctx, entry)
       : entry.state === "conflict" ? h("p", { class: "hint" }, "服务器上已有同一编号但内容不同的记录，本机记录未被保存。请联系管理员核对，勿重复录入。") : null);
 }
