@@ -120,6 +120,9 @@ class Config:
         # (an S3-compatible object store, settings below; docs/storage.md). Any other value
         # stops the app at start (server/evidence/storage.py's build_stores).
         self.EVIDENCE_STORE = _env("EVIDENCE_STORE", "local")
+        # Folder of unfinished uploads' bytes (tus); with several app servers, one they all mount
+        # (docs/storage.md). Default: STORAGE_DIR/uploads.
+        self.EVIDENCE_STAGING_DIR = _env("EVIDENCE_STAGING_DIR")
         # S3 store: endpoint URL (e.g. http://127.0.0.1:8333 for SeaweedFS), keys and region.
         self.EVIDENCE_S3_ENDPOINT = _env("EVIDENCE_S3_ENDPOINT")
         self.EVIDENCE_S3_ACCESS_KEY = _env("EVIDENCE_S3_ACCESS_KEY")

@@ -67,6 +67,9 @@ def weed_mini_command(folder: Path, s3_port: int, ports: dict[str, int]) -> list
             "-ip.bind=127.0.0.1", f"-s3.port={s3_port}", f"-s3.config={config}",
             "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
+            # Each bucket takes volumes of its own: small ones, so that a test session's many
+            # buckets (two a test) never run out (at 1 GB, 77 volumes on 77 GB free).
+            "-master.volumeSizeLimitMB=64",
             *(f"-{name}={port}" for name, port in ports.items())]
 
 
