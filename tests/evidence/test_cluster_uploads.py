@@ -12,6 +12,7 @@ import signal
 import socket
 import time
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -65,8 +66,8 @@ def test_an_upload_started_on_a_resumes_on_b_after_a_is_killed(
     data = mp4() + _box(b"mdat", random.Random(7).randbytes(12 * 1024 * 1024))  # body camera
     record = create_inspection((data, "video/mp4"))
     listed = record.evidence[0]
-    server_a = gunicorn_with(EVIDENCE_LOCK_WAIT_SECONDS=1)
-    server_b = gunicorn_with(EVIDENCE_LOCK_WAIT_SECONDS=1)
+    server_a = gunicorn_with(EVIDENCE_LOCK_WAIT_SECONDS=1, WORKERS=1)
+    server_b = gunicorn_with(EVIDENCE_LOCK_WAIT_SECONDS=1, WORKERS=1)
     on_a = server_a.login("officer1")
     url = create(on_a, server_a, record, listed)
     assert patch(on_a, url, data[:3_000_000], 0).status_code == 204
@@ -100,16 +101,17 @@ def test_two_servers_never_write_one_upload_at_once(app, gunicorn_with, create_i
     data = b"\xff\xd8\xff\xe0" + random.Random(3).randbytes(400_000)
     record = create_inspection(data)
     listed = record.evidence[0]
-    server_a = gunicorn_with(EVIDENCE_LOCK_WAIT_SECONDS=1)
-    server_b = gunicorn_with(EVIDENCE_LOCK_WAIT_SECONDS=1)
+    server_a = gunicorn_with(EVIDENCE_LOCK_WAIT_SECONDS=1, WORKERS=1)
+    server_b = gunicorn_with(EVIDENCE_LOCK_WAIT_SECONDS=1, WORKERS=1)
     on_a, on_b = server_a.login("officer1"), server_b.login("officer1")
     url = create(on_a, server_a, record, listed)
     url_b = url.replace(server_a.url, server_b.url)
     stalled = start_stalled_patch(server_a, on_a, url, data, 0, 1000)
     try:
         time.sleep(0.5)
-        refused = patch(on_b, url_b, data, 0)
+        refused = patch(on_b, url_b, data[:1000], 0)
         assert refused.status_code == 423 and refused.headers["Retry-After"] == "2"
+        on_b.close()  # a refused body is left unread: the server closes that connection
     finally:
         stalled.close()
     offset = head_offset(on_b, url_b)
@@ -117,13 +119,13 @@ def test_two_servers_never_write_one_upload_at_once(app, gunicorn_with, create_i
     if sa.engine.make_url(database_url).get_backend_name() == "postgresql":
         # The lock lives in PostgreSQL, not on this machine's disk: a server elsewhere holding
         # it (here, a plain connection) is honoured by B.
-        engine = sa.create_engine(database_url)
-        with engine.connect() as other_server:
-            other_server.execute(sa.text("SELECT pg_advisory_lock(:c, :k)"),
-                                 {"c": UPLOAD_LOCK_CLASS, "k": lock_key(upload_id)})
-            assert patch(on_b, url_b, data[offset:], offset).status_code == 423
-            other_server.execute(sa.text("SELECT pg_advisory_unlock(:c, :k)"),
-                                 {"c": UPLOAD_LOCK_CLASS, "k": lock_key(upload_id)})
-        engine.dispose()
+        plain_url = sa.engine.make_url(database_url).set(drivername="postgresql")
+        with psycopg.connect(plain_url.render_as_string(hide_password=False),
+                             autocommit=True) as other_server:
+            args = (UPLOAD_LOCK_CLASS, lock_key(upload_id))
+            other_server.execute("SELECT pg_advisory_lock(%s, %s)", args)
+            assert patch(on_b, url_b, data[offset:offset + 1000], offset).status_code == 423
+            on_b.close()
+            other_server.execute("SELECT pg_advisory_unlock(%s, %s)", args)
     answer = patch(on_b, url_b, data[offset:], offset)
     assert answer.status_code == 204 and answer.headers["X-Evidence-Status"] == "received"
