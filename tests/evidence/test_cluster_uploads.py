@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from server.evidence.upload_lock import UPLOAD_LOCK_CLASS, lock_key
 from server.extensions import db
 from server.inspections.models import Evidence
-
 from testing.media import _box, mp4
 
 from .conftest import TUS
