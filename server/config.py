@@ -116,11 +116,25 @@ class Config:
         self.EVIDENCE_MAX_PIXELS = _env_int("EVIDENCE_MAX_PIXELS", 64_000_000)
         # The officers' app (PWA) served at `/`: its files, precached by its service worker.
         self.PWA_DIR = Path(_env("PWA_DIR", str(ROOT_DIR / "static" / "pwa"))).resolve()
-        # Where originals and derived files are kept. Only "local" (folders under STORAGE_DIR) is
-        # implemented; any other value stops the app at start. This is the seam for an
-        # object-store backend: a class with LocalStore's methods, chosen here by name in
-        # server/evidence/storage.py's build_stores.
+        # Where originals and derived files are kept: "local" (folders under STORAGE_DIR) or "s3"
+        # (an S3-compatible object store, settings below; docs/storage.md). Any other value
+        # stops the app at start (server/evidence/storage.py's build_stores).
         self.EVIDENCE_STORE = _env("EVIDENCE_STORE", "local")
+        # Folder of unfinished uploads' bytes (tus); with several app servers, one they all mount
+        # (docs/storage.md). Default: STORAGE_DIR/uploads.
+        self.EVIDENCE_STAGING_DIR = _env("EVIDENCE_STAGING_DIR")
+        # S3 store: endpoint URL (e.g. http://127.0.0.1:8333 for SeaweedFS), keys and region.
+        self.EVIDENCE_S3_ENDPOINT = _env("EVIDENCE_S3_ENDPOINT")
+        self.EVIDENCE_S3_ACCESS_KEY = _env("EVIDENCE_S3_ACCESS_KEY")
+        self.EVIDENCE_S3_SECRET_KEY = _env("EVIDENCE_S3_SECRET_KEY")
+        self.EVIDENCE_S3_REGION = _env("EVIDENCE_S3_REGION", "us-east-1")
+        # S3 store: the originals' bucket (Object Lock) and the derived files' bucket (a cache).
+        self.EVIDENCE_S3_BUCKET = _env("EVIDENCE_S3_BUCKET", "fieldcase-evidence")
+        self.EVIDENCE_S3_DERIVED_BUCKET = _env("EVIDENCE_S3_DERIVED_BUCKET", "fieldcase-derived")
+        # S3 store: size of one part of a multipart upload, in MiB (memory held per upload).
+        self.EVIDENCE_S3_PART_MB = _env_int("EVIDENCE_S3_PART_MB", 8)
+        # S3 store: days of COMPLIANCE retention `evidence s3-init` sets on the originals' bucket.
+        self.EVIDENCE_S3_RETENTION_DAYS = _env_int("EVIDENCE_S3_RETENTION_DAYS", 3650)
         # Reviewer flags: EXIF time this many minutes from the device's captured-at time.
         self.EVIDENCE_CLOCK_TOLERANCE_MINUTES = _env_int("EVIDENCE_CLOCK_TOLERANCE_MINUTES", 10)
         # Reviewer flags: photo GPS this many metres from the inspection's place.

@@ -21,6 +21,8 @@ from testing.accounts import login_test_client
 from testing.live import LiveServer, free_port, gunicorns, start_gunicorn, stop_gunicorn  # noqa: F401 (old names)
 
 PG_URL = os.environ.get("FIELDCASE_TEST_DATABASE_URL")
+# FIELDCASE_TEST_EVIDENCE_STORE=s3: every app (and gunicorn) keeps evidence in a real SeaweedFS.
+EVIDENCE_STORE = os.environ.get("FIELDCASE_TEST_EVIDENCE_STORE", "local")
 
 _counter = itertools.count()
 
@@ -113,11 +115,31 @@ def storage_dir(tmp_path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """A real SeaweedFS on loopback for the session (testing/seaweedfs.py)."""
+    from testing.seaweedfs import running_seaweedfs
+
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as store:
+        yield store
+
+
 @pytest.fixture
-def app_config(database_url, storage_dir) -> dict:
+def evidence_store_config(request) -> dict:
+    """The evidence store's settings: {} (local) or fresh SeaweedFS buckets, as
+    FIELDCASE_TEST_EVIDENCE_STORE says."""
+    if EVIDENCE_STORE == "local":
+        return {}
+    if EVIDENCE_STORE != "s3":
+        raise RuntimeError(f"FIELDCASE_TEST_EVIDENCE_STORE={EVIDENCE_STORE!r}: 'local' or 's3'")
+    return request.getfixturevalue("seaweedfs").settings()
+
+
+@pytest.fixture
+def app_config(database_url, storage_dir, evidence_store_config) -> dict:
     """Settings of the app under test; a test may change them before `app` is built."""
     return {"SQLALCHEMY_DATABASE_URI": database_url, "STORAGE_DIR": storage_dir,
-            "TESTING": True, **FAST_HASHING}
+            "TESTING": True, **FAST_HASHING, **evidence_store_config}
 
 
 @pytest.fixture
@@ -210,13 +232,14 @@ def login_as(app, personas):
 # --- a real gunicorn on loopback ------------------------------------------------------------------
 
 @pytest.fixture
-def gunicorn_with(app, personas, database_url, storage_dir, tmp_path):
-    """Factory: the app under gunicorn on this test's database, personas created, with extra
-    FIELDCASE_* settings (`gunicorn_with(SECURE_COOKIES=1)`); all stopped afterwards."""
+def gunicorn_with(app, personas, database_url, storage_dir, tmp_path, evidence_store_config):
+    """Factory: the app under gunicorn on this test's database and evidence store, personas
+    created, with extra FIELDCASE_* settings (`gunicorn_with(SECURE_COOKIES=1)`); all stopped
+    afterwards."""
     with gunicorns(database_url, storage_dir, tmp_path) as start:
         def start_fresh(**settings):
             db.session.remove()  # what this test wrote is committed; gunicorn opens its own
-            return start(**settings)
+            return start(**{**evidence_store_config, **settings})
         yield start_fresh
 
 

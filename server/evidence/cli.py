@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from .facts import FlagRules
 from .models import EvidenceFile
 from .service import finish_upload, rebuild_previews
 from .storage import get_stores
+from .uploads import staging_dir
 
 evidence_cli = AppGroup("evidence", help="Evidence uploads, store and derived files.")
 
@@ -31,7 +31,7 @@ def cleanup_command():
                              max_pixels=config["EVIDENCE_MAX_PIXELS"],
                              rules=FlagRules.from_config(config), now=utcnow())
 
-    report = clean_up_uploads(Path(config["STORAGE_DIR"]) / "uploads", utcnow(),
+    report = clean_up_uploads(staging_dir(config), utcnow(),
                               timedelta(hours=config["EVIDENCE_UPLOAD_EXPIRY_HOURS"]), finish)
     click.echo(f"finished uploads: {len(report.finished)} (refused: {len(report.refused)}); "
                f"expired uploads: {len(report.expired)}; leftover partial files: "
@@ -48,3 +48,16 @@ def rebuild_previews_command():
     for sha256 in rows:
         rebuild_previews(sha256, stores, current_app.config["EVIDENCE_MAX_PIXELS"])
     click.echo(f"rebuilt previews of {len(rows)} photos")
+
+
+@evidence_cli.command("s3-init")
+def s3_init_command():
+    """Create the S3 store's buckets if missing: originals with Object Lock (COMPLIANCE, for
+    EVIDENCE_S3_RETENTION_DAYS), derived files plain (docs/storage.md)."""
+    from .s3store import create_buckets, make_client
+
+    config = current_app.config
+    create_buckets(make_client(config), config["EVIDENCE_S3_BUCKET"],
+                   config["EVIDENCE_S3_DERIVED_BUCKET"], config["EVIDENCE_S3_RETENTION_DAYS"])
+    click.echo(f"buckets ready: {config['EVIDENCE_S3_BUCKET']} (Object Lock, COMPLIANCE "
+               f"{config['EVIDENCE_S3_RETENTION_DAYS']} days), {config['EVIDENCE_S3_DERIVED_BUCKET']}")

@@ -7,9 +7,12 @@ so the write transaction that records the file and marks the evidence received s
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import NoReturn
 
 import sqlalchemy as sa
@@ -202,6 +205,14 @@ def record_download(user: User, evidence: Evidence, file: EvidenceFile, *, byte_
 
 def rebuild_previews(sha256: str, stores: Stores, max_pixels: int) -> None:
     """Make a photo's thumbnail and preview again from its original (derived files are caches)."""
-    previews = photos.make_previews(stores.originals.local_path(sha256), max_pixels)
+    path = stores.originals.local_path(sha256)
+    if path is None:  # a remote store: decode a local copy, fetched in blocks
+        with tempfile.NamedTemporaryFile(prefix="fieldcase-original-") as copy:
+            with stores.originals.open(sha256) as stream:
+                shutil.copyfileobj(stream, copy, HASH_BLOCK)
+            copy.flush()
+            previews = photos.make_previews(Path(copy.name), max_pixels)
+    else:
+        previews = photos.make_previews(path, max_pixels)
     for variant, data in previews.items():
         stores.derived.put_bytes(f"{sha256}.{variant}.jpg", data)

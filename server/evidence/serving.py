@@ -13,9 +13,10 @@ import unicodedata
 from urllib.parse import quote
 
 from flask import Response, request, send_file
-from werkzeug.http import parse_range_header
+from werkzeug.http import is_resource_modified, parse_range_header
+from werkzeug.wsgi import wrap_file
 
-from .storage import LocalStore, StorageError
+from .storage import LocalStore
 
 FILENAME_MAX_CHARS = 100
 SANDBOX_CSP = "default-src 'none'; sandbox"
@@ -80,15 +81,41 @@ def file_response(store: LocalStore, key: str, *, media_type: str, name: str,
                   attachment: bool, cache_seconds: int = 0) -> Response:
     """A stored file as a response: Range and conditional requests, safe headers."""
     path = store.local_path(key)
-    if path is None:
-        # A remote backend would redirect to a short-lived signed URL here instead.
-        raise StorageError(f"{key} is not on the local disk")
     _ignore_ranges_not_served()
-    response = send_file(path, mimetype=media_type, conditional=True, etag=key, max_age=None)
+    if path is None:
+        response = _remote_response(store, key, media_type)
+    else:
+        response = send_file(path, mimetype=media_type, conditional=True, etag=key, max_age=None)
     response.headers["Content-Disposition"] = content_disposition(name, attachment=attachment)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = SANDBOX_CSP
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     response.headers["Cache-Control"] = (f"private, max-age={cache_seconds}" if cache_seconds
                                          else "private, no-cache")
+    return response
+
+
+def _remote_response(store, key: str, media_type: str) -> Response:
+    """A file of a remote store (S3): 304, 416, 206 with only the asked bytes fetched, or 200;
+    the body streams from the store as the client reads it (memory stays flat)."""
+    size = store.size(key)
+    if not is_resource_modified(request.environ, etag=key):
+        response = Response(status=304)
+        response.set_etag(key)
+        return response
+    if_range = request.headers.get("If-Range")
+    asked = None if if_range and if_range.strip('"') != key else request.range  # stale: all
+    bounds = asked.range_for_length(size) if asked is not None else None
+    if asked is not None and bounds is None:
+        response = Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+        return response
+    first, end = bounds if bounds else (0, size)
+    stream = store.open(key, (first, end - 1) if bounds else None)
+    response = Response(wrap_file(request.environ, stream), mimetype=media_type,
+                        direct_passthrough=True, status=206 if bounds else 200)
+    response.content_length = end - first
+    if bounds:
+        response.headers["Content-Range"] = f"bytes {first}-{end - 1}/{size}"
+    response.headers["Accept-Ranges"] = "bytes"
+    response.set_etag(key)
     return response

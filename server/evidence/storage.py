@@ -1,8 +1,8 @@
 """Where evidence bytes live: a content-addressed, write-once store of originals and a
 rebuildable store of derived files (thumbnails, previews).
 
-Callers speak in keys (an original's SHA-256, or `<sha256>.thumb.jpg`) and never in paths, so an
-S3-compatible backend with the same methods can replace `LocalStore` without touching them:
+Callers speak in keys (an original's SHA-256, or `<sha256>.thumb.jpg`) and never in paths, so the
+S3-compatible backend (s3store.py) with the same methods replaces `LocalStore` without touching them:
 `put_file` takes a finished local file (uploads always land on local disk first), `open` returns a
 readable binary stream, and `local_path` is an optional fast path (sendfile) that may be None.
 """
@@ -163,20 +163,23 @@ def _fsync_file(path: Path) -> None:
 
 @dataclass(frozen=True)
 class Stores:
-    """The evidence originals (write-once) and derived files (rebuildable) of one app."""
+    """The evidence originals (write-once) and derived files (rebuildable) of one app
+    (LocalStores, or S3Stores of server/evidence/s3store.py: the same methods)."""
 
     originals: LocalStore
     derived: LocalStore
 
 
 def build_stores(app: Flask) -> Stores:
-    """The stores named by EVIDENCE_STORE for `app` ("local": folders under STORAGE_DIR).
-
-    The seam for an object-store backend: a class with LocalStore's methods, chosen here by name.
-    """
+    """The stores named by EVIDENCE_STORE for `app`: "local" (folders under STORAGE_DIR) or
+    "s3" (two buckets of an S3-compatible object store)."""
     backend = app.config["EVIDENCE_STORE"]
+    if backend == "s3":
+        from .s3store import build_s3_stores  # boto3 is loaded only when the store is S3
+
+        return Stores(*build_s3_stores(app.config))
     if backend != "local":
-        raise RuntimeError(f"FIELDCASE_EVIDENCE_STORE={backend!r}: only 'local' is implemented")
+        raise RuntimeError(f"FIELDCASE_EVIDENCE_STORE={backend!r}: 'local' or 's3'")
     root = Path(app.config["STORAGE_DIR"])
     return Stores(originals=LocalStore(root / "evidence", write_once=True),
                   derived=LocalStore(root / "derived", write_once=False))

@@ -8,7 +8,6 @@ the bytes moved before the evidence is recorded as received).
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Response, current_app, request, url_for
 
@@ -36,7 +35,7 @@ def _empty(status: int, headers: dict | None = None) -> Response:
 
 def _settings():
     config = current_app.config
-    return (Path(config["STORAGE_DIR"]) / "uploads",
+    return (uploads.staging_dir(config),
             timedelta(hours=config["EVIDENCE_UPLOAD_EXPIRY_HOURS"]))
 
 

@@ -1,9 +1,10 @@
 """Uploads in progress: creating one, appending bytes under a lock, terminating and expiring.
 
-The bytes of an open upload are `STORAGE_DIR/uploads/<id>.part`; its size is the offset. One
-writer at a time holds an exclusive flock on that file: the kernel releases it when the request
-ends or its process dies, so a dead connection cannot hold an upload forever (a silent one is
-cut by EVIDENCE_UPLOAD_IDLE_SECONDS).
+The bytes of an open upload are `<EVIDENCE_STAGING_DIR>/<id>.part` (a folder every app server
+mounts); its size is the offset. One writer at a time holds the upload's lock across servers
+(upload_lock.py: a PostgreSQL advisory lock) and an exclusive flock on that file: both are
+released when the request ends or its process dies, so a dead connection cannot hold an upload
+forever (a silent one is cut by EVIDENCE_UPLOAD_IDLE_SECONDS).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from .hashing import BackgroundHasher
 from .models import EvidenceUpload
 from .serving import clean_filename
 from .storage import fsync_dir
+from .upload_lock import cluster_lock
 
 READ_BLOCK = 1024 * 1024  # bytes read from the request per step: memory stays flat
 EXPIRY_REFRESH_STEP = timedelta(minutes=10)
@@ -63,6 +65,11 @@ class Appended:
     offset: int
     cut_short: bool
     digest: object | None = None
+
+
+def staging_dir(config) -> Path:
+    """Where unfinished uploads' bytes live (EVIDENCE_STAGING_DIR, or STORAGE_DIR/uploads)."""
+    return Path(config["EVIDENCE_STAGING_DIR"] or Path(config["STORAGE_DIR"]) / "uploads")
 
 
 def _require_uuid(metadata: dict, key: str) -> uuidlib.UUID:
@@ -128,25 +135,32 @@ def locked(ticket: UploadTicket, wait_seconds: float):
         fd = os.open(ticket.partial, os.O_RDWR)
     except FileNotFoundError:
         raise ApiError("upload.not_found") from None
+    deadline = time.monotonic() + wait_seconds
     try:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise ApiError("upload.locked", headers={"Retry-After": "2"}) from None
-                time.sleep(0.05)
-        try:
-            still_there = os.path.samestat(os.fstat(fd), os.stat(ticket.partial))
-        except FileNotFoundError:
-            still_there = False
-        if not still_there:
-            raise ApiError("upload.not_found")
-        yield fd
+        with cluster_lock(ticket.id, deadline) as held:
+            if not held:  # another server writes this upload
+                raise ApiError("upload.locked", headers={"Retry-After": "2"})
+            yield from _flocked(fd, ticket, deadline)
     finally:
         os.close(fd)
+
+
+def _flocked(fd: int, ticket: UploadTicket, deadline: float):
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise ApiError("upload.locked", headers={"Retry-After": "2"}) from None
+            time.sleep(0.05)
+    try:
+        still_there = os.path.samestat(os.fstat(fd), os.stat(ticket.partial))
+    except FileNotFoundError:
+        still_there = False
+    if not still_there:
+        raise ApiError("upload.not_found")
+    yield fd
 
 
 def append(fd: int, ticket: UploadTicket, stream, *, offset: int,

@@ -34,6 +34,15 @@ class Record:
     evidence: list[Listed] = field(default_factory=list)
 
 
+def stored_files(store) -> dict[str, bytes]:
+    """Every file of an evidence store (local or S3), by key: what tests compare."""
+    result = {}
+    for key in store.keys():
+        with store.open(key) as stream:
+            result[key] = stream.read()
+    return result
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

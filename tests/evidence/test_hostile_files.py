@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from server.audit.models import AuditEntry
 from server.evidence.models import EvidenceFile
@@ -15,6 +16,7 @@ from server.extensions import db
 from server.inspections.models import Evidence
 
 from . import samples
+from .conftest import stored_files
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
@@ -27,8 +29,7 @@ def assert_healthy(client):
 
 
 def nothing_kept(storage_dir) -> bool:
-    stored = [p for p in (storage_dir / "evidence").rglob("*") if p.is_file()] \
-        if (storage_dir / "evidence").exists() else []
+    stored = list(current_app.extensions["evidence_stores"].originals.keys())
     return stored == [] and list((storage_dir / "uploads").iterdir()) == []
 
 
@@ -120,8 +121,8 @@ def test_a_jpeg_with_a_script_appended_is_stored_byte_exact_and_never_served_as_
     record = create_inspection(polyglot)
     listed = record.evidence[0]
     assert tus_as("officer1").upload(record, listed).status_code == 204
-    stored = storage_dir / "evidence" / listed.sha256[:2] / listed.sha256[2:4] / listed.sha256
-    assert stored.read_bytes() == polyglot
+    stored = stored_files(current_app.extensions["evidence_stores"].originals)
+    assert stored == {listed.sha256: polyglot}
     client = login_as("supervisor1")
     for query in ("", "?download=true"):
         r = client.get(f"/api/evidence/{listed.uuid}/original{query}")

@@ -7,6 +7,13 @@ from server.extensions import db
 from .samples import jpeg
 
 
+@pytest.fixture
+def evidence_store_config():
+    """These tests tamper with files on disk: the local store, whatever the run's store
+    (test_s3_store.py tampers with a bucket)."""
+    return {}
+
+
 def verify(runner):
     result = runner.invoke(args=["audit", "verify"])
     return result.exit_code, result.output

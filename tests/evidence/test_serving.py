@@ -16,7 +16,7 @@ from server.clock import utcnow
 from server.extensions import db
 
 from . import samples
-from .conftest import PLACE
+from .conftest import PLACE, stored_files
 
 ALLOWED = {"officer1": True, "officer2": True, "officer3": False, "supervisor1": True,
            "reviewer1": False, "admin": True}
@@ -98,7 +98,7 @@ def test_a_byte_range_beyond_the_file_is_still_not_satisfiable(received_photo, l
     assert r.status_code == 416 and r.headers["Content-Range"] == f"bytes */{len(listed.data)}"
 
 
-def test_derived_images_are_upright_small_and_carry_no_metadata(received_photo, login_as, storage_dir):
+def test_derived_images_are_upright_small_and_carry_no_metadata(received_photo, login_as, app):
     record, listed = received_photo
     client = login_as("officer2")
     for variant, limit in (("thumbnail", 320), ("preview", 1280)):
@@ -108,10 +108,10 @@ def test_derived_images_are_upright_small_and_carry_no_metadata(received_photo, 
         assert max(image.size) == limit and image.height > image.width  # orientation 6: rotated
         assert dict(image.getexif()) == {} and "exif" not in image.info
     # derived files live apart from originals and are rebuilt when lost
-    derived = list((storage_dir / "derived").rglob("*.jpg"))
-    assert len(derived) == 2
-    for path in derived:
-        path.unlink()
+    derived = app.extensions["evidence_stores"].derived
+    assert len(list(derived.keys())) == 2
+    for key in list(derived.keys()):
+        derived.delete(key)
     assert client.get(f"/api/evidence/{listed.uuid}/preview").status_code == 200
 
 
@@ -171,11 +171,11 @@ def test_reviewer_flags_times_and_places_that_do_not_fit(create_inspection, tus_
         assert flag_codes(login_as, record.evidence[0]) == expected
 
 
-def test_derived_files_are_rebuilt_from_the_originals_by_the_cli(received_photo, storage_dir, runner):
-    derived = sorted((storage_dir / "derived").rglob("*.jpg"))
-    before = {p.name: p.read_bytes() for p in derived}
-    for path in derived:
-        path.unlink()
+def test_derived_files_are_rebuilt_from_the_originals_by_the_cli(received_photo, app, runner):
+    derived = app.extensions["evidence_stores"].derived
+    before = stored_files(derived)
+    for key in before:
+        derived.delete(key)
     result = runner.invoke(args=["evidence", "rebuild-previews"])
     assert result.exit_code == 0 and "rebuilt previews of 1 photos" in result.output
-    assert {p.name: p.read_bytes() for p in (storage_dir / "derived").rglob("*.jpg")} == before
+    assert stored_files(derived) == before and len(before) == 2

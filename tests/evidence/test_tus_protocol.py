@@ -6,10 +6,12 @@ import fcntl
 import hashlib
 import os
 import stat
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from server.audit.models import AuditEntry
 from server.evidence.models import EvidenceUpload
@@ -17,7 +19,7 @@ from server.extensions import db
 from server.inspections.models import Evidence, Inspection
 
 from . import samples
-from .conftest import TUS, TusClient
+from .conftest import TUS, TusClient, stored_files
 
 
 def actions(object_id) -> list[str]:
@@ -25,8 +27,19 @@ def actions(object_id) -> list[str]:
         AuditEntry.object_id == str(object_id)).order_by(AuditEntry.seq)).scalars().all()
 
 
-def store_files(storage_dir) -> list:
-    return sorted(p for p in (storage_dir / "evidence").rglob("*") if p.is_file())
+@dataclass
+class StoredFile:
+    name: str
+    data: bytes
+
+    def read_bytes(self) -> bytes:
+        return self.data
+
+
+def store_files(storage_dir=None) -> list[StoredFile]:
+    """The originals the app's evidence store (local or S3) holds, sorted by key."""
+    stored = stored_files(current_app.extensions["evidence_stores"].originals)
+    return [StoredFile(key, data) for key, data in sorted(stored.items())]
 
 
 def test_options_advertises_the_protocol(client):
@@ -68,9 +81,10 @@ def test_a_photo_sent_in_chunks_is_verified_stored_and_completes_the_record(
     assert r.headers["X-Evidence-SHA256"] == listed.sha256
     assert r.headers["Upload-Offset"] == str(len(photo))
 
-    stored = storage_dir / "evidence" / listed.sha256[:2] / listed.sha256[2:4] / listed.sha256
-    assert stored.read_bytes() == photo
-    assert stat.S_IMODE(stored.stat().st_mode) == 0o444
+    stored = StoredFile(listed.sha256, photo)
+    path = current_app.extensions["evidence_stores"].originals.local_path(listed.sha256)
+    if path is not None:  # the local store keeps originals read-only (S3: Object Lock, tested apart)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o444
     assert store_files(storage_dir) == [stored]
     assert list((storage_dir / "uploads").iterdir()) == []
     inspection = db.session.get(Inspection, record.uuid, populate_existing=True)
