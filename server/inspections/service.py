@@ -17,13 +17,14 @@ from flask import current_app
 from marshmallow import ValidationError
 
 from ..accounts.models import User
-from ..audit.service import canonical_json, record_event, record_events
+from ..audit.fast_canonical import canonical_bytes
+from ..audit.service import record_event, record_events
 from ..clock import utcnow
 from ..database import start_writing
 from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from . import checks
-from .content import record_sha256
+from .content import record_facts
 from .models import Evidence, Inspection, InspectionOfficer, count_failed_checks
 from .record_loader import compile_loader
 from .rejection import Rejected, rejected_answer
@@ -37,7 +38,7 @@ _load_valid_record = compile_loader(_record_schema)
 
 def record_content_hash(raw: dict) -> str:
     """SHA-256 of the record as sent (canonical JSON): what `duplicate` and `conflict` compare."""
-    return hashlib.sha256(canonical_json(raw).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(raw)).hexdigest()
 
 
 def clock_offset_ms(device_time: datetime | None, server_time: datetime) -> int | None:
@@ -265,7 +266,7 @@ class _Rows:
                      "replaces": str(replaced.uuid) if replaced else None,
                      "content_hash": content_hash, "device_id": data["device_id"],
                      # Everything the row holds from the submission, so that it can be checked.
-                     "record_sha256": record_sha256(view, evidence),
+                     "record_sha256": hashlib.sha256(canonical_bytes(record_facts(view, evidence))).hexdigest(),
                      "device_clock_offset_ms": offset,
                      "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]})
         target = None
