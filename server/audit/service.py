@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..clock import utcnow
-from ..database import WRITER_LOCK_KEY
+from ..database import WRITER_LOCK_KEY, holds_writer_lock
 from ..extensions import db
 from . import merkle
 from .canonical import ENTRY_FIELDS
@@ -48,7 +48,7 @@ def _lock_log() -> None:
     Write transactions already hold the writer lock from their BEGIN (server/database.py); taking
     it again is free, and covers a transaction that began as a read.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name == "postgresql" and not holds_writer_lock(db.session.connection()):
         db.session.execute(sa.text(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})"))
 
 

@@ -73,8 +73,10 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     """
     server_time = utcnow()
     offset = clock_offset_ms(device_time, server_time)
-    lookups = checks.BatchLookups([r for r in records if isinstance(r, dict)])
-    checked = _check_records(user, records, server_time, offset, lookups)
+    uuids = [_peek_uuid(raw) for raw in records]
+    lookups = checks.BatchLookups(user, [r for r in records if isinstance(r, dict)],
+                                  {u for u in uuids if u is not None})
+    checked = _check_records(user, records, uuids, server_time, offset, lookups)
     # End the checks' read transaction, keeping what it loaded (users, the revision an amendment
     # replaces) usable in the writer's turn; what may have changed meanwhile is re-read there on
     # purpose (`_store`, `checks.recheck`).
@@ -96,10 +98,9 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
 
 
-def _check_records(user: User, records: list, server_time: datetime, offset: int | None,
+def _check_records(user: User, records: list, uuids: list, server_time: datetime, offset: int | None,
                    lookups: checks.BatchLookups) -> list[_Checked]:
-    uuids = [_peek_uuid(raw) for raw in records]
-    known = _stored_uuids({u for u in uuids if u is not None})
+    known = set(lookups.stored_records)
     checked = []
     for index, (raw, record_uuid) in enumerate(zip(records, uuids, strict=True)):
         one = _Checked(index, raw, record_uuid)
@@ -128,22 +129,17 @@ def _check_records(user: User, records: list, server_time: datetime, offset: int
     return checked
 
 
-def _stored_uuids(wanted: set) -> set:
-    if not wanted:
-        return set()
-    return set(db.session.execute(sa.select(Inspection.uuid).where(Inspection.uuid.in_(wanted))).scalars())
-
-
 def _store(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
            lookups: checks.BatchLookups) -> list[dict]:
     """In the writer's turn: answer resends from what is stored now, check again what may have
     changed since the records were checked, and write the rest in bulk."""
     wanted = {one.uuid for one in checked if one.uuid is not None}
+    # Which are stored now, records and evidence in one query; whole rows only for resends.
+    found, taken = checks.stored_uuids(wanted, [e["uuid"] for one in checked if one.plan
+                                                for e in one.plan.new_evidence])
     stored = {i.uuid: i for i in db.session.execute(
-        sa.select(Inspection).where(Inspection.uuid.in_(wanted))
-        .execution_options(populate_existing=True)).scalars()} if wanted else {}
-    taken = checks.stored_evidence([e["uuid"] for one in checked if one.plan
-                                    for e in one.plan.new_evidence])
+        sa.select(Inspection).where(Inspection.uuid.in_(found))
+        .execution_options(populate_existing=True)).scalars()} if found else {}
     batch: dict[uuidlib.UUID, tuple[str, dict]] = {}  # records created by this batch
     batch_targets: dict[int, list[datetime]] = {}  # target id -> start times named in this batch
     results, writes = [], _Writes()
