@@ -12,6 +12,9 @@ workers = _settings.WORKERS
 # gthread, answering its own errors (414, 431, a bad header: 400) as problem+json.
 worker_class = "server.gunicorn_worker.ProblemThreadWorker"
 threads = _settings.THREADS
+# Workers are recycled (memory taken by image decoding goes back), not all at once.
+max_requests = _settings.MAX_REQUESTS
+max_requests_jitter = _settings.MAX_REQUESTS_JITTER
 timeout = _settings.REQUEST_TIMEOUT
 graceful_timeout = 30
 keepalive = 5

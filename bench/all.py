@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import audit, peer, sync, sync_costs, upload
+from bench import audit, audit_verify, peer, sync, sync_costs, upload, wrk_sync
 from bench.harness import (
     DEFAULT_WORKERS,
     MB,
@@ -163,6 +163,11 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
         _row("audit", "audit appends' share of a 50-record sync", log["audit_per_batch_s"] * 1000, "ms",
              "{:,.1f}", limit=log["sync_batch_s"] * 1000),
     ]
+    rows += wrk_rows(folder, quick, with_peer and not why, s.workers)
+    verify = audit_verify.measure(s.audit_entries)
+    rows.append(_row("audit", f"audit verify (log alone, {verify['entries']:,} entries)", verify["entries_per_s"],
+                     "entries/s", "{:,.0f}", limit=verify["raw_per_s"],
+                     peer_value="target 100,000"))
     costs = sync_costs.measure(batches=3 if quick else 20)
     rows += [("sync cost", measure, value, unit, compared, ratio, "", "")
              for measure, value, unit, compared, ratio in sync_costs.rows(costs)]
@@ -170,6 +175,18 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
     notes.append("machine limits: audit verify entries vs hashing the same leaves raw; files vs "
                  "SHA-256 of the same bytes at the machine rate; audit share vs the whole sync batch")
     return rows, notes
+
+
+def wrk_rows(folder: Path, quick: bool, with_peer: bool, workers: int) -> list[tuple]:
+    """Sync from outside with wrk (issue 19's targets), FieldCase beside the peer in this run."""
+    if not shutil.which("wrk"):
+        return [("sync (wrk)", "wrk missing: scripts/system-deps.sh bench", "", "", "", "", "", "")]
+    seconds = 3 if quick else 10
+    place = Path(tempfile.mkdtemp(prefix="wrk-", dir=folder))
+    ours = wrk_sync.fieldcase(seconds, 1500 * seconds, 40 * seconds, place, workers)
+    theirs = wrk_sync.the_peer(seconds, 1500 * seconds, 40 * seconds, place) if with_peer else None
+    return [("sync (wrk)", measure, value, unit, target, "", peer_value, ratio)
+            for measure, value, unit, peer_value, ratio, target in wrk_sync.rows(ours, theirs)]
 
 
 def platform_node() -> str:

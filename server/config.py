@@ -190,6 +190,11 @@ class Config:
         self.BIND = _env("BIND", f"127.0.0.1:{os.environ.get('PORT') or '8000'}")
         self.WORKERS = _env_int("WORKERS", 2 * (os.cpu_count() or 1) + 1)
         self.THREADS = _env_int("THREADS", 8)
+        # A worker is replaced after this many requests (plus up to the jitter, so that workers
+        # do not restart together): decoding photos grows a worker's heap for good (Pillow's
+        # buffers); a fresh process gives the memory back (issue 19: RSS under 200 MB). 0: never.
+        self.MAX_REQUESTS = _env_int("MAX_REQUESTS", 1000)
+        self.MAX_REQUESTS_JITTER = _env_int("MAX_REQUESTS_JITTER", 100)
         # Seconds a request body may stay silent mid-read before the request is cut off (408, no
         # effect). A phone whose link stalls that long has lost it (TCP recovers sooner); its
         # outbox sends again. nginx's client_body_timeout, in front, is the same (deploy/nginx).

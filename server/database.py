@@ -171,6 +171,26 @@ def _on_begin(conn):
             raise
     elif conn.dialect.name == "postgresql" and _write_intent.get():
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+        conn.info[_WRITER_LOCKED] = True
+
+
+_WRITER_LOCKED = "fieldcase_writer_locked"  # in Connection.info while the transaction holds it
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _on_end(conn):
+    conn.info.pop(_WRITER_LOCKED, None)
+
+
+@event.listens_for(sa.pool.Pool, "checkin")
+def _on_checkin(dbapi_connection, connection_record):
+    connection_record.info.pop(_WRITER_LOCKED, None)  # however its transaction ended
+
+
+def holds_writer_lock(conn) -> bool:
+    """Whether this PostgreSQL connection's transaction took the writer's lock at its BEGIN."""
+    return conn.info.get(_WRITER_LOCKED, False)
 
 
 def engine_options(url: str) -> dict:

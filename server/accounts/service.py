@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ..audit.service import record_event
 from ..clock import utcnow
@@ -242,12 +243,13 @@ def open_session(user: User, address: str | None, user_agent: str | None) -> str
 
 def session_user(token: str) -> User | None:
     """The active user of a live session token, else None."""
-    # One query for the session and its user (asked on every request), not one each.
+    # One query for the session, its user, team and roles (asked on every request), not one each.
     return db.session.execute(
         sa.select(User).join(UserSession, UserSession.user_id == User.id)
+        .options(joinedload(User.role_rows))
         .where(UserSession.id == _token_id(token), UserSession.revoked_at.is_(None),
                UserSession.expires_at > utcnow(), User.disabled_at.is_(None))
-    ).scalar_one_or_none()
+    ).unique().scalar_one_or_none()
 
 
 def close_session(token: str, user: User) -> None:

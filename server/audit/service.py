@@ -9,10 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..clock import utcnow
-from ..database import WRITER_LOCK_KEY
+from ..database import WRITER_LOCK_KEY, holds_writer_lock
 from ..extensions import db
 from . import merkle
-from .canonical import canonical_json, entry_bytes
+from .canonical import ENTRY_FIELDS
+from .fast_canonical import canonical_bytes, canonical_text
 from .models import AuditEntry
 
 # The client address of the request being served, set by the app for each request.
@@ -32,13 +33,13 @@ def entry_fields(entry: AuditEntry) -> dict:
 
 def entry_content(entry: AuditEntry) -> bytes:
     """The bytes an entry's hash covers: every field, as canonical JSON (see canonical.py)."""
-    return entry_bytes(entry_fields(entry))
+    fields = entry_fields(entry)
+    return canonical_bytes({name: fields[name] for name in ENTRY_FIELDS})
 
 
 def _content(fields: dict, recorded_at: datetime, details) -> bytes:
     # The append's hot path: the same canonical form as entry_bytes, without re-selecting fields.
-    return canonical_json({**fields, "recorded_at": recorded_at.isoformat(),
-                           "details": details}).encode("utf-8")
+    return canonical_bytes({**fields, "recorded_at": recorded_at.isoformat(), "details": details})
 
 
 def _lock_log() -> None:
@@ -47,7 +48,7 @@ def _lock_log() -> None:
     Write transactions already hold the writer lock from their BEGIN (server/database.py); taking
     it again is free, and covers a transaction that began as a read.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name == "postgresql" and not holds_writer_lock(db.session.connection()):
         db.session.execute(sa.text(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})"))
 
 
@@ -72,7 +73,7 @@ def _entry_values(seq: int, action: str, actor, object_type, object_id, details,
     }
     recorded_at = utcnow()
     # Round-trip the details through JSON so that the hash covers exactly what is stored.
-    details_text = canonical_json(details or {})
+    details_text = canonical_text(details or {})
     leaf = merkle.leaf_hash(_content(fields, recorded_at, json.loads(details_text)))
     return {**fields, "recorded_at": recorded_at, "details": details_text, "entry_hash": leaf.hex()}
 

@@ -11,7 +11,7 @@ from ..extensions import db
 from . import merkle, signing
 from .checkpoints import verify_signature
 from .models import AuditCheckpoint, AuditEntry
-from .service import entry_content
+from .stored_leaves import STORED_COLUMNS, stored_leaf
 from .vouched import keyset_rows
 
 CHUNK = 5000
@@ -48,13 +48,14 @@ def verify_log(report: VerifyReport, progress: Callable[[int, int], None] | None
     pending = iter(checkpoints)
     checkpoint = next(pending, None)
     expected_seq = 1
-    for entry in keyset_rows(sa.select(AuditEntry), AuditEntry.seq, chunk=CHUNK, objects=True):
+    columns = [AuditEntry.__table__.c[name] for name in STORED_COLUMNS]
+    for entry in keyset_rows(sa.select(*columns), AuditEntry.seq, chunk=CHUNK):
         if entry.seq != expected_seq:
             report.problems.append(
                 f"entry {expected_seq}{'' if entry.seq == expected_seq + 1 else f'–{entry.seq - 1}'} "
                 f"missing (deleted from the log)")
             return
-        leaf = merkle.leaf_hash(entry_content(entry))
+        leaf = stored_leaf(entry)
         if leaf.hex() != entry.entry_hash:
             report.problems.append(f"entry {entry.seq} ({entry.action}) altered: its content no "
                                    f"longer matches its hash")

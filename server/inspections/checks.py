@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..clock import to_local
@@ -61,19 +62,23 @@ def _reject_superseded(replaced: Inspection) -> None:
 
 
 class BatchLookups:
-    """What the records of one batch look up, fetched once for the batch: officers by username,
-    form versions, evidence UUIDs already stored."""
+    """What the records of one batch look up, fetched once for the batch: officers by username
+    (the submitter is known already), form versions, and which of the record and evidence UUIDs
+    are stored already (one query for both)."""
 
-    def __init__(self, records: list[dict]):
+    def __init__(self, user: User, records: list[dict], record_uuids: set):
         # The records are not validated yet: any member may be of any type.
         names = {n.strip().lower() for r in records for n in _listed(r, "officers") if isinstance(n, str)}
+        names.discard(user.username)
         self.users = {u.username: u for u in db.session.execute(
-            sa.select(User).where(User.username.in_(names))).scalars()} if names else {}
+            sa.select(User).options(joinedload(User.role_rows)).where(User.username.in_(names))
+        ).unique().scalars()} if names else {}
+        self.users[user.username] = user
         self._forms: dict = {}
         self._published_hashes: dict | None = None
         self._published_here: set = set()
         uuids = [e.get("uuid") for r in records for e in _listed(r, "evidence") if isinstance(e, dict)]
-        self.stored_evidence = stored_evidence(uuids)
+        self.stored_records, self.stored_evidence = stored_uuids(record_uuids, uuids)
 
     def form(self, form_id: str, version: int):
         """The exact form version a record names."""
@@ -111,16 +116,32 @@ def _listed(record: dict, member: str) -> list:
 
 def stored_evidence(uuids: list) -> set[str]:
     """Which of these evidence UUIDs (any form) are stored already, as strings."""
+    return stored_uuids(set(), uuids)[1]
+
+
+def stored_uuids(record_uuids: set, evidence_uuids: list) -> tuple[set, set[str]]:
+    """Which of these inspection UUIDs (as UUIDs) and evidence UUIDs (any form; as strings) are
+    stored already: one query for both."""
     wanted = set()
-    for value in uuids:
+    for value in evidence_uuids:
         try:
             wanted.add(uuidlib.UUID(str(value)))
         except ValueError:
             continue
-    if not wanted:
-        return set()
-    return {str(u) for u in db.session.execute(
-        sa.select(Evidence.uuid).where(Evidence.uuid.in_(wanted))).scalars()}
+    parts = []
+    if record_uuids:
+        parts.append(sa.select(sa.literal(0).label("kind"), Inspection.uuid.label("uuid"))
+                     .where(Inspection.uuid.in_(record_uuids)))
+    if wanted:
+        parts.append(sa.select(sa.literal(1).label("kind"), Evidence.uuid.label("uuid"))
+                     .where(Evidence.uuid.in_(wanted)))
+    if not parts:
+        return set(), set()
+    query = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    found: tuple[set, set] = (set(), set())
+    for kind, value in db.session.execute(query):
+        found[kind].add(value)
+    return found[0], {str(u) for u in found[1]}
 
 
 def check_record(user: User, data: dict, server_time: datetime, lookups: BatchLookups) -> RecordPlan:

@@ -17,13 +17,14 @@ from flask import current_app
 from marshmallow import ValidationError
 
 from ..accounts.models import User
-from ..audit.service import canonical_json, record_event, record_events
+from ..audit.fast_canonical import canonical_bytes
+from ..audit.service import record_event, record_events
 from ..clock import utcnow
 from ..database import start_writing
 from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from . import checks
-from .content import record_sha256
+from .content import record_facts
 from .models import Evidence, Inspection, InspectionOfficer, count_failed_checks
 from .record_loader import compile_loader
 from .rejection import Rejected, rejected_answer
@@ -37,7 +38,7 @@ _load_valid_record = compile_loader(_record_schema)
 
 def record_content_hash(raw: dict) -> str:
     """SHA-256 of the record as sent (canonical JSON): what `duplicate` and `conflict` compare."""
-    return hashlib.sha256(canonical_json(raw).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(raw)).hexdigest()
 
 
 def clock_offset_ms(device_time: datetime | None, server_time: datetime) -> int | None:
@@ -72,8 +73,10 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     """
     server_time = utcnow()
     offset = clock_offset_ms(device_time, server_time)
-    lookups = checks.BatchLookups([r for r in records if isinstance(r, dict)])
-    checked = _check_records(user, records, server_time, offset, lookups)
+    uuids = [_peek_uuid(raw) for raw in records]
+    lookups = checks.BatchLookups(user, [r for r in records if isinstance(r, dict)],
+                                  {u for u in uuids if u is not None})
+    checked = _check_records(user, records, uuids, server_time, offset, lookups)
     # End the checks' read transaction, keeping what it loaded (users, the revision an amendment
     # replaces) usable in the writer's turn; what may have changed meanwhile is re-read there on
     # purpose (`_store`, `checks.recheck`).
@@ -95,10 +98,9 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
 
 
-def _check_records(user: User, records: list, server_time: datetime, offset: int | None,
+def _check_records(user: User, records: list, uuids: list, server_time: datetime, offset: int | None,
                    lookups: checks.BatchLookups) -> list[_Checked]:
-    uuids = [_peek_uuid(raw) for raw in records]
-    known = _stored_uuids({u for u in uuids if u is not None})
+    known = set(lookups.stored_records)
     checked = []
     for index, (raw, record_uuid) in enumerate(zip(records, uuids, strict=True)):
         one = _Checked(index, raw, record_uuid)
@@ -127,22 +129,17 @@ def _check_records(user: User, records: list, server_time: datetime, offset: int
     return checked
 
 
-def _stored_uuids(wanted: set) -> set:
-    if not wanted:
-        return set()
-    return set(db.session.execute(sa.select(Inspection.uuid).where(Inspection.uuid.in_(wanted))).scalars())
-
-
 def _store(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
            lookups: checks.BatchLookups) -> list[dict]:
     """In the writer's turn: answer resends from what is stored now, check again what may have
     changed since the records were checked, and write the rest in bulk."""
     wanted = {one.uuid for one in checked if one.uuid is not None}
+    # Which are stored now, records and evidence in one query; whole rows only for resends.
+    found, taken = checks.stored_uuids(wanted, [e["uuid"] for one in checked if one.plan
+                                                for e in one.plan.new_evidence])
     stored = {i.uuid: i for i in db.session.execute(
-        sa.select(Inspection).where(Inspection.uuid.in_(wanted))
-        .execution_options(populate_existing=True)).scalars()} if wanted else {}
-    taken = checks.stored_evidence([e["uuid"] for one in checked if one.plan
-                                    for e in one.plan.new_evidence])
+        sa.select(Inspection).where(Inspection.uuid.in_(found))
+        .execution_options(populate_existing=True)).scalars()} if found else {}
     batch: dict[uuidlib.UUID, tuple[str, dict]] = {}  # records created by this batch
     batch_targets: dict[int, list[datetime]] = {}  # target id -> start times named in this batch
     results, writes = [], _Writes()
@@ -265,7 +262,7 @@ class _Rows:
                      "replaces": str(replaced.uuid) if replaced else None,
                      "content_hash": content_hash, "device_id": data["device_id"],
                      # Everything the row holds from the submission, so that it can be checked.
-                     "record_sha256": record_sha256(view, evidence),
+                     "record_sha256": hashlib.sha256(canonical_bytes(record_facts(view, evidence))).hexdigest(),
                      "device_clock_offset_ms": offset,
                      "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]})
         target = None

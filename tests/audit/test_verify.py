@@ -115,3 +115,33 @@ def test_the_public_key_verifies_a_checkpoint_and_a_consistency_proof(app, clien
                                      bytes.fromhex(checkpoint["root_hash"]), [bytes.fromhex(p) for p in proof])
     assert client.get("/api/audit/checkpoint").status_code == 401
 
+
+
+def test_stored_leaves_are_spliced_as_the_standalone_verifier_computes_them(app):
+    """verify splices each entry's stored details into its canonical bytes: the same leaf as the
+    standard library's entry_bytes, for details holding what orjson spells otherwise too."""
+    from server.audit.canonical import entry_bytes
+    from server.audit.service import entry_fields
+    from server.audit.stored_leaves import STORED_COLUMNS, stored_leaf
+
+    samples = [{"i": 1, "text": "检查\u2028\"\\"}, {"small": 1.5e-07, "big": 2 ** 70}, {},
+               {"nested": {"b": [1, None, True], "a": "0.00001"}}]
+    for n, details in enumerate(samples):
+        record_event("test.event", object_type="test", object_id=n, details=details,
+                     actor_username="官员", client_address="::1")
+    db.session.commit()
+    columns = [AuditEntry.__table__.c[name] for name in STORED_COLUMNS]
+    rows = db.session.execute(sa.select(*columns).order_by(AuditEntry.seq)).all()
+    entries = db.session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
+    assert len(rows) == len(samples)
+    for row, entry in zip(rows, entries, strict=True):
+        assert stored_leaf(row) == merkle.leaf_hash(entry_bytes(entry_fields(entry)))
+        assert stored_leaf(row).hex() == entry.entry_hash
+
+
+def test_details_stored_in_another_spelling_of_the_same_value_still_verify(app, runner):
+    record_event("test.event", object_type="test", object_id=1, details={"a": 1, "b": "x"})
+    db.session.commit()
+    tamper("UPDATE audit_entries SET details = :text WHERE seq = 1", text='{ "b": "x", "a": 1 }')
+    code, output = verify(runner)
+    assert code == 0, output

@@ -1,0 +1,86 @@
+"""Where one sync request's own work goes, in-process (Flask test client, no HTTP): CPU per
+request and per record, SQL statements and commits per request, and a cProfile of either.
+
+    .venv/bin/python -m bench.sync_profile [--records 1|50] [--requests 300] [--profile 25]
+
+The same command before and after a change gives comparable figures (CPU time, so less
+sensitive to the other work on the machine than wall time).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import time
+
+SORT = os.environ.get("PROFILE_SORT", "tottime")
+
+import sqlalchemy as sa
+
+from bench.harness import FAST_HASHING, PASSWORD, prepare_instance
+from testing.accounts import login_test_client
+from testing.records import overload_record, sync_body
+
+
+def run(records: int, requests: int, profile: int) -> dict:
+    from server import create_app
+    from server.extensions import db
+
+    url, storage = prepare_instance()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
+    client = app.test_client()
+    token = login_test_client(client, "officer1", PASSWORD)
+    headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
+    bodies = [json.dumps(sync_body(*[overload_record() for _ in range(records)]),
+                         ensure_ascii=False).encode() for _ in range(requests + 1)]
+    counts = {"statements": 0, "commits": 0}
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args):
+        counts["statements"] += 1
+
+    def commit(conn):
+        counts["commits"] += 1
+
+    client.post("/api/sync", data=bodies[0], headers=headers)  # warm caches
+    sa.event.listen(engine, "before_cursor_execute", count)
+    sa.event.listen(engine, "commit", commit)
+    profiler = cProfile.Profile() if profile else None
+    started = time.process_time()
+    for index, body in enumerate(bodies[1:]):
+        if profiler and index == requests - profile:
+            profiler.enable()
+        response = client.post("/api/sync", data=body, headers=headers)
+        assert response.status_code == 200 and all(
+            r["result"] == "created" for r in response.get_json()["results"]), response.get_json()
+    cpu = time.process_time() - started
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats(SORT).print_stats(45)
+        if os.environ.get("PROFILE_OUT"):
+            profiler.dump_stats(os.environ["PROFILE_OUT"])
+    sa.event.remove(engine, "before_cursor_execute", count)
+    return {"cpu_ms_per_request": cpu / requests * 1000, "cpu_us_per_record": cpu / requests / records * 1e6,
+            "statements_per_request": counts["statements"] / requests,
+            "commits_per_request": counts["commits"] / requests}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--profile", type=int, default=0, help="profile the last N requests")
+    args = parser.parse_args()
+    figures = run(args.records, args.requests, args.profile)
+    print(f"sync of {args.records} record(s) x {args.requests} requests: "
+          f"{figures['cpu_ms_per_request']:.2f} ms CPU/request, "
+          f"{figures['cpu_us_per_record']:.0f} µs CPU/record, "
+          f"{figures['statements_per_request']:.1f} SQL statements and "
+          f"{figures['commits_per_request']:.1f} commits per request")
+
+
+if __name__ == "__main__":
+    main()

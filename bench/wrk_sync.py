@@ -1,0 +1,147 @@
+"""Sync measured from outside with wrk (C, so the client costs almost nothing on two cores):
+FieldCase (gunicorn, as `make run`) and the peer (pouchdb-server) in the same run, on the same
+3 KB records, and the ratio FieldCase / peer (issue 19's targets: >= 1.0, p99 <= 100 ms).
+
+    .venv/bin/python -m bench.wrk_sync [--seconds 10] [--no-peer] [--workers N]
+
+One record per request from 16 connections (FieldCase: POST /api/sync; peer: PUT /db/<uuid>),
+then batches of 50 from 4 connections (peer: POST /db/_bulk_docs). Every request carries records
+never sent before (a Lua script walks a file of bodies), so every answer is a durable write.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from bench import peer
+from bench.harness import DEFAULT_WORKERS, PASSWORD, prepare_instance, start_gunicorn, stop_gunicorn
+from testing.accounts import login_session
+from testing.records import overload_record, sync_body
+
+_LUA = """
+local lines, n, sent, made = {}, 0, 0, 0
+local threads = %(threads)d
+function setup(thread) thread:set("tid", made); made = made + 1 end
+function init(args)
+  for line in io.lines("%(file)s") do n = n + 1; lines[n] = line end
+end
+function request()
+  local line = lines[(sent * threads + tid) %% n + 1]
+  sent = sent + 1
+  local tab = line:find("\\t", 1, true)
+  return wrk.format("%(method)s", line:sub(1, tab - 1), nil, line:sub(tab + 1))
+end
+"""
+
+
+def wrk(url: str, lines: list[str], method: str, headers: dict, connections: int, seconds: int,
+        folder: Path) -> dict:
+    """Run wrk over `lines` ("path\\tbody"); requests/s, p50 and p99 in ms, failures."""
+    body_file = folder / f"bodies-{len(list(folder.iterdir()))}.txt"
+    body_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    threads = 2
+    script = folder / f"{body_file.stem}.lua"
+    script.write_text(_LUA % {"threads": threads, "file": body_file, "method": method})
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+               "-s", str(script)] + [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")] + [url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    failures = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"per_s": rate, "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
+            "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
+            "failures": int(failures.group(1)) if failures else 0, "requests": _requests(out)}
+
+
+def _requests(out: str) -> int:
+    return int(re.search(r"(\d+) requests in", out).group(1))
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def _records(count: int) -> list[dict]:
+    return [overload_record(plate=f"浙F{i % 100000:05d}") for i in range(count)]
+
+
+def fieldcase(seconds: int, singles: int, batches: int, folder: Path, workers: int) -> dict:
+    url, storage = prepare_instance()
+    server = start_gunicorn(url, storage, folder / "gunicorn.log", workers=workers)
+    try:
+        s = login_session(server.url, "officer1", PASSWORD)
+        headers = {"Content-Type": "application/json", "X-CSRF-Token": s.headers["X-CSRF-Token"],
+                   "Cookie": "; ".join(f"{c.name}={c.value}" for c in s.cookies)}
+        one = [f"/api/sync\t{json.dumps(sync_body(r), ensure_ascii=False)}" for r in _records(singles)]
+        fifty = [f"/api/sync\t{json.dumps(sync_body(*_records(50)), ensure_ascii=False)}" for _ in range(batches)]
+        single = wrk(server.url + "/api/sync", one, "POST", headers, 16, seconds, folder)
+        batched = wrk(server.url + "/api/sync", fifty, "POST", headers, 4, seconds, folder)
+    finally:
+        stop_gunicorn(server)
+    return {"single": single, "batched": batched}
+
+
+def the_peer(seconds: int, singles: int, batches: int, folder: Path) -> dict:
+    with peer.running_peer(folder) as url:
+        import requests
+
+        requests.put(url + "/bench", timeout=30).raise_for_status()
+        headers = {"Content-Type": "application/json"}
+        one = [f"/bench/{r['uuid']}\t{json.dumps(r, ensure_ascii=False)}" for r in _records(singles)]
+        docs = [{"docs": [peer._document(r) for r in _records(50)]} for _ in range(batches)]
+        fifty = [f"/bench/_bulk_docs\t{json.dumps(d, ensure_ascii=False)}" for d in docs]
+        single = wrk(url + "/bench", one, "PUT", headers, 16, seconds, folder)
+        batched = wrk(url + "/bench", fifty, "POST", headers, 4, seconds, folder)
+    return {"single": single, "batched": batched}
+
+
+def rows(ours: dict, theirs: dict | None) -> list[tuple]:
+    def ratio(a, b):
+        return f"{a / b:.2f}" if theirs else ""
+
+    p = theirs or {"single": {}, "batched": {}}
+    batched_ours, batched_theirs = ours["batched"]["per_s"] * 50, p["batched"].get("per_s", 0) * 50
+    return [
+        ("one record per request, 16 connections", f"{ours['single']['per_s']:,.0f}", "records/s",
+         f"{p['single'].get('per_s', 0):,.0f}", ratio(ours["single"]["per_s"], p["single"].get("per_s", 1)),
+         "target >= 1.0"),
+        ("  that, p99", f"{ours['single']['p99_ms']:,.0f}", "ms", f"{p['single'].get('p99_ms', 0):,.0f}",
+         ratio(ours["single"]["p99_ms"], p["single"].get("p99_ms", 1)), "target <= 100 ms"),
+        ("batches of 50, 4 connections", f"{batched_ours:,.0f}", "records/s", f"{batched_theirs:,.0f}",
+         ratio(batched_ours, batched_theirs or 1), "target >= 1.0"),
+        ("  failed requests (FieldCase / peer)", f"{ours['single']['failures'] + ours['batched']['failures']}",
+         "", f"{p['single'].get('failures', 0) + p['batched'].get('failures', 0)}", "", ""),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="gunicorn workers")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: scripts/system-deps.sh bench installs it")
+    folder = Path(tempfile.mkdtemp(prefix="fieldcase-wrk-"))
+    singles, batches = 1500 * args.seconds, 40 * args.seconds
+    try:
+        ours = fieldcase(args.seconds, singles, batches, folder, args.workers)
+        theirs = None if args.no_peer else the_peer(args.seconds, singles, batches, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    header = ("measure", "FieldCase", "unit", "peer (pouchdb-server, same run)", "FieldCase/peer", "target")
+    table = [header] + rows(ours, theirs)
+    widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
+    for n, r in enumerate(table):
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+        if n == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+if __name__ == "__main__":
+    main()
