@@ -190,7 +190,9 @@ def create_user(app):
         today = local_today()
         cert = {
             "valid": ("330424" + username, today - timedelta(days=30), today + timedelta(days=365)),
-            "expired": ("330424" + username, today - timedelta(days=800), today - timedelta(days=1)),
+            # ended two days ago: a record started an hour ago is dated yesterday just after midnight
+            # in Shanghai, a day a certificate ending yesterday still covered
+            "expired": ("330424" + username, today - timedelta(days=800), today - timedelta(days=2)),
             None: (None, None, None),
         }[certificate]
         user = service.create_user(username, password, display_name=display_name or username,
