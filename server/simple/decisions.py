@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 
 from ..accounts.models import User
-from ..audit.service import canonical_json, record_event
+from ..audit.canonical import canonical_json
+from ..audit.service import record_event
 from ..cases.dispositions import FACTS as DISPOSITION_FACTS
 from ..cases.facts import facts_of, plain
 from ..cases.findings import finding_of
