@@ -46,7 +46,10 @@ def sync_and_upload(live_server, username: str, record: dict) -> dict:
 def returned_record(live_server, plate: str = "浙F20001", days_ago: int = 1) -> dict:
     """officer1 and officer2's failing overload inspection of `days_ago` days ago, every file on
     the server, returned by supervisor1 with an overall comment and item comments."""
-    started = datetime.now(SHANGHAI).replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
+    now = datetime.now(SHANGHAI)
+    started = now.replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
+    # never in the future: before 10:00 in Shanghai, "today" at 10:00 has not happened yet
+    started = min(started, now - timedelta(hours=1))
     record = failing_overload_record(("officer1", "officer2"), plate=plate, started_at=started)
     for entry in record["evidence"]:
         entry["captured_at"] = (started + timedelta(minutes=10)).isoformat()
