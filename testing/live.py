@@ -49,7 +49,7 @@ def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a loaded CI machine boots slowly; unloaded it takes ~3 s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {log.read_text()[-3000:]}")
@@ -59,7 +59,7 @@ def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"gunicorn did not answer in 30 s: {log.read_text()[-3000:]}")
+    raise RuntimeError(f"gunicorn did not answer in 60 s: {log.read_text()[-3000:]}")
 
 
 def stop_gunicorn(server: LiveServer) -> None:

@@ -8,12 +8,26 @@ pyHanko's difference analysis as well as a broken byte range does.
 """
 from __future__ import annotations
 
+import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .render import SealBox
 
 FIELD_NAME = "Seal"
+
+
+def _outside_event_loop(call):
+    """Run `call` where asyncio.run() may run. pyHanko's synchronous API calls asyncio.run(), which
+    refuses to run in a thread whose event loop is running (a host that embeds an event loop, as
+    Playwright's sync API does in the tests); there the call runs in a short-lived thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def seal_pdf(pdf: bytes, box: SealBox, signer, seal_png: bytes, *, bureau: str, reason: str) -> bytes:
@@ -34,7 +48,7 @@ def seal_pdf(pdf: bytes, box: SealBox, signer, seal_png: bytes, *, bureau: str, 
     pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style,
                                    new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=box.page,
                                                                       box=box.box))
-    return pdf_signer.sign_pdf(writer).getvalue()
+    return _outside_event_loop(lambda: pdf_signer.sign_pdf(writer).getvalue())
 
 
 @dataclass(frozen=True)
@@ -67,8 +81,8 @@ def validate_sealed(pdf: bytes, trust_roots: list[bytes]) -> SealCheck:
     signatures = reader.embedded_signatures
     if len(signatures) != 1:
         raise ValueError(f"expected one seal, found {len(signatures)}")
-    status = validate_pdf_signature(signatures[0], ValidationContext(trust_roots=roots,
-                                                                     allow_fetching=False))
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    status = _outside_event_loop(lambda: validate_pdf_signature(signatures[0], context))
     level = status.modification_level
     return SealCheck(ok=status.bottom_line, intact=status.intact, valid=status.valid,
                      trusted=status.trusted, coverage=status.coverage.name,
