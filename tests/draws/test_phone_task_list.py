@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from server.cases import dispositions
 from server.cases.models import FollowUpTask
 from server.clock import local_today
+from server.database import write_intent
 from server.extensions import db
 from testing.records import overload_record, sync_body
 from tests.cases.conftest import approved_row, vouched_problems
@@ -36,8 +37,10 @@ def test_a_follow_up_is_in_the_teams_task_list_and_completes_like_a_draw_task(ap
     found = approved_row([o1, o2], o1.team_id, "overload", 1, ["within_limit"], local_today() - timedelta(days=3),
                          subject="浙F12345")
     due = local_today() + timedelta(days=10)
-    dispositions.propose_disposition(supervisor, found, "within_limit", {"kind": "correction", "correction_due": due})
-    db.session.commit()
+    with write_intent(True):  # the correction's notice is a numbered document: a writer's work
+        dispositions.propose_disposition(supervisor, found, "within_limit",
+                                         {"kind": "correction", "correction_due": due})
+        db.session.commit()
     row_id = db.session.execute(sa.select(FollowUpTask.id)).scalar_one()
 
     phone = login_as("officer2")

@@ -133,7 +133,8 @@ def make_case_history(login_as, approved: dict) -> dict:
         case = _post(client, f"/api/cases/{case['id']}/steps/{action}", {"expected_version": case["version"], **body})
 
     step(supervisor, "approve_opening", on="2026-09-01")
-    step(officer, "add_interview", on="2026-09-03", interviewee="赵师傅", summary="承认车辆超限运输。")
+    step(officer, "add_interview", on="2026-09-03", interviewee="赵师傅", summary="承认车辆超限运输。",
+         place="海盐超限检测站询问室", relation="驾驶员")
     step(officer, "link_evidence", inspection_uuid=record["uuid"])
     step(supervisor, "extend", on="2026-09-04", days=10, reason="案情复杂")
     step(officer, "notify", on="2026-09-10", proposed_fine_fen=1_500_000, facts="车货总质量超过限定标准",
@@ -143,19 +144,22 @@ def make_case_history(login_as, approved: dict) -> dict:
     step(officer, "record_hearing", on="2026-09-18", summary="听证会维持拟处罚意见。")
     step(supervisor, "send_to_legal_review", on="2026-09-21", reason="较大数额罚款，经过听证")
     step(reviewer, "legal_opinion", on="2026-09-22", opinion="agree", checklist=CHECKLIST)
-    step(supervisor, "decide", on="2026-09-24", fine_fen=1_500_000, party_present=False, reasoning="依据条例")
-    step(officer, "serve", on="2026-09-28", method="mail", recipient="赵师傅", receipt="挂号信回执")
+    step(supervisor, "decide", on="2026-09-24", fine_fen=1_500_000, party_present=False, reasoning="依据条例",
+         statement_assessment="当事人系职业驾驶员，应知限载标准，所称不知不予采纳。")
+    step(officer, "serve", on="2026-09-28", method="mail", recipient="赵师傅", receipt="挂号信回执",
+         place="浙江省嘉兴市海盐县武原街道某路 1 号")
     case = _post(supervisor, f"/api/cases/{case['id']}/payments", {
         "expected_version": case["version"], "amount_fen": 1_815_000, "reference": "BANK-001",
         "paid_on": "2026-10-20"})
-    step(supervisor, "close", on="2026-10-21")
+    step(supervisor, "close", on="2026-10-21", summary="罚款及加处罚款已缴清，建议结案。")
 
     document = _post(officer, f"/api/inspections/{approved['uuid']}/documents/inspection-record", status=201)
     letter = _post(supervisor, "/api/documents", {"type": "case_transfer_letter", "inspection_uuid": approved["uuid"],
                                                   "fields": TRANSFER_LETTER}, 201)
     make_demo_seal(current_app.config["STORAGE_DIR"], current_app.config["BUREAU_NAME"])
     db.session.rollback()
-    assert seal_pending()["signed"] == 2
+    # the two above and the case's six step documents (立案审批表 … 结案审批表)
+    assert seal_pending()["signed"] == 8
     archive = _post(supervisor, f"/api/inspections/{approved['uuid']}/archive", status=201)
     _post(supervisor, f"/api/archives/{archive['uuid']}/transfer", {"letter_uuid": letter["uuid"]}, 201)
     return {"case": case, "declined_case": declined, "document": document, "case_record": record}

@@ -216,7 +216,7 @@ def build_case_history(app) -> dict:
     def finding(name):
         return f"/api/inspections/{history['uuids'][name]}/findings/within_limit/disposition"
 
-    post("supervisor1", finding("a2"), {"kind": "no_penalty", "ground_code": "first_minor"}, 201)
+    post("supervisor1", finding("a2"), {"kind": "no_penalty", "ground_code": "first_offence"}, 201)
     proposal = post("officer1", finding("a3"), {"kind": "case"}, 201)
     post("supervisor1", f"/api/dispositions/{proposal['id']}/confirm", {"expected_version": 1})
     post("supervisor2", finding("b1"), {"kind": "case"}, 201)
@@ -233,9 +233,10 @@ def build_case_history(app) -> dict:
                                      "circumstances": {"excess_mass": excess}}),
                 (officer, "record_statement", {"on": day + timedelta(days=1), "statement": "无异议"}),
                 (supervisor, "decide", {"on": day + timedelta(days=2), "fine_fen": fine, "party_present": True,
-                                        "reasoning": "依据裁量基准"}),
+                                        "reasoning": "依据裁量基准", "statement_assessment": "无异议，无需采纳。"}),
                 (officer, "serve", {"on": day + timedelta(days=2), "method": "direct", "recipient": "当事人",
-                                    "receipt": "签收"})) + (((supervisor, "close", {"on": day + timedelta(days=2)}),)
+                                    "receipt": "签收", "place": "当事人住所"})) + (
+                    ((supervisor, "close", {"on": day + timedelta(days=2), "summary": "已执行，建议结案。"}),)
                                                           if fine == 0 else ()):
             body = {k: v.isoformat() if isinstance(v, date) else v for k, v in body.items()}
             case = post(who, f"/api/cases/{case['id']}/steps/{action}", {"expected_version": case["version"], **body})
