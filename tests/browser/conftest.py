@@ -27,8 +27,16 @@ def playwright_instance():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: scripts/system-deps.sh test installs it "
                     "(or set FIELDCASE_CHROMIUM)", pytrace=False)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Page, sync_playwright
 
+    def refused(self, *args, **kwargs):
+        # Playwright builds the predicate with new Function() inside the page: the app's CSP
+        # (script-src 'self') refuses it whenever the first check is false, so such a wait only
+        # passes when the page happens to be ready already. Poll with Phone.wait_until instead.
+        raise AssertionError("page.wait_for_function evaluates a string, which the app's CSP forbids: "
+                             "use phone.wait_until('() => ...')")
+
+    Page.wait_for_function = refused
     with sync_playwright() as p:
         yield p
 

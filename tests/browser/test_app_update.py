@@ -59,7 +59,7 @@ def test_a_new_version_is_offered_on_home_never_inside_a_draft_and_the_tap_reloa
 
     start_overload_inspection(phone, subject="浙F77777")
     draft_url = page.url
-    page.wait_for_function("location.hash.startsWith('#/draft/')")
+    phone.wait_until("() => location.hash.startsWith('#/draft/')")
 
     # The deploy: one precached module changes on the server.
     home_js = pwa_dir / "js" / "views" / "home.js"

@@ -40,7 +40,7 @@ def test_fill_validate_capture_sign_and_queue(make_phone, tmp_path):
     page.click("[data-role=new-inspection]")
     page.click("[data-form=pwa-sample]")
     page.wait_for_selector(".draft")
-    page.wait_for_function("document.querySelector('[data-role=place]').textContent.includes('30.52000')")
+    phone.wait_until("() => document.querySelector('[data-role=place]').textContent.includes('30.52000')")
 
     page.check("[data-role=co-officers] input[value=officer2]")
     page.fill("#subject-name", "浙F12345")
@@ -117,7 +117,7 @@ def test_fill_validate_capture_sign_and_queue(make_phone, tmp_path):
     phone.context.set_offline(True)
     page.click("[data-role=submit]")
     page.wait_for_selector(".home")
-    page.wait_for_function("document.getElementById('outbox-count').textContent === '1'")
+    phone.wait_until("() => document.getElementById('outbox-count').textContent === '1'")
 
     [entry] = phone.idb("outbox")
     record = entry["record"]

@@ -13,7 +13,7 @@ def test_log_in_once_then_open_offline(phone):
     page.reload()
     page.wait_for_selector(".home")
     assert page.evaluate("navigator.serviceWorker.controller !== null")
-    page.wait_for_function("document.querySelector('[data-role=storage]').textContent.includes('已用')")
+    phone.wait_until("() => document.querySelector('[data-role=storage]').textContent.includes('已用')")
     assert page.evaluate("navigator.storage.persisted()") in (True, False)
     officers = phone.idb("officers")
     assert {o["username"] for o in officers} >= {"officer1", "officer2", "officer3"}
