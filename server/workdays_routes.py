@@ -95,6 +95,10 @@ def list_years():
 
 
 def init_app(app: Flask) -> None:
-    """Answer a deadline beyond the known years, wherever it is computed, as problem+json."""
+    """Register the calendar's API and CLI; answer a deadline beyond the known years, wherever it
+    is computed, as problem+json."""
+    from .extensions import api
+
+    api.register_blueprint(blp)
     app.register_error_handler(workdays.CalendarYearUnknown, _year_unknown)
     app.cli.add_command(calendar_cli)
