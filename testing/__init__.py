@@ -1,6 +1,7 @@
 """Test support shared by tests/ and bench/: the personas' password and cheap hashing, logging in
 (`accounts`), gunicorn on loopback (`live`), a tus client (`tus`), records as a phone sends them
-(`records`) and evidence files made in code (`media`).
+(`records`), evidence files made in code (`media`), a case walked through its steps (`cases`) and
+the standalone verifiers run with the standard library alone (`stdlib_only`).
 
 bench/ imports from here and never from tests/; tests/ keeps re-exporting the old names
 (tests/conftest.py, tests/factories.py, tests/evidence/conftest.py, tests/evidence/samples.py).

@@ -5,35 +5,19 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from server.draws import algorithm as alg
 from server.verify_draw import verify_draw
+from testing.stdlib_only import run_with_stdlib_only
 
 from .sample import sample_document
 
-ROOT = Path(__file__).resolve().parents[2]
-# Run with everything but the standard library made unimportable.
-BARE_RUN = """
-import importlib.abc, runpy, sys
-STDLIB = set(sys.stdlib_module_names) | {"server"}
-class Refuse(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] not in STDLIB:
-            raise ImportError(f"{name} must not be needed by the verifier")
-sys.meta_path.insert(0, Refuse())
-sys.path.insert(0, sys.argv.pop(1))
-sys.argv[0] = "verify_draw"
-runpy.run_module("server.verify_draw", run_name="__main__")
-"""
-
 
 def run_bare(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-I", "-c", BARE_RUN, str(ROOT), *map(str, args)],
-                          capture_output=True, text=True, timeout=60)
+    """`python -m server.verify_draw args…` with the standard library alone importable."""
+    return run_with_stdlib_only("server.verify_draw", *args)
 
 
 def test_an_untouched_draw_passes_with_the_standard_library_alone(tmp_path):

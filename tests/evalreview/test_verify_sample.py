@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from server.draws import algorithm as alg
 from server.verify_review_sample import verify_sample
-
-ROOT = Path(__file__).resolve().parents[2]
+from testing.stdlib_only import run_with_stdlib_only
 
 
 def published() -> dict:
@@ -91,10 +87,9 @@ def test_the_command_passes_on_the_published_sample_and_fails_on_a_tampered_one(
     _other_witness(tampered)
     bad.write_text(json.dumps(tampered, ensure_ascii=False), encoding="utf-8")
 
-    def run(path):
-        return subprocess.run([sys.executable, "-m", "server.verify_review_sample", str(path),
-                               "--commitment", document["commitment"]["digest"]],
-                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+    def run(path):  # as the public runs it: nothing but the standard library importable
+        return run_with_stdlib_only("server.verify_review_sample", path,
+                                    "--commitment", document["commitment"]["digest"])
 
     ok, failed = run(good), run(bad)
     assert ok.returncode == 0 and "通过 the sample is verified" in ok.stdout, ok.stdout + ok.stderr
