@@ -8,12 +8,13 @@ from datetime import date
 
 import pytest
 
-from server.cases import dispositions, monitor, payments, steps
+from server.cases import dispositions, monitor, payments
 from server.cases.case_models import Case, CasePayment
 from server.cases.deadlines import late_fee_fen
 from server.cases.models import Disposition, FollowUpTask
 from server.database import write_intent
 from server.extensions import db
+from testing.cases import CaseWalk
 from tests.cases.conftest import approved_row, vouched_problems
 
 
@@ -82,15 +83,12 @@ def served_case(app, personas):
                               computed={"excess_mass": 3500})
     dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
     case = db.session.query(Case).one()
-    for action, who, data in (
-            ("approve_opening", supervisor, {"on": date(2026, 9, 1)}),
-            ("notify", o1, {"on": date(2026, 9, 10), "proposed_fine_fen": 150_000, "facts": "超限"}),
-            ("record_statement", o1, {"on": date(2026, 9, 11), "statement": "无异议"}),
-            ("decide", supervisor, {"on": date(2026, 9, 24), "fine_fen": 150_000, "party_present": True,
-                                    "reasoning": "…", "statement_assessment": "无异议，无需采纳。"}),
-            ("serve", o1, {"on": date(2026, 9, 28), "method": "direct", "recipient": "当事人",
-                           "receipt": "签收", "place": "当事人住所"})):
-        steps.take_step(who, case, action, {"expected_version": case.version, **data})
+    CaseWalk.by_service(case).steps([
+        (supervisor, "approve_opening", {"on": date(2026, 9, 1)}),
+        (o1, "notify", {"on": date(2026, 9, 10), "proposed_fine_fen": 150_000}),
+        (o1, "record_statement", {"on": date(2026, 9, 11)}),
+        (supervisor, "decide", {"on": date(2026, 9, 24), "fine_fen": 150_000}),
+        (o1, "serve", {"on": date(2026, 9, 28)})])
     db.session.commit()
     return case
 
@@ -156,18 +154,15 @@ def test_rates_of_a_known_history(app, personas, create_user):
     dispositions.propose_disposition(s2, c, "meter", {"kind": "case"})
     cases = {case.inspection_uuid: case for case in db.session.query(Case)}
     case_b, case_c = cases[b.uuid], cases[c.uuid]
-    steps.take_step(s1, case_b, "approve_opening", {"expected_version": 1, "on": date(2026, 9, 16)})
-    steps.take_step(s2, case_c, "approve_opening", {"expected_version": 1, "on": date(2026, 9, 21)})
+    CaseWalk.by_service(case_c).step(s2, "approve_opening", on=date(2026, 9, 21))
     # case b: a warning (fine 0), decided, served, closed; case c stays open.
-    for action, who, data in (
-            ("notify", o1, {"on": date(2026, 9, 17), "proposed_fine_fen": 0, "facts": "…"}),
-            ("record_statement", o1, {"on": date(2026, 9, 17), "statement": "无"}),
-            ("decide", s1, {"on": date(2026, 9, 18), "fine_fen": 0, "party_present": True,
-                    "reasoning": "…", "statement_assessment": "无异议，无需采纳。"}),
-            ("serve", o1, {"on": date(2026, 9, 18), "method": "direct",
-                    "recipient": "…", "receipt": "…", "place": "…"}),
-            ("close", s1, {"on": date(2026, 9, 18), "summary": "已执行，建议结案。"})):
-        steps.take_step(who, case_b, action, {"expected_version": case_b.version, **data})
+    CaseWalk.by_service(case_b).steps([
+        (s1, "approve_opening", {"on": date(2026, 9, 16)}),
+        (o1, "notify", {"on": date(2026, 9, 17), "proposed_fine_fen": 0}),
+        (o1, "record_statement", {"on": date(2026, 9, 17)}),
+        (s1, "decide", {"on": date(2026, 9, 18), "fine_fen": 0}),
+        (o1, "serve", {"on": date(2026, 9, 18)}),
+        (s1, "close", {"on": date(2026, 9, 18)})])
     db.session.commit()
 
     period = (date(2026, 9, 1), date(2026, 9, 30))
@@ -209,7 +204,7 @@ def test_a_deadline_in_a_year_the_calendar_does_not_know_is_shown_not_guessed(ap
                               computed={"excess_mass": 3500})
     dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
     case = db.session.query(Case).one()
-    steps.take_step(supervisor, case, "approve_opening", {"expected_version": 1, "on": date(2026, 11, 3)})
+    CaseWalk.by_service(case).step(supervisor, "approve_opening", on=date(2026, 11, 3))
     [warning] = monitor.case_warnings(supervisor, date(2026, 11, 4), warn_days=3)
     assert (warning["key"], warning["due"], warning["state"]) == ("decision", None, "unknown")
     assert warning["error"]["code"] == "calendar.year_unknown" and "2027" in warning["error"]["detail"]
@@ -225,15 +220,8 @@ def test_a_payment_period_in_an_unknown_year_never_blocks_reading_or_paying(app,
                               computed={"excess_mass": 3500})
     dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
     case = db.session.query(Case).one()
-    for action, data in (
-            ("approve_opening", {"on": date(year, 5, 4)}),
-            ("notify", {"on": date(year, 5, 5), "proposed_fine_fen": 150_000, "facts": "超限"}),
-            ("record_statement", {"on": date(year, 5, 5), "statement": "无异议"}),
-            ("decide", {"on": date(year, 5, 8), "fine_fen": 150_000, "party_present": True,
-                    "reasoning": "…", "statement_assessment": "无异议，无需采纳。"}),
-            ("serve", {"on": date(year, 5, 8), "method": "direct",
-                    "recipient": "当事人", "receipt": "签收", "place": "当事人住所"})):
-        steps.take_step(supervisor, case, action, {"expected_version": case.version, **data})
+    CaseWalk.by_service(case).steps((supervisor, action, {"on": date(year, 5, day)}) for action, day in (
+        ("approve_opening", 4), ("notify", 5), ("record_statement", 5), ("decide", 8), ("serve", 8)))
     db.session.commit()
     client = app.test_client()
     client.login("supervisor1")
@@ -256,17 +244,18 @@ def test_an_approved_extension_moves_the_decision_deadline_at_most_30_days(app, 
                               computed={"excess_mass": 3500})
     dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
     case = db.session.query(Case).one()
-    steps.take_step(supervisor, case, "approve_opening", {"expected_version": 1, "on": date(2026, 9, 1)})
+    walk = CaseWalk.by_service(case)
+    walk.step(supervisor, "approve_opening", on=date(2026, 9, 1))
 
     def decision_due():
         return next(d["due"] for d in case_deadlines(case, date(2026, 9, 2), 3) if d["key"] == "decision")
 
     assert decision_due() == date(2026, 11, 30)
     with pytest.raises(ApiError) as officer:
-        steps.take_step(o1, case, "extend", {"expected_version": case.version, "days": 5, "reason": "…"})
+        walk.step(o1, "extend", days=5)
     assert officer.value.code == "case.forbidden"
-    steps.take_step(supervisor, case, "extend", {"expected_version": case.version, "days": 20, "reason": "案情复杂"})
+    walk.step(supervisor, "extend", days=20)
     assert decision_due() == date(2026, 12, 21)  # 2026-12-20 is a Sunday: the next working day
     with pytest.raises(ApiError) as too_long:
-        steps.take_step(supervisor, case, "extend", {"expected_version": case.version, "days": 11, "reason": "…"})
+        walk.step(supervisor, "extend", days=11)
     assert too_long.value.code == "case.extension_too_long" and case.extension_days == 20

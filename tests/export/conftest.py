@@ -16,6 +16,7 @@ from referencing import Registry, Resource
 from server.export import clients, outbox
 from server.export.schema_files import PUBLISHED_BASE, SCHEMA_DIR
 from server.extensions import db
+from testing.cases import CaseWalk
 from tests.documents.conftest import FIELDS as DOCUMENT_FIELDS
 from tests.factories import evidence_entry
 from tests.review.conftest import failing_overload_record, sync_and_upload
@@ -118,8 +119,7 @@ def make_case_history(login_as, approved: dict) -> dict:
     _post(supervisor, f"/api/dispositions/{proposal['id']}/reject", {"expected_version": 1, "reason": "应当立案"})
     _post(supervisor, finding, {"kind": "case"}, 201)
     [declined] = supervisor.get("/api/cases").get_json()
-    _post(supervisor, f"/api/cases/{declined['id']}/steps/reject_opening",
-          {"expected_version": declined["version"], "reason": "已由其他部门处理"})
+    CaseWalk.over_http(declined).step(supervisor, "reject_opening", reason="已由其他部门处理")
 
     record = sync_and_upload(officer, overloaded_record(plate="浙F54321"))
     _post(supervisor, f"/api/inspections/{record['uuid']}/review/approve", {"expected_status": "complete"})
@@ -128,30 +128,31 @@ def make_case_history(login_as, approved: dict) -> dict:
     _post(supervisor, f"/api/dispositions/{proposal['id']}/confirm", {"expected_version": 1, "party_kind": "citizen"})
     case = next(c for c in supervisor.get("/api/cases").get_json() if c["id"] != declined["id"])
 
-    def step(client, action, **body):
-        nonlocal case
-        case = _post(client, f"/api/cases/{case['id']}/steps/{action}", {"expected_version": case["version"], **body})
-
-    step(supervisor, "approve_opening", on="2026-09-01")
-    step(officer, "add_interview", on="2026-09-03", interviewee="赵师傅", summary="承认车辆超限运输。",
-         place="海盐超限检测站询问室", relation="驾驶员")
-    step(officer, "link_evidence", inspection_uuid=record["uuid"])
-    step(supervisor, "extend", on="2026-09-04", days=10, reason="案情复杂")
-    step(officer, "notify", on="2026-09-10", proposed_fine_fen=1_500_000, facts="车货总质量超过限定标准",
-         circumstances={"repeat_count": 2}, reason_outside_benchmark="一年内第三次超限运输，屡教不改")
-    step(officer, "record_statement", on="2026-09-11", statement="称不知道限重标准。")
-    step(officer, "request_hearing", on="2026-09-14")
-    step(officer, "record_hearing", on="2026-09-18", summary="听证会维持拟处罚意见。")
-    step(supervisor, "send_to_legal_review", on="2026-09-21", reason="较大数额罚款，经过听证")
-    step(reviewer, "legal_opinion", on="2026-09-22", opinion="agree", checklist=CHECKLIST)
-    step(supervisor, "decide", on="2026-09-24", fine_fen=1_500_000, party_present=False, reasoning="依据条例",
-         statement_assessment="当事人系职业驾驶员，应知限载标准，所称不知不予采纳。")
-    step(officer, "serve", on="2026-09-28", method="mail", recipient="赵师傅", receipt="挂号信回执",
-         place="浙江省嘉兴市海盐县武原街道某路 1 号")
+    walk = CaseWalk.over_http(case)
+    walk.steps([
+        (supervisor, "approve_opening", {"on": "2026-09-01"}),
+        (officer, "add_interview", {"on": "2026-09-03"}),
+        (officer, "link_evidence", {"inspection_uuid": record["uuid"]}),
+        (supervisor, "extend", {"on": "2026-09-04"}),
+        (officer, "notify", {"on": "2026-09-10", "proposed_fine_fen": 1_500_000, "facts": "车货总质量超过限定标准",
+                             "circumstances": {"repeat_count": 2},
+                             "reason_outside_benchmark": "一年内第三次超限运输，屡教不改"}),
+        (officer, "record_statement", {"on": "2026-09-11", "statement": "称不知道限重标准。"}),
+        (officer, "request_hearing", {"on": "2026-09-14"}),
+        (officer, "record_hearing", {"on": "2026-09-18"}),
+        (supervisor, "send_to_legal_review", {"on": "2026-09-21"}),
+        (reviewer, "legal_opinion", {"on": "2026-09-22"}),
+        # private words the export must leave out (test_format.py): the receipt, the reasoning
+        (supervisor, "decide", {"on": "2026-09-24", "fine_fen": 1_500_000, "party_present": False,
+                                "reasoning": "依据条例"}),
+        (officer, "serve", {"on": "2026-09-28", "method": "mail", "recipient": "赵师傅", "receipt": "挂号信回执"}),
+    ])
+    case = walk.case
     case = _post(supervisor, f"/api/cases/{case['id']}/payments", {
         "expected_version": case["version"], "amount_fen": 1_815_000, "reference": "BANK-001",
         "paid_on": "2026-10-20"})
-    step(supervisor, "close", on="2026-10-21", summary="罚款及加处罚款已缴清，建议结案。")
+    walk.case = case
+    case = walk.step(supervisor, "close", on="2026-10-21")
 
     document = _post(officer, f"/api/inspections/{approved['uuid']}/documents/inspection-record", status=201)
     letter = _post(supervisor, "/api/documents", {"type": "case_transfer_letter", "inspection_uuid": approved["uuid"],

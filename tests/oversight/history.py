@@ -27,6 +27,7 @@ from server.accounts import service as accounts
 from server.clock import local_today
 from server.extensions import db
 from testing import PASSWORD
+from testing.cases import CaseWalk
 from testing.records import SHANGHAI, evidence_entry, overload_record, sync_body
 
 
@@ -227,18 +228,16 @@ def build_case_history(app) -> dict:
         case = cases[inspections()[name][3]]
         ids[name] = case["id"]
         day = m1 + timedelta(days=opened - 1)
-        for who, action, body in (
-                (supervisor, "approve_opening", {"on": day}),
-                (officer, "notify", {"on": day + timedelta(days=1), "proposed_fine_fen": fine, "facts": "超限",
-                                     "circumstances": {"excess_mass": excess}}),
-                (officer, "record_statement", {"on": day + timedelta(days=1), "statement": "无异议"}),
-                (supervisor, "decide", {"on": day + timedelta(days=2), "fine_fen": fine, "party_present": True,
-                                        "reasoning": "依据裁量基准", "statement_assessment": "无异议，无需采纳。"}),
-                (officer, "serve", {"on": day + timedelta(days=2), "method": "direct", "recipient": "当事人",
-                                    "receipt": "签收", "place": "当事人住所"})) + (
-                    ((supervisor, "close", {"on": day + timedelta(days=2), "summary": "已执行，建议结案。"}),)
-                                                          if fine == 0 else ()):
-            body = {k: v.isoformat() if isinstance(v, date) else v for k, v in body.items()}
-            case = post(who, f"/api/cases/{case['id']}/steps/{action}", {"expected_version": case["version"], **body})
+        walk = CaseWalk.over_http(case)
+        walk.steps([
+            (client(supervisor), "approve_opening", {"on": day}),
+            (client(officer), "notify", {"on": day + timedelta(days=1), "proposed_fine_fen": fine,
+                                         "circumstances": {"excess_mass": excess}}),
+            (client(officer), "record_statement", {"on": day + timedelta(days=1)}),
+            (client(supervisor), "decide", {"on": day + timedelta(days=2), "fine_fen": fine}),
+            (client(officer), "serve", {"on": day + timedelta(days=2)}),
+        ])
+        if fine == 0:
+            walk.step(client(supervisor), "close", on=day + timedelta(days=2))
     db.session.remove()
     return {**history, "cases": ids}
