@@ -21,6 +21,7 @@ from .schemas import (
     STEP_SCHEMAS,
     CaseSchema,
     CaseSummarySchema,
+    CaseWarningSchema,
     ConfirmSchema,
     DispositionInSchema,
     DispositionSchema,
@@ -32,7 +33,6 @@ from .schemas import (
     RatesQuery,
     RejectSchema,
     TransferLetterIn,
-    WarningSchema,
 )
 
 blp = Blueprint("cases", __name__, url_prefix="/api",
@@ -198,7 +198,7 @@ def transfer_letter(data, case_id):
 
 
 @blp.route("/cases/warnings", methods=["GET"])
-@blp.response(200, WarningSchema(many=True))
+@blp.response(200, CaseWarningSchema(many=True))
 @auth.login_required
 def warnings():
     """Open cases near (CASE_WARNING_WORKING_DAYS) or past a deadline, most urgent first."""

@@ -263,7 +263,9 @@ class CaseSchema(Schema):
     allowed = fields.Dict()
 
 
-class WarningSchema(CaseDeadlineSchema):
+class CaseWarningSchema(CaseDeadlineSchema):
+    """A case deadline near or past (GET /api/cases/warnings)."""
+
     case_id = fields.Integer()
     number = fields.String()
     party_name = fields.String()

@@ -14,10 +14,10 @@ from .schemas import (
     ExportQuerySchema,
     FiguresQuerySchema,
     FiguresSchema,
+    OversightWarningSchema,
     ScanResultSchema,
     WarningListSchema,
     WarningQuerySchema,
-    WarningSchema,
 )
 from .scope import scope_of, warning_scope
 
@@ -95,7 +95,7 @@ def scan():
 
 @blp.route("/warnings/<id:warning_id>/acknowledge", methods=["POST"])
 @blp.arguments(AcknowledgeSchema)
-@blp.response(200, WarningSchema)
+@blp.response(200, OversightWarningSchema)
 @login_required
 def acknowledge(data, warning_id):
     """Acknowledge a warning of my team (or any, as an admin): who and when are recorded."""

@@ -53,7 +53,9 @@ class AcknowledgeSchema(StrictSchema):
     comment = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 
-class WarningSchema(Schema):
+class OversightWarningSchema(Schema):
+    """An early warning (预警) of the oversight scan."""
+
     id = fields.Integer()
     kind = fields.String()
     kind_label = fields.String()
@@ -69,9 +71,9 @@ class WarningSchema(Schema):
 
 
 class WarningListSchema(Schema):
-    warnings = fields.List(fields.Nested(WarningSchema))
+    warnings = fields.List(fields.Nested(OversightWarningSchema))
     open = fields.Integer()
 
 
 class ScanResultSchema(Schema):
-    raised = fields.List(fields.Nested(WarningSchema))
+    raised = fields.List(fields.Nested(OversightWarningSchema))
