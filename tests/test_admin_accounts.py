@@ -27,9 +27,12 @@ def test_admin_creates_an_officer_who_can_then_log_in(login_as, app):
     assert body["certificate"] == {"number": "33042499007", "valid_from": "2025-01-01",
                                    "valid_until": "2030-12-31", "state": "valid"}
     assert "password" not in body
-    entry = last_entry()
+    # The account, then its certificate in the certificate history (server/officers/current.py).
+    entry, certificate = db.session.execute(
+        sa.select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(2)).scalars().all()[::-1]
     assert entry.action == "user.created" and entry.actor_username == "admin"
     assert "password" not in entry.details and "a-long-password" not in entry.details
+    assert certificate.action == "officer.certificate_added" and certificate.actor_username == "admin"
     app.test_client().login("officer7", "a-long-password")
 
 

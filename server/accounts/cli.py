@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from ..errors import ApiError
 from ..extensions import db
-from ..officers.current import set_current_certificate
+from ..officers.current import adopt_certificate_columns, set_current_certificate
 from . import service
 from .models import ROLES
 
@@ -50,6 +50,7 @@ def create_user(username, password, display_name, roles, team, certificate, vali
                                    team_code=team, certificate_number=certificate,
                                    certificate_valid_from=_date(valid_from),
                                    certificate_valid_until=_date(valid_until))
+        adopt_certificate_columns(user, actor=None)  # the certificate history, as set-certificate
     except ApiError as error:
         _fail(error)
     db.session.commit()

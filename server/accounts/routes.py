@@ -6,7 +6,7 @@ from flask import g
 from ..database import commit_then_raise
 from ..errors import ApiError
 from ..extensions import db
-from ..officers.current import set_current_certificate
+from ..officers.current import adopt_certificate_columns, set_current_certificate
 from ..schemas import Blueprint
 from . import auth, service
 from .models import User
@@ -85,13 +85,15 @@ def list_users():
 @blp.response(201, UserSchema)
 @auth.roles_required("admin")
 def create_user(data):
-    """Create an account (admin)."""
+    """Create an account (admin); a certificate given is kept in the certificate history."""
     cert = data.get("certificate") or {}
-    return service.create_user(
+    user = service.create_user(
         data["username"], data["password"], display_name=data.get("display_name"),
         roles=data["roles"], team_code=data.get("team"),
         certificate_number=cert.get("number"), certificate_valid_from=cert.get("valid_from"),
         certificate_valid_until=cert.get("valid_until"), actor=g.user)
+    adopt_certificate_columns(user, actor=g.user)  # into the history, as PUT …/certificate does
+    return user
 
 
 @blp.route("/users/<id:user_id>", methods=["GET"])

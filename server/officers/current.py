@@ -1,6 +1,7 @@
-"""The account's certificate as the accounts API and CLI set it (`PUT /api/users/<id>/certificate`,
-`flask users set-certificate`): one number and validity, kept in the certificate history like the
-directory's (server/officers/service.py), so that neither overwrites the other.
+"""The account's certificate as the accounts API and CLI set it (`POST /api/users` and
+`PUT /api/users/<id>/certificate`, `flask users create|set-certificate`): one number and validity,
+kept in the certificate history like the directory's (server/officers/service.py), so that
+neither overwrites the other.
 
 The user's columns stay what they are everywhere: a mirror of the certificate that counts today.
 """
@@ -24,9 +25,10 @@ CLEARED = "管理员撤销执法证登记（账号管理）"
 REPLACED = "换发新证（账号管理）："
 
 
-def _adopt_columns(user: User, actor) -> None:
-    """A certificate the columns hold but the history does not (set before the history existed)
-    joins the history before another replaces it."""
+def adopt_certificate_columns(user: User, actor) -> None:
+    """A certificate the columns hold but the history does not (given when the account was
+    created, or set before the history existed) joins the history: audited and vouched for as
+    `officer.certificate_added`, like a certificate the directory records."""
     if not (user.certificate_number and user.certificate_valid_until):
         return
     if db.session.execute(sa.select(OfficerCertificate.id).filter_by(
@@ -44,7 +46,7 @@ def set_current_certificate(user: User, number: str | None, valid_from: date | N
     (revoke it and record a new one in the directory); no number revokes the certificates in
     force. Audited as `user.certificate_set` (before, after), as before the history existed."""
     before = user_summary(user)
-    _adopt_columns(user, actor)
+    adopt_certificate_columns(user, actor)
     in_force = [c for c in certificates_of(user) if c.revoked_at is None]
     if number is None:
         for cert in in_force:

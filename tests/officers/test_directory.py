@@ -176,3 +176,43 @@ def test_a_certificate_set_on_the_account_is_kept_in_the_history(login_as, perso
     entry = [e for e in admin.get("/api/officer-directory").get_json() if e["username"] == "officer1"][0]
     assert all(c["revoked_at"] for c in entry["certificates"])
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_a_certificate_given_when_the_account_is_created_is_kept_in_the_history(login_as, runner):
+    """POST /api/users with a certificate (and `flask users create --certificate`) records it in
+    the directory's history as PUT …/certificate does: audited, vouched for, and replaced as a
+    renewal when another number is set on the account."""
+    admin = login_as("admin")
+    start, end = str(TODAY - timedelta(days=10)), str(TODAY + timedelta(days=700))
+    answer = admin.post("/api/users", json={
+        "username": "officer7", "password": "a-long-password", "roles": ["officer"], "team": "A",
+        "certificate": {"number": "33042499007", "valid_from": start, "valid_until": end}})
+    assert answer.status_code == 201, answer.get_json()
+    created = answer.get_json()
+    assert (created["certificate"]["number"], created["certificate"]["state"]) == ("33042499007", "valid")
+    entry = next(e for e in admin.get("/api/officer-directory").get_json() if e["username"] == "officer7")
+    [held] = entry["certificates"]
+    assert (held["number"], held["valid_from"], held["valid_until"], held["revoked_at"]) == (
+        "33042499007", start, end, None)
+    added = db.session.execute(sa.select(AuditEntry).where(
+        AuditEntry.action == "officer.certificate_added",
+        AuditEntry.object_id == str(held["id"]))).scalar_one()
+    assert added.actor_username == "admin" and json.loads(added.details)["username"] == "officer7"
+
+    r = runner.invoke(args=["users", "create", "officer8", "--password", "a-long-password", "--team", "A",
+                            "--certificate", "33042499008", "--valid-from", start, "--valid-until", end])
+    assert r.exit_code == 0, r.output
+    entry = next(e for e in admin.get("/api/officer-directory").get_json() if e["username"] == "officer8")
+    assert [c["number"] for c in entry["certificates"]] == ["33042499008"]
+
+    renewed = admin.put(f"/api/users/{created['id']}/certificate",
+                        json={"number": "33042499017", "valid_from": str(TODAY), "valid_until": end})
+    assert renewed.status_code == 200, renewed.get_json()
+    entry = next(e for e in admin.get("/api/officer-directory").get_json() if e["username"] == "officer7")
+    history = {c["number"]: c for c in entry["certificates"]}
+    assert history["33042499007"]["revoked_reason"] == "换发新证（账号管理）：33042499017"
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    tamper(f"UPDATE officer_certificates SET valid_until = '2099-12-31' WHERE id = {held['id']}")
+    result = runner.invoke(args=["audit", "verify"])
+    assert f"officer_certificates id {held['id']} (33042499007): altered: valid_until" in result.output, \
+        result.output
