@@ -30,6 +30,13 @@ blp = Blueprint("draws", __name__, url_prefix="/api",
 STAFF = ("supervisor", "admin")
 
 
+def _moved(plan_id: int, action, *args):
+    """The plan after `action(user, plan, expected_status, …)`: one of its transitions."""
+    plan = service.get_plan(plan_id)
+    action(g.user, plan, *args)
+    return plan
+
+
 @blp.route("/plans", methods=["POST"])
 @blp.arguments(PlanCreateSchema)
 @blp.response(201, PlanSchema)
@@ -61,9 +68,7 @@ def show_plan(plan_id):
 @auth.roles_required(*STAFF)
 def approve_plan(data, plan_id):
     """Approve a draft plan (a supervisor)."""
-    plan = service.get_plan(plan_id)
-    service.approve_plan(g.user, plan, data["expected_status"])
-    return plan
+    return _moved(plan_id, service.approve_plan, data["expected_status"])
 
 
 @blp.route("/plans/<id:plan_id>/commit", methods=["POST"])
@@ -72,9 +77,7 @@ def approve_plan(data, plan_id):
 @auth.roles_required(*STAFF)
 def commit_plan(data, plan_id):
     """Commit: freeze the input lists, draw the secret seed, publish their SHA-256."""
-    plan = service.get_plan(plan_id)
-    service.commit_plan(g.user, plan, data["expected_status"])
-    return plan
+    return _moved(plan_id, service.commit_plan, data["expected_status"])
 
 
 @blp.route("/plans/<id:plan_id>/draw", methods=["POST"])
@@ -83,9 +86,7 @@ def commit_plan(data, plan_id):
 @auth.roles_required(*STAFF)
 def draw_plan(data, plan_id):
     """Draw once with the witness's public value; reveal the seed; make the tasks."""
-    plan = service.get_plan(plan_id)
-    service.draw_plan(g.user, plan, data["expected_status"], data["witness_value"])
-    return plan
+    return _moved(plan_id, service.draw_plan, data["expected_status"], data["witness_value"])
 
 
 @blp.route("/plans/<id:plan_id>/cancel", methods=["POST"])
@@ -94,9 +95,7 @@ def draw_plan(data, plan_id):
 @auth.roles_required(*STAFF)
 def cancel_plan(data, plan_id):
     """Cancel before the draw, with a reason (the plan stays on record)."""
-    plan = service.get_plan(plan_id)
-    service.cancel_plan(g.user, plan, data["expected_status"], data["reason"])
-    return plan
+    return _moved(plan_id, service.cancel_plan, data["expected_status"], data["reason"])
 
 
 @blp.route("/tasks", methods=["GET"])
