@@ -61,6 +61,9 @@ if [ -z "${FIELDCASE_DATABASE_URL:-}" ]; then
   if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
   mkdir -p "$dir/postgres"
   [ "$(id -u)" -ne 0 ] || chown postgres: "$dir/postgres"
+  "${as_pg[@]}" test -w "$dir/postgres" || {
+    echo "the postgres user cannot reach $dir/postgres: let it through the folders above (chmod o+x) or set CLUSTER_DIR" >&2
+    exit 1; }
   if [ ! -f "$dir/postgres/data/PG_VERSION" ]; then
     "${as_pg[@]}" "$pgbin/initdb" -D "$dir/postgres/data" -U postgres -A trust -E UTF8 \
       --locale=C.UTF-8 >"$dir/logs/initdb.log" 2>&1 || { cat "$dir/logs/initdb.log" >&2; exit 1; }
