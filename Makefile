@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-fast test-sqlite test-postgres lint bench bench-check chaos venv clean-venv vendor-pwa
+.PHONY: run run-cluster test test-fast test-sqlite test-postgres lint bench bench-check chaos venv clean-venv vendor-pwa
 
 # Tests run in parallel, one pytest-xdist worker per core (JOBS=0: in this process); each test
 # file stays on one worker (--dist loadfile), since its module fixtures (corpus) share a server.
@@ -33,6 +33,12 @@ run: venv
 	$(BIN)/flask --app server documents demo-seal
 	@echo "FieldCase: http://127.0.0.1:$(PORT)/"
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+## Two app servers, PostgreSQL and SeaweedFS behind nginx on http://127.0.0.1:$(PORT), demo data
+## kept in storage/cluster/ (deploy/cluster.sh says how; docs/capacity.md why). Ctrl-C stops all.
+run-cluster: venv
+	@scripts/system-deps.sh cluster
+	exec deploy/cluster.sh
 
 ## The linter, then every test on SQLite and then on PostgreSQL, browser tests included (a
 ## missing Chromium, Playwright or PostgreSQL fails it). Not the bench run: make bench.

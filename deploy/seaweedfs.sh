@@ -6,6 +6,7 @@
 #   SEAWEEDFS_S3_PORT  S3 port (default 8333)
 #   SEAWEEDFS_S3_CONFIG  identities file (default $SEAWEEDFS_DIR/s3.json, which must exist:
 #                    one identity with the access and secret key FieldCase uses)
+#   SEAWEEDFS_ARGS  more `weed mini` flags, e.g. other ports: "-master.port=9334 -volume.port=9341"
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${SEAWEEDFS_DIR:-/var/lib/seaweedfs}"
@@ -14,4 +15,5 @@ config="${SEAWEEDFS_S3_CONFIG:-$dir/s3.json}"
 mkdir -p "$dir/data"
 exec "$here/.venv/bin/weed" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind="${SEAWEEDFS_BIND:-127.0.0.1}" \
   -s3.port="${SEAWEEDFS_S3_PORT:-8333}" -s3.config="$config" \
-  -master.telemetry=false -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0
+  -master.telemetry=false -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 \
+  ${SEAWEEDFS_ARGS:-}

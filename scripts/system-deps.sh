@@ -6,6 +6,7 @@
 #                                    QR code decoded in tests), ffmpeg (body-camera audio
 #                                    and video files made by the evidence tests), nginx
 #                                    (deploy/nginx in front of gunicorn in tests)
+#   scripts/system-deps.sh cluster -> the runtime ones, PostgreSQL server and nginx (make run-cluster)
 #   scripts/system-deps.sh bench  -> the runtime ones, PostgreSQL server (bench/load.py on it) and
 #                                    wrk (bench/wrk_sync.py: a C load generator);
 #                                    node and npm for the peer are not installed: without them
@@ -17,9 +18,10 @@ runtime=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)
 case "${1:-run}" in
   run) want+=("${runtime[@]}") ;;
   test) want+=("${runtime[@]}" chromium postgresql poppler-utils zbar-tools ffmpeg nginx) ;;
+  cluster) want+=("${runtime[@]}" postgresql nginx) ;;
   bench) want+=("${runtime[@]}" postgresql wrk) ;;
   venv) want+=(python3-venv) ;;
-  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 run|test|cluster|bench" >&2; exit 2 ;;
 esac
 
 missing=()

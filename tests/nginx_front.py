@@ -58,10 +58,13 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def site_config(upstream_port: int, port: int, cert: Path, key: Path, overrides: dict | None = None) -> str:
-    """The shipped file with this test's addresses (and `overrides`: directive -> value)."""
+def site_config(upstream_ports: int | list[int], port: int, cert: Path, key: Path,
+                overrides: dict | None = None) -> str:
+    """The shipped file with this test's addresses, one upstream `server` line per app server
+    (and `overrides`: directive -> value)."""
     text = SHIPPED.read_text()
-    text = text.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
+    ports = upstream_ports if isinstance(upstream_ports, list) else [upstream_ports]
+    text = text.replace("server 127.0.0.1:8000;", "\n    ".join(f"server 127.0.0.1:{p};" for p in ports))
     text = text.replace("    listen [::]:443 ssl;\n", "")
     text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;")
     text = text.replace("/etc/ssl/fieldcase/fullchain.pem", str(cert))
@@ -72,12 +75,14 @@ def site_config(upstream_port: int, port: int, cert: Path, key: Path, overrides:
     return text
 
 
-def start_nginx(upstream_url: str, folder: Path, overrides: dict | None = None) -> Nginx:
+def start_nginx(upstream_url: str | list[str], folder: Path, overrides: dict | None = None) -> Nginx:
+    """nginx on a free port in front of `upstream_url` (a list: round-robin over them)."""
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = _certificate(folder)
     port = free_port()
+    urls = upstream_url if isinstance(upstream_url, list) else [upstream_url]
     (folder / "fieldcase.conf").write_text(
-        site_config(int(upstream_url.rsplit(":", 1)[1]), port, cert, key, overrides))
+        site_config([int(url.rsplit(":", 1)[1]) for url in urls], port, cert, key, overrides))
     temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
     (folder / "nginx.conf").write_text(f"""
 daemon off;

@@ -74,8 +74,11 @@ class Gunicorn:
     """A gunicorn whose workers and master can be killed; restarts on the same port, database and
     storage, each run logging to its own file (`logs`)."""
 
-    def __init__(self, database_url: str, storage: Path, log_dir: Path, workers: int):
+    def __init__(self, database_url: str, storage: Path, log_dir: Path, workers: int,
+                 settings: dict | None = None, name: str = "gunicorn"):
         self.database_url, self.storage, self.log_dir, self.workers = database_url, storage, log_dir, workers
+        self.settings = settings or {}  # extra FIELDCASE_* settings, without the prefix
+        self.name = name  # of its log files: several servers may share log_dir
         self.logs: list[Path] = []
         self.server: LiveServer | None = None
         self.port: int | None = None
@@ -85,10 +88,11 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        log = self.log_dir / f"gunicorn-{len(self.logs)}.log"
+        log = self.log_dir / f"{self.name}-{len(self.logs)}.log"
         self.logs.append(log)
         self.server = start_gunicorn(self.database_url, self.storage, log, workers=self.workers,
-                                     port=self.port)
+                                     port=self.port, extra_env={
+                                         f"FIELDCASE_{k}": str(v) for k, v in self.settings.items()})
         self.port = int(self.server.url.rsplit(":", 1)[1])
         self.wait_serving()
 
@@ -108,13 +112,17 @@ class Gunicorn:
 
     def kill_master_and_restart(self) -> None:
         """SIGKILL the master and its workers (a machine's process table wiped), then start again."""
+        self.kill_master()
+        self.start()
+
+    def kill_master(self) -> None:
+        """SIGKILL the master and its workers, and wait until they are gone (a lost machine)."""
         workers = self.worker_pids()
         kill9(self.server.process.pid)
         for pid in workers:
             kill9(pid)
         self.server.process.wait(timeout=30)
         wait_until(lambda: not any(is_alive(pid) for pid in workers), 30, "the workers died")
-        self.start()
 
     def stop(self) -> None:
         if self.server is None:
@@ -135,6 +143,13 @@ class Gunicorn:
 
 
 # --- a phone ---------------------------------------------------------------------------------------
+
+def from_proxy(response: requests.Response) -> bool:
+    """An answer nginx made itself, never the app's (which are problem+json): 502 (the app server
+    died mid-request), 504, or 503 (deploy/nginx's limit on concurrent PATCHes). Asked again."""
+    return (response.status_code in (502, 503, 504)
+            and "problem+json" not in response.headers.get("Content-Type", ""))
+
 
 class RetryingPhone:
     """One officer's phone: asks again until the server answers, logs in again when its session
@@ -162,6 +177,11 @@ class RetryingPhone:
             except NO_ANSWER:
                 self.unanswered += 1
             else:
+                if from_proxy(response):  # nginx in front: its app server died mid-request, or busy
+                    self.unanswered += response.status_code != 503
+                    time.sleep(pause)
+                    pause = min(pause * 2, 1.0)
+                    continue
                 self.progress()
                 if response.status_code >= 500:
                     self.server_errors.append(f"{method} {path}: {response.status_code} {response.text[:300]}")
