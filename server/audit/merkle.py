@@ -16,12 +16,16 @@ _NODE = hashlib.sha256(b"\x01")
 
 def leaf_hash(entry: bytes) -> bytes:
     """SHA-256(0x00 ‖ entry)."""
-    return hashlib.sha256(b"\x00" + entry).digest()
+    hasher = _LEAF.copy()
+    hasher.update(entry)
+    return hasher.digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
     """SHA-256(0x01 ‖ left ‖ right)."""
-    return hashlib.sha256(b"\x01" + left + right).digest()
+    hasher = _NODE.copy()
+    hasher.update(left + right)
+    return hasher.digest()
 
 
 def _split(n: int) -> int:
