@@ -91,7 +91,7 @@ def _leaves(rows, expected: int) -> tuple[list[bytes], list[int], int | None]:
             content = dumps({"action": action, "actor_id": actor_id, "actor_username": actor_username,
                              "client_address": address, "details": fragment(details),
                              "object_id": object_id, "object_type": object_type,
-                             "recorded_at": recorded[:10] + "T" + recorded[11:] + "+00:00", "seq": seq})
+                             "recorded_at": recorded.replace(" ", "T") + "+00:00", "seq": seq})
         except (TypeError, ValueError, IndexError):  # orjson.JSONEncodeError is a TypeError
             content = None
         if content is not None:

@@ -5,6 +5,8 @@ deleted entry, a truncated log and an entry rewritten with its hash recomputed (
 root no longer matches), whether the checkpoint ends inside a chunk or at its edge."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 import sqlalchemy as sa
 
@@ -45,23 +47,40 @@ def test_an_untouched_log_read_in_chunks_verifies(runner, log):
 
 
 @pytest.mark.parametrize("column, value", [
-    ("recorded_at", "2026-11-30 01:02:03.000004"),  # another time, in the stored spelling
-    ("recorded_at", 1764464523),  # no longer text
+    ("recorded_at", datetime(2026, 11, 30, 1, 2, 3, 4, tzinfo=timezone.utc)),
     ("actor_id", 7),
     ("actor_username", "执法员9"),
     ("actor_username", None),
     ("action", "test.other"),
     ("object_type", "other"),
     ("object_id", "66"),
-    ("object_id", b"6"),  # the same characters, stored as bytes
     ("client_address", None),
     ("details", '{"i":6,"text":"检察"}'),
     ("entry_hash", "0" * 64),
 ])
 def test_an_edit_of_any_column_of_an_entry_is_named(runner, log, column, value):
-    tamper(sa.update(AuditEntry).where(AuditEntry.seq == 7).values({column: sa.literal(value)}))
+    tamper(sa.update(AuditEntry).where(AuditEntry.seq == 7).values({column: value}))
     code, output = verify(runner)
     assert code == 1 and "entry 7 (" in output and "altered" in output, output
+
+
+@pytest.mark.parametrize("column, value", [
+    ("recorded_at", 1764464523),  # the time as a number
+    ("object_id", b"6"),  # the same characters, as bytes
+    ("actor_id", "seven"),
+])
+def test_a_column_stored_as_another_type_is_named_where_the_database_takes_it(runner, log, column, value):
+    """SQLite stores any type in any column: verify names the entry (the fast leaf takes only the
+    types it expects); PostgreSQL refuses the edit."""
+    statement = sa.update(AuditEntry).where(AuditEntry.seq == 7).values({column: sa.literal(value)})
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(sa.exc.DBAPIError):
+            tamper(statement)
+        db.session.rollback()
+        return
+    tamper(statement)
+    code, output = verify(runner)
+    assert code == 1 and "entry 7 (test.event) altered" in output, output
 
 
 def test_details_in_another_spelling_are_recomputed_the_slow_way_and_verify(runner, log):
