@@ -18,6 +18,7 @@ matches proves the row holds what was hashed, column by column:
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -130,7 +131,7 @@ def scan_log(connection, dialect: str, jobs: list[tuple], workers: int = 1,
     """Each chunk's scan, in order. With more than one worker (and `connect_args`, what
     `_open_worker_connection` needs to open its own connection), chunks are scanned by a pool of
     processes, the next ones while the first are being used; else over `connection`."""
-    if workers <= 1 or len(jobs) < 2 or connect_args is None:
+    if workers <= 1 or len(jobs) < 2 or connect_args is None or not can_fork():
         for job in jobs:
             yield scan_chunk(connection, dialect, *job)
         return
@@ -142,6 +143,13 @@ def scan_log(connection, dialect: str, jobs: list[tuple], workers: int = 1,
         yield from pool.map(_scan_in_worker, jobs)
     finally:  # a problem found early: the chunks not yet begun are not scanned
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def can_fork() -> bool:
+    """Whether workers may be forked: only from a process running no other thread (the CLI's),
+    since a thread holding a lock inside SQLite or libpq at the fork would leave it held in the
+    worker. A server process with background threads verifies in its own process instead."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 _worker: dict = {}

@@ -28,6 +28,8 @@ def log(request, app, monkeypatch):
     """Twelve entries by different actors, checkpoints after the 5th, 10th and 12th."""
     monkeypatch.setattr(log_scan, "CHUNK", 4)
     app.config["AUDIT_VERIFY_WORKERS"] = MODES[request.param]
+    if MODES[request.param] > 1:
+        assert log_scan.can_fork(), "a thread is running: verify would not use its workers"
     for i in range(12):
         record_event("test.event", object_type="test", object_id=i, details={"i": i, "text": "检查"},
                      actor_username=f"执法员{i % 3}", client_address=f"10.0.0.{i}")
