@@ -1,7 +1,9 @@
 """`audit verify` of the log alone: N entries appended as the app appends them (checkpoints
 every 10,000), then verify_log timed in one process and with AUDIT_VERIFY_WORKERS processes;
 entries per second (target: at least 100,000), beside what the same rows cost in the same run:
-reading them through the driver alone, and SHA-256 of their leaf bytes alone.
+reading them through the driver alone, SHA-256 of their leaf bytes alone, and how much faster
+the machine runs that many processes than one right now (it is shared). On PostgreSQL the
+entries per CPU-second count the client's CPU only, not the server's.
 
     .venv/bin/python -m bench.audit_verify [--entries 100000] [--workers N]
     scripts/with-postgres.sh sh -c '.venv/bin/python -m bench.audit_verify --postgres "$FIELDCASE_TEST_DATABASE_URL"'
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import multiprocessing
 import os
 import resource
 import time
@@ -68,6 +71,26 @@ def _references() -> dict:
             "leaf_bytes": sum(map(len, contents)) / len(contents)}
 
 
+def _count(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def _cores_now(workers: int, n: int = 10_000_000) -> float:
+    """How much faster `workers` processes do pure Python work than one, right now: what the
+    machine (shared, loaded) gives a verify that reads the log with that many."""
+    started = time.perf_counter()
+    _count(n)
+    alone = time.perf_counter() - started
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        started = time.perf_counter()
+        pool.map(_count, [n // workers] * workers)
+        together = time.perf_counter() - started
+    return alone / together
+
+
 def measure(entries: int, workers: int, postgres: str | None = None) -> dict:
     with contextlib.ExitStack() as stack:
         database = stack.enter_context(scratch_postgres_database(postgres)) if postgres else None
@@ -78,7 +101,8 @@ def measure(entries: int, workers: int, postgres: str | None = None) -> dict:
             references = _references()
             runs = [_timed_verify(app, 1), _timed_verify(app, workers)]
             db.engine.dispose()
-    return {"dialect": "PostgreSQL" if postgres else "SQLite", "runs": runs, **references}
+    return {"dialect": "PostgreSQL" if postgres else "SQLite", "runs": runs,
+            "cores_now": _cores_now(workers) if workers > 1 else 1.0, **references}
 
 
 def main() -> None:
@@ -99,6 +123,8 @@ def main() -> None:
     print(f"  same run, one process: the driver alone reads {f['fetch_per_s']:,.0f} rows/s; SHA-256 "
           f"alone of their leaf bytes ({f['leaf_bytes']:.0f} B) runs at {f['sha_per_s']:,.0f}/s; "
           f"both in sequence {1 / (1 / f['fetch_per_s'] + 1 / f['sha_per_s']):,.0f}/s")
+    print(f"  same run: {args.workers} processes of pure Python work run {f['cores_now']:.2f}x as fast "
+          f"as one on this machine now (the most a verify with {args.workers} can gain)")
 
 
 if __name__ == "__main__":
