@@ -90,6 +90,8 @@ class Config:
         self.SYNC_MAX_RECORD_AGE_DAYS = _env_int("SYNC_MAX_RECORD_AGE_DAYS", 365)
         # The audit log is signed (a checkpoint) at least this often while entries are added.
         self.AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 10)
+        # Processes that read the log at once in `audit verify` (1: in the CLI's own process).
+        self.AUDIT_VERIFY_WORKERS = _env_int("AUDIT_VERIFY_WORKERS", os.cpu_count() or 1)
         # The witness that co-signs checkpoints (README "Witness"): its base URL and its Ed25519
         # public key (hex, from `python -m server.witness show`). Unset: checkpoints unwitnessed.
         self.WITNESS_URL = _env("WITNESS_URL")

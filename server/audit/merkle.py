@@ -8,16 +8,24 @@ from __future__ import annotations
 import hashlib
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+# Hashers already fed their one-byte prefix: copying one costs half of what a new SHA-256 does
+# (OpenSSL 3 looks the algorithm up again for each new one), the bulk of hashing a short entry.
+_LEAF = hashlib.sha256(b"\x00")
+_NODE = hashlib.sha256(b"\x01")
 
 
 def leaf_hash(entry: bytes) -> bytes:
     """SHA-256(0x00 ‖ entry)."""
-    return hashlib.sha256(b"\x00" + entry).digest()
+    hasher = _LEAF.copy()
+    hasher.update(entry)
+    return hasher.digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
     """SHA-256(0x01 ‖ left ‖ right)."""
-    return hashlib.sha256(b"\x01" + left + right).digest()
+    hasher = _NODE.copy()
+    hasher.update(left + right)
+    return hasher.digest()
 
 
 def _split(n: int) -> int:
@@ -149,14 +157,49 @@ def tree_levels(leaves: list[bytes]) -> list[bytes]:
     level = b"".join(leaves)
     levels = [level]
     while len(level) > 32:
-        count = len(level) // 32
-        upper = [node_hash(level[i * 32:i * 32 + 32], level[i * 32 + 32:i * 32 + 64])
-                 for i in range(0, count - 1, 2)]
-        if count % 2:
-            upper.append(level[-32:])
-        level = b"".join(upper)
+        level = _parents(level, 0)
         levels.append(level)
     return levels
+
+
+def _parents(level: bytes, first: int) -> bytes:
+    """The level above `level`'s nodes from pair `first` on: each pair hashed as one 64-byte
+    slice, a last node without a sibling carried up unchanged."""
+    count = len(level) // 32
+    copy = _NODE.copy
+    upper = []
+    for at in range(first * 64, (count - 1) * 32, 64):
+        hasher = copy()
+        hasher.update(level[at:at + 64])
+        upper.append(hasher.digest())
+    if count % 2:
+        upper.append(level[-32:])
+    return b"".join(upper)
+
+
+def frontier_from_levels(levels: list[bytes], size: int) -> list[tuple[int, bytes]]:
+    """The frontier (see `extend`) of the tree's first `size` leaves, read from `tree_levels`
+    of a tree holding at least that many: one node per bit of `size`."""
+    if not 0 <= size <= len(levels[0]) // 32:
+        raise ValueError(f"{size} leaves are not within a tree of {len(levels[0]) // 32}")
+    frontier, start = [], 0
+    for height in range(size.bit_length() - 1, -1, -1):
+        if size >> height & 1:
+            frontier.append((1 << height, _node_from_levels(levels, height, start >> height)))
+            start += 1 << height
+    return frontier
+
+
+def merge_frontier(frontier: list[tuple[int, bytes]], nodes: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+    """Append perfect subtrees (size, hash) that follow the frontier's leaves, each aligned to
+    its size (as a frontier's are, from the frontier's end): `extend` for subtrees."""
+    stack = list(frontier)
+    for size, value in nodes:
+        while stack and stack[-1][0] == size:
+            left_size, left = stack.pop()
+            size, value = size + left_size, node_hash(left, value)
+        stack.append((size, value))
+    return stack
 
 
 def extend_levels(levels: list[bytes], leaves: list[bytes]) -> list[bytes]:
@@ -166,14 +209,10 @@ def extend_levels(levels: list[bytes], leaves: list[bytes]) -> list[bytes]:
     changed = len(levels[0]) // 32  # the first node of this level that is new or may differ
     grown = [level]
     while len(level) > 32:
-        count, height = len(level) // 32, len(grown) - 1
+        height = len(grown) - 1
         first = changed // 2  # parents before it have both children unchanged
         kept = levels[height + 1][:first * 32] if height + 1 < len(levels) else b""
-        upper = [node_hash(level[i * 32:i * 32 + 32], level[i * 32 + 32:i * 32 + 64])
-                 for i in range(first * 2, count - 1, 2)]
-        if count % 2:
-            upper.append(level[-32:])
-        level = kept + b"".join(upper)
+        level = kept + _parents(level, first)
         grown.append(level)
         changed = first
     return grown

@@ -42,3 +42,25 @@ def test_consistency_from_levels_equals_the_recursive_definition_for_every_pair(
     for old, new in ((3, 2), (-1, 5), (5, 71)):
         with pytest.raises(ValueError):
             merkle.consistency_from_levels(levels, old, new)
+
+
+def test_frontiers_read_from_levels_equal_the_frontiers_grown_leaf_by_leaf():
+    leaves = [merkle.leaf_hash(f"entry {i}".encode()) for i in range(70)]
+    levels = merkle.tree_levels(leaves)
+    for size in range(71):
+        assert merkle.frontier_from_levels(levels, size) == merkle.extend([], leaves[:size]), size
+    with pytest.raises(ValueError):
+        merkle.frontier_from_levels(levels, 71)
+
+
+def test_frontiers_of_aligned_chunks_merge_into_the_frontier_of_the_whole():
+    """audit verify hashes the log in chunks of a power of two and merges their frontiers."""
+    leaves = [merkle.leaf_hash(f"entry {i}".encode()) for i in range(100)]
+    for chunk in (1, 2, 8, 16):
+        for size in range(101):
+            frontier = []
+            for start in range(0, size, chunk):
+                part = leaves[start:min(start + chunk, size)]
+                frontier = merkle.merge_frontier(frontier, merkle.extend([], part))
+            assert frontier == merkle.extend([], leaves[:size]), (chunk, size)
+            assert merkle.frontier_root(frontier) == merkle.root(leaves[:size])
