@@ -66,13 +66,13 @@ class BatchLookups:
     (the submitter is known already), form versions, and which of the record and evidence UUIDs
     are stored already (one query for both)."""
 
-    def __init__(self, user: User, records: list[dict], record_uuids: set):
-        # The records are not validated yet: any member may be of any type.
-        names = {n.strip().lower() for r in records for n in _listed(r, "officers") if isinstance(n, str)}
-        names.discard(user.username)
+    def __init__(self, user: User, records: list[dict], record_uuids: set, known_users: dict | None = None):
+        known = known_users or {}
+        names = (named_usernames(records) or set()) - set(known) - {user.username}
         self.users = {u.username: u for u in db.session.execute(
             sa.select(User).options(joinedload(User.role_rows)).where(User.username.in_(names))
         ).unique().scalars()} if names else {}
+        self.users.update(known)
         self.users[user.username] = user
         self._forms: dict = {}
         self._published_hashes: dict | None = None
@@ -107,6 +107,25 @@ class BatchLookups:
         if self._published_hashes is None:
             self._published_hashes = forms.published_hashes()
         return self._published_hashes
+
+
+# At most this many officers per record are looked up before validation (the schema allows 10).
+_MAX_NAMED = 10
+
+
+def named_usernames(records: list) -> set[str] | None:
+    """The usernames the records name as officers, normalised as `_check_officers` reads them;
+    the records are not validated yet, so any member may be of any type. None for a list longer
+    than any valid record has (it is refused anyway; not worth a long query)."""
+    names = set()
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        listed = _listed(record, "officers")
+        if len(listed) > _MAX_NAMED:
+            return None
+        names.update(n.strip().lower() for n in listed if isinstance(n, str))
+    return names
 
 
 def _listed(record: dict, member: str) -> list:

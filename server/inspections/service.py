@@ -62,9 +62,11 @@ class _Checked:
     rejection: dict | None = None
 
 
-def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
+def sync_batch(user: User, records: list, device_time: datetime | None, *,
+               known_users: dict | None = None) -> dict:
     """Process a batch from `user`'s device; returns the answer for each record, in order.
 
+    `known_users`: users by username loaded already (with the session's, auth.names_users).
     The records are checked first (schema, form rules, officers: the costly part) in a read
     transaction, so that batches from several phones are checked at once. Then, in the writer's
     turn (server/database.py), what may have changed meanwhile is checked again and the batch is
@@ -75,7 +77,7 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     offset = clock_offset_ms(device_time, server_time)
     uuids = [_peek_uuid(raw) for raw in records]
     lookups = checks.BatchLookups(user, [r for r in records if isinstance(r, dict)],
-                                  {u for u in uuids if u is not None})
+                                  {u for u in uuids if u is not None}, known_users)
     checked = _check_records(user, records, uuids, server_time, offset, lookups)
     # End the checks' read transaction, keeping what it loaded (users, the revision an amendment
     # replaces) usable in the writer's turn; what may have changed meanwhile is re-read there on
