@@ -15,6 +15,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from marshmallow import ValidationError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..accounts.models import User
 from ..audit.fast_canonical import canonical_bytes
@@ -25,7 +27,7 @@ from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from . import checks
 from .content import record_facts
-from .models import Evidence, Inspection, InspectionOfficer, count_failed_checks
+from .models import Inspection, count_failed_checks, inspection_members, member_row
 from .record_loader import compile_loader
 from .rejection import Rejected, rejected_answer
 from .schemas import RecordSchema
@@ -76,33 +78,46 @@ def sync_batch(user: User, records: list, device_time: datetime | None, *,
     server_time = utcnow()
     offset = clock_offset_ms(device_time, server_time)
     uuids = [_peek_uuid(raw) for raw in records]
-    lookups = checks.BatchLookups(user, [r for r in records if isinstance(r, dict)],
-                                  {u for u in uuids if u is not None}, known_users)
+    lookups = checks.BatchLookups(user, [r for r in records if isinstance(r, dict)], known_users)
     checked = _check_records(user, records, uuids, server_time, offset, lookups)
     # End the checks' read transaction, keeping what it loaded (users, the revision an amendment
     # replaces) usable in the writer's turn; what may have changed meanwhile is re-read there on
-    # purpose (`_store`, `checks.recheck`).
+    # purpose (`_store_fast`, `checks.recheck`).
     start_writing()
     try:
         with db.session.begin_nested():
-            results = _store(user, checked, server_time, offset, lookups)
-    except sa.exc.IntegrityError:
-        current_app.logger.warning("sync: bulk write refused, retrying the batch record by record")
+            results = _store_fast(user, checked, server_time, offset, lookups)
+    except sa.exc.IntegrityError:  # an evidence UUID stored already: look first, then write
         lookups.forget_unsaved()
-        results = []
-        for one in checked:
-            try:
-                with db.session.begin_nested():
-                    results += _store(user, [one], server_time, offset, lookups)
-            except sa.exc.IntegrityError:
-                results.append(rejected_answer(one.index, one.uuid, "sync.storage_refused",
-                                         "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
+        results = None
+    if results is None:
+        try:
+            with db.session.begin_nested():
+                results = _store(user, checked, server_time, offset, lookups)
+        except sa.exc.IntegrityError:
+            results = _store_one_by_one(user, checked, server_time, offset, lookups)
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
+
+
+def _store_one_by_one(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
+                      lookups: checks.BatchLookups) -> list[dict]:
+    current_app.logger.warning("sync: bulk write refused, retrying the batch record by record")
+    lookups.forget_unsaved()
+    results = []
+    for one in checked:
+        try:
+            with db.session.begin_nested():
+                results += _store(user, [one], server_time, offset, lookups)
+            if results[-1]["result"] == "created":
+                lookups.written_evidence.update(str(e["uuid"]) for e in one.plan.new_evidence)
+        except sa.exc.IntegrityError:
+            results.append(rejected_answer(one.index, one.uuid, "sync.storage_refused",
+                                           "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
+    return results
 
 
 def _check_records(user: User, records: list, uuids: list, server_time: datetime, offset: int | None,
                    lookups: checks.BatchLookups) -> list[_Checked]:
-    known = set(lookups.stored_records)
     checked = []
     for index, (raw, record_uuid) in enumerate(zip(records, uuids, strict=True)):
         one = _Checked(index, raw, record_uuid)
@@ -112,9 +127,8 @@ def _check_records(user: User, records: list, uuids: list, server_time: datetime
                                       {"uuid": ["应为 UUID。"]})
             continue
         one.content_hash = record_content_hash(raw)
-        if record_uuid in known:  # stored already, or sent twice: answered when storing
-            continue
-        known.add(record_uuid)
+        # Every record is checked, even one stored already (a resend): whether it is, the
+        # writer's turn finds out without a look-up (_store_fast), and answers from the stored row.
         try:
             one.data = _load_valid_record(raw)
             if one.data is None:
@@ -126,19 +140,86 @@ def _check_records(user: User, records: list, uuids: list, server_time: datetime
         except Rejected as rejected:
             one.rejection = rejected.answer(index, record_uuid)
         else:
-            lookups.stored_evidence.update(str(e["uuid"]) for e in one.plan.new_evidence)
             one.rows = _Rows.of(user, one.data, one.plan, one.content_hash, server_time, offset)
     return checked
 
 
+def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
+                lookups: checks.BatchLookups) -> list[dict]:
+    """In the writer's turn, the usual case, without looking first: check again what may have
+    changed since the records were checked, insert the records with ON CONFLICT DO NOTHING, and
+    answer those the database holds already (a resend, or a rejected record that is one) from
+    the stored row. Raises IntegrityError when the database refuses a row (an evidence UUID
+    that another record holds): the caller rolls back and stores the batch with `_store`."""
+    creating: dict[uuidlib.UUID, _Checked] = {}  # the first record of the batch with a UUID
+    copy_of: dict[int, _Checked] = {}  # index -> the record this one repeats
+    batch_targets: dict[int, list[datetime]] = {}
+    maybe_stored: set[uuidlib.UUID] = set()
+    for one in checked:
+        if one.uuid is None:
+            continue
+        if one.uuid in creating:  # sent twice in one batch
+            copy_of[one.index] = creating[one.uuid]
+            continue
+        if one.rejection is None:
+            try:
+                checks.recheck(one.plan, set(), batch_targets)
+            except Rejected as rejected:
+                one.rejection = rejected.answer(one.index, one.uuid)
+        if one.rejection is not None:
+            maybe_stored.add(one.uuid)
+            continue
+        creating[one.uuid] = one
+        if one.plan.target_id is not None:
+            batch_targets.setdefault(one.plan.target_id, []).append(one.plan.started_at)
+        lookups.publish(one.plan.form)
+    inserted = _insert_new_records([one.rows.inspection for one in creating.values()])
+    maybe_stored.update(creating)
+    maybe_stored -= inserted  # a refused copy of a record that a later copy created is not stored
+    stored = {i.uuid: i for i in db.session.execute(
+        sa.select(Inspection).where(Inspection.uuid.in_(maybe_stored))
+        .execution_options(populate_existing=True)).scalars()} if maybe_stored else {}
+    results, writes = [], _Writes(records_written=True)
+    for one in checked:
+        first = copy_of.get(one.index)
+        if one.uuid is None:
+            results.append(one.rejection)
+        elif one.uuid in stored:
+            results.append(_answer_existing(user, one.index, stored[one.uuid], one.content_hash))
+        elif first is not None:
+            results.append({**_created(first, server_time), "index": one.index, "result": "duplicate"}
+                           if first.content_hash == one.content_hash else _conflict(one.index, one.uuid))
+        elif one.rejection is not None:
+            results.append(one.rejection)
+        else:
+            writes.add(one.rows)
+            results.append(_created(one, server_time))
+    writes.flush(user)
+    return results
+
+
+def _insert_new_records(rows: list[dict]) -> set:
+    """Insert inspection rows, skipping any whose UUID is stored already; the UUIDs inserted."""
+    if not rows:
+        return set()
+    table = Inspection.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=[table.c.uuid]).returning(table.c.uuid)
+    return set(db.session.execute(statement, rows).scalars())
+
+
 def _store(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
            lookups: checks.BatchLookups) -> list[dict]:
-    """In the writer's turn: answer resends from what is stored now, check again what may have
-    changed since the records were checked, and write the rest in bulk."""
+    """In the writer's turn, when the database refused the fast path's write: answer resends
+    from what is stored now, check again what may have changed since the records were checked
+    (a record whose evidence UUIDs are stored already is checked again knowing it), and write
+    the rest in bulk."""
     wanted = {one.uuid for one in checked if one.uuid is not None}
     # Which are stored now, records and evidence in one query; whole rows only for resends.
     found, taken = checks.stored_uuids(wanted, [e["uuid"] for one in checked if one.plan
                                                 for e in one.plan.new_evidence])
+    lookups.stored_evidence = taken
     stored = {i.uuid: i for i in db.session.execute(
         sa.select(Inspection).where(Inspection.uuid.in_(found))
         .execution_options(populate_existing=True)).scalars()} if found else {}
@@ -158,6 +239,10 @@ def _store(user: User, checked: list[_Checked], server_time: datetime, offset: i
             results.append(one.rejection)
         else:
             try:
+                if any(str(e["uuid"]) in taken - lookups.written_evidence for e in one.plan.new_evidence):
+                    # Stored before this batch: as the checks would have answered had they known.
+                    one.plan = checks.check_record(user, one.data, server_time, lookups)
+                    one.rows = _Rows.of(user, one.data, one.plan, one.content_hash, server_time, offset)
                 checks.recheck(one.plan, taken, batch_targets)
             except Rejected as rejected:
                 results.append(rejected.answer(one.index, one.uuid))
@@ -279,12 +364,14 @@ class _Rows:
 class _Writes:
     """The rows a batch will insert, written in bulk at the end (one statement per table)."""
 
-    def __init__(self):
+    def __init__(self, records_written: bool = False):
         self.inspections, self.officers, self.evidence, self.events = [], [], [], []
         self.targets = []
+        self.records_written = records_written  # the inspection rows are in already
 
     def add(self, rows: _Rows) -> None:
-        self.inspections.append(rows.inspection)
+        if not self.records_written:
+            self.inspections.append(rows.inspection)
         self.officers += rows.officers
         self.evidence += rows.evidence
         self.events.append(rows.event)
@@ -295,10 +382,15 @@ class _Writes:
         from ..targets.models import InspectionTarget  # the directory's link table
 
         # Core inserts (executemany): the rows are plain values, no ORM objects are needed.
-        for model, rows in ((Inspection, self.inspections), (InspectionOfficer, self.officers),
-                            (Evidence, self.evidence), (InspectionTarget, self.targets)):
-            if rows:
-                db.session.execute(model.__table__.insert(), rows)
+        # Officers and evidence go in one statement, through the view of migration 0026.
+        if self.inspections:
+            db.session.execute(Inspection.__table__.insert(), self.inspections)
+        members = ([member_row("officer", **row) for row in self.officers]
+                   + [member_row("evidence", **row) for row in self.evidence])
+        if members:
+            db.session.execute(inspection_members.insert(), members)
+        if self.targets:
+            db.session.execute(InspectionTarget.__table__.insert(), self.targets)
         record_events(self.events, actor=user)
 
 
