@@ -31,9 +31,9 @@ def count_failed_checks(answers) -> int:
     if isinstance(answers, dict):
         if answers.get("result") == "fail" and set(answers) <= {"result", "note", "photos"}:
             return 1
-        return sum(count_failed_checks(v) for v in answers.values())
+        return sum(count_failed_checks(v) for v in answers.values() if isinstance(v, (dict, list)))
     if isinstance(answers, list):
-        return sum(count_failed_checks(v) for v in answers)
+        return sum(count_failed_checks(v) for v in answers if isinstance(v, (dict, list)))
     return 0
 
 
