@@ -204,11 +204,17 @@ def _insert_new_records(rows: list[dict]) -> set:
     """Insert inspection rows, skipping any whose UUID is stored already; the UUIDs inserted."""
     if not rows:
         return set()
-    table = Inspection.__table__
     dialect = db.session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=[table.c.uuid]).returning(table.c.uuid)
+    statement = _INSERT_NEW.get(dialect)
+    if statement is None:  # built once per dialect
+        table = Inspection.__table__
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = _INSERT_NEW[dialect] = (insert(table).on_conflict_do_nothing(index_elements=[table.c.uuid])
+                                            .returning(table.c.uuid))
     return set(db.session.execute(statement, rows).scalars())
+
+
+_INSERT_NEW: dict[str, object] = {}
 
 
 def _store(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
