@@ -309,3 +309,72 @@ def test_a_record_keeps_the_form_version_it_names(login_as):
     rows = db.session.execute(sa.select(PublishedFormVersion.form_id, PublishedFormVersion.version)).all()
     assert rows == [("overload", 1)]
     assert "form.version_loaded" in audit_actions()
+
+
+def test_a_resend_is_a_duplicate_even_when_its_checks_would_now_fail(login_as):
+    """The writer's turn finds a stored record by writing it (ON CONFLICT DO NOTHING), not by a
+    look-up before the checks: a resend that the checks now refuse (an officer disabled since)
+    still gets the original answer, and nothing changes."""
+    from server.accounts.models import User
+
+    officer = login_as("officer1")
+    record = overload_record()
+    first = sync(officer, record)["results"][0]
+    db.session.execute(sa.update(User).where(User.username == "officer2").values(disabled_at=utcnow()))
+    db.session.commit()
+    again = sync(officer, record)["results"][0]
+    assert again["result"] == "duplicate"
+    assert {k: again[k] for k in ("uuid", "status", "received_at", "revision")} \
+        == {k: first[k] for k in ("uuid", "status", "received_at", "revision")}
+    assert count(Inspection) == 1
+    assert audit_actions().count("inspection.submitted") == 1
+
+
+def test_a_record_naming_evidence_another_record_holds_is_rejected_and_the_others_created(login_as):
+    """The batch's first write fails on the evidence UUID; the batch is then written after a
+    look-up, and only the record that names another record's file is refused, as before."""
+    officer = login_as("officer1")
+    earlier = overload_record()
+    sync(officer, earlier)
+    claims, fine = overload_record(), overload_record()
+    shared = earlier["evidence"][0]
+    claims["evidence"][0] = {**shared, "item_id": claims["evidence"][0]["item_id"]}
+    claims["answers"]["scene_photos"] = [shared["uuid"]]
+    results = sync(officer, claims, fine)["results"]
+    assert [r["result"] for r in results] == ["rejected", "created"]
+    assert results[0]["code"] == "sync.invalid_answers"
+    assert results[0]["errors"]["evidence"] == [f"证据编号 {shared['uuid']} 已被其他记录使用。"]
+    assert count(Inspection) == 2
+    assert count(Evidence) == 2 * len(fine["evidence"])
+
+
+def test_a_uuid_sent_twice_whose_first_copy_is_refused(login_as):
+    """Each copy is checked: the refused first copy is answered rejected, the valid second one is
+    created (it used to be left unchecked and failed the whole batch)."""
+    officer = login_as("officer1")
+    record = overload_record()
+    broken = {**record, "officers": ["officer1", "nobody"]}
+    results = sync(officer, broken, record)["results"]
+    assert [r["result"] for r in results] == ["rejected", "created"]
+    assert count(Inspection) == 1
+
+
+@pytest.mark.parametrize("ended", ["revoked", "expired", "disabled"])
+def test_a_sync_on_an_ended_session_is_refused_though_its_officers_load_with_it(login_as, ended):
+    """The session's user and the batch's officers come from one query (auth.names_users): a
+    revoked or expired session, or a disabled submitter, is still no user, and nothing is stored."""
+    from server.accounts.models import User, UserSession
+
+    officer = login_as("officer1")
+    record = overload_record()
+    if ended == "disabled":
+        change = sa.update(User).where(User.username == "officer1").values(disabled_at=utcnow())
+    else:
+        column = UserSession.revoked_at if ended == "revoked" else UserSession.expires_at
+        change = sa.update(UserSession).values({column: utcnow() - timedelta(seconds=1)})
+    db.session.execute(change)
+    db.session.commit()
+    response = officer.post("/api/sync", json=sync_body(record))
+    assert response.status_code == 401, response.get_json()
+    assert response.get_json()["code"] == "auth.required"
+    assert count(Inspection) == 0

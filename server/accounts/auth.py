@@ -10,7 +10,7 @@ import hmac
 import secrets
 from functools import wraps
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 
 from ..database import SAFE_METHODS
 from ..errors import ApiError
@@ -25,13 +25,30 @@ def client_address() -> str:
 
 
 def load_current_user() -> None:
-    """Before each request: g.user is the logged-in user or None."""
-    g.user = None
+    """Before each request: g.user is the logged-in user or None; g.named_users, the users the
+    view's body names (`names_users`), loaded with it in one query."""
+    g.user, g.named_users = None, {}
     token = session.get("token")
     if token:
-        g.user = service.session_user(token)
+        peek = getattr(current_app.view_functions.get(request.endpoint), "names_users", None)
+        names = peek() if peek is not None else None
+        if names:
+            g.user, g.named_users = service.session_user_and_named(token, names)
+        else:
+            g.user = service.session_user(token)
         if g.user is None:
             session.clear()
+            g.named_users = {}
+
+
+def names_users(peek):
+    """Declare that a view will look up the users its request names: `peek()` returns their
+    usernames (a set, or None when it cannot tell), read before the view runs, so that they are
+    loaded with the session's user (g.named_users)."""
+    def declare(view):
+        view.names_users = peek
+        return view
+    return declare
 
 
 def begin_session(user: User) -> str:

@@ -252,6 +252,32 @@ def session_user(token: str) -> User | None:
     ).unique().scalar_one_or_none()
 
 
+def session_user_and_named(token: str, names: set[str]) -> tuple[User | None, dict[str, User]]:
+    """`session_user(token)`, and the users named `names` (any state, by username), in one query:
+    a view that will look users up (the officers of a sync batch) gets them with the session's."""
+    rows = db.session.execute(_session_and_named(), {"token_id": _token_id(token), "now": utcnow(),
+                                                     "names": sorted(names)}).unique().all()
+    current = next((user for user, is_session in rows if is_session and user.disabled_at is None), None)
+    return current, {user.username: user for user, _ in rows if user.username in names}
+
+
+_STATEMENTS: dict[str, sa.Select] = {}
+
+
+def _session_and_named() -> sa.Select:
+    """session_user_and_named's query, built once (it runs on every sync)."""
+    if "session_and_named" not in _STATEMENTS:
+        live = (sa.select(UserSession.user_id)
+                .where(UserSession.id == sa.bindparam("token_id"), UserSession.revoked_at.is_(None),
+                       UserSession.expires_at > sa.bindparam("now", type_=UserSession.expires_at.type))
+                .scalar_subquery())
+        _STATEMENTS["session_and_named"] = (
+            sa.select(User, (User.id == live).label("is_session")).options(joinedload(User.role_rows))
+            .where(sa.or_(sa.and_(User.id == live, User.disabled_at.is_(None)),
+                          User.username.in_(sa.bindparam("names", expanding=True)))))
+    return _STATEMENTS["session_and_named"]
+
+
 def close_session(token: str, user: User) -> None:
     row = db.session.get(UserSession, _token_id(token))
     if row is not None and row.revoked_at is None:

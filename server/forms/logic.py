@@ -271,11 +271,38 @@ def _compile(logic):
         args = [args]
     if op in _CONTROL_COMPILERS:
         return _CONTROL_COMPILERS[op](args)
+    if op == "var" and _plain_key(args):
+        return _compile_var(*args)
     parts = [_compile(arg) for arg in args]
     operation = PORTABLE_OPERATIONS.get(op)
     if operation is None:  # raised when reached, as the interpreter does
         return _unrecognized(op)
+    if len(parts) == 1:
+        only, = parts
+        return lambda data: operation(data, only(data))
+    if len(parts) == 2:
+        first, second = parts
+        return lambda data: operation(data, first(data), second(data))
     return lambda data: operation(data, *[part(data) for part in parts])
+
+
+def _plain_key(args: list) -> bool:
+    """A `var` whose name is a constant, one level deep (no dots, not a number, not "length"),
+    with a constant default (not an expression): the common case, read with one dict look-up."""
+    if not 1 <= len(args) <= 2 or type(args[0]) is not str or not args[0]:
+        return False
+    if "." in args[0] or args[0] == "length":
+        return False
+    return len(args) == 1 or not isinstance(args[1], (dict, list))
+
+
+def _compile_var(key: str, default=None):
+    def run(data):
+        if isinstance(data, dict):  # op_var's own steps for a dict and a key without dots
+            value = data.get(key)
+            return default if value is None else value
+        return op_var(data, key, default)
+    return run
 
 
 def _unrecognized(op):

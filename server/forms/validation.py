@@ -19,7 +19,8 @@ from .definition import CHECK_RESULTS
 from .loader import FormVersion
 from .logic import evaluate, truthy
 
-__all__ = ["AnswerCheck", "AnswerError", "EvidenceRef", "validate_answers", "logic_data", "refused_by_rules"]
+__all__ = ["AnswerCheck", "AnswerError", "EvidenceRef", "validate_answers", "walk_answers", "logic_data",
+           "refused_by_rules"]
 
 
 @dataclass
@@ -99,7 +100,15 @@ def validate_answers(form: FormVersion, answers: Mapping) -> AnswerCheck:
     not_answerable, hidden, required, wrong_type, out_of_range, not_offered, too_long,
     too_few, too_many, evidence_required, computed_mismatch, result_contradicts (a check's
     result that its result rules refuse, with the rule's reason).
+
+    Runs the form version's checks compiled once (form_checks.py); `walk_answers` is the same
+    by reading the form's tree, the reference they are tested against.
     """
+    return checks_of(form)(answers)
+
+
+def walk_answers(form: FormVersion, answers: Mapping) -> AnswerCheck:
+    """`validate_answers` by walking the form's tree on every call: the reference."""
     check = AnswerCheck()
     if not isinstance(answers, Mapping):
         check.errors.append(AnswerError("", "wrong_type", "答案应为以检查项编号为键的对象。"))
@@ -182,3 +191,6 @@ def _check_rows(check: AnswerCheck, item: dict, rows, data: dict, path: str) -> 
         row_data = {**data, **logic_data(item["items"], row)}
         for child in item["items"]:
             _check_item(check, child, row.get(child["id"]), row_data, f"{row_path}.{child['id']}", True)
+
+
+from .form_checks import checks_of  # noqa: E402 - it builds on the definitions above

@@ -63,22 +63,23 @@ def _reject_superseded(replaced: Inspection) -> None:
 
 class BatchLookups:
     """What the records of one batch look up, fetched once for the batch: officers by username
-    (the submitter is known already), form versions, and which of the record and evidence UUIDs
-    are stored already (one query for both)."""
+    (the submitter and those loaded with the session's user are known already), form versions."""
 
-    def __init__(self, user: User, records: list[dict], record_uuids: set):
-        # The records are not validated yet: any member may be of any type.
-        names = {n.strip().lower() for r in records for n in _listed(r, "officers") if isinstance(n, str)}
-        names.discard(user.username)
+    def __init__(self, user: User, records: list[dict], known_users: dict | None = None):
+        known = known_users or {}
+        names = (named_usernames(records) or set()) - set(known) - {user.username}
         self.users = {u.username: u for u in db.session.execute(
             sa.select(User).options(joinedload(User.role_rows)).where(User.username.in_(names))
         ).unique().scalars()} if names else {}
+        self.users.update(known)
         self.users[user.username] = user
         self._forms: dict = {}
         self._published_hashes: dict | None = None
         self._published_here: set = set()
-        uuids = [e.get("uuid") for r in records for e in _listed(r, "evidence") if isinstance(e, dict)]
-        self.stored_records, self.stored_evidence = stored_uuids(record_uuids, uuids)
+        # Evidence UUIDs known to be stored (as text): none is looked up before the writer's
+        # turn, which finds out by writing (inspections/service.py `_store_fast`).
+        self.stored_evidence: set[str] = set()
+        self.written_evidence: set[str] = set()  # stored by this batch's records, one by one
 
     def form(self, form_id: str, version: int):
         """The exact form version a record names."""
@@ -109,14 +110,28 @@ class BatchLookups:
         return self._published_hashes
 
 
+# At most this many officers per record are looked up before validation (the schema allows 10).
+_MAX_NAMED = 10
+
+
+def named_usernames(records: list) -> set[str] | None:
+    """The usernames the records name as officers, normalised as `_check_officers` reads them;
+    the records are not validated yet, so any member may be of any type. None for a list longer
+    than any valid record has (it is refused anyway; not worth a long query)."""
+    names = set()
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        listed = _listed(record, "officers")
+        if len(listed) > _MAX_NAMED:
+            return None
+        names.update(n.strip().lower() for n in listed if isinstance(n, str))
+    return names
+
+
 def _listed(record: dict, member: str) -> list:
     value = record.get(member)
     return value if isinstance(value, list) else []
-
-
-def stored_evidence(uuids: list) -> set[str]:
-    """Which of these evidence UUIDs (any form) are stored already, as strings."""
-    return stored_uuids(set(), uuids)[1]
 
 
 def stored_uuids(record_uuids: set, evidence_uuids: list) -> tuple[set, set[str]]:
@@ -302,7 +317,9 @@ def _check_evidence(refs, data: dict, replaces: Inspection | None, errors: dict,
             problems.append(f"证据 {uuid} 属于检查项 {ref.item}，清单中写为 {e['item_id']}。")
         elif not e["media_type"].startswith(_MEDIA_PREFIX[ref.kind]):
             problems.append(f"证据 {uuid} 的类型 {e['media_type']} 与检查项 {ref.item} 不符。")
-    taken = [uuidlib.UUID(u) for u in listed if u in stored]
+    # An amendment may list files of the revision it replaces: look them up. Otherwise only the
+    # UUIDs known to be stored (the writer's turn found them so) are another record's.
+    taken = [uuidlib.UUID(u) for u in listed if replaces is not None or u in stored]
     existing = {str(e.uuid): e for e in db.session.execute(
         sa.select(Evidence).where(Evidence.uuid.in_(taken))).scalars()} if taken else {}
     new = []

@@ -53,17 +53,30 @@ def record_sha256(revision: dict, own_evidence: list[dict]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_TIME_KEYS = frozenset(TIME_FIELDS)
+
+
 def normal_form(value, key: str | None = None):
     """One spelling of a value: times in UTC ISO 8601, UUIDs as text, and numbers as a JSON
     reader gets them back from any store (an integral float is an integer: JSONB writes 1e20 as
-    100000000000000000000). Dispatches on the exact type: it walks every answer of every record."""
+    100000000000000000000). Dispatches on the exact type: it walks every answer of every record,
+    so the members of a dict or list that are their own normal form (text that is not a time,
+    null, a boolean, a small integer) are kept without a call."""
     kind = type(value)
     if kind is str:
-        return _utc_text(datetime.fromisoformat(value)) if key in TIME_FIELDS else value
+        return _utc_text(datetime.fromisoformat(value)) if key in _TIME_KEYS else value
     if kind is dict:
-        return {str(k): normal_form(v, k) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            member = type(v)
+            if (member is str and k not in _TIME_KEYS) or v is None or member is bool \
+                    or (member is int and -_EXACT_INT <= v <= _EXACT_INT):
+                out[k if type(k) is str else str(k)] = v
+            else:
+                out[k if type(k) is str else str(k)] = normal_form(v, k)
+        return out
     if kind is list or kind is tuple:
-        return [normal_form(v) for v in value]
+        return [v if type(v) is str or v is None else normal_form(v) for v in value]
     if value is None or kind is bool:
         return value
     if kind is int:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 from marshmallow.utils import missing
 
@@ -94,8 +95,8 @@ def _compile_schema(schema: Schema):
                 out[attribute] = None
             else:
                 out[attribute] = load_value(value)
-        for validate in validators:
-            validate(out, partial=None, many=False, unknown=schema.unknown)
+        for check_schema in validators:
+            check_schema(out, partial=None, many=False, unknown=schema.unknown)
         return out
     return load
 
@@ -104,15 +105,61 @@ def _compile_field(field: fields.Field):
     """The field's `deserialize` for a present, non-null value."""
     if getattr(field, "pre_load", None):
         raise _NotCompilable(f"pre_load on {field!r}")
-    checks = tuple(field.validators)
     convert = _converter(field)
+    tests, calls = [], []
+    for check in field.validators:
+        test = _test_of(check)
+        if test is not None:
+            tests.append(test)
+        else:
+            calls.append(check)
+    if not tests and not calls:
+        return convert
+    if len(tests) == 1 and not calls:
+        only = tests[0]
+
+        def load_tested(value):
+            result = convert(value)
+            if not only(result):
+                raise _Defer
+            return result
+        return load_tested
 
     def load(value):
         result = convert(value)
-        for check in checks:
-            check(result)
+        for test in tests:
+            if not test(result):
+                raise _Defer
+        for check in calls:
+            check(result)  # raises to refuse (marshmallow 4 ignores what it returns)
         return result
     return load
+
+
+def _test_of(check):
+    """marshmallow's common validators as a test that is true exactly when the validator passes
+    (an exception, e.g. `in` on an unhashable value, defers too); None for any other."""
+    kind = type(check)
+    if kind is validate.Length:
+        low, high, equal = check.min, check.max, check.equal
+        if equal is not None:
+            return lambda value: len(value) == equal
+        return lambda value: (low is None or len(value) >= low) and (high is None or len(value) <= high)
+    if kind is validate.Range:
+        low, high, low_in, high_in = check.min, check.max, check.min_inclusive, check.max_inclusive
+
+        def within(value):
+            if low is not None and (value < low if low_in else value <= low):
+                return False
+            return not (high is not None and (value > high if high_in else value >= high))
+        return within
+    if kind is validate.Regexp:
+        match = check.regex.match
+        return lambda value: match(value) is not None
+    if kind is validate.OneOf:
+        choices = check.choices
+        return lambda value: value in choices
+    return None
 
 
 def _converter(field: fields.Field):
@@ -140,6 +187,8 @@ def _converter(field: fields.Field):
             raise _NotCompilable(repr(field))
         nested = _compile_schema(field.schema)
         return nested
+    if kind is fields.AwareDateTime and field.format in ("iso", "iso8601"):
+        return _aware_iso(field.default_timezone)
     if kind in (fields.AwareDateTime, fields.DateTime, fields.Date, fields.Boolean):
         return lambda value: field._deserialize(value, None, None)
     raise _NotCompilable(f"field kind {kind.__name__}")
@@ -185,6 +234,21 @@ def _uuid(value):
         return uuid.UUID(value)
     except ValueError:
         raise _Defer from None
+
+
+def _aware_iso(default_timezone):
+    """AwareDateTime's `_deserialize` for ISO 8601 text (datetime.fromisoformat, then aware or
+    given the field's default time zone)."""
+    def convert(value):
+        if type(value) is not str:
+            raise _Defer
+        moment = datetime.fromisoformat(value)  # ValueError defers
+        if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
+            if default_timezone is None:
+                raise _Defer
+            moment = moment.replace(tzinfo=default_timezone)
+        return moment
+    return convert
 
 
 def _plain_dict(value):

@@ -4,6 +4,9 @@ Each record is `created`, a `duplicate` (same UUID, same content: the original a
 replayed), a `conflict` (same UUID, other content: nothing changes, the attempt is audited) or
 `rejected` (per-item errors in zh-CN). Records are written in savepoints of the request's single
 transaction: one bad record does not fail the batch, and the answer leaves only after the commit.
+Nothing is looked up before writing: a record stored already is found by inserting it (ON
+CONFLICT DO NOTHING), so that a one-record sync runs three statements of its own
+(tests/test_sync_statements.py).
 """
 from __future__ import annotations
 
@@ -15,21 +18,22 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from marshmallow import ValidationError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..accounts.models import User
 from ..audit.fast_canonical import canonical_bytes
-from ..audit.service import record_event, record_events
+from ..audit.service import record_event
 from ..clock import utcnow
 from ..database import start_writing
 from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from . import checks
-from .content import record_facts
-from .models import Evidence, Inspection, InspectionOfficer, count_failed_checks
+from .models import Inspection
 from .record_loader import compile_loader
 from .rejection import Rejected, rejected_answer
 from .schemas import RecordSchema
-from .vouched import revision_view
+from .sync_rows import Rows, Writes
 
 _record_schema = RecordSchema()
 # The schema's load compiled for valid records; anything else goes through the schema itself.
@@ -58,13 +62,15 @@ class _Checked:
     content_hash: str | None = None
     data: dict | None = None
     plan: checks.RecordPlan | None = None
-    rows: _Rows | None = None  # what it will insert, made outside the writer's turn
+    rows: Rows | None = None  # what it will insert, made outside the writer's turn
     rejection: dict | None = None
 
 
-def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
+def sync_batch(user: User, records: list, device_time: datetime | None, *,
+               known_users: dict | None = None) -> dict:
     """Process a batch from `user`'s device; returns the answer for each record, in order.
 
+    `known_users`: users by username loaded already (with the session's, auth.names_users).
     The records are checked first (schema, form rules, officers: the costly part) in a read
     transaction, so that batches from several phones are checked at once. Then, in the writer's
     turn (server/database.py), what may have changed meanwhile is checked again and the batch is
@@ -74,33 +80,46 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     server_time = utcnow()
     offset = clock_offset_ms(device_time, server_time)
     uuids = [_peek_uuid(raw) for raw in records]
-    lookups = checks.BatchLookups(user, [r for r in records if isinstance(r, dict)],
-                                  {u for u in uuids if u is not None})
+    lookups = checks.BatchLookups(user, [r for r in records if isinstance(r, dict)], known_users)
     checked = _check_records(user, records, uuids, server_time, offset, lookups)
     # End the checks' read transaction, keeping what it loaded (users, the revision an amendment
     # replaces) usable in the writer's turn; what may have changed meanwhile is re-read there on
-    # purpose (`_store`, `checks.recheck`).
+    # purpose (`_store_fast`, `checks.recheck`).
     start_writing()
     try:
         with db.session.begin_nested():
-            results = _store(user, checked, server_time, offset, lookups)
-    except sa.exc.IntegrityError:
-        current_app.logger.warning("sync: bulk write refused, retrying the batch record by record")
+            results = _store_fast(user, checked, server_time, offset, lookups)
+    except sa.exc.IntegrityError:  # an evidence UUID stored already: look first, then write
         lookups.forget_unsaved()
-        results = []
-        for one in checked:
-            try:
-                with db.session.begin_nested():
-                    results += _store(user, [one], server_time, offset, lookups)
-            except sa.exc.IntegrityError:
-                results.append(rejected_answer(one.index, one.uuid, "sync.storage_refused",
-                                         "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
+        results = None
+    if results is None:
+        try:
+            with db.session.begin_nested():
+                results = _store(user, checked, server_time, offset, lookups)
+        except sa.exc.IntegrityError:
+            results = _store_one_by_one(user, checked, server_time, offset, lookups)
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
+
+
+def _store_one_by_one(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
+                      lookups: checks.BatchLookups) -> list[dict]:
+    current_app.logger.warning("sync: bulk write refused, retrying the batch record by record")
+    lookups.forget_unsaved()
+    results = []
+    for one in checked:
+        try:
+            with db.session.begin_nested():
+                results += _store(user, [one], server_time, offset, lookups)
+            if results[-1]["result"] == "created":
+                lookups.written_evidence.update(str(e["uuid"]) for e in one.plan.new_evidence)
+        except sa.exc.IntegrityError:
+            results.append(rejected_answer(one.index, one.uuid, "sync.storage_refused",
+                                           "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
+    return results
 
 
 def _check_records(user: User, records: list, uuids: list, server_time: datetime, offset: int | None,
                    lookups: checks.BatchLookups) -> list[_Checked]:
-    known = set(lookups.stored_records)
     checked = []
     for index, (raw, record_uuid) in enumerate(zip(records, uuids, strict=True)):
         one = _Checked(index, raw, record_uuid)
@@ -110,9 +129,8 @@ def _check_records(user: User, records: list, uuids: list, server_time: datetime
                                       {"uuid": ["应为 UUID。"]})
             continue
         one.content_hash = record_content_hash(raw)
-        if record_uuid in known:  # stored already, or sent twice: answered when storing
-            continue
-        known.add(record_uuid)
+        # Every record is checked, even one stored already (a resend): whether it is, the
+        # writer's turn finds out without a look-up (_store_fast), and answers from the stored row.
         try:
             one.data = _load_valid_record(raw)
             if one.data is None:
@@ -124,25 +142,98 @@ def _check_records(user: User, records: list, uuids: list, server_time: datetime
         except Rejected as rejected:
             one.rejection = rejected.answer(index, record_uuid)
         else:
-            lookups.stored_evidence.update(str(e["uuid"]) for e in one.plan.new_evidence)
-            one.rows = _Rows.of(user, one.data, one.plan, one.content_hash, server_time, offset)
+            one.rows = Rows.of(user, one.data, one.plan, one.content_hash, server_time, offset)
     return checked
+
+
+def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
+                lookups: checks.BatchLookups) -> list[dict]:
+    """In the writer's turn, the usual case, without looking first: check again what may have
+    changed since the records were checked, insert the records with ON CONFLICT DO NOTHING, and
+    answer those the database holds already (a resend, or a rejected record that is one) from
+    the stored row. Raises IntegrityError when the database refuses a row (an evidence UUID
+    that another record holds): the caller rolls back and stores the batch with `_store`."""
+    creating: dict[uuidlib.UUID, _Checked] = {}  # the first record of the batch with a UUID
+    copy_of: dict[int, _Checked] = {}  # index -> the record this one repeats
+    batch_targets: dict[int, list[datetime]] = {}
+    maybe_stored: set[uuidlib.UUID] = set()
+    for one in checked:
+        if one.uuid is None:
+            continue
+        if one.uuid in creating:  # sent twice in one batch
+            copy_of[one.index] = creating[one.uuid]
+            continue
+        if one.rejection is None:
+            try:
+                checks.recheck(one.plan, set(), batch_targets)
+            except Rejected as rejected:
+                one.rejection = rejected.answer(one.index, one.uuid)
+        if one.rejection is not None:
+            maybe_stored.add(one.uuid)
+            continue
+        creating[one.uuid] = one
+        if one.plan.target_id is not None:
+            batch_targets.setdefault(one.plan.target_id, []).append(one.plan.started_at)
+        lookups.publish(one.plan.form)
+    inserted = _insert_new_records([one.rows.inspection for one in creating.values()])
+    maybe_stored.update(creating)
+    maybe_stored -= inserted  # a refused copy of a record that a later copy created is not stored
+    stored = {i.uuid: i for i in db.session.execute(
+        sa.select(Inspection).where(Inspection.uuid.in_(maybe_stored))
+        .execution_options(populate_existing=True)).scalars()} if maybe_stored else {}
+    results, writes = [], Writes(records_written=True)
+    for one in checked:
+        first = copy_of.get(one.index)
+        if one.uuid is None:
+            results.append(one.rejection)
+        elif one.uuid in stored:
+            results.append(_answer_existing(user, one.index, stored[one.uuid], one.content_hash))
+        elif first is not None:
+            results.append({**_created(first, server_time), "index": one.index, "result": "duplicate"}
+                           if first.content_hash == one.content_hash else _conflict(one.index, one.uuid))
+        elif one.rejection is not None:
+            results.append(one.rejection)
+        else:
+            writes.add(one.rows)
+            results.append(_created(one, server_time))
+    writes.flush(user)
+    return results
+
+
+def _insert_new_records(rows: list[dict]) -> set:
+    """Insert inspection rows, skipping any whose UUID is stored already; the UUIDs inserted."""
+    if not rows:
+        return set()
+    dialect = db.session.get_bind().dialect.name
+    statement = _INSERT_NEW.get(dialect)
+    if statement is None:  # built once per dialect
+        table = Inspection.__table__
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = _INSERT_NEW[dialect] = (insert(table).on_conflict_do_nothing(index_elements=[table.c.uuid])
+                                            .returning(table.c.uuid))
+    return set(db.session.execute(statement, rows).scalars())
+
+
+_INSERT_NEW: dict[str, object] = {}
 
 
 def _store(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
            lookups: checks.BatchLookups) -> list[dict]:
-    """In the writer's turn: answer resends from what is stored now, check again what may have
-    changed since the records were checked, and write the rest in bulk."""
+    """In the writer's turn, when the database refused the fast path's write: answer resends
+    from what is stored now, check again what may have changed since the records were checked
+    (a record whose evidence UUIDs are stored already is checked again knowing it), and write
+    the rest in bulk."""
     wanted = {one.uuid for one in checked if one.uuid is not None}
     # Which are stored now, records and evidence in one query; whole rows only for resends.
     found, taken = checks.stored_uuids(wanted, [e["uuid"] for one in checked if one.plan
                                                 for e in one.plan.new_evidence])
+    lookups.stored_evidence = taken
     stored = {i.uuid: i for i in db.session.execute(
         sa.select(Inspection).where(Inspection.uuid.in_(found))
         .execution_options(populate_existing=True)).scalars()} if found else {}
     batch: dict[uuidlib.UUID, tuple[str, dict]] = {}  # records created by this batch
     batch_targets: dict[int, list[datetime]] = {}  # target id -> start times named in this batch
-    results, writes = [], _Writes()
+    results, writes = [], Writes()
     for one in checked:
         if one.uuid is None:
             results.append(one.rejection)
@@ -156,6 +247,10 @@ def _store(user: User, checked: list[_Checked], server_time: datetime, offset: i
             results.append(one.rejection)
         else:
             try:
+                if any(str(e["uuid"]) in taken - lookups.written_evidence for e in one.plan.new_evidence):
+                    # Stored before this batch: as the checks would have answered had they known.
+                    one.plan = checks.check_record(user, one.data, server_time, lookups)
+                    one.rows = Rows.of(user, one.data, one.plan, one.content_hash, server_time, offset)
                 checks.recheck(one.plan, taken, batch_targets)
             except Rejected as rejected:
                 results.append(rejected.answer(one.index, one.uuid))
@@ -206,98 +301,6 @@ def _answer_existing(user: User, index: int, existing: Inspection, content_hash:
 
 def _conflict(index: int, record_uuid) -> dict:
     return {"index": index, "uuid": str(record_uuid), "result": "conflict", **per_record("sync.conflict")}
-
-
-@dataclass
-class _Rows:
-    """The rows one new record inserts: made while checking, written in the writer's turn."""
-
-    inspection: dict
-    officers: list[dict]
-    evidence: list[dict]
-    event: dict
-    target: dict | None = None  # the directory's target the record names (server/targets/)
-
-    @classmethod
-    def of(cls, user: User, data: dict, plan: checks.RecordPlan, content_hash: str,
-           server_time: datetime, offset: int | None) -> _Rows:
-        subject, place, replaced = data["subject"], data["place"], plan.replaces
-        record_uuid = data["uuid"]
-        revision = replaced.revision + 1 if replaced else 1
-        inspection = dict(
-            uuid=record_uuid,
-            root_uuid=replaced.root_uuid if replaced else record_uuid,
-            revision=revision,
-            replaces_uuid=replaced.uuid if replaced else None,
-            amendment_reason=data.get("amendment_reason"),
-            status="incomplete" if plan.new_evidence else "complete",
-            form_id=data["form_id"], form_version=data["form_version"],
-            submitted_by_id=user.id, team_id=user.team_id,
-            subject_kind=subject["kind"], subject_name=subject["name"],
-            subject_code=subject.get("code"), subject_description=subject.get("description"),
-            place_latitude=place.get("latitude"), place_longitude=place.get("longitude"),
-            place_accuracy_m=place.get("accuracy_m"), place_address=place.get("address"),
-            started_at=data["started_at"], finished_at=data["finished_at"],
-            answers=data["answers"], computed=plan.computed,
-            failed_checks=count_failed_checks(data["answers"]),
-            device_id=data["device_id"], app_version=data["app_version"],
-            received_at=server_time, device_clock_offset_ms=offset, content_hash=content_hash,
-            evidence_uuids=[str(e["uuid"]) for e in data["evidence"]],
-            evidence_expected=len(plan.new_evidence), evidence_received=0,
-            legal_review_requested_at=None)
-        officers = [dict(inspection_uuid=record_uuid, user_id=officer.id, position=position,
-                         certificate_number=officer.certificate_number)
-                    for position, officer in enumerate(plan.officers)]
-        evidence = [dict(uuid=e["uuid"], inspection_uuid=record_uuid, position=position,
-                         item_id=e["item_id"], sha256=e["sha256"], size=e["size"],
-                         media_type=e["media_type"], captured_at=e["captured_at"], received_at=None)
-                    for position, e in enumerate(plan.new_evidence)]
-        officer_rows = [{"username": o.username, "certificate_number": o.certificate_number}
-                        for o in plan.officers]
-        view = revision_view(inspection, submitted_by=user.username,
-                             team=user.team.code if user.team else None, officers=officer_rows)
-        event = dict(
-            action="inspection.submitted", object_type="inspection", object_id=record_uuid,
-            details={"form": f"{data['form_id']}@{data['form_version']}", "revision": revision,
-                     "replaces": str(replaced.uuid) if replaced else None,
-                     "content_hash": content_hash, "device_id": data["device_id"],
-                     # Everything the row holds from the submission, so that it can be checked.
-                     "record_sha256": hashlib.sha256(canonical_bytes(record_facts(view, evidence))).hexdigest(),
-                     "device_clock_offset_ms": offset,
-                     "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]})
-        target = None
-        if plan.target_id is not None:
-            target = dict(inspection_uuid=record_uuid, target_id=plan.target_id,
-                          revisit_reason=data.get("revisit_reason"), recent_inspections=plan.recent)
-            event["details"]["target"] = {"id": plan.target_id, "revisit_reason": target["revisit_reason"],
-                                          "recent": plan.recent}
-        return cls(inspection, officers, evidence, event, target)
-
-
-class _Writes:
-    """The rows a batch will insert, written in bulk at the end (one statement per table)."""
-
-    def __init__(self):
-        self.inspections, self.officers, self.evidence, self.events = [], [], [], []
-        self.targets = []
-
-    def add(self, rows: _Rows) -> None:
-        self.inspections.append(rows.inspection)
-        self.officers += rows.officers
-        self.evidence += rows.evidence
-        self.events.append(rows.event)
-        if rows.target is not None:
-            self.targets.append(rows.target)
-
-    def flush(self, user: User) -> None:
-        from ..targets.models import InspectionTarget  # the directory's link table
-
-        # Core inserts (executemany): the rows are plain values, no ORM objects are needed.
-        for model, rows in ((Inspection, self.inspections), (InspectionOfficer, self.officers),
-                            (Evidence, self.evidence), (InspectionTarget, self.targets)):
-            if rows:
-                db.session.execute(model.__table__.insert(), rows)
-        record_events(self.events, actor=user)
 
 
 def sync_status(user: User, *, since: datetime | None, uuids: list | None,

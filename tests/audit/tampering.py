@@ -14,8 +14,11 @@ def drop_triggers() -> None:
         for name in names:
             db.session.execute(sa.text(f'DROP TRIGGER IF EXISTS "{name}"'))
     else:
+        # Tables only: the view inspection_members (0026) routes inserts with a trigger that
+        # cannot be disabled, and writes nothing a tampering statement could go around.
         tables = db.session.execute(sa.text(
-            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")).scalars().all()
+            "SELECT DISTINCT t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p')")).scalars().all()
         for table in tables:
             db.session.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
 

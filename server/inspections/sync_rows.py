@@ -1,0 +1,116 @@
+"""The rows a synced record inserts, made while checking it (outside the writer's turn), and
+their bulk write: Core inserts, officers and evidence in one statement through the view
+`inspection_members` (migration 0026_syncfast), the audit entries with them."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..accounts.models import User
+from ..audit.fast_canonical import canonical_bytes
+from ..audit.service import record_events
+from ..extensions import db
+from . import checks
+from .content import record_facts
+from .models import Inspection, count_failed_checks, inspection_members, member_row
+from .vouched import revision_view
+
+
+@dataclass
+class Rows:
+    """The rows one new record inserts: made while checking, written in the writer's turn."""
+
+    inspection: dict
+    officers: list[dict]
+    evidence: list[dict]
+    event: dict
+    target: dict | None = None  # the directory's target the record names (server/targets/)
+
+    @classmethod
+    def of(cls, user: User, data: dict, plan: checks.RecordPlan, content_hash: str,
+           server_time: datetime, offset: int | None) -> Rows:
+        subject, place, replaced = data["subject"], data["place"], plan.replaces
+        record_uuid = data["uuid"]
+        revision = replaced.revision + 1 if replaced else 1
+        inspection = dict(
+            uuid=record_uuid,
+            root_uuid=replaced.root_uuid if replaced else record_uuid,
+            revision=revision,
+            replaces_uuid=replaced.uuid if replaced else None,
+            amendment_reason=data.get("amendment_reason"),
+            status="incomplete" if plan.new_evidence else "complete",
+            form_id=data["form_id"], form_version=data["form_version"],
+            submitted_by_id=user.id, team_id=user.team_id,
+            subject_kind=subject["kind"], subject_name=subject["name"],
+            subject_code=subject.get("code"), subject_description=subject.get("description"),
+            place_latitude=place.get("latitude"), place_longitude=place.get("longitude"),
+            place_accuracy_m=place.get("accuracy_m"), place_address=place.get("address"),
+            started_at=data["started_at"], finished_at=data["finished_at"],
+            answers=data["answers"], computed=plan.computed,
+            failed_checks=count_failed_checks(data["answers"]),
+            device_id=data["device_id"], app_version=data["app_version"],
+            received_at=server_time, device_clock_offset_ms=offset, content_hash=content_hash,
+            evidence_uuids=[str(e["uuid"]) for e in data["evidence"]],
+            evidence_expected=len(plan.new_evidence), evidence_received=0,
+            legal_review_requested_at=None)
+        officers = [dict(inspection_uuid=record_uuid, user_id=officer.id, position=position,
+                         certificate_number=officer.certificate_number)
+                    for position, officer in enumerate(plan.officers)]
+        evidence = [dict(uuid=e["uuid"], inspection_uuid=record_uuid, position=position,
+                         item_id=e["item_id"], sha256=e["sha256"], size=e["size"],
+                         media_type=e["media_type"], captured_at=e["captured_at"], received_at=None)
+                    for position, e in enumerate(plan.new_evidence)]
+        officer_rows = [{"username": o.username, "certificate_number": o.certificate_number}
+                        for o in plan.officers]
+        view = revision_view(inspection, submitted_by=user.username,
+                             team=user.team.code if user.team else None, officers=officer_rows)
+        event = dict(
+            action="inspection.submitted", object_type="inspection", object_id=record_uuid,
+            details={"form": f"{data['form_id']}@{data['form_version']}", "revision": revision,
+                     "replaces": str(replaced.uuid) if replaced else None,
+                     "content_hash": content_hash, "device_id": data["device_id"],
+                     # Everything the row holds from the submission, so that it can be checked.
+                     "record_sha256": hashlib.sha256(canonical_bytes(record_facts(view, evidence))).hexdigest(),
+                     "device_clock_offset_ms": offset,
+                     "evidence": [{"uuid": str(e["uuid"]), "sha256": e["sha256"]} for e in plan.new_evidence]})
+        target = None
+        if plan.target_id is not None:
+            target = dict(inspection_uuid=record_uuid, target_id=plan.target_id,
+                          revisit_reason=data.get("revisit_reason"), recent_inspections=plan.recent)
+            event["details"]["target"] = {"id": plan.target_id, "revisit_reason": target["revisit_reason"],
+                                          "recent": plan.recent}
+        return cls(inspection, officers, evidence, event, target)
+
+
+class Writes:
+    """The rows a batch will insert, written in bulk at the end (one statement per table)."""
+
+    def __init__(self, records_written: bool = False):
+        self.inspections, self.officers, self.evidence, self.events = [], [], [], []
+        self.targets = []
+        self.records_written = records_written  # the inspection rows are in already
+
+    def add(self, rows: Rows) -> None:
+        if not self.records_written:
+            self.inspections.append(rows.inspection)
+        self.officers += rows.officers
+        self.evidence += rows.evidence
+        self.events.append(rows.event)
+        if rows.target is not None:
+            self.targets.append(rows.target)
+
+    def flush(self, user: User) -> None:
+        from ..targets.models import InspectionTarget  # the directory's link table
+
+        # Core inserts (executemany): the rows are plain values, no ORM objects are needed.
+        # Officers and evidence go in one statement, through the view of migration 0026.
+        if self.inspections:
+            db.session.execute(Inspection.__table__.insert(), self.inspections)
+        members = ([member_row("officer", **row) for row in self.officers]
+                   + [member_row("evidence", **row) for row in self.evidence])
+        if members:
+            db.session.execute(inspection_members.insert(), members)
+        if self.targets:
+            db.session.execute(InspectionTarget.__table__.insert(), self.targets)
+        record_events(self.events, actor=user)
