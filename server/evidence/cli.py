@@ -34,6 +34,7 @@ def cleanup_command():
 
     report = clean_up_uploads(staging_dir(config), utcnow(),
                               timedelta(hours=config["EVIDENCE_UPLOAD_EXPIRY_HOURS"]), finish)
+    get_derived_images().wait_until_done()  # the finished photos' thumbnails, before exiting
     click.echo(f"finished uploads: {len(report.finished)} (refused: {len(report.refused)}); "
                f"expired uploads: {len(report.expired)}; leftover partial files: "
                f"{len(report.leftovers)}; orphans: {len(report.orphans)}; "
