@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 ANSWER_TIMEOUT_SECONDS = 30  # a 64 MP photo decodes in ~1 s; a child silent this long is killed
+START_SECONDS = 60  # more for a child just started (importing Pillow on a loaded machine)
 
 
 class DecodeFailed(OSError):
@@ -53,7 +54,8 @@ class Decoder:
                 started = self.children_started
                 child = self._running_child()
                 try:
-                    answer, made = self._ask(child, request)
+                    fresh = self.children_started != started
+                    answer, made = self._ask(child, request, START_SECONDS if fresh else 0)
                     break
                 except (OSError, ValueError, TimeoutError) as exc:
                     self._stop_child()
@@ -68,10 +70,10 @@ class Decoder:
             raise _error(answer["error"], answer.get("detail", ""))
         return made
 
-    def _ask(self, child: subprocess.Popen, request: bytes) -> tuple[dict, dict[str, bytes]]:
+    def _ask(self, child: subprocess.Popen, request: bytes, extra: float) -> tuple[dict, dict[str, bytes]]:
         child.stdin.write(request)
         child.stdin.flush()
-        deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS
+        deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS + extra
         answer = json.loads(self._answers.line(deadline))
         return answer, {v: self._answers.exactly(n, deadline) for v, n in answer.get("sizes", {}).items()}
 
