@@ -210,7 +210,8 @@ def _rss(pid: int) -> float:
     return 0.0
 
 
-def ingest(photos: PhotoSet, clients: int, folder: Path, workers: int, hostile: bool = False) -> dict:
+def ingest(photos: PhotoSet, clients: int, folder: Path, workers: int, hostile: bool = False,
+           root: Path | None = None) -> dict:
     """Send every photo of `photos` with wrk from `clients` connections through a fresh FieldCase;
     photos/s received and with thumbnails, failures, and the workers' memory afterwards."""
     url, storage = prepare_instance()
@@ -223,7 +224,8 @@ def ingest(photos: PhotoSet, clients: int, folder: Path, workers: int, hostile: 
     script = folder / f"tus-{clients}.lua"
     script.write_text(_LUA % {"threads": clients, "head_size": photos.head_size, "tail": photos.tail,
                               "heads": photos.heads, "metas": metas})
-    server = start_gunicorn(url, storage, folder / f"gunicorn-{clients}.log", workers=workers)
+    server = start_gunicorn(url, storage, folder / f"gunicorn-{clients}.log", workers=workers,
+                            **({"root": root} if root else {}))
     try:
         session = login_session(server.url, "officer1", PASSWORD)
         headers = {"X-CSRF-Token": session.headers["X-CSRF-Token"],
