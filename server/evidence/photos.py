@@ -90,6 +90,7 @@ def photo_facts(path: Path, max_pixels: int) -> dict:
 
 
 VARIANT_PX = {"thumbnail": THUMBNAIL_PX, "preview": PREVIEW_PX}
+TAIL_BYTES = 64 * 1024
 
 
 def make_derived(path: Path, max_pixels: int, variants=("preview", "thumbnail"), *,
@@ -132,7 +133,8 @@ def _upright_rgb(image: Image.Image) -> Image.Image:
 def jpeg_complete(path: Path) -> bool:
     """True when a JPEG's first scan is followed by an end-of-image marker (so the file was not
     cut short), without decoding it: entropy-coded data never holds FF D9 (an FF there is
-    followed by 00 or a restart marker). A few milliseconds for a 12 MP photo."""
+    followed by 00 or a restart marker). The end is looked for in the last 64 KB first (a
+    phone's trailer, such as a motion photo's video, may push it further: then everything)."""
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
         size, pos = len(data), 2
         while pos + 4 <= size and data[pos] == 0xFF:
@@ -142,7 +144,8 @@ def jpeg_complete(path: Path) -> bool:
                 continue
             end = pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
             if marker == 0xDA:  # start of scan: the compressed pixels follow
-                return data.find(b"\xff\xd9", end) != -1
+                return (data.rfind(b"\xff\xd9", max(end, size - TAIL_BYTES)) != -1
+                        or data.find(b"\xff\xd9", end) != -1)
             pos = end
         return False
 
