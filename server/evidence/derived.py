@@ -86,17 +86,17 @@ class DerivedImages:
             try:
                 sha256 = self._jobs.get(timeout=self.decoder.idle_seconds)
             except queue.Empty:
+                self.decoder.close_if_idle()
                 with self._start_lock:
-                    if self._jobs.empty():
-                        self.decoder.close_if_idle()
-                        self._thread = None
+                    if self._jobs.empty() and self.decoder.child_pid is None:
+                        self._thread = None  # nothing to do, no child left running
                         return
                 continue
             try:
                 if not self.stores.derived.exists(derived_key(sha256, "thumbnail")):
                     make_derived_files(sha256, ["thumbnail"], self.stores, self.decoder)
-            except Exception:  # noqa: BLE001 - a photo that cannot be decoded keeps no thumbnail
-                _log.exception("thumbnail of %s not made", sha256)
+            except Exception as error:  # noqa: BLE001 - a photo that cannot be decoded keeps none
+                _log.warning("thumbnail of %s not made: %s", sha256, error)
             finally:
                 self._jobs.task_done()
 

@@ -7,13 +7,14 @@ import hashlib
 import io
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from server.evidence.decoder import DecodeFailed, Decoder
-from server.evidence.derived import get_derived_images
+from server.evidence.derived import DerivedImages, get_derived_images
 from server.evidence.photos import THUMBNAIL_PX
 
 from . import samples
@@ -119,3 +120,17 @@ def test_a_child_that_hangs_on_a_photo_is_killed_and_costs_that_photo_only(photo
         assert decoder.child_pid != hung and decoder.children_started == 2
     finally:
         decoder.close()
+
+
+def test_the_decoding_child_is_stopped_once_idle(app, create_inspection, tus_as):
+    record = create_inspection(photo())
+    listed = record.evidence[0]
+    assert tus_as("officer1").upload(record, listed).status_code == 204
+    images = DerivedImages(get_derived_images().stores, Decoder(64_000_000, idle_seconds=1))
+    images.ensure(listed.sha256, "preview")  # a page asked for the preview
+    child = images.decoder._child
+    assert child.poll() is None and images.stores.derived.exists(f"{listed.sha256}.preview.jpg")
+    deadline = time.monotonic() + 30
+    while child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert images.decoder.child_pid is None and child.poll() is not None  # it exited, memory freed
