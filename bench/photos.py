@@ -195,16 +195,26 @@ def worker_rss_mb(master: int) -> dict[int, float]:
 
 
 def decoder_rss_mb(master: int) -> list[float]:
-    """VmRSS of the workers' decoding children (started by any of a worker's threads)."""
+    """VmRSS of the workers' decoding children (whichever thread of a worker started them)."""
+    workers = set(Path(f"/proc/{master}/task/{master}/children").read_text().split())
     found = []
-    for worker in Path(f"/proc/{master}/task/{master}/children").read_text().split():
-        for task in Path(f"/proc/{worker}/task").iterdir():
-            found += [_rss(int(child)) for child in (task / "children").read_text().split()]
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        parent = next((line.split()[1] for line in text.splitlines() if line.startswith("PPid:")), None)
+        if parent in workers:
+            found.append(_rss(int(status.parent.name)))
     return found
 
 
 def _rss(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:  # the process is gone
+        return 0.0
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
