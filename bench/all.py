@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import audit, audit_verify, peer, sync, sync_costs, upload, wrk_sync
+from bench import audit, audit_verify, peer, photos, sync, sync_costs, upload, wrk_sync
 from bench.harness import (
     DEFAULT_WORKERS,
     MB,
@@ -53,12 +53,15 @@ class Sizes:
     clients: int = 4
     workers: int = DEFAULT_WORKERS
     chunk_mb: int = 5
+    photos_one: int = 200  # 12 MP photos over tus with wrk, 1 client (bench/photos.py)
+    photos_four: int = 1000  # and with 4 clients, then the workers' memory
 
 
 FULL = Sizes(records=10_000, single=1600, upload_mb=200, upload_rounds=3, photos=40,
              audit_entries=100_000, audit_files=1000, audit_batches=20, commits=2000, thumbnail_rounds=3)
 QUICK = Sizes(records=100, single=16, upload_mb=10, upload_rounds=1, photos=1,
-              audit_entries=1000, audit_files=10, audit_batches=1, commits=50, thumbnail_rounds=1)
+              audit_entries=1000, audit_files=10, audit_batches=1, commits=50, thumbnail_rounds=1,
+              photos_one=10, photos_four=20)
 
 
 def _ratio(value: float | None, other: float | None) -> str:
@@ -164,6 +167,7 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
              "{:,.1f}", limit=log["sync_batch_s"] * 1000),
     ]
     rows += wrk_rows(folder, quick, with_peer and not why, s.workers)
+    rows += photo_rows(folder, s)
     verify = audit_verify.measure(s.audit_entries)
     rows.append(_row("audit", f"audit verify (log alone, {verify['entries']:,} entries)", verify["entries_per_s"],
                      "entries/s", "{:,.0f}", limit=verify["raw_per_s"],
@@ -187,6 +191,16 @@ def wrk_rows(folder: Path, quick: bool, with_peer: bool, workers: int) -> list[t
     theirs = wrk_sync.the_peer(seconds, 1500 * seconds, 40 * seconds, place) if with_peer else None
     return [("sync (wrk)", measure, value, unit, target, "", peer_value, ratio)
             for measure, value, unit, peer_value, ratio, target in wrk_sync.rows(ours, theirs)]
+
+
+def photo_rows(folder: Path, s: Sizes) -> list[tuple]:
+    """12 MP photo ingest from outside with wrk, thumbnail times and worker memory (issue 19)."""
+    if not shutil.which("wrk"):
+        return [("photos (wrk)", "wrk missing: scripts/system-deps.sh bench", "", "", "", "", "", "")]
+    measured = photos.measure(s.photos_one, s.photos_four, Path(tempfile.mkdtemp(prefix="photos-", dir=folder)),
+                              s.workers)
+    return [("photos (wrk)", measure, value, unit, compared, ratio, "", "")
+            for measure, value, unit, compared, ratio in photos.rows(measured)]
 
 
 def platform_node() -> str:

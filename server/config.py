@@ -116,6 +116,11 @@ class Config:
         self.EVIDENCE_LOCK_WAIT_SECONDS = _env_int("EVIDENCE_LOCK_WAIT_SECONDS", 5)
         # Largest photo, in pixels, that is decoded for thumbnails; larger ones are refused (bombs).
         self.EVIDENCE_MAX_PIXELS = _env_int("EVIDENCE_MAX_PIXELS", 64_000_000)
+        # Photos are decoded in a child process of each worker (server/evidence/decoder.py),
+        # replaced after this many photos or this much memory, and stopped when idle this long.
+        self.EVIDENCE_DECODER_MAX_JOBS = _env_int("EVIDENCE_DECODER_MAX_JOBS", 500)
+        self.EVIDENCE_DECODER_MAX_RSS_MB = _env_int("EVIDENCE_DECODER_MAX_RSS_MB", 150)
+        self.EVIDENCE_DECODER_IDLE_SECONDS = _env_int("EVIDENCE_DECODER_IDLE_SECONDS", 30)
         # The officers' app (PWA) served at `/`: its files, precached by its service worker.
         self.PWA_DIR = Path(_env("PWA_DIR", str(ROOT_DIR / "static" / "pwa"))).resolve()
         # Where originals and derived files are kept: "local" (folders under STORAGE_DIR) or "s3"

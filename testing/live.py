@@ -35,8 +35,10 @@ class LiveServer:
 
 
 def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int = 2,
-                   extra_env: dict | None = None, port: int | None = None) -> LiveServer:
-    """gunicorn serving the app on loopback; `port` to restart it where clients expect it."""
+                   extra_env: dict | None = None, port: int | None = None,
+                   root: Path = ROOT) -> LiveServer:
+    """gunicorn serving the app on loopback; `port` to restart it where clients expect it;
+    `root`: another checkout of FieldCase to serve (a bench's before/after)."""
     if os.environ.get("FIELDCASE_TEST_FAST"):  # make test-fast: every test that gets here is marked
         raise RuntimeError("this test starts gunicorn but is not marked: add pytest.mark.live "
                            "(make test-fast leaves out browser, live, chaos and bench tests)")
@@ -47,7 +49,7 @@ def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int
            **(extra_env or {})}
     out = open(log, "wb")
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                               cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                               cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60  # a loaded CI machine boots slowly; unloaded it takes ~3 s
     while time.monotonic() < deadline:

@@ -8,6 +8,7 @@ import wave
 import zlib
 from datetime import datetime
 from fractions import Fraction
+from functools import cache
 
 from mutagen.ogg import OggPage
 from PIL import Image
@@ -199,3 +200,34 @@ def amr(seconds=2.0, *, wide=False, frame_type=7) -> bytes:
     size = (AMR_WB_BYTES if wide else AMR_NB_BYTES)[frame_type]
     frame = bytes([(frame_type << 3) | 0x04]) + b"\x00" * (size - 1)
     return (b"#!AMR-WB\n" if wide else b"#!AMR\n") + frame * int(seconds * 50)
+
+
+@cache
+def scene_jpeg() -> bytes:
+    """A 4000×3000 picture that compresses like a phone's (about 2 MB at quality 85): smooth
+    shapes, a gradient and fine sensor-like noise; without EXIF (each photo adds its own)."""
+    shapes = Image.effect_noise((500, 375), 80).convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC)
+    picture = Image.blend(shapes, Image.linear_gradient("L").resize((4000, 3000)).convert("RGB"), 0.5)
+    grain = Image.merge("RGB", [Image.effect_noise((4000, 3000), 18) for _ in range(3)])
+    out = io.BytesIO()
+    Image.blend(picture, grain, 0.25).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def exif_head(n: int, taken: datetime) -> bytes:
+    """SOI and an EXIF APP1 as a phone writes it (make, model, orientation, capture time with its
+    offset, GPS, a unique image id): the same length for every n."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "HUAWEI", "P40", 1
+    exif.get_ifd(EXIF_IFD)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    exif.get_ifd(EXIF_IFD)[0x9011] = "+08:00"
+    exif.get_ifd(EXIF_IFD)[0xA420] = f"{n:032x}"  # ImageUniqueID: every photo its own hash
+    gps = exif.get_ifd(GPS_IFD)
+    gps[1], gps[2], gps[3], gps[4] = "N", _dms(30.5257), "E", _dms(120.9431)
+    app1 = exif.tobytes()
+    return b"\xff\xd8\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1
+
+
+def phone_photo(n: int, taken: datetime) -> bytes:
+    """A 12 MP phone photo (about 2 MB) with EXIF, different for every n."""
+    return exif_head(n, taken) + scene_jpeg()[2:]

@@ -66,6 +66,10 @@ def test_one_run_prints_one_table_and_survives_an_unreachable_registry(tmp_path)
     assert number(batched[5]) == pytest.approx(number(batched[2]) / number(batched[4]), rel=0.05)
     assert batched[6] == "peer unavailable"
     assert "peer unavailable: npm install pouchdb-server@" in done.stdout  # and why
+    photos = {measure.strip(): cells for (area, measure), cells in rows.items() if area == "photos (wrk)"}
+    four = next(cells for measure, cells in photos.items() if measure.startswith("same, 4 clients"))
+    assert number(four[2]) > 0 and photos["failed uploads (1 client / 4 clients)"][2] == "0 / 0"
+    assert number(photos["that, p99"][2]) > 0  # the thumbnail, beside the raw draft() decode
     assert list(work.iterdir()) == [], "the run's temporary folder is removed"
 
 

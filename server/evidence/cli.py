@@ -11,9 +11,10 @@ from flask.cli import AppGroup
 from ..clock import utcnow
 from ..extensions import db
 from .cleanup import clean_up_uploads
+from .derived import get_derived_images, make_derived_files
 from .facts import FlagRules
 from .models import EvidenceFile
-from .service import finish_upload, rebuild_previews
+from .service import finish_upload
 from .storage import get_stores
 from .uploads import staging_dir
 
@@ -28,11 +29,12 @@ def cleanup_command():
 
     def finish(ticket, creator):
         return finish_upload(ticket, actor=creator, digest=None, stores=get_stores(),
-                             max_pixels=config["EVIDENCE_MAX_PIXELS"],
+                             images=get_derived_images(), max_pixels=config["EVIDENCE_MAX_PIXELS"],
                              rules=FlagRules.from_config(config), now=utcnow())
 
     report = clean_up_uploads(staging_dir(config), utcnow(),
                               timedelta(hours=config["EVIDENCE_UPLOAD_EXPIRY_HOURS"]), finish)
+    get_derived_images().wait_until_done()  # the finished photos' thumbnails, before exiting
     click.echo(f"finished uploads: {len(report.finished)} (refused: {len(report.refused)}); "
                f"expired uploads: {len(report.expired)}; leftover partial files: "
                f"{len(report.leftovers)}; orphans: {len(report.orphans)}; "
@@ -42,11 +44,12 @@ def cleanup_command():
 @evidence_cli.command("rebuild-previews")
 def rebuild_previews_command():
     """Make every photo's thumbnail and preview again from the originals."""
-    stores = get_stores()
+    stores, images = get_stores(), get_derived_images()
     rows = db.session.execute(sa.select(EvidenceFile.sha256).where(
         EvidenceFile.has_previews.is_(True)).distinct()).scalars().all()
     for sha256 in rows:
-        rebuild_previews(sha256, stores, current_app.config["EVIDENCE_MAX_PIXELS"])
+        make_derived_files(sha256, ("preview", "thumbnail"), stores, images.decoder)
+    images.decoder.close()
     click.echo(f"rebuilt previews of {len(rows)} photos")
 
 

@@ -83,24 +83,34 @@ def flag(code: str, **values) -> dict:
     return {"code": code, "detail": flag_detail(code, values), **values}
 
 
-def learn(path: Path, media_type: str, max_pixels: int) -> tuple[dict, dict[str, bytes]]:
-    """(facts, derived images) of a stored file; raises photos.ImageTooLarge for a bomb and
-    photos.NotAnImage for a photo of zero width or height (both are refused)."""
+def learn(path: Path, media_type: str, max_pixels: int, decode) -> tuple[dict, dict[str, bytes], bool]:
+    """(facts, derived images made now, whether the file has derived images) of a stored file;
+    raises photos.ImageTooLarge for a bomb and photos.NotAnImage for a photo of zero width or
+    height (both are refused). `decode(path, variants)` makes derived images (decoder.Decoder).
+
+    A camera's JPEG is not decoded here: its facts come from its header, a cut-short file is
+    found by its missing end marker, and its thumbnail is made after the answer (derived.py).
+    Other photos (a PNG signature, WebP, HEIC) are small or rare: decoded now.
+    """
     kind = media.kind_of(media_type)
     if kind != "photo":
-        facts = avinfo.av_facts(path, media_type)
-        return facts, {}
+        return avinfo.av_facts(path, media_type), {}, False
     # A truncated or damaged file is still exactly the bytes the phone hashed: kept, and flagged.
     try:
         facts = photos.photo_facts(path, max_pixels)
     except DAMAGED:
-        return {"flags": ["media_unreadable"]}, {}
+        return {"flags": ["media_unreadable"]}, {}, False
     facts["flags"] = []
-    try:
-        return facts, photos.make_previews(path, max_pixels)
-    except DAMAGED:
+    if media_type == "image/jpeg":
+        if photos.jpeg_complete(path):
+            return facts, {}, True
         facts["flags"].append("media_unreadable")
-        return facts, {}
+        return facts, {}, False
+    try:
+        return facts, decode(path, ("preview", "thumbnail")), True
+    except DAMAGED:  # decoder.DecodeFailed is an OSError
+        facts["flags"].append("media_unreadable")
+        return facts, {}, False
 
 
 def reviewer_flags(facts: dict, *, media_type: str, declared_type: str, captured_at: datetime,

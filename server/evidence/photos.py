@@ -3,12 +3,16 @@
 Pillow reads only the header to learn the size, so a decompression bomb is refused before a pixel
 is decoded: our own cap (EVIDENCE_MAX_PIXELS) first, Pillow's guard behind it. A header that declares
 zero width or height is NotAnImage: refused, not kept as damaged. Derived images are
-made from a JPEG decoded at reduced scale (draft mode), turned upright by the EXIF orientation,
-and saved without any metadata (no GPS leaks into a thumbnail).
+made from a JPEG decoded at reduced scale (draft mode: libjpeg's DCT scaling, 1/8 for a thumbnail,
+1/2 for a preview of a 12 MP photo), turned upright by the EXIF orientation, and saved without any
+metadata (no GPS leaks into a thumbnail). Pixels are decoded only in the decoding child process
+(decoder.py), never in a web worker; the worker reads headers and, for a JPEG, checks that its
+scans end (`jpeg_complete`) so that a truncated photo is flagged when it arrives.
 """
 from __future__ import annotations
 
 import io
+import mmap
 import re
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -85,23 +89,65 @@ def photo_facts(path: Path, max_pixels: int) -> dict:
     return facts
 
 
+VARIANT_PX = {"thumbnail": THUMBNAIL_PX, "preview": PREVIEW_PX}
+TAIL_BYTES = 64 * 1024
+
+
+def make_derived(path: Path, max_pixels: int, variants=("preview", "thumbnail"), *,
+                 draft: bool = True) -> dict[str, bytes]:
+    """JPEG bytes of each asked variant: upright, metadata-free, at most VARIANT_PX[variant] px.
+
+    Each variant is decoded on its own, at the smallest DCT scale that still covers its size (a
+    thumbnail costs a 1/8-scale decode of a 12 MP JPEG), so that a variant made again is the
+    same bytes however it was asked for.
+    """
+    made = {}
+    for variant in variants:
+        px = VARIANT_PX[variant]
+        with _open_checked(path, max_pixels) as image:
+            if draft and image.format == "JPEG":
+                image.draft("RGB", (px, px))  # decode at 1/2, 1/4 or 1/8 scale
+            upright = _upright_rgb(image)
+            upright.thumbnail((px, px), Image.Resampling.BICUBIC, reducing_gap=2.0)
+            made[variant] = _jpeg(upright, quality=82 if variant == "preview" else 80)
+    return made
+
+
 def make_previews(path: Path, max_pixels: int, *, draft: bool = True) -> dict[str, bytes]:
     """JPEG bytes of the upright, metadata-free preview (1280 px) and thumbnail (320 px)."""
-    with _open_checked(path, max_pixels) as image:
-        if draft and image.format == "JPEG":
-            image.draft("RGB", (PREVIEW_PX, PREVIEW_PX))  # decode at 1/2, 1/4 or 1/8 scale
-        upright = ImageOps.exif_transpose(image)
-        if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
-            # Transparent ground (a signature drawn on the phone) becomes white, not black.
-            rgba = upright.convert("RGBA")
-            upright = Image.new("RGB", rgba.size, "white")
-            upright.paste(rgba, mask=rgba.getchannel("A"))
-        elif upright.mode != "RGB":
-            upright = upright.convert("RGB")
-        upright.thumbnail((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BICUBIC, reducing_gap=2.0)
-        preview = _jpeg(upright, quality=82)
-        upright.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX), Image.Resampling.BICUBIC)
-        return {"preview": preview, "thumbnail": _jpeg(upright, quality=80)}
+    return make_derived(path, max_pixels, ("preview", "thumbnail"), draft=draft)
+
+
+def _upright_rgb(image: Image.Image) -> Image.Image:
+    upright = ImageOps.exif_transpose(image)
+    if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+        # Transparent ground (a signature drawn on the phone) becomes white, not black.
+        rgba = upright.convert("RGBA")
+        upright = Image.new("RGB", rgba.size, "white")
+        upright.paste(rgba, mask=rgba.getchannel("A"))
+    elif upright.mode != "RGB":
+        upright = upright.convert("RGB")
+    return upright
+
+
+def jpeg_complete(path: Path) -> bool:
+    """True when a JPEG's first scan is followed by an end-of-image marker (so the file was not
+    cut short), without decoding it: entropy-coded data never holds FF D9 (an FF there is
+    followed by 00 or a restart marker). The end is looked for in the last 64 KB first (a
+    phone's trailer, such as a motion photo's video, may push it further: then everything)."""
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        size, pos = len(data), 2
+        while pos + 4 <= size and data[pos] == 0xFF:
+            marker = data[pos + 1]
+            if marker == 0xFF:  # fill byte
+                pos += 1
+                continue
+            end = pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+            if marker == 0xDA:  # start of scan: the compressed pixels follow
+                return (data.rfind(b"\xff\xd9", max(end, size - TAIL_BYTES)) != -1
+                        or data.find(b"\xff\xd9", end) != -1)
+            pos = end
+        return False
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:

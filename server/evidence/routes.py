@@ -9,7 +9,9 @@ from ..database import WRITER, db_mode
 from ..errors import ApiError
 from ..schemas import Blueprint
 from . import media, service
-from .facts import FlagRules
+from .derived import derived_key, get_derived_images
+from .facts import DAMAGED, FlagRules
+from .photos import ImageTooLarge, NotAnImage
 from .schemas import DownloadArgsSchema, EvidenceListSchema, EvidenceSchema, FlagRulesSchema
 from .serving import download_name, file_response
 from .storage import get_stores
@@ -87,13 +89,14 @@ def _derived(evidence_uuid, variant: str):
     evidence, file = _received(evidence_uuid)
     if not file.has_previews:
         raise ApiError("evidence.no_preview")
-    stores = get_stores()
-    key = f"{file.sha256}.{variant}.jpg"
-    if not stores.derived.exists(key):  # derived files are rebuildable from the original
-        service.rebuild_previews(file.sha256, stores, current_app.config["EVIDENCE_MAX_PIXELS"])
+    try:  # made now if the queue has not got to it yet, or if it was lost
+        get_derived_images().ensure(file.sha256, variant)
+    except (*DAMAGED, ImageTooLarge, NotAnImage):
+        raise ApiError("evidence.no_preview") from None
+    key = derived_key(file.sha256, variant)
     name = download_name(file.filename, f"{evidence.item_id}-{str(evidence.uuid)[:8]}",
                          media.extension_of(file.media_type), variant=variant)
-    return file_response(stores.derived, key, media_type="image/jpeg", name=name,
+    return file_response(get_stores().derived, key, media_type="image/jpeg", name=name,
                          attachment=False, cache_seconds=DERIVED_CACHE_SECONDS)
 
 

@@ -1,18 +1,16 @@
 """Receiving evidence: verify a finished upload end to end, store it, learn its facts, mark it
 received — and finding, listing and auditing the evidence a user may see.
 
-The slow work (hashing, sniffing, thumbnails, storing) happens before the database is touched,
-so the write transaction that records the file and marks the evidence received stays short.
+The slow work (hashing, sniffing, reading EXIF, storing) happens before the database is touched,
+so the write transaction that records the file and marks the evidence received stays short; a
+camera's thumbnail is made after the answer (derived.py).
 """
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import NoReturn
 
 import sqlalchemy as sa
@@ -25,7 +23,8 @@ from ..extensions import db
 from ..inspections.access import can_view, get_visible_inspection
 from ..inspections.evidence_arrival import mark_evidence_received
 from ..inspections.models import Evidence
-from . import facts, media, photos
+from . import facts, media
+from .derived import DerivedImages, derived_key
 from .models import EvidenceFile, EvidenceUpload
 from .photos import ImageTooLarge, NotAnImage
 from .storage import Stores
@@ -43,6 +42,7 @@ class Verified:
     media_type: str
     facts: dict
     has_previews: bool
+    previews_made: bool  # False: the thumbnail is still to be made (queued after the answer)
 
 
 def hash_file(path) -> str:
@@ -54,8 +54,8 @@ def hash_file(path) -> str:
     return digest.hexdigest()
 
 
-def verify_and_store(ticket: UploadTicket, stores: Stores, max_pixels: int, *,
-                     digest=None) -> Verified:
+def verify_and_store(ticket: UploadTicket, stores: Stores, images: DerivedImages, max_pixels: int,
+                     *, digest=None) -> Verified:
     """Check a finished upload's SHA-256 over the whole file against the phone's, sniff and
     examine it, then put it (and its previews) in the store. `digest`: the SHA-256 state kept
     running over every byte as it arrived, if the whole upload was seen by this process;
@@ -71,15 +71,16 @@ def verify_and_store(ticket: UploadTicket, stores: Stores, max_pixels: int, *,
     if media_type is None:
         raise ApiError("evidence.unsupported_type", received_sha256=sha256)
     try:
-        learnt, previews = facts.learn(ticket.partial, media_type, max_pixels)
+        learnt, previews, has_previews = facts.learn(ticket.partial, media_type, max_pixels,
+                                                     images.decoder.make)
     except ImageTooLarge:
         raise ApiError("evidence.image_too_large", received_sha256=sha256) from None
     except NotAnImage:
         raise ApiError("evidence.image_unreadable", received_sha256=sha256) from None
     stores.originals.put_file(sha256, ticket.partial)
     for variant, data in previews.items():
-        stores.derived.put_bytes(f"{sha256}.{variant}.jpg", data)
-    return Verified(sha256, media_type, learnt, bool(previews))
+        stores.derived.put_bytes(derived_key(sha256, variant), data)
+    return Verified(sha256, media_type, learnt, has_previews, bool(previews))
 
 
 def _lock_evidence(evidence_uuid: uuidlib.UUID) -> Evidence:
@@ -158,23 +159,26 @@ def refuse_and_discard(ticket: UploadTicket, refusal: ApiError, *, actor: User) 
     commit_then_raise(error, then=lambda: discard_partial(ticket))
 
 
-def finish_upload(ticket: UploadTicket, *, actor: User, digest, stores: Stores, max_pixels: int,
-                  rules: facts.FlagRules, now: datetime) -> str:
+def finish_upload(ticket: UploadTicket, *, actor: User, digest, stores: Stores, images: DerivedImages,
+                  max_pixels: int, rules: facts.FlagRules, now: datetime) -> str:
     """Verify, store and record a finished upload, or record its refusal; returns the SHA-256.
 
     Unlike other services it commits (the mode STEPS of server/database.py), because its steps
     have an order that must survive a crash: the file is in the store before the commit that
     marks the evidence received, and the partial file goes only after it. Used by the last PATCH,
     by a HEAD that finds every byte in, and by `evidence cleanup` (which finishes an upload whose
-    process died between storing and recording). A refusal is raised once recorded.
+    process died between storing and recording). A refusal is raised once recorded. A photo's
+    thumbnail still to be made is queued once the record is durable.
     """
     try:
-        verified = verify_and_store(ticket, stores, max_pixels, digest=digest)
+        verified = verify_and_store(ticket, stores, images, max_pixels, digest=digest)
     except ApiError as refusal:
         refuse_and_discard(ticket, refusal, actor=actor)
     record_received(ticket, verified, actor=actor, now=now, rules=rules)
     commit()  # durable before the partial file goes (and the caller's lock is released)
     discard_partial(ticket)
+    if verified.has_previews and not verified.previews_made:
+        images.enqueue_thumbnail(verified.sha256)
     return verified.sha256
 
 
@@ -201,18 +205,3 @@ def record_download(user: User, evidence: Evidence, file: EvidenceFile, *, byte_
                  object_id=evidence.uuid, details={
                      "inspection": str(evidence.inspection_uuid), "sha256": file.sha256,
                      "size": file.size, "range": byte_range})
-
-
-def rebuild_previews(sha256: str, stores: Stores, max_pixels: int) -> None:
-    """Make a photo's thumbnail and preview again from its original (derived files are caches)."""
-    path = stores.originals.local_path(sha256)
-    if path is None:  # a remote store: decode a local copy, fetched in blocks
-        with tempfile.NamedTemporaryFile(prefix="fieldcase-original-") as copy:
-            with stores.originals.open(sha256) as stream:
-                shutil.copyfileobj(stream, copy, HASH_BLOCK)
-            copy.flush()
-            previews = photos.make_previews(Path(copy.name), max_pixels)
-    else:
-        previews = photos.make_previews(path, max_pixels)
-    for variant, data in previews.items():
-        stores.derived.put_bytes(f"{sha256}.{variant}.jpg", data)

@@ -18,6 +18,7 @@ from ..errors import ApiError
 from ..schemas import Blueprint
 from . import media, service, tus, uploads
 from .body import BodyStream, idle_timeout
+from .derived import get_derived_images
 from .docs import TUS_DOCS
 from .facts import FlagRules
 from .hashing import running_hashes
@@ -152,7 +153,7 @@ def append(upload_id):
 def _complete(ticket: uploads.UploadTicket, user, digest) -> Response:
     config = current_app.config
     sha256 = service.finish_upload(ticket, actor=user, digest=digest, stores=get_stores(),
-                                   max_pixels=config["EVIDENCE_MAX_PIXELS"],
+                                   images=get_derived_images(), max_pixels=config["EVIDENCE_MAX_PIXELS"],
                                    rules=FlagRules.from_config(config), now=utcnow())
     return _completed_answer(ticket.length, sha256)
 

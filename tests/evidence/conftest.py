@@ -43,6 +43,14 @@ def stored_files(store) -> dict[str, bytes]:
     return result
 
 
+def thumbnails_made(app) -> None:
+    """Wait until the app's queue has made the thumbnails of the photos received so far (they are
+    made after the upload's answer, server/evidence/derived.py)."""
+    images = app.extensions.get("evidence_derived_images")
+    if images is not None:
+        images.wait_until_done()
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

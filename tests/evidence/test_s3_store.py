@@ -13,6 +13,7 @@ from server.evidence.s3store import S3Store, make_client
 from server.evidence.storage import StorageError
 from testing import ROOT
 
+from .conftest import thumbnails_made
 from .samples import jpeg
 
 
@@ -129,6 +130,7 @@ def test_a_lost_thumbnail_is_made_again_from_the_original_in_the_bucket(app, rec
     listed = received.evidence[0]
     derived = get_stores().derived
     key = f"{listed.sha256}.thumbnail.jpg"
+    thumbnails_made(app)
     assert derived.exists(key)
     derived.delete(key)
     answer = login_as("officer1").get(f"/api/evidence/{listed.uuid}/thumbnail")
