@@ -202,8 +202,7 @@ def test_the_record_hash_is_the_same_whatever_a_store_made_of_times_uuids_and_nu
 def test_rows_read_in_pages_of_two_verify_and_still_name_what_was_changed(runner, reviewed, monkeypatch):
     """Every table `audit verify` walks, read a page of two rows at a time (audit/vouched.keyset_rows):
     nothing is skipped or read twice at the pages' edges."""
-    from server.audit import log_scan
-    from server.audit import vouched
+    from server.audit import log_scan, vouched
     from server.evidence import vouched as evidence_vouched
     from server.inspections import vouched as inspections_vouched
     from server.review import vouched as review_vouched
