@@ -90,6 +90,9 @@ class Config:
         self.SYNC_MAX_RECORD_AGE_DAYS = _env_int("SYNC_MAX_RECORD_AGE_DAYS", 365)
         # The audit log is signed (a checkpoint) at least this often while entries are added.
         self.AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 10)
+        # A file to which the audit sequencer appends one line per batch: milliseconds spent
+        # waiting for the log's lock, milliseconds holding it, entries moved (bench/serialized_section.py).
+        self.AUDIT_SEQUENCER_TIMINGS = _env("AUDIT_SEQUENCER_TIMINGS")
         # The witness that co-signs checkpoints (README "Witness"): its base URL and its Ed25519
         # public key (hex, from `python -m server.witness show`). Unset: checkpoints unwitnessed.
         self.WITNESS_URL = _env("WITNESS_URL")
