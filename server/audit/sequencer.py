@@ -164,7 +164,8 @@ def _note_timing(waited: float, held: float, count: int) -> None:
 
 @sa.event.listens_for(sa.orm.Session, "after_commit")
 def _sequence_after_commit(session) -> None:
-    if not session.info.pop(_QUEUED, False):
+    # Fired for a savepoint's release too: only the outermost commit makes the queue durable.
+    if session.get_nested_transaction() is not None or not session.info.pop(_QUEUED, False):
         return
     try:
         sequence_pending(session.get_bind())
@@ -174,7 +175,8 @@ def _sequence_after_commit(session) -> None:
 
 @sa.event.listens_for(sa.orm.Session, "after_rollback")
 def _forget_queued(session) -> None:
-    session.info.pop(_QUEUED, None)
+    if session.get_nested_transaction() is None:  # a savepoint's rollback keeps what came before
+        session.info.pop(_QUEUED, None)
 
 
 @sa.event.listens_for(sa.engine.Engine, "commit")

@@ -20,7 +20,7 @@ from ..accounts.models import User
 from ..audit.fast_canonical import canonical_bytes
 from ..audit.service import record_event, record_events
 from ..clock import utcnow
-from ..database import start_writing
+from ..database import serialize_on, start_writing
 from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from . import checks
@@ -81,6 +81,9 @@ def sync_batch(user: User, records: list, device_time: datetime | None) -> dict:
     # replaces) usable in the writer's turn; what may have changed meanwhile is re-read there on
     # purpose (`_store`, `checks.recheck`).
     start_writing()
+    # Two servers syncing one record at once: the second waits here for the first's commit, then
+    # reads it as stored and answers a duplicate (server/database.py, the concurrency rule).
+    serialize_on("inspection", *{u for u in uuids if u is not None})
     try:
         with db.session.begin_nested():
             results = _store(user, checked, server_time, offset, lookups)
