@@ -26,6 +26,7 @@ from ..clock import local_today, utcnow
 from ..documents.models import Document
 from ..documents.service import document_number, take_serial
 from ..documents.types import get_type
+from ..database import serialize_on
 from ..errors import ApiError
 from ..extensions import db
 from .models import CLOSE_REASON_LABELS, DOC_TYPE, NumberBlock, SimpleDecision, VoidedNumber
@@ -42,6 +43,7 @@ def open_blocks(device_id: str, user: User) -> list[NumberBlock]:
 
 def reserve_block(user: User, device_id: str, size: int) -> NumberBlock:
     """Reserve `size` consecutive numbers of this year for `user` on `device_id` (audited)."""
+    serialize_on("number_block", f"{user.id}/{device_id}")  # two reserves at once count each other
     if len([b for b in open_blocks(device_id, user) if b.year == local_today().year]) >= MAX_OPEN_BLOCKS:
         raise ApiError("number_block.too_many")
     year = local_today().year
