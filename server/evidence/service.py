@@ -90,8 +90,10 @@ def _lock_evidence(evidence_uuid: uuidlib.UUID) -> Evidence:
     evidence = db.session.execute(
         sa.select(Evidence).where(Evidence.uuid == evidence_uuid).with_for_update()
         .execution_options(populate_existing=True)).scalar_one()
-    db.session.execute(sa.select(Inspection).where(Inspection.uuid == evidence.inspection_uuid)
-                       .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    # The column only: FOR UPDATE refuses the outer joins of the record's eager relationships.
+    db.session.execute(sa.select(Inspection.uuid).where(Inspection.uuid == evidence.inspection_uuid)
+                       .with_for_update())
+    db.session.get(Inspection, evidence.inspection_uuid, populate_existing=True)  # read once locked
     return evidence
 
 
