@@ -7,8 +7,9 @@ PostgreSQL runs any number of writers at once, from any number of app servers, a
 The one serialised section is the audit log's sequencing (server/audit/sequencer.py): a request
 queues its entries with one INSERT in its own transaction; right after its commit, before the
 answer leaves, a short transaction under an advisory lock gives every committed queued entry its
-position and leaf hash. An entry so waits for its position for as long as that takes (a few
-milliseconds, the lock's hold time per batch: bench/serialized_section.py); a worker that dies in
+position and leaf hash. An entry so waits for its position for as long as that takes (the
+lock's wait and hold per batch, bench/serialized_section.py; tens of milliseconds on a loaded
+2-core machine); a worker that dies in
 between leaves its entries queued until the next write anywhere, the next checkpoint (at most
 AUDIT_CHECKPOINT_MINUTES while the log grows) or `flask audit sequence`. Meanwhile the row is
 committed and the trail does not show the entry yet; `audit verify` counts the queue and reports
