@@ -20,8 +20,15 @@ import threading
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.harness import (DEFAULT_WORKERS, PASSWORD, percentile, prepare_instance,
-                           scratch_postgres_database, start_gunicorn, stop_gunicorn)
+from bench.harness import (
+    DEFAULT_WORKERS,
+    PASSWORD,
+    percentile,
+    prepare_instance,
+    scratch_postgres_database,
+    start_gunicorn,
+    stop_gunicorn,
+)
 from bench.wrk_sync import _records, wrk
 from testing.accounts import login_session
 from testing.records import sync_body
@@ -108,7 +115,7 @@ def main() -> None:
     table = [("measure", "1 instance", "2 instances", "unit")] + measure(parser.parse_args().seconds)
     widths = [max(len(str(r[i])) for r in table) for i in range(4)]
     for r in table:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from . import merkle
 from .fast_canonical import canonical_bytes
 from .models import AuditEntry, AuditQueued
 

@@ -2,15 +2,13 @@
 checkpoint, and re-hash every evidence file in the store. Reports the first broken thing."""
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import hmac
 
 import sqlalchemy as sa
 
 from ..clock import utcnow
-
 from ..extensions import db
 from . import merkle, signing
 from .checkpoints import verify_signature
