@@ -23,10 +23,10 @@ from flask import current_app
 from ..accounts.models import User
 from ..audit.service import record_event
 from ..clock import local_today, utcnow
+from ..database import serialize_on
 from ..documents.models import Document
 from ..documents.service import document_number, take_serial
 from ..documents.types import get_type
-from ..database import serialize_on
 from ..errors import ApiError
 from ..extensions import db
 from .models import CLOSE_REASON_LABELS, DOC_TYPE, NumberBlock, SimpleDecision, VoidedNumber
