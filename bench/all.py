@@ -176,9 +176,21 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
     rows += [("sync cost", measure, value, unit, compared, ratio, "", "")
              for measure, value, unit, compared, ratio in sync_costs.rows(costs)]
     rows += load_rows(quick)
+    rows += serialized_rows(quick)
     notes.append("machine limits: audit verify entries vs hashing the same leaves raw; files vs "
                  "SHA-256 of the same bytes at the machine rate; audit share vs the whole sync batch")
     return rows, notes
+
+
+def serialized_rows(quick: bool) -> list[tuple]:
+    """bench/serialized_section.py (issue 21): one and two gunicorns on PostgreSQL, when a test
+    PostgreSQL is given (scripts/with-postgres.sh); the FieldCase column is one instance."""
+    if not os.environ.get("FIELDCASE_TEST_DATABASE_URL") or not shutil.which("wrk"):
+        return [("serialised section", "needs scripts/with-postgres.sh and wrk", "", "", "", "", "", "")]
+    from bench import serialized_section
+
+    return [("serialised section (PostgreSQL)", measure, one, unit, f"2 instances: {two}", "", "", "")
+            for measure, one, two, unit in serialized_section.measure(3 if quick else 10)]
 
 
 def wrk_rows(folder: Path, quick: bool, with_peer: bool, workers: int) -> list[tuple]:

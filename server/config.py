@@ -92,6 +92,9 @@ class Config:
         self.AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 10)
         # Processes that read the log at once in `audit verify` (1: in the CLI's own process).
         self.AUDIT_VERIFY_WORKERS = _env_int("AUDIT_VERIFY_WORKERS", os.cpu_count() or 1)
+        # A file to which the audit sequencer appends one line per batch: milliseconds spent
+        # waiting for the log's lock, milliseconds holding it, entries moved (bench/serialized_section.py).
+        self.AUDIT_SEQUENCER_TIMINGS = _env("AUDIT_SEQUENCER_TIMINGS")
         # The witness that co-signs checkpoints (README "Witness"): its base URL and its Ed25519
         # public key (hex, from `python -m server.witness show`). Unset: checkpoints unwitnessed.
         self.WITNESS_URL = _env("WITNESS_URL")

@@ -1,8 +1,32 @@
 """Database behaviour that FieldCase relies on, on SQLite and PostgreSQL alike, and the modes
 in which a request uses the database (READER, WRITER, WRITER_AFTER_CHECKS, STEPS below).
 
-Transactions that will write are serialised on both: `BEGIN IMMEDIATE` on SQLite, an advisory
-lock taken at BEGIN on PostgreSQL.
+SQLite is one writer at a time: transactions that will write begin `BEGIN IMMEDIATE`.
+
+PostgreSQL runs any number of writers at once, from any number of app servers, at READ COMMITTED.
+The one serialised section is the audit log's sequencing (server/audit/sequencer.py): a request
+queues its entries with one INSERT in its own transaction; right after its commit, before the
+answer leaves, a short transaction under an advisory lock gives every committed queued entry its
+position and leaf hash. An entry so waits for its position for as long as that takes (the
+lock's wait and hold per batch, bench/serialized_section.py; tens of milliseconds on a loaded
+2-core machine); a worker that dies in
+between leaves its entries queued until the next write anywhere, the next checkpoint (at most
+AUDIT_CHECKPOINT_MINUTES while the log grows) or `flask audit sequence`. Meanwhile the row is
+committed and the trail does not show the entry yet; `audit verify` counts the queue and reports
+its oldest entry's age, and checks queued entries' MACs and the rows they vouch for.
+
+The concurrency rule (what the global writer lock used to hide): a service that reads something
+to decide a write must not rely on nobody else writing meanwhile. Make each such check-then-write
+safe with one of, in this order of preference:
+1. a unique constraint the write relies on, the loser answered as a duplicate
+   (`INSERT ... ON CONFLICT DO NOTHING`, or catch the IntegrityError in a savepoint);
+2. `SELECT ... FOR UPDATE` (`.with_for_update()`) of the row being changed, re-reading its state
+   in the same statement, before the decision (a state transition, a counter, an upload's finish);
+3. `serialize_on(kind, key)` below: a transaction-scoped advisory lock on a key that has no row
+   to lock yet (a device's number blocks, a number series).
+Locks are taken in one order, objects before the audit log's lock, and several keys sorted, so
+that two writers never deadlock. `record_event(..., sequenced=True)` takes the log's lock until
+commit: do it last, after every other lock.
 
 SQLite: WAL journal, foreign keys on, a busy timeout, `synchronous=FULL` so that an acknowledged
 write survives a power cut, and `BEGIN IMMEDIATE` for transactions that will write, so that two
@@ -12,6 +36,7 @@ fair queue (server/writer_lock.py) rather than on SQLite's polling busy handler.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -148,12 +173,6 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-# Writers queue on this transaction-scoped advisory lock on PostgreSQL, as they do on SQLite's
-# write lock: the audit log is one total order, so writes serialise at its end anyway, and taking
-# the lock first (before any row lock) means two writers can never deadlock on each other.
-WRITER_LOCK_KEY = 6962
-
-
 @event.listens_for(Engine, "begin")
 def _on_begin(conn):
     if conn.dialect.name == "sqlite":
@@ -169,28 +188,21 @@ def _on_begin(conn):
             if isinstance(dbapi_connection, QueuedWriterConnection):
                 dbapi_connection._give_back()
             raise
-    elif conn.dialect.name == "postgresql" and _write_intent.get():
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
-        conn.info[_WRITER_LOCKED] = True
+    # PostgreSQL: a plain BEGIN for readers and writers alike (the concurrency rule above).
 
 
-_WRITER_LOCKED = "fieldcase_writer_locked"  # in Connection.info while the transaction holds it
-
-
-@event.listens_for(Engine, "commit")
-@event.listens_for(Engine, "rollback")
-def _on_end(conn):
-    conn.info.pop(_WRITER_LOCKED, None)
-
-
-@event.listens_for(sa.pool.Pool, "checkin")
-def _on_checkin(dbapi_connection, connection_record):
-    connection_record.info.pop(_WRITER_LOCKED, None)  # however its transaction ended
-
-
-def holds_writer_lock(conn) -> bool:
-    """Whether this PostgreSQL connection's transaction took the writer's lock at its BEGIN."""
-    return conn.info.get(_WRITER_LOCKED, False)
+def serialize_on(kind: str, *keys) -> None:
+    """Until this transaction ends, be the only one holding (kind, key) for each key, across
+    every app server: a PostgreSQL advisory lock on a hash of each, taken in sorted order. On
+    SQLite the writer already holds the database's one write lock."""
+    session = db.session
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    hashed = sorted({int.from_bytes(hashlib.sha256(f"{kind}\0{key}".encode()).digest()[:8], "big",
+                                    signed=True) for key in keys})
+    if hashed:
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+                        {"keys": hashed})
 
 
 def engine_options(url: str) -> dict:

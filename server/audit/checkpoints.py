@@ -17,7 +17,8 @@ from flask import current_app
 from ..clock import utcnow
 from ..extensions import db
 from . import merkle, signing
-from .models import AuditCheckpoint, AuditEntry
+from .models import AuditCheckpoint, AuditEntry, AuditQueued
+from .sequencer import BATCH, lock_log, sequence_queue
 
 HEADER = "fieldcase-audit-checkpoint/v1"
 
@@ -38,11 +39,12 @@ def _frontier(checkpoint: AuditCheckpoint | None) -> list[tuple[int, bytes]]:
 
 
 def make_checkpoint(reason: str) -> AuditCheckpoint:
-    """Sign the log as it stands in this transaction (the caller commits); hashes only what was
-    added since the last checkpoint. Returns the latest one when nothing was added."""
-    from .service import _lock_log
-
-    _lock_log()
+    """Sequence what is queued, then sign the log as it stands in this transaction (the caller
+    commits); hashes only what was added since the last checkpoint. Returns the latest one when
+    nothing was added."""
+    lock_log()
+    while sequence_queue() == BATCH:
+        pass
     db.session.flush()
     last = latest_checkpoint()
     start = last.tree_size if last else 0
@@ -73,7 +75,8 @@ def checkpoint_due() -> tuple[bool, timedelta]:
     interval = timedelta(minutes=current_app.config["AUDIT_CHECKPOINT_MINUTES"])
     wait = max(timedelta(0), last.signed_at + interval - utcnow()) if last else timedelta(0)
     newest = db.session.execute(sa.select(sa.func.max(AuditEntry.seq))).scalar() or 0
-    if newest == (last.tree_size if last else 0):
+    queued = db.session.execute(sa.select(AuditQueued.id).limit(1)).first() is not None
+    if newest == (last.tree_size if last else 0) and not queued:
         return False, wait
     return wait == timedelta(0), wait
 

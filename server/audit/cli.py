@@ -9,7 +9,8 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from .checkpoints import make_checkpoint
-from .verify import VerifyReport, verify_log
+from .sequencer import sequence_pending
+from .verify import VerifyReport, verify_log, verify_queue
 from .vouched import verify_vouched_rows
 from .witnessing import WitnessUnavailable, witness_latest
 
@@ -33,6 +34,7 @@ def verify_command():
     review decision against the entries that vouch for it, and re-hash every evidence file."""
     report = VerifyReport()
     verify_log(report, _progress_bar)
+    verify_queue(report)
     # Rows of higher layers whose content the log vouches for (records, review decisions…).
     verify_vouched_rows(report, current_app.extensions.get("audit_vouched", []), _progress_bar)
     # Checks of higher layers (the evidence store's files), registered by the app factory.
@@ -57,3 +59,10 @@ def checkpoint_command():
         click.echo(f"witness: {witness_latest()}")
     except WitnessUnavailable as exc:
         click.echo(f"witness: not yet ({exc}); the server submits it again later")
+
+
+@audit_cli.command("sequence")
+def sequence_command():
+    """Move every committed queued entry into the log now (after a worker died between its
+    commit and its sequencing; the next write or checkpoint would do it too)."""
+    click.echo(f"sequenced: {sequence_pending()} queued entries")

@@ -35,6 +35,28 @@ class AuditEntry(db.Model):
     __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)
 
 
+class AuditQueued(db.Model):
+    """An entry written by a committed request, not yet in the log (server/audit/sequencer.py):
+    the same fields but `seq` and `entry_hash`, which the sequencer assigns when it moves it.
+    `mac` is an HMAC of the fields and `nonce` under a key derived from the signing key, so that
+    an edited or copied queued row is refused by the sequencer and named by `audit verify`."""
+
+    __tablename__ = "audit_queue"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(sa.Integer)
+    actor_username: Mapped[str | None] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    object_type: Mapped[str | None] = mapped_column(sa.String(32))
+    object_id: Mapped[str | None] = mapped_column(sa.String(64))
+    client_address: Mapped[str | None] = mapped_column(sa.String(64))
+    details: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    nonce: Mapped[str] = mapped_column(sa.String(32), nullable=False, unique=True)
+    mac: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+
+
 class AuditCheckpoint(db.Model):
     """A signed statement of the log's size and root at a moment (append-only as well).
 

@@ -1,4 +1,11 @@
-"""Writing to the audit log: `record_event` appends one entry inside the caller's transaction."""
+"""Writing to the audit log: `record_event` writes one entry inside the caller's transaction.
+
+On PostgreSQL the entry is queued (one INSERT, durable with the caller's commit) and the
+sequencer gives it its position right after the commit (server/audit/sequencer.py); a caller that
+needs the entry's position in its own transaction (a row that names its entry's `seq`) asks for
+`sequenced=True` and holds the log's lock from then until its commit. On SQLite every entry is
+sequenced at once, in the writer's own transaction.
+"""
 from __future__ import annotations
 
 import contextvars
@@ -6,15 +13,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from ..clock import utcnow
-from ..database import WRITER_LOCK_KEY, holds_writer_lock
 from ..extensions import db
 from . import merkle
 from .canonical import ENTRY_FIELDS
 from .fast_canonical import canonical_bytes, canonical_text
-from .models import AuditEntry
+from .models import AuditEntry, AuditQueued
+from .sequencer import append_entries, is_postgresql, mark_queued, queue_key, seal, sequence_queue
 
 # The client address of the request being served, set by the app for each request.
 client_address_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -42,38 +47,26 @@ def _content(fields: dict, recorded_at: datetime, details) -> bytes:
     return canonical_bytes({**fields, "recorded_at": recorded_at.isoformat(), "details": details})
 
 
-def _lock_log() -> None:
-    """Serialise appends so that sequence numbers are gapless and commit in order.
-
-    Write transactions already hold the writer lock from their BEGIN (server/database.py); taking
-    it again is free, and covers a transaction that began as a read.
-    """
-    if db.session.get_bind().dialect.name == "postgresql" and not holds_writer_lock(db.session.connection()):
-        db.session.execute(sa.text(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})"))
-
-
-def _next_seq() -> int:
-    _lock_log()
-    db.session.flush()  # entries added before, in this transaction, count
-    last = db.session.execute(sa.select(sa.func.max(AuditEntry.seq))).scalar()
-    return (last or 0) + 1
-
-
-def _entry_values(seq: int, action: str, actor, object_type, object_id, details,
-                  client_address, actor_username) -> dict:
-    """The column values of a new entry, its leaf hash computed over them."""
-    fields = {
-        "seq": seq,
+def _event_values(action: str, actor, object_type, object_id, details, client_address,
+                  actor_username) -> dict:
+    """An entry's content, as stored (details as canonical JSON text): all but its position."""
+    return {
+        "recorded_at": utcnow(),
         "actor_id": getattr(actor, "id", None),
         "actor_username": getattr(actor, "username", None) or actor_username,
         "action": action,
         "object_type": object_type,
         "object_id": None if object_id is None else str(object_id),
         "client_address": client_address or client_address_var.get(),
+        # Round-trip the details through JSON so that the hash covers exactly what is stored.
+        "details": canonical_text(details or {}),
     }
-    recorded_at = utcnow()
-    # Round-trip the details through JSON so that the hash covers exactly what is stored.
-    details_text = canonical_text(details or {})
+
+
+def leaf_values(seq: int, values: dict) -> dict:
+    """The column values of entry `seq` with content `values`, its leaf hash computed over them."""
+    fields = {"seq": seq, **{name: values[name] for name in _CONTENT_FIELDS[1:]}}
+    recorded_at, details_text = values["recorded_at"], values["details"]
     leaf = merkle.leaf_hash(_content(fields, recorded_at, json.loads(details_text)))
     return {**fields, "recorded_at": recorded_at, "details": details_text, "entry_hash": leaf.hex()}
 
@@ -81,27 +74,41 @@ def _entry_values(seq: int, action: str, actor, object_type, object_id, details,
 def migration_entry(seq: int, action: str, details: dict) -> dict:
     """The column values of entry `seq` written by a data migration (no session, no actor): a
     migration that vouches for rows it did not create (e.g. 0022's certificates)."""
-    return _entry_values(seq, action, None, None, None, details, None, "migration")
+    return leaf_values(seq, _event_values(action, None, None, None, details, None, "migration"))
 
 
 def record_event(action: str, *, actor=None, object_type: str | None = None,
                  object_id: Any = None, details: dict | None = None,
-                 client_address: str | None = None, actor_username: str | None = None) -> AuditEntry:
-    """Append an event to the log within the current transaction (committed with it)."""
-    entry = AuditEntry(**_entry_values(_next_seq(), action, actor, object_type, object_id, details,
-                                       client_address, actor_username))
-    db.session.add(entry)
+                 client_address: str | None = None, actor_username: str | None = None,
+                 sequenced: bool = False) -> AuditEntry | AuditQueued:
+    """Write an event to the log within the current transaction (committed with it). Returns the
+    AuditEntry, or on PostgreSQL the queued entry (no `seq` yet) unless `sequenced`."""
+    values = _event_values(action, actor, object_type, object_id, details, client_address,
+                           actor_username)
+    if not is_postgresql():
+        return append_entries([values], returning=True)
+    if sequenced:
+        sequence_queue()  # what this transaction queued before comes first
+        return append_entries([values], returning=True)
+    queued = AuditQueued(**seal(values, queue_key()))
+    db.session.add(queued)
     db.session.flush()
-    return entry
+    mark_queued()
+    return queued
 
 
 def record_events(events: list[dict], *, actor=None) -> None:
-    """Append many events at once (a sync batch): one sequence look-up, one bulk insert.
-    Each event is a dict of record_event's keyword arguments plus `action`."""
+    """Write many events at once (a sync batch): one INSERT of the queue on PostgreSQL, one
+    sequence look-up and one bulk insert on SQLite. Each event is a dict of record_event's
+    keyword arguments plus `action`."""
     if not events:
         return
-    seq = _next_seq()
-    db.session.execute(AuditEntry.__table__.insert(), [
-        _entry_values(seq + i, e["action"], e.get("actor", actor), e.get("object_type"),
-                      e.get("object_id"), e.get("details"), e.get("client_address"),
-                      e.get("actor_username")) for i, e in enumerate(events)])
+    values = [_event_values(e["action"], e.get("actor", actor), e.get("object_type"),
+                            e.get("object_id"), e.get("details"), e.get("client_address"),
+                            e.get("actor_username")) for e in events]
+    if not is_postgresql():
+        append_entries(values)
+        return
+    key = queue_key()
+    db.session.execute(AuditQueued.__table__.insert(), [seal(v, key) for v in values])
+    mark_queued()

@@ -1,7 +1,7 @@
 """An entry's leaf hash recomputed from its stored columns, fast enough for `audit verify` to
 read 100,000 entries a second.
 
-The stored details are the canonical JSON of what was appended (service._entry_values), so the
+The stored details are the canonical JSON of what was appended (service.leaf_values), so the
 entry's canonical bytes are spliced around them rather than parsed and written again. Details
 stored in another spelling of the same value (written by hand, or by an older version) would
 not match by splicing: the leaf is then computed the slow way, over the parsed value, exactly as

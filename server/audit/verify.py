@@ -2,6 +2,7 @@
 checkpoint, and re-hash every evidence file in the store. Reports the first broken thing."""
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -9,16 +10,22 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 
+from ..clock import utcnow
 from ..extensions import db
 from . import log_scan, merkle, signing
 from .checkpoints import verify_signature
-from .models import AuditCheckpoint, AuditEntry
+from .models import AuditCheckpoint, AuditEntry, AuditQueued
+from .sequencer import queue_key, queue_mac
 from .stored_leaves import STORED_COLUMNS, stored_leaf
+from .vouched import keyset_rows
+
+QUEUE_CHUNK = 5000  # queued rows read per query
 
 
 @dataclass
 class VerifyReport:
     entries: int = 0
+    queued: int = 0  # entries committed but not yet sequenced (audit_queue)
     checkpoints: int = 0
     files: int = 0
     rows: int = 0  # rows checked against what the log vouches for (audit/vouched.py)
@@ -84,6 +91,24 @@ def verify_log(report: VerifyReport, progress: Callable[[int, int], None] | None
         report.problems.append(
             f"log truncated: checkpoint signed at {checkpoint.signed_at.isoformat()} covers "
             f"{checkpoint.tree_size} entries, the log holds {report.entries}")
+
+
+def verify_queue(report: VerifyReport) -> None:
+    """Entries committed but not yet in the log: each queued row's MAC (an edited or copied row
+    is named), and a note of how many wait and since when. A queued row deleted outright leaves
+    no trace here; the row it vouches for is then "not in the audit log" (vouched.py)."""
+    key = queue_key()
+    oldest = None
+    for row in keyset_rows(sa.select(AuditQueued.__table__), AuditQueued.id, chunk=QUEUE_CHUNK):
+        report.queued += 1
+        oldest = row.recorded_at if oldest is None else min(oldest, row.recorded_at)
+        if not hmac.compare_digest(queue_mac(row._mapping, key), row.mac):
+            report.problems.append(f"queued entry {row.id} ({row.action}) altered: its content "
+                                   f"no longer matches its MAC")
+    if oldest is not None:
+        age = (utcnow() - oldest).total_seconds()
+        report.notes.append(f"queue: {report.queued} entries not yet sequenced, the oldest "
+                            f"recorded {age:.0f} s ago (`flask audit sequence` moves them)")
 
 
 def _workers(chunks: int) -> int:

@@ -24,7 +24,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from .models import AuditEntry
+from .models import AuditEntry, AuditQueued
 
 CHUNK = 5000
 
@@ -33,7 +33,7 @@ CHUNK = 5000
 class Entry:
     """An audit entry as a kind reads it (details parsed)."""
 
-    seq: int
+    seq: int | None  # None for an entry still in the queue (sequenced after its row's commit)
     recorded_at: datetime
     actor_id: int | None
     action: str
@@ -78,12 +78,8 @@ def replay_log(kinds: list[VouchedKind], report) -> list[dict[str, dict[str, tup
     for index, kind in enumerate(kinds):
         for action in kind.actions:
             by_action.setdefault(action, []).append(index)
-    columns = (AuditEntry.seq, AuditEntry.recorded_at, AuditEntry.actor_id, AuditEntry.action,
-               AuditEntry.object_type, AuditEntry.object_id, AuditEntry.details)
-    entries = sa.select(*columns).where(AuditEntry.action.in_(list(by_action)))
-    for seq, recorded_at, actor_id, action, object_type, object_id, details in keyset_rows(
-            entries, AuditEntry.seq, chunk=CHUNK):
-        entry = Entry(seq, recorded_at, actor_id, action, object_type, object_id, json.loads(details))
+    for seq, entry in _log_then_queue(list(by_action)):
+        action = entry.action
         for index in by_action[action]:
             try:
                 changes = list(kinds[index].expect(entry))
@@ -98,6 +94,20 @@ def replay_log(kinds: list[VouchedKind], report) -> list[dict[str, dict[str, tup
                         value = value(known.get(name, (None,))[0])
                     known[name] = (value, seq)
     return expected
+
+
+def _log_then_queue(actions: list[str]) -> Iterator[tuple[int | str, Entry]]:
+    """(how a report names it, Entry) for each entry of `actions`: the log's in order, then those
+    still queued (committed with their rows, not yet sequenced), oldest first."""
+    for table, key in ((AuditEntry, AuditEntry.seq), (AuditQueued, AuditQueued.id)):
+        columns = (key, table.recorded_at, table.actor_id, table.action, table.object_type,
+                   table.object_id, table.details)
+        for number, recorded_at, actor_id, action, object_type, object_id, details in keyset_rows(
+                sa.select(*columns).where(table.action.in_(actions)), key, chunk=CHUNK):
+            queued = table is AuditQueued
+            yield (f"queued {number}" if queued else number), Entry(
+                None if queued else number, recorded_at, actor_id, action, object_type, object_id,
+                json.loads(details))
 
 
 def verify_vouched_rows(report, kinds: list[VouchedKind], progress=None) -> None:
@@ -117,7 +127,7 @@ def verify_vouched_rows(report, kinds: list[VouchedKind], progress=None) -> None
                 continue
             differ = [fact for fact, (value, _) in wanted.items() if facts.get(fact) != value]
             if differ:
-                entries = sorted({wanted[fact][1] for fact in differ})
+                entries = sorted({wanted[fact][1] for fact in differ}, key=_log_order)
                 named = ", ".join(f"{fact} ({labels[fact]})" if fact in labels else fact
                                   for fact in differ)
                 report.problems.append(
@@ -125,8 +135,13 @@ def verify_vouched_rows(report, kinds: list[VouchedKind], progress=None) -> None
                     f"entr{'y' if len(entries) == 1 else 'ies'} {', '.join(map(str, entries))} "
                     f"committed to")
         for key in sorted(set(expected) - seen):
-            first = min(seq for _, seq in expected[key].values())
+            first = min((seq for _, seq in expected[key].values()), key=_log_order)
             report.problems.append(f"{kind.table}: the row audit entry {first} vouches for "
                                    f"({key}) is missing (deleted)")
         if progress:
             progress(len(seen), len(seen))
+
+
+def _log_order(named: int | str) -> tuple:
+    """Sequenced entries by position, then queued ones by their queue number."""
+    return (0, named, 0) if isinstance(named, int) else (1, 0, int(named.split()[1]))

@@ -59,7 +59,8 @@ def open_case(user: User, disposition, inspection: Inspection, finding: dict,
     db.session.add(case)
     db.session.flush()
     entry = record_event("case.open", actor=user, object_type="case", object_id=case.id, details={
-        "from": None, "to": "proposed", "set": facts_of(case, CASE_FACTS), "step": {}})
+        "from": None, "to": "proposed", "set": facts_of(case, CASE_FACTS), "step": {}},
+        sequenced=True)  # the step names its entry's seq
     db.session.add(CaseStep(case_id=case.id, action="open", actor_id=user.id, acted_at=entry.recorded_at,
                             from_status=None, to_status="proposed", details={}, audit_seq=entry.seq))
     db.session.flush()
@@ -171,7 +172,7 @@ def act(user: User | None, case: Case, action: str, expected_version: int, *, va
                              "from": from_status, "to": to_status,
                              "set": {"status": to_status, "version": case.version,
                                      **facts_of(case, values)},
-                             "step": step})
+                             "step": step}, sequenced=True)  # the step names its entry's seq
     row = CaseStep(case_id=case.id, action=action, actor_id=getattr(user, "id", None),
                    acted_at=entry.recorded_at, from_status=from_status, to_status=to_status,
                    details=step, audit_seq=entry.seq)

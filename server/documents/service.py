@@ -1,5 +1,5 @@
 """Issuing documents: the fields checked against the type's schema, a number taken from the
-type's counter for the year in the issuing transaction (under the writer's lock, so numbers never
+type's counter for the year in the issuing transaction (its row locked until commit, so numbers never
 skip or repeat), the row and its `document.issued` entry written together. Sealing happens later,
 off the request (queue.py): issuing never waits for the seal, nor holds up a sync.
 
@@ -18,7 +18,7 @@ from ..accounts.models import User
 from ..audit.canonical import canonical_json
 from ..audit.service import record_event
 from ..clock import to_local, utcnow
-from ..database import _write_intent  # read-only here: is this unit of work a writer?
+from ..database import _write_intent, serialize_on  # read-only here: is this unit of work a writer?
 from ..errors import ApiError
 from ..extensions import db
 from ..inspections.access import can_view
@@ -40,6 +40,9 @@ def take_serial(doc_type: str, year: int) -> int:
     with the document or not at all, so a rolled-back issue gives its number back."""
     if not _write_intent.get():
         raise RuntimeError("a document number is taken only in a writer's transaction")
+    # The year's first number: two servers must not both create the counter (the UPDATE below
+    # then holds the counter's row until commit, so numbers never skip or repeat).
+    serialize_on("document_counter", f"{doc_type}/{year}")
     serial = db.session.execute(
         sa.update(DocumentCounter)
         .where(DocumentCounter.doc_type == doc_type, DocumentCounter.year == year)

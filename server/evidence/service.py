@@ -22,7 +22,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..inspections.access import can_view, get_visible_inspection
 from ..inspections.evidence_arrival import mark_evidence_received
-from ..inspections.models import Evidence
+from ..inspections.models import Evidence, Inspection
 from . import facts, media
 from .derived import DerivedImages, derived_key
 from .models import EvidenceFile, EvidenceUpload
@@ -84,11 +84,18 @@ def verify_and_store(ticket: UploadTicket, stores: Stores, images: DerivedImages
 
 
 def _lock_evidence(evidence_uuid: uuidlib.UUID) -> Evidence:
-    # FOR UPDATE on PostgreSQL (two uploads of one evidence finish at once); SQLite's
+    # FOR UPDATE on PostgreSQL (two uploads of one evidence finish at once), and its record's row
+    # too, evidence first: two files of one record finishing at once on two servers each count
+    # themselves in `evidence_received` (server/database.py, the concurrency rule). SQLite's
     # BEGIN IMMEDIATE already serialises writers.
-    return db.session.execute(
+    evidence = db.session.execute(
         sa.select(Evidence).where(Evidence.uuid == evidence_uuid).with_for_update()
         .execution_options(populate_existing=True)).scalar_one()
+    # The column only: FOR UPDATE refuses the outer joins of the record's eager relationships.
+    db.session.execute(sa.select(Inspection.uuid).where(Inspection.uuid == evidence.inspection_uuid)
+                       .with_for_update())
+    db.session.get(Inspection, evidence.inspection_uuid, populate_existing=True)  # read once locked
+    return evidence
 
 
 def record_received(ticket: UploadTicket, verified: Verified, *, actor: User, now: datetime,

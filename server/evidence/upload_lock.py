@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from ..database import write_intent
 from ..extensions import db
 
-# The advisory lock's first key: upload locks never collide with the writer lock (WRITER_LOCK_KEY).
+# The advisory lock's first key: upload locks (two keys) never collide with the audit log's
+# lock (one key, server/audit/sequencer.py).
 UPLOAD_LOCK_CLASS = 6963
 
 

@@ -86,6 +86,9 @@ def sync_batch(user: User, records: list, device_time: datetime | None, *,
     # replaces) usable in the writer's turn; what may have changed meanwhile is re-read there on
     # purpose (`_store_fast`, `checks.recheck`).
     start_writing()
+    # Two servers syncing one record at once need no lock of their own: the second's INSERT ... ON
+    # CONFLICT DO NOTHING waits on the UUID's unique index for the first's commit, then finds it
+    # stored and answers a duplicate (server/database.py, the concurrency rule).
     try:
         with db.session.begin_nested():
             results = _store_fast(user, checked, server_time, offset, lookups)

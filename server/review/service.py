@@ -97,7 +97,8 @@ def _act(user: User, inspection: Inspection, action: str, expected_status: str, 
                          object_id=inspection.uuid, details={
                              "revision": inspection.revision, "root": str(inspection.root_uuid),
                              "from": from_status, "to": to_status,
-                             "content_hash": inspection.content_hash, **event})
+                             "content_hash": inspection.content_hash, **event},
+                         sequenced=True)  # the decision names its entry's seq
     review = ReviewAction(inspection_uuid=inspection.uuid, root_uuid=inspection.root_uuid,
                           action=action, actor_id=user.id, acted_at=entry.recorded_at,
                           from_status=from_status, to_status=to_status, audit_seq=entry.seq, **row)

@@ -23,6 +23,7 @@ from flask import current_app
 from ..accounts.models import User
 from ..audit.service import record_event
 from ..clock import local_today, utcnow
+from ..database import serialize_on
 from ..documents.models import Document
 from ..documents.service import document_number, take_serial
 from ..documents.types import get_type
@@ -42,6 +43,7 @@ def open_blocks(device_id: str, user: User) -> list[NumberBlock]:
 
 def reserve_block(user: User, device_id: str, size: int) -> NumberBlock:
     """Reserve `size` consecutive numbers of this year for `user` on `device_id` (audited)."""
+    serialize_on("number_block", f"{user.id}/{device_id}")  # two reserves at once count each other
     if len([b for b in open_blocks(device_id, user) if b.year == local_today().year]) >= MAX_OPEN_BLOCKS:
         raise ApiError("number_block.too_many")
     year = local_today().year
