@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025_sequencer"
-down_revision = "0023_tasks"
+down_revision = "0026_syncfast"
 branch_labels = None
 depends_on = None
 
