@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..audit.service import record_event
 from ..clock import local_today, utcnow
+from ..database import serialize_on
 from ..errors import ApiError
 from ..extensions import db
 from ..inspections.models import Inspection
@@ -45,6 +46,7 @@ def open_case(user: User, disposition, inspection: Inspection, finding: dict,
               party_kind: str | None) -> Case:
     """立案申请: a confirmed 立案 disposition opens a case awaiting the responsible person."""
     year = local_today().year
+    serialize_on("case_number", year)  # two cases opened at once must not both count the same
     count = db.session.execute(sa.select(sa.func.count()).select_from(Case).where(
         Case.number.like(f"%〔{year}〕%"))).scalar()
     case = Case(number=f"交执罚〔{year}〕{count + 1:04d}号", disposition_id=disposition.id,
