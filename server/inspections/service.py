@@ -25,7 +25,7 @@ from ..accounts.models import User
 from ..audit.fast_canonical import canonical_bytes
 from ..audit.service import record_event
 from ..clock import utcnow
-from ..database import start_writing
+from ..database import serialize_on, start_writing
 from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from . import checks
@@ -149,6 +149,14 @@ def _check_records(user: User, records: list, uuids: list, server_time: datetime
     return checked
 
 
+def _serialize_targets(checked: list[_Checked]) -> None:
+    """Until commit, be the only writer storing records of the targets this batch names: the
+    revisit check (`checks.recheck`) reads a target's recent inspections to decide whether a
+    record needs a reason, so two records of one target synced at once must not both pass it."""
+    serialize_on("target_visits", *{one.plan.target_id for one in checked
+                                     if one.plan is not None and one.plan.target_id is not None})
+
+
 def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
                 lookups: checks.BatchLookups) -> list[dict]:
     """In the writer's turn, the usual case, without looking first: check again what may have
@@ -160,6 +168,7 @@ def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offs
     copy_of: dict[int, _Checked] = {}  # index -> the record this one repeats
     batch_targets: dict[int, list[datetime]] = {}
     maybe_stored: set[uuidlib.UUID] = set()
+    _serialize_targets(checked)
     for one in checked:
         if one.uuid is None:
             continue
@@ -237,6 +246,7 @@ def _store(user: User, checked: list[_Checked], server_time: datetime, offset: i
     batch: dict[uuidlib.UUID, tuple[str, dict]] = {}  # records created by this batch
     batch_targets: dict[int, list[datetime]] = {}  # target id -> start times named in this batch
     results, writes = [], Writes()
+    _serialize_targets(checked)
     for one in checked:
         if one.uuid is None:
             results.append(one.rejection)
