@@ -62,8 +62,12 @@ def enqueue_new(now: datetime) -> int:
     """Pending deliveries for the exported entries each active endpoint has not scanned yet."""
     added = 0
     end = log_end()[0]
+    # Locked, re-read: a worker on another server scanning at once waits, then skips what this
+    # scan covered (the (endpoint, seq) unique constraint would refuse a second delivery).
     endpoints = db.session.execute(sa.select(ExportEndpoint).where(
-        ExportEndpoint.disabled_at.is_(None), ExportEndpoint.scanned_through < end)).scalars().all()
+        ExportEndpoint.disabled_at.is_(None), ExportEndpoint.scanned_through < end)
+        .order_by(ExportEndpoint.id).with_for_update()
+        .execution_options(populate_existing=True)).scalars().all()
     for endpoint in endpoints:
         logged = read_logged(endpoint.scanned_through, SCAN_BATCH, end)
         through = logged[-1].seq if len(logged) == SCAN_BATCH else end
