@@ -14,6 +14,7 @@ from flask import current_app
 from ..accounts.models import User
 from ..audit.service import record_event, record_events
 from ..clock import utcnow
+from ..database import serialize_on
 from ..errors import ApiError
 from ..extensions import db
 from . import rules
@@ -36,6 +37,7 @@ def raised_details(warning: Warning) -> dict:
 def scan_warnings(actor: User | None, now: datetime | None = None) -> list[Warning]:
     """Store and audit every warning the records call for that was not raised before."""
     now = now or utcnow()
+    serialize_on("oversight_scan", "all")  # a scan at once elsewhere: wait, then see its warnings
     found = {}
     for candidate in rules.candidates(now, current_app.config["OVERSIGHT_REPEAT_FINDING_DAYS"]):
         found.setdefault((candidate.kind, fingerprint(candidate.kind, candidate.facts)), candidate)
