@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.service import record_event
 from ..clock import utcnow
+from ..database import serialize_on
 from ..errors import ApiError
 from ..extensions import db
 from .models import ROLES, LoginFailure, Team, User, UserRole, UserSession
@@ -182,6 +183,9 @@ def authenticate(username: str, password: str, address: str) -> User | ApiError:
     """
     global _dummy_hash
     username = username.strip().lower()
+    # Guesses for one account sent at once each count the failures recorded before them: one
+    # at a time, so that no more than the limit are tried (held while the password is checked).
+    serialize_on("login_account", username)
     try:
         _check_account_lock(username)
     except ApiError as refused:
