@@ -136,7 +136,8 @@ def test_an_event_that_cannot_be_built_ends_a_dead_letter_and_holds_up_nothing(
     from server.audit.service import record_event
 
     broken = record_event("user.updated", object_type="user", object_id=personas["officer1"].id,
-                          details={"before": {"roles": ["officer"]}, "after": {"roles": ["officer"]}})
+                          details={"before": {"roles": ["officer"]}, "after": {"roles": ["officer"]}},
+                          sequenced=True)  # its seq is read below (on PostgreSQL it would be queued)
     db.session.commit()
     with Receiver() as receiver:
         receiver.secret = endpoint(receiver.url)
