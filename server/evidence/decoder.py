@@ -188,4 +188,9 @@ def serve(max_pixels: int, stdin=None, stdout=None) -> None:
 
 if __name__ == "__main__":
     os.nice(10)  # uploads and pages first; derived images take what CPU is left
-    serve(int(sys.argv[1]))
+    try:
+        serve(int(sys.argv[1]))
+    except (BrokenPipeError, KeyboardInterrupt):
+        # The worker that asked is gone (killed, recycled, stopped): nobody waits for the answer,
+        # and the worker's queue makes the image again on demand. Leave quietly.
+        os._exit(0)

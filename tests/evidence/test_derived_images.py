@@ -134,3 +134,22 @@ def test_the_decoding_child_is_stopped_once_idle(app, create_inspection, tus_as)
     while child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert images.decoder.child_pid is None and child.poll() is not None  # it exited, memory freed
+
+
+def test_a_decoding_child_whose_worker_is_gone_leaves_quietly(tmp_path):
+    """A worker killed mid-request (the chaos suite kills gunicorn) leaves its child writing into a
+    closed pipe: the child exits without a traceback in the server's log."""
+    import json
+    import subprocess
+    import sys
+
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"not a jpeg at all")
+    child = subprocess.Popen([sys.executable, "-m", "server.evidence.decoder", "1000000"],
+                             cwd=Path(__file__).resolve().parents[2], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # the worker is gone before the answer
+    child.stdin.write(json.dumps({"path": str(photo), "variants": ["thumbnail"]}).encode() + b"\n")
+    child.stdin.close()
+    assert child.wait(60) == 0
+    assert b"Traceback" not in child.stderr.read()
