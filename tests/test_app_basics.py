@@ -85,7 +85,7 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_full_sync(app):
 
 
 def test_audit_entries_cannot_be_updated_or_deleted(app):
-    entry = record_event("test.event", details={"n": 1})
+    entry = record_event("test.event", details={"n": 1}, sequenced=True)  # in the log at once
     db.session.commit()
     for statement in (sa.update(AuditEntry).values(action="forged"), sa.delete(AuditEntry)):
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
