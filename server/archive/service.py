@@ -21,6 +21,7 @@ from ..accounts.models import User
 from ..audit.service import record_event
 from ..casefile.export import export_case_file, spool_file
 from ..clock import to_local, utcnow
+from ..database import serialize_on
 from ..documents.models import Document
 from ..documents.service import take_serial
 from ..errors import ApiError
@@ -80,7 +81,10 @@ def _build(user, kind: str, category: str, subject_id: str, inspection: Inspecti
 
     def metadata(case) -> dict:
         # The export read as a reader, then took the writer's turn again: an archive of the same
-        # subject may have been committed meanwhile (a concurrent request); check in this turn.
+        # subject may have been committed meanwhile (a concurrent request); check in this turn,
+        # holding the subject until commit (PostgreSQL has no one writer's turn), so that the
+        # second of two requests at once sees the first's archive and answers 409.
+        serialize_on("archive", f"{kind}/{subject_type}/{subject_id}")
         _refuse_second_archive(kind, subject_type, subject_id)
         documents = case.documents
         serial = take_serial(f"archive_{kind}_{category}", to_local(utcnow()).year)

@@ -216,6 +216,9 @@ def _insert_new_records(rows: list[dict]) -> set:
     """Insert inspection rows, skipping any whose UUID is stored already; the UUIDs inserted."""
     if not rows:
         return set()
+    # In one order (by UUID) in every transaction: two batches that share records, inserted at
+    # once in different orders, would each wait for the other's row (PostgreSQL: a deadlock).
+    rows = sorted(rows, key=lambda row: row["uuid"])
     dialect = db.session.get_bind().dialect.name
     statement = _INSERT_NEW.get(dialect)
     if statement is None:  # built once per dialect

@@ -105,12 +105,18 @@ class Writes:
 
         # Core inserts (executemany): the rows are plain values, no ORM objects are needed.
         # Officers and evidence go in one statement, through the view of migration 0026.
+        # Rows with a unique key go in sorted by it, the same order in every transaction, so
+        # that two batches naming the same records wait for each other, never deadlock.
         if self.inspections:
-            db.session.execute(Inspection.__table__.insert(), self.inspections)
+            db.session.execute(Inspection.__table__.insert(), sorted(self.inspections, key=_by_uuid))
         members = ([member_row("officer", **row) for row in self.officers]
-                   + [member_row("evidence", **row) for row in self.evidence])
+                   + [member_row("evidence", **row) for row in sorted(self.evidence, key=_by_uuid)])
         if members:
             db.session.execute(inspection_members.insert(), members)
         if self.targets:
             db.session.execute(InspectionTarget.__table__.insert(), self.targets)
         record_events(self.events, actor=user)
+
+
+def _by_uuid(row: dict):
+    return row["uuid"]

@@ -56,8 +56,12 @@ def serving(pid: int) -> bool:
 
 
 def kill9(pid: int) -> None:
+    _signal(pid, signal.SIGKILL)
+
+
+def _signal(pid: int, signum: int) -> None:
     try:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signum)
     except ProcessLookupError:
         pass
 
@@ -114,6 +118,15 @@ class Gunicorn:
         """SIGKILL the master and its workers (a machine's process table wiped), then start again."""
         self.kill_master()
         self.start()
+
+    def freeze(self) -> None:
+        """SIGSTOP the master and its workers: a request it holds stays held (kill or thaw next)."""
+        for pid in (*self.worker_pids(), self.server.process.pid):
+            _signal(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in (self.server.process.pid, *self.worker_pids()):
+            _signal(pid, signal.SIGCONT)
 
     def kill_master(self) -> None:
         """SIGKILL the master and its workers, and wait until they are gone (a lost machine)."""
