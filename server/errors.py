@@ -29,7 +29,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "request.validation": (422, "Validation failed", "提交的内容有误，请按提示逐项修改。"),
     "request.method_not_allowed": (405, "Method not allowed", "不支持该请求方法。"),
     "request.not_found": (404, "Not found", "请求的内容不存在或您无权查看。"),
-    "request.conflict": (409, "Conflict", "数据已被修改，请刷新后重试。"),
+    "request.conflict": (409, "Conflict",
+                         "另一请求刚刚修改了相同的数据，本次提交未生效。请刷新后查看，如仍需要请重新提交。"),
     "request.precondition_failed": (412, "Precondition failed", "数据已变化，请刷新后重试。"),
     "request.uri_too_long": (414, "URI too long", "请求地址过长，请减少查询条件（如一次查询的编号数量）后重试。"),
     "request.headers_too_large": (431, "Request headers too large",
@@ -333,8 +334,6 @@ CATALOG: dict[str, tuple[int, str, str]] = {
 
 # Catalog codes nothing answers with today, and why they stay in the catalog.
 RESERVED: dict[str, str] = {
-    "request.conflict": "The answer to a werkzeug/flask-smorest 409 (_STATUS_CODES); FieldCase "
-                        "raises no bare 409: each conflict has its own code.",
     "request.precondition_failed": "The answer to a 412 from flask-smorest's ETag check "
                                    "(_STATUS_CODES); no view uses `blp.etag` today.",
     "request.unsupported_media_type": "The answer to werkzeug's 415 from `request.get_json()` "
@@ -473,6 +472,14 @@ def _from_api_error(error: ApiError):
 
 
 def _from_http_exception(error: HTTPException):
+    original = getattr(error, "original_exception", None)  # raised by the commit after a view
+    if original is not None and not isinstance(original, HTTPException):
+        from .extensions import db
+
+        db.session.rollback()  # Flask has logged it (handle_exception)
+        answer = _lost_race(original)
+        if answer is not None:
+            return answer
     code = code_for_status(error.code or 500)
     status, title, detail = CATALOG[code]
     status = error.code or status
@@ -491,6 +498,32 @@ def _from_http_exception(error: HTTPException):
     return problem_response(code, status, title, detail, errors, headers)
 
 
+# A write that lost a race the code did not foresee: the database refused it whole (a unique key
+# taken by a concurrent request), or chose it as a deadlock's victim. Nothing of the request is
+# stored; the user is told to look again or retry, not that the server failed. Still logged with
+# its traceback: each is a missing check (server/database.py, "The concurrency rule").
+_RETRY_DETAIL = "服务器正忙（并发写入冲突），本次提交未生效，请稍后重试。"
+_UNIQUE_VIOLATION, _DEADLOCK, _SERIALIZATION_FAILURE = "23505", "40P01", "40001"  # SQLSTATE
+
+
+def _lost_race(error: BaseException):
+    """The answer to a database error that a concurrent write caused, or None for any other."""
+    import sqlalchemy.exc
+
+    if not isinstance(error, sqlalchemy.exc.DBAPIError):
+        return None
+    orig = error.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+    if isinstance(error, sqlalchemy.exc.IntegrityError) and state in (_UNIQUE_VIOLATION, "SQLITE_CONSTRAINT_UNIQUE",
+                                                                       "SQLITE_CONSTRAINT_PRIMARYKEY"):
+        status, title, detail = CATALOG["request.conflict"]
+        return problem_response("request.conflict", status, title, detail)
+    if state in (_DEADLOCK, _SERIALIZATION_FAILURE):
+        status, title, _detail = CATALOG["server.unavailable"]
+        return problem_response("server.unavailable", status, title, _RETRY_DETAIL, headers={"Retry-After": "1"})
+    return None
+
+
 def _from_unexpected(error: Exception):
     from flask import current_app
 
@@ -498,6 +531,9 @@ def _from_unexpected(error: Exception):
 
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
+    answer = _lost_race(error)
+    if answer is not None:
+        return answer
     status, title, detail = CATALOG["server.error"]
     return problem_response("server.error", status, title, detail)
 
