@@ -80,7 +80,7 @@ def _drop_triggers(postgresql, sealed):
 def _rewrite_seeds(bind, change):
     rows = bind.execute(sa.text("SELECT id, seed, seed_sha256 FROM random_plans "
                                 "WHERE seed IS NOT NULL AND status <> 'drawn' ORDER BY id")).all()
-    for plan_id, seed, seed_sha256 in rows:
+    for plan_id, seed, seed_sha256 in rows:  # the key is read only when there is a seed to change
         bind.execute(sa.text("UPDATE random_plans SET seed = :seed WHERE id = :id"),
                      {"seed": change(seed, plan_id, seed_sha256), "id": plan_id})
 
@@ -93,8 +93,7 @@ def upgrade():
     _drop_triggers(postgresql, sealed=False)
     if postgresql:
         op.execute("ALTER TABLE random_plans ALTER COLUMN seed TYPE varchar(100)")
-    key = seed_key()
-    _rewrite_seeds(bind, lambda seed, plan_id, sha: seal_seed(seed, plan_id, sha, key))
+    _rewrite_seeds(bind, lambda seed, plan_id, sha: seal_seed(seed, plan_id, sha, seed_key()))
     _create_triggers(postgresql, sealed=True)
 
 
@@ -104,8 +103,7 @@ def downgrade():
     bind = op.get_bind()
     postgresql = bind.dialect.name == "postgresql"
     _drop_triggers(postgresql, sealed=True)
-    key = seed_key()
-    _rewrite_seeds(bind, lambda seed, plan_id, sha: unseal_seed(seed, plan_id, sha, key))
+    _rewrite_seeds(bind, lambda seed, plan_id, sha: unseal_seed(seed, plan_id, sha, seed_key()))
     if postgresql:
         op.execute("ALTER TABLE random_plans ALTER COLUMN seed TYPE varchar(64)")
     _create_triggers(postgresql, sealed=False)
