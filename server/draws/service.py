@@ -105,7 +105,8 @@ def commit_plan(user: User, plan: Plan, expected_status: str) -> None:
     seed_sha256 = alg.seed_commitment(seed)
     hashes = alg.input_hashes(inputs)
     digest = alg.commitment_digest(seed_sha256, hashes)
-    _move(plan, "commit", user, {"committed_at": utcnow(), "seed": seal_seed(seed, plan.id, seed_sha256, seed_key()), "seed_sha256": seed_sha256,
+    sealed = seal_seed(seed, plan.id, seed_sha256, seed_key())
+    _move(plan, "commit", user, {"committed_at": utcnow(), "seed": sealed, "seed_sha256": seed_sha256,
                                  "inputs": inputs, "inputs_sha256": hashes,
                                  "commitment_digest": digest},
           {"seed_sha256": seed_sha256, "inputs_sha256": hashes, "commitment_digest": digest})
