@@ -258,6 +258,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "evalreview.sample_exists": (409, "Sample exists", "该季度的评查抽样已经承诺或抽取，每季度只抽取一次。"),
     "evalreview.no_files": (409, "No closed files", "该季度没有已结案的案件或已审核通过的检查记录，无需抽取。"),
     "evalreview.already_drawn": (409, "Already drawn", "该季度的评查案卷已经抽取，结果不能重抽。"),
+    "evalreview.seed_unsealable": (500, "Sealed seed cannot be opened",
+                                   "无法打开该季度评查抽样承诺的密封种子（服务器密钥缺失或与承诺时不同，或数据被改动），"
+                                   "未进行抽取。请联系系统管理员恢复原密钥后再抽取。"),
     "evalreview.sample_not_found": (404, "Sample not found", "评查抽样不存在。"),
     "evalreview.file_not_sampled": (404, "File not sampled", "该案卷不在本季度抽取的评查名单中。"),
     "evalreview.answers_incomplete": (422, "Answers incomplete",

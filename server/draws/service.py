@@ -22,7 +22,7 @@ from ..forms import service as forms
 from . import algorithm as alg
 from .inputs import build_inputs
 from .models import TRANSITIONS, Plan, Task
-from .sealing import SeedUnsealable, seal_seed, seed_key, unseal_seed
+from .sealing import SeedUnsealable, plan_subject, seal_seed, seed_key, unseal_seed
 from .tasks import create_tasks
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def commit_plan(user: User, plan: Plan, expected_status: str) -> None:
     seed_sha256 = alg.seed_commitment(seed)
     hashes = alg.input_hashes(inputs)
     digest = alg.commitment_digest(seed_sha256, hashes)
-    sealed = seal_seed(seed, plan.id, seed_sha256, seed_key())
+    sealed = seal_seed(seed, plan_subject(plan.id), seed_sha256, seed_key())
     _move(plan, "commit", user, {"committed_at": utcnow(), "seed": sealed, "seed_sha256": seed_sha256,
                                  "inputs": inputs, "inputs_sha256": hashes,
                                  "commitment_digest": digest},
@@ -130,7 +130,7 @@ def revealed_seed(plan: Plan) -> str:
     """The plan's secret seed (hex), opened with this server's key; a key that does not open it
     refuses (`plan.seed_unsealable`), so that nothing is ever drawn with another seed."""
     try:
-        return unseal_seed(plan.seed, plan.id, plan.seed_sha256, seed_key())
+        return unseal_seed(plan.seed, plan_subject(plan.id), plan.seed_sha256, seed_key())
     except SeedUnsealable as error:
         log.error("draw refused: %s", error)
         raise ApiError("plan.seed_unsealable") from error

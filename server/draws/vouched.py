@@ -18,7 +18,7 @@ from ..audit.vouched import Entry, VouchedKind
 from ..extensions import db
 from . import algorithm as alg
 from .models import Plan, Task
-from .sealing import SeedUnsealable, seed_key, unseal_seed
+from .sealing import SeedUnsealable, plan_subject, seed_key, unseal_seed
 
 CHUNK = 500
 _LATER = ("approved_by_id", "seed_sha256", "stored_seed_sha256", "inputs_sha256",
@@ -67,7 +67,8 @@ def _stored_seed_sha256(plan: Plan) -> str | None:
     if plan.seed is None:
         return None
     try:
-        return alg.seed_commitment(unseal_seed(plan.seed, plan.id, plan.seed_sha256, seed_key()))
+        return alg.seed_commitment(unseal_seed(plan.seed, plan_subject(plan.id), plan.seed_sha256,
+                                                   seed_key()))
     except SeedUnsealable:
         return "unreadable"
 

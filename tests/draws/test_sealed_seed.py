@@ -159,7 +159,7 @@ def test_the_database_refuses_an_unsealed_seed_before_the_draw(app, directory, l
     assert boss.post(f"/api/plans/{plan_id}/approve", json={"expected_status": "draft"}).status_code == 200
     commitment = {"status": "committed", "committed_at": utcnow(), "seed_sha256": "ab" * 32,
                   "inputs": {}, "inputs_sha256": {}, "commitment_digest": "cd" * 32}
-    with pytest.raises(sa.exc.DatabaseError, match="unsealed seed"):
+    with pytest.raises(sa.exc.DatabaseError, match="cannot change to an unsealed one"):
         db.session.execute(sa.update(Plan).where(Plan.id == plan_id).values(seed="00" * 32, **commitment))
     db.session.rollback()
     db.session.execute(sa.update(Plan).where(Plan.id == plan_id).values(seed="sealed:v1:AAAA", **commitment))
