@@ -240,6 +240,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "plan.unknown_form": (422, "Unknown form", "所选检查表单（抽查事项）不存在，请重新选择。"),
     "plan.no_targets": (409, "No eligible targets",
                         "按该计划的范围和排除规则，没有可抽取的检查对象，请调整范围后重新提交。"),
+    "plan.seed_unsealable": (500, "Sealed seed cannot be opened",
+                             "无法打开该计划承诺的密封种子（服务器密钥缺失或与承诺时不同，或数据被改动），"
+                             "未进行抽取，计划保持不变。请联系系统管理员恢复原密钥后再抽取。"),
     "task.not_found": (404, "Task not found", "检查任务不存在或不是分派给您的。"),
     "task.already_done": (409, "Task already done", "该检查任务已完成。"),
     "task.wrong_inspection": (422, "Not this task's inspection",
@@ -255,6 +258,9 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "evalreview.sample_exists": (409, "Sample exists", "该季度的评查抽样已经承诺或抽取，每季度只抽取一次。"),
     "evalreview.no_files": (409, "No closed files", "该季度没有已结案的案件或已审核通过的检查记录，无需抽取。"),
     "evalreview.already_drawn": (409, "Already drawn", "该季度的评查案卷已经抽取，结果不能重抽。"),
+    "evalreview.seed_unsealable": (500, "Sealed seed cannot be opened",
+                                   "无法打开该季度评查抽样承诺的密封种子（服务器密钥缺失或与承诺时不同，或数据被改动），"
+                                   "未进行抽取。请联系系统管理员恢复原密钥后再抽取。"),
     "evalreview.sample_not_found": (404, "Sample not found", "评查抽样不存在。"),
     "evalreview.file_not_sampled": (404, "File not sampled", "该案卷不在本季度抽取的评查名单中。"),
     "evalreview.answers_incomplete": (422, "Answers incomplete",

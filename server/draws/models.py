@@ -2,7 +2,7 @@
 
 A plan's life: `draft` → `approved` (a supervisor) → `committed` (secret seed drawn; its SHA-256
 and the input lists' hashes published) → `drawn` (witness value entered, the draw run once, the
-seed revealed). `cancelled` (with a reason) at any point before `drawn`; a cancelled plan stays on
+seed, sealed until then, revealed). `cancelled` (with a reason) at any point before `drawn`; a cancelled plan stays on
 record. CHECK constraints tie each status to the columns it needs; migration 0011_draws adds
 triggers that refuse any change to a drawn or cancelled plan, and to what was committed.
 """
@@ -50,8 +50,10 @@ class Plan(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The secret seed (hex) is kept here until the draw reveals it; only its SHA-256 is public.
-    seed: Mapped[str | None] = mapped_column(sa.String(64))
+    # The secret seed: sealed (`sealed:v1:…`, sealing.py) from commitment to the draw, which
+    # reveals it here as 64 hex digits; only its SHA-256 is public before. Migration 0027 refuses
+    # an unsealed seed on a plan not drawn.
+    seed: Mapped[str | None] = mapped_column(sa.String(100))
     seed_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     inputs: Mapped[dict | None] = mapped_column(JSONDocument)  # the five input lists, frozen
     inputs_sha256: Mapped[dict | None] = mapped_column(JSONDocument)

@@ -7,6 +7,7 @@ Each writes its audit entry in the request's transaction; the entries hold what 
 """
 from __future__ import annotations
 
+import logging
 import secrets
 from decimal import Decimal
 
@@ -21,7 +22,10 @@ from ..forms import service as forms
 from . import algorithm as alg
 from .inputs import build_inputs
 from .models import TRANSITIONS, Plan, Task
+from .sealing import SeedUnsealable, plan_subject, seal_seed, seed_key, unseal_seed
 from .tasks import create_tasks
+
+log = logging.getLogger(__name__)
 
 
 def default_rules() -> dict:
@@ -91,7 +95,8 @@ def approve_plan(user: User, plan: Plan, expected_status: str) -> None:
 
 
 def commit_plan(user: User, plan: Plan, expected_status: str) -> None:
-    """Freeze the input lists, draw the secret seed, publish their hashes (audit entry)."""
+    """Freeze the input lists, draw the secret seed, publish their hashes (audit entry). The seed
+    is stored sealed (sealing.py) until the draw."""
     _check(user, plan, "commit", expected_status)
     inputs, by_target, _ = build_inputs(plan)
     if not by_target:
@@ -100,7 +105,8 @@ def commit_plan(user: User, plan: Plan, expected_status: str) -> None:
     seed_sha256 = alg.seed_commitment(seed)
     hashes = alg.input_hashes(inputs)
     digest = alg.commitment_digest(seed_sha256, hashes)
-    _move(plan, "commit", user, {"committed_at": utcnow(), "seed": seed, "seed_sha256": seed_sha256,
+    sealed = seal_seed(seed, plan_subject(plan.id), seed_sha256, seed_key())
+    _move(plan, "commit", user, {"committed_at": utcnow(), "seed": sealed, "seed_sha256": seed_sha256,
                                  "inputs": inputs, "inputs_sha256": hashes,
                                  "commitment_digest": digest},
           {"seed_sha256": seed_sha256, "inputs_sha256": hashes, "commitment_digest": digest})
@@ -109,14 +115,25 @@ def commit_plan(user: User, plan: Plan, expected_status: str) -> None:
 def draw_plan(user: User, plan: Plan, expected_status: str, witness_value: str) -> list[Task]:
     """Run the draw once with the witness's value, reveal the seed, make the tasks."""
     _check(user, plan, "draw", expected_status)
-    final = alg.final_seed(plan.seed, witness_value)
+    seed = revealed_seed(plan)
+    final = alg.final_seed(seed, witness_value)
     result = alg.run_draw(plan.inputs, final)
-    _move(plan, "draw", user, {"drawn_at": utcnow(), "drawn_by_id": user.id,
+    _move(plan, "draw", user, {"drawn_at": utcnow(), "drawn_by_id": user.id, "seed": seed,
                                "witness_value": witness_value, "final_seed": final.hex(),
                                "result": result},
-          {"witness_value": witness_value, "seed": plan.seed, "final_seed": final.hex(),
+          {"witness_value": witness_value, "seed": seed, "final_seed": final.hex(),
            "result_sha256": alg.sha256_hex(alg.canonical_bytes(result))})
     return create_tasks(user, plan)
+
+
+def revealed_seed(plan: Plan) -> str:
+    """The plan's secret seed (hex), opened with this server's key; a key that does not open it
+    refuses (`plan.seed_unsealable`), so that nothing is ever drawn with another seed."""
+    try:
+        return unseal_seed(plan.seed, plan_subject(plan.id), plan.seed_sha256, seed_key())
+    except SeedUnsealable as error:
+        log.error("draw refused: %s", error)
+        raise ApiError("plan.seed_unsealable") from error
 
 
 def cancel_plan(user: User, plan: Plan, expected_status: str, reason: str) -> None:

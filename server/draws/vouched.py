@@ -2,9 +2,9 @@
 server/audit/vouched.py).
 
 - A plan: what its creation fixed (scope, rules, period), its status and who approved it, the
-  commitment (SHA-256 of the stored seed and of the stored input lists must be the ones the
-  `plan.commit` entry published), the draw (witness value, final seed, SHA-256 of the result) and
-  a cancellation's reason.
+  commitment (SHA-256 of the stored seed, opened with the server's key while sealed, and of the
+  stored input lists must be the ones the `plan.commit` entry published), the draw (witness
+  value, final seed, SHA-256 of the result) and a cancellation's reason.
 - A task: its plan, target, officers and deadline (`task.created`), the inspection that completed
   it (`task.completed`) and the result as published (`task.published`).
 """
@@ -18,6 +18,7 @@ from ..audit.vouched import Entry, VouchedKind
 from ..extensions import db
 from . import algorithm as alg
 from .models import Plan, Task
+from .sealing import SeedUnsealable, plan_subject, seed_key, unseal_seed
 
 CHUNK = 500
 _LATER = ("approved_by_id", "seed_sha256", "stored_seed_sha256", "inputs_sha256",
@@ -50,7 +51,7 @@ def _plan_rows() -> Iterable[tuple[str, str, dict]]:
     for plan in _chunks(Plan, Plan.id):
         yield str(plan.id), f"plan {plan.id}", {
             **plan_facts(plan), "status": plan.status, "approved_by_id": plan.approved_by_id,
-            "seed_sha256": alg.seed_commitment(plan.seed) if plan.seed else None,
+            "seed_sha256": _stored_seed_sha256(plan),
             "stored_seed_sha256": plan.seed_sha256,
             "inputs_sha256": alg.input_hashes(plan.inputs) if plan.inputs else None,
             "commitment_digest": plan.commitment_digest, "witness_value": plan.witness_value,
@@ -58,6 +59,18 @@ def _plan_rows() -> Iterable[tuple[str, str, dict]]:
             "result_sha256": (alg.sha256_hex(alg.canonical_bytes(plan.result))
                               if plan.result is not None else None),
             "cancel_reason": plan.cancel_reason}
+
+
+def _stored_seed_sha256(plan: Plan) -> str | None:
+    """SHA-256 of the stored seed, opened with this server's key while sealed; a seed that does
+    not open (wrong key, edited or copied value) is named as altered."""
+    if plan.seed is None:
+        return None
+    try:
+        return alg.seed_commitment(unseal_seed(plan.seed, plan_subject(plan.id), plan.seed_sha256,
+                                                   seed_key()))
+    except SeedUnsealable:
+        return "unreadable"
 
 
 def _expect_task(entry: Entry) -> Iterable[tuple[str, dict]]:

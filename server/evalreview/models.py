@@ -2,7 +2,8 @@
 
 - `review_samples`: one per quarter. `committed` (secret seed drawn, its SHA-256 and the eligible
   files' hash published) → `drawn` (witness value entered, the sample run once, seed revealed).
-  Migration 0024_evalreview refuses any change to what was committed and to a drawn sample.
+  Migration 0024_evalreview refuses any change to what was committed and to a drawn sample
+  (0027_sealed_seed: but the draw, which replaces the sealed seed by the revealed one).
 - `review_scores`: append-only (triggers refuse UPDATE and DELETE). A correction is a new score
   naming the one it supersedes; each score is superseded at most once, and a file has at most one
   first score, so a file's scores form one chain whose end is its current score.
@@ -33,7 +34,8 @@ class ReviewSample(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     committed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
     committed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    seed: Mapped[str] = mapped_column(sa.String(64), nullable=False)  # secret until drawn
+    # secret until drawn: sealed (draws/sealing.py) until the draw reveals it (64 hex digits)
+    seed: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     seed_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     inputs: Mapped[dict] = mapped_column(JSONDocument, nullable=False)  # files and rules
     inputs_sha256: Mapped[dict] = mapped_column(JSONDocument, nullable=False)

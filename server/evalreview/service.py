@@ -1,8 +1,10 @@
 """A quarter's review sample: commit (freeze the eligible files, draw and hash the secret seed),
 draw (once, with a witness's public value; the seed is revealed), and the published JSON that
-`python -m server.verify_review_sample` re-runs. The same scheme as a plan's draw (docs/draw.md)."""
+`python -m server.verify_review_sample` re-runs. The same scheme as a plan's draw (docs/draw.md),
+the seed stored sealed until the draw (draws/sealing.py)."""
 from __future__ import annotations
 
+import logging
 import secrets
 from decimal import Decimal
 
@@ -12,12 +14,14 @@ from ..accounts.models import User
 from ..audit.service import record_event
 from ..clock import utcnow
 from ..draws import algorithm as alg
+from ..draws.sealing import SeedUnsealable, sample_subject, seal_seed, seed_key, unseal_seed
 from ..errors import ApiError
 from ..extensions import db
 from .files import eligible_files, parse_quarter
 from .models import ReviewSample
 
 STAFF = ("supervisor", "admin")
+log = logging.getLogger(__name__)
 
 
 def sample_rules() -> dict:
@@ -40,8 +44,9 @@ def commit_sample(user: User, quarter: str) -> ReviewSample:
     seed_sha256 = alg.seed_commitment(seed)
     hashes = alg.sample_hashes(inputs)
     digest = alg.commitment_digest(seed_sha256, hashes)
+    sealed = seal_seed(seed, sample_subject(quarter), seed_sha256, seed_key())
     sample = ReviewSample(quarter=quarter, status="committed", committed_by_id=user.id,
-                          committed_at=utcnow(), seed=seed, seed_sha256=seed_sha256, inputs=inputs,
+                          committed_at=utcnow(), seed=sealed, seed_sha256=seed_sha256, inputs=inputs,
                           inputs_sha256=hashes, commitment_digest=digest)
     db.session.add(sample)
     db.session.flush()
@@ -57,18 +62,23 @@ def draw_sample(user: User, sample: ReviewSample, witness_value: str) -> ReviewS
         raise ApiError("evalreview.not_supervisor")
     if sample.status != "committed":
         raise ApiError("evalreview.already_drawn")
-    final = alg.final_seed(sample.seed, witness_value)
+    try:
+        seed = unseal_seed(sample.seed, sample_subject(sample.quarter), sample.seed_sha256, seed_key())
+    except SeedUnsealable as error:
+        log.error("review sample draw refused: %s", error)
+        raise ApiError("evalreview.seed_unsealable") from error
+    final = alg.final_seed(seed, witness_value)
     result = alg.run_sample(sample.inputs, final)
     changed = db.session.execute(
         db.update(ReviewSample).where(ReviewSample.id == sample.id, ReviewSample.status == "committed")
-        .values(status="drawn", drawn_by_id=user.id, drawn_at=utcnow(), witness_value=witness_value,
+        .values(status="drawn", seed=seed, drawn_by_id=user.id, drawn_at=utcnow(), witness_value=witness_value,
                 final_seed=final.hex(), result=result)
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         raise ApiError("evalreview.already_drawn")
     db.session.refresh(sample)
     record_event("evalreview.sample_drawn", actor=user, object_type="review_sample", object_id=sample.id,
-                 details={"witness_value": witness_value, "seed": sample.seed, "final_seed": final.hex(),
+                 details={"witness_value": witness_value, "seed": seed, "final_seed": final.hex(),
                           "result": result})
     return sample
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ..audit.vouched import Entry, VouchedKind, keyset_rows
 from ..draws import algorithm as alg
+from ..draws.sealing import SeedUnsealable, sample_subject, seed_key, unseal_seed
 from .models import ReviewProblem, ReviewSample, ReviewScore
 from .scoring import problem_facts, score_facts
 
@@ -29,10 +30,20 @@ def _expect_sample(entry: Entry):
 def _sample_rows():
     for sample in keyset_rows(sa.select(ReviewSample), ReviewSample.id, chunk=CHUNK, objects=True):
         yield str(sample.id), f"review sample {sample.quarter}", {
-            "quarter": sample.quarter, "seed_sha256": alg.seed_commitment(sample.seed),
+            "quarter": sample.quarter, "seed_sha256": _stored_seed_sha256(sample),
             "stored_seed_sha256": sample.seed_sha256, "inputs_sha256": alg.sample_hashes(sample.inputs),
             "commitment_digest": sample.commitment_digest, "witness_value": sample.witness_value,
             "final_seed": sample.final_seed, "result": sample.result, "status": sample.status}
+
+
+def _stored_seed_sha256(sample: ReviewSample) -> str:
+    """SHA-256 of the stored seed, opened with this server's key while sealed ("unreadable" if
+    it does not open: named as altered)."""
+    try:
+        return alg.seed_commitment(unseal_seed(sample.seed, sample_subject(sample.quarter),
+                                               sample.seed_sha256, seed_key()))
+    except SeedUnsealable:
+        return "unreadable"
 
 
 def _rows(model, facts, label):

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from server.audit.verify import VerifyReport
 from server.audit.vouched import verify_vouched_rows
 from server.draws import algorithm as alg
+from server.draws.sealing import sample_subject, seed_key, unseal_seed
 from server.evalreview.models import ReviewSample
 from server.evalreview.standard import load_standard
 from server.evalreview.vouched import PROBLEMS, SAMPLES, SCORES
@@ -58,7 +59,10 @@ def test_before_the_draw_the_seed_stays_secret(files, login_as):
     admin = login_as("admin")
     committed = admin.post("/api/evalreview/samples", json={"quarter": QUARTER}).get_json()
     document = admin.get(f"/api/evalreview/samples/{committed['id']}/sample.json").get_json()
-    secret = db.session.get(ReviewSample, committed["id"]).seed
+    stored = db.session.get(ReviewSample, committed["id"]).seed
+    assert stored.startswith("sealed:v1:")  # sealed in the database (draws/sealing.py)
+    secret = unseal_seed(stored, sample_subject(QUARTER), committed["seed_sha256"], seed_key())
+    assert secret not in stored
     assert document["draw"] is None and "seed" not in committed
     assert secret not in json.dumps(document) and secret not in json.dumps(committed)
     assert document["commitment"]["seed_sha256"] == alg.seed_commitment(secret)
