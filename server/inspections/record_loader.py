@@ -74,62 +74,31 @@ def _compile_schema(schema: Schema):
         key = field.data_key if field.data_key is not None else attr_name
         plan.append((key, attribute, _compile_field(field), field))
     known = frozenset(key for key, _, _, _ in plan)
-    return _generate_load(schema, plan, known, validators)
+    strict = schema.unknown == RAISE
 
-
-def _generate_load(schema: Schema, plan: list, known: frozenset, validators: list):
-    """The schema's load as the source of one function, made once (as fastjsonschema does): each
-    field's key, attribute and rules for a missing or null value written in, a plain text,
-    strict integer or raw field's conversion inlined, any other field's called."""
-    env = {"_Defer": _Defer, "missing": missing, "known": known, "validators": validators,
-           "unknown": schema.unknown}
-    source = ["def load(data):",
-              "    if type(data) is not dict" + (" or not known.issuperset(data)" if schema.unknown == RAISE else "")
-              + ":",
-              "        raise _Defer",
-              "    out = {}",
-              "    get = data.get"]
-    for index, (key, attribute, load_value, field) in enumerate(plan):
-        env[f"load_{index}"], env[f"field_{index}"] = load_value, field
-        source += [f"    value = get({key!r}, missing)",
-                   "    if value is missing:"]
-        if field.required:
-            source.append("        raise _Defer")
-        else:
-            source += [f"        value = field_{index}.load_default",
-                       "        value = value() if callable(value) else value",
-                       "        if value is not missing:",
-                       f"            out[{attribute!r}] = value"]
-        source += ["    elif value is None:",
-                   f"        out[{attribute!r}] = None" if field.allow_none else "        raise _Defer",
-                   "    else:"]
-        inline = _inline_type(field)
-        if inline == "raw":
-            source.append(f"        out[{attribute!r}] = value")
-        elif inline is not None:
-            source += [f"        if type(value) is not {inline}:",
-                       "            raise _Defer",
-                       f"        out[{attribute!r}] = value"]
-        else:
-            source.append(f"        out[{attribute!r}] = load_{index}(value)")
-    source += ["    for check_schema in validators:",
-               "        check_schema(out, partial=None, many=False, unknown=unknown)",
-               "    return out"]
-    exec(compile("\n".join(source), f"<compiled load of {type(schema).__name__}>", "exec"), env)  # noqa: S102
-    return env["load"]
-
-
-def _inline_type(field: fields.Field) -> str | None:
-    """"str", "int" or "raw" for a field without validators whose conversion `_converter`
-    makes a bare type test (or none), else None."""
-    if field.validators:
-        return None
-    kind = type(field)
-    if kind is fields.String:
-        return "str"
-    if kind is fields.Integer and field.strict:
-        return "int"
-    return "raw" if kind is fields.Raw else None
+    def load(data):
+        if type(data) is not dict or (strict and not known.issuperset(data)):
+            raise _Defer
+        out = {}
+        for key, attribute, load_value, field in plan:
+            value = data.get(key, missing)
+            if value is missing:
+                if field.required:
+                    raise _Defer
+                value = field.load_default
+                value = value() if callable(value) else value
+                if value is not missing:
+                    out[attribute] = value
+            elif value is None:
+                if not field.allow_none:
+                    raise _Defer
+                out[attribute] = None
+            else:
+                out[attribute] = load_value(value)
+        for check_schema in validators:
+            check_schema(out, partial=None, many=False, unknown=schema.unknown)
+        return out
+    return load
 
 
 def _compile_field(field: fields.Field):
