@@ -81,3 +81,18 @@ def test_the_closing_recordings_take_the_phones_audio_and_a_body_cameras_files(l
     wrong_kind["answers"]["statement_audio"] = [photo["uuid"]]
     wrong_kind["evidence"].append(photo)
     assert "image/jpeg" in sync_one(officer, wrong_kind)["errors"]["evidence"][0]
+
+
+def test_a_check_result_sent_as_a_list_is_rejected_per_item_not_a_server_error(login_as):
+    # Found by the form checks' fuzz test: the result rules looked the result up in a dict, and
+    # an unhashable result (["pass"]) raised TypeError (500) for the whole batch.
+    officer = login_as("officer1")
+    odd = overweight_v2("fail")
+    odd["answers"]["within_limit"]["result"] = ["fail"]
+    good = overweight_v2("fail")
+    response = officer.post("/api/sync", json=sync_body(odd, good))
+    assert response.status_code == 200, response.get_json()
+    first, second = response.get_json()["results"]
+    assert first["result"] == "rejected" and first["code"] == "sync.invalid_answers"
+    assert first["errors"]["within_limit"] == ["检查结果应为符合、不符合之一。"]
+    assert second["result"] == "created"

@@ -85,6 +85,7 @@ def _compile_form(form: FormVersion) -> Checks:
     computed = [(item_id, inputs, compiled(form.items[item_id].item["compute"]))
                 for item_id, inputs in form.computed]
     items = form.items
+    answerable = frozenset(key for key, ref in items.items() if ref.repeat is None and ref.item["type"] != "note")
 
     def check_answers(answers: Mapping) -> AnswerCheck:
         check = AnswerCheck()
@@ -93,6 +94,8 @@ def _compile_form(form: FormVersion) -> Checks:
             return check
         errors = check.errors
         for key in answers:
+            if key in answerable:
+                continue
             ref = items.get(key)
             if ref is None or ref.repeat is not None:
                 errors.append(AnswerError(str(key), "unknown_item", "表单中没有此检查项，请更新表单后重试。"))
@@ -129,6 +132,7 @@ def _item_checker(item: dict):
     always_required = item["required"]
     required_if = compiled(item["required_if"]) if "required_if" in item else None
     rows = _rows_checker(item) if kind == "repeat" else None
+    check_value = _value_checker(item)
     rules = [(rule["results"], compiled(rule["when"]), rule["reason"])
              for rule in item.get("result_rules") or ()] if kind == "check" and "result_rules" in item else None
 
@@ -148,14 +152,56 @@ def _item_checker(item: dict):
         if rows is not None:
             rows(check, value, data, path)
             return
-        errors, evidence = answer_types.check_value(item, value, path)
-        check.errors.extend(errors)
-        check.evidence.extend(evidence)
-        if rules is not None and isinstance(value, Mapping) and value.get("result") in CHECK_RESULTS:
+        errors, evidence = check_value(value, path)
+        if errors:
+            check.errors.extend(errors)
+        if evidence:
+            check.evidence.extend(evidence)
+        if rules is not None and isinstance(value, Mapping) \
+                and isinstance(value.get("result"), str) and value["result"] in CHECK_RESULTS:
             result = value.get("result")
             check.errors.extend(AnswerError(path, "result_contradicts", reason) for results, when, reason in rules
                                 if result not in results and truthy(when(data)))
     return item["id"], check_item
+
+
+_NOTHING: tuple = ((), ())  # no errors, no evidence
+_EXACT = 2 ** 53
+
+
+def _value_checker(item: dict):
+    """`answer_types.check_value` for this item, its type's dispatch and constants settled once:
+    an answer of the common valid shape (text within its length, a number within its range, an
+    offered option, a passed or inapplicable check without photos) answers "nothing wrong" at
+    once; anything else goes through `check_value` itself, so that errors and evidence are its."""
+    kind = item["type"]
+    full = answer_types.check_value
+
+    def slow(value, path):
+        return full(item, value, path)
+    if kind == "text":
+        limit = item.get("max_length", answer_types.DEFAULT_MAX_TEXT)
+        return lambda value, path: _NOTHING if type(value) is str and len(value) <= limit else slow(value, path)
+    if kind in ("integer", "decimal"):
+        # int only (a float needs check_value's finiteness and integrality tests), and within
+        # what a float holds exactly: check_value's float() of a huge integer raises.
+        low, high = max(item.get("min", -_EXACT), -_EXACT), min(item.get("max", _EXACT), _EXACT)
+        return lambda value, path: _NOTHING if type(value) is int and low <= value <= high else slow(value, path)
+    if kind == "select":
+        offered = frozenset(o["value"] for o in item["options"])
+        return lambda value, path: _NOTHING if type(value) is str and value in offered else slow(value, path)
+    if kind == "check":
+        # A tuple, not a set: the result sent may be unhashable (a list), which is merely wrong.
+        quiet = tuple(r for r in CHECK_RESULTS if r != "fail" and (r != "na" or item.get("allow_na", True)))
+        shape = frozenset(("result", "note", "photos"))
+
+        def check_result(value, path):
+            if type(value) is dict and value.get("result") in quiet and value.keys() <= shape \
+                    and value.get("photos") in (None, []) and type(value.get("note", "")) in (str, type(None)):
+                return _NOTHING
+            return slow(value, path)
+        return check_result
+    return slow
 
 
 def _rows_checker(item: dict):

@@ -162,7 +162,7 @@ def _check_item(check: AnswerCheck, item: dict, value, data: dict, path: str, vi
     check.errors.extend(errors)
     check.evidence.extend(evidence)
     if item["type"] == "check" and "result_rules" in item and isinstance(value, Mapping) \
-            and value.get("result") in CHECK_RESULTS:
+            and isinstance(value.get("result"), str) and value["result"] in CHECK_RESULTS:
         check.errors.extend(AnswerError(path, "result_contradicts", reason)
                             for reason in refused_by_rules(item, value.get("result"), data))
 

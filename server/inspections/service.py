@@ -33,7 +33,7 @@ from .models import Inspection
 from .record_loader import compile_loader
 from .rejection import Rejected, rejected_answer
 from .schemas import RecordSchema
-from .sync_rows import Rows, Writes
+from .sync_rows import Rows, Writes, by_uuid
 
 _record_schema = RecordSchema()
 # The schema's load compiled for valid records; anything else goes through the schema itself.
@@ -218,7 +218,7 @@ def _insert_new_records(rows: list[dict]) -> set:
         return set()
     # In one order (by UUID) in every transaction: two batches that share records, inserted at
     # once in different orders, would each wait for the other's row (PostgreSQL: a deadlock).
-    rows = sorted(rows, key=lambda row: row["uuid"])
+    rows = sorted(rows, key=by_uuid)
     dialect = db.session.get_bind().dialect.name
     statement = _INSERT_NEW.get(dialect)
     if statement is None:  # built once per dialect

@@ -4,6 +4,7 @@ their bulk write: Core inserts, officers and evidence in one statement through t
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,9 +109,9 @@ class Writes:
         # Rows with a unique key go in sorted by it, the same order in every transaction, so
         # that two batches naming the same records wait for each other, never deadlock.
         if self.inspections:
-            db.session.execute(Inspection.__table__.insert(), sorted(self.inspections, key=_by_uuid))
+            db.session.execute(Inspection.__table__.insert(), sorted(self.inspections, key=by_uuid))
         members = ([member_row("officer", **row) for row in self.officers]
-                   + [member_row("evidence", **row) for row in sorted(self.evidence, key=_by_uuid)])
+                   + [member_row("evidence", **row) for row in sorted(self.evidence, key=by_uuid)])
         if members:
             db.session.execute(inspection_members.insert(), members)
         if self.targets:
@@ -118,5 +119,8 @@ class Writes:
         record_events(self.events, actor=user)
 
 
-def _by_uuid(row: dict):
-    return row["uuid"]
+def by_uuid(row: dict) -> int:
+    """The sort key of a row with a unique UUID: its number, the order of uuid.UUID's own
+    comparison, compared in C (UUID's __lt__ is Python: tens of calls per record)."""
+    value = row["uuid"]
+    return value.int if type(value) is uuid.UUID else uuid.UUID(str(value)).int

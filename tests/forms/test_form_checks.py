@@ -17,7 +17,10 @@ from .test_validation import form as kitchen_form  # noqa: F401 - the fixture
 FORMS = load_forms_dir(ROOT_DIR / "forms")
 SCALARS = [None, "", "yes", "no", "pass", "fail", "na", "a", "b", "truck_2", "single_single_tyre", 0, 1, -1,
            7000, 17000, 17000.0, 1e9, 2.5, True, False, "2024-05-01", "2024-05-01T09:30:00+08:00",
-           "2024-13-01", [], {}]
+           "2024-13-01", [], {},
+           # For the fast paths of form_checks._value_checker: integers past a float's exact
+           # range, text past any length limit, negative and fractional numbers at the bounds.
+           2 ** 60, -2 ** 60, 2 ** 53 + 1, "长" * 4001, -0.5, 100000]
 
 
 def _some_value(rng: random.Random, depth: int = 0):
@@ -27,9 +30,11 @@ def _some_value(rng: random.Random, depth: int = 0):
     if roll < 0.6:
         return str(uuid.UUID(int=rng.getrandbits(128)))
     if roll < 0.75:
-        return {"result": rng.choice(["pass", "fail", "na", "x", None]),
-                **({"note": rng.choice(["", "情况", 3])} if rng.random() < 0.5 else {}),
-                **({"photos": [str(uuid.UUID(int=rng.getrandbits(128)))]} if rng.random() < 0.4 else {})}
+        return {"result": rng.choice(["pass", "fail", "na", "x", None, ["pass"]]),
+                **({"note": rng.choice(["", "情况", 3, None])} if rng.random() < 0.5 else {}),
+                **({"photos": rng.choice([[str(uuid.UUID(int=rng.getrandbits(128)))], [], None, 0])}
+                   if rng.random() < 0.4 else {}),
+                **({"extra": 1} if rng.random() < 0.1 else {})}
     if roll < 0.85:
         return {"lat": rng.uniform(-100, 100), "lon": rng.uniform(-200, 200), "accuracy": rng.choice([5, -1])}
     return [_some_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
