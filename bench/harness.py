@@ -1,5 +1,6 @@
-"""Shared bench plumbing: a migrated FieldCase with users on a temp folder, gunicorn, the
-machine's limits (raw SQLite, disk write+fsync, SHA-256), a table."""
+"""Shared bench plumbing: a migrated FieldCase with users on a temp folder, inspections waiting
+for their evidence files, gunicorn, the machine's limits (raw SQLite, disk write+fsync, SHA-256),
+a table."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +10,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
@@ -61,6 +63,33 @@ def prepare_instance(database_url: str | None = None, officers: int = 2) -> tupl
         db.session.commit()
         db.engine.dispose()
     return url, storage
+
+
+def list_evidence(officers: list, files: list[tuple[str, int, str]],
+                  item_id: str) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """An inspection by `officers` (the first submitted it) listing one evidence item of
+    `item_id` per (sha256, size, media type) of `files`, none received yet: what tus uploads
+    need. Inside an app context; the caller commits. Returns its UUID and the evidence UUIDs."""
+    from server.clock import utcnow
+    from server.inspections.models import Evidence, Inspection, InspectionOfficer
+
+    now = utcnow()
+    record, evidence_uuids = uuid.uuid4(), [uuid.uuid4() for _ in files]
+    db.session.add(Inspection(
+        uuid=record, root_uuid=record, revision=1, status="incomplete", form_id="bench",
+        form_version=1, submitted_by_id=officers[0].id, team_id=officers[0].team_id,
+        subject_kind="vehicle", subject_name="浙F00000", started_at=now - timedelta(hours=1),
+        finished_at=now, answers={}, computed={}, device_id="bench", app_version="bench",
+        received_at=now, content_hash="0" * 64, evidence_expected=len(files), evidence_received=0,
+        evidence_uuids=[str(u) for u in evidence_uuids]))
+    for position, user in enumerate(officers):
+        db.session.add(InspectionOfficer(inspection_uuid=record, user_id=user.id, position=position,
+                                         certificate_number=user.certificate_number))
+    for position, (evidence_uuid, (sha, size, media_type)) in enumerate(zip(evidence_uuids, files, strict=True)):
+        db.session.add(Evidence(uuid=evidence_uuid, inspection_uuid=record, position=position,
+                                item_id=item_id, sha256=sha, size=size, media_type=media_type,
+                                captured_at=now - timedelta(minutes=30)))
+    return record, evidence_uuids
 
 
 @contextmanager

@@ -28,7 +28,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bench.harness import DEFAULT_WORKERS, PASSWORD, percentile, prepare_instance, start_gunicorn, stop_gunicorn
+from bench.harness import (
+    DEFAULT_WORKERS,
+    PASSWORD,
+    list_evidence,
+    percentile,
+    prepare_instance,
+    start_gunicorn,
+    stop_gunicorn,
+)
+from bench.wrk import header_args, session_headers
 from testing.accounts import login_session
 from testing.media import exif_head, png_bomb, scene_jpeg
 from testing.tus import metadata_header
@@ -133,9 +142,7 @@ def list_photos(database_url: str, photos: PhotoSet) -> list[tuple[uuid.UUID, uu
     (inspection, evidence) UUIDs in photo order."""
     from server import create_app
     from server.accounts.models import User
-    from server.clock import utcnow
     from server.extensions import db
-    from server.inspections.models import Evidence, Inspection, InspectionOfficer
     from testing import FAST_HASHING
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **FAST_HASHING})
@@ -143,25 +150,11 @@ def list_photos(database_url: str, photos: PhotoSet) -> list[tuple[uuid.UUID, uu
     with app.app_context():
         officers = [db.session.execute(db.select(User).filter_by(username=name)).scalar_one()
                     for name in ("officer1", "officer2")]
-        now = utcnow()
         for start in range(0, photos.count, PER_INSPECTION):
             shas = photos.sha256s[start:start + PER_INSPECTION]
-            record, evidence = uuid.uuid4(), [uuid.uuid4() for _ in shas]
-            db.session.add(Inspection(
-                uuid=record, root_uuid=record, revision=1, status="incomplete", form_id="bench",
-                form_version=1, submitted_by_id=officers[0].id, team_id=officers[0].team_id,
-                subject_kind="vehicle", subject_name="浙F00000", started_at=now - timedelta(hours=1),
-                finished_at=now, answers={}, computed={}, device_id="bench", app_version="bench",
-                received_at=now, content_hash="0" * 64, evidence_expected=len(shas),
-                evidence_received=0, evidence_uuids=[str(u) for u in evidence]))
-            for position, user in enumerate(officers):
-                db.session.add(InspectionOfficer(inspection_uuid=record, user_id=user.id, position=position,
-                                                 certificate_number=user.certificate_number))
-            for position, (evidence_uuid, sha) in enumerate(zip(evidence, shas, strict=True)):
-                db.session.add(Evidence(uuid=evidence_uuid, inspection_uuid=record, position=position,
-                                        item_id="scene_photos", sha256=sha, size=photos.size,
-                                        media_type="image/jpeg", captured_at=now - timedelta(minutes=30)))
-                pairs.append((record, evidence_uuid))
+            record, evidence = list_evidence(officers, [(sha, photos.size, "image/jpeg") for sha in shas],
+                                             "scene_photos")
+            pairs += [(record, evidence_uuid) for evidence_uuid in evidence]
         db.session.commit()
         db.engine.dispose()
     return pairs
@@ -238,11 +231,9 @@ def ingest(photos: PhotoSet, clients: int, folder: Path, workers: int, hostile: 
                             **({"root": root} if root else {}))
     try:
         session = login_session(server.url, "officer1", PASSWORD)
-        headers = {"X-CSRF-Token": session.headers["X-CSRF-Token"],
-                   "Cookie": "; ".join(f"{c.name}={c.value}" for c in session.cookies)}
         idle_rss = max(worker_rss_mb(server.process.pid).values())
         command = ["wrk", "-t", str(clients), "-c", str(clients), "-d", "3600s", "-s", str(script)]
-        command += [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")] + [server.url]
+        command += header_args(session_headers(session)) + [server.url]
         load = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         database = storage / "fieldcase.sqlite3"
         progress, moved = 0, time.monotonic()

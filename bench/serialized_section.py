@@ -29,6 +29,7 @@ from bench.harness import (
     start_gunicorn,
     stop_gunicorn,
 )
+from bench.wrk import session_headers
 from bench.wrk_sync import _records, wrk
 from testing.accounts import login_session
 from testing.records import sync_body
@@ -51,8 +52,7 @@ def run(instances: int, seconds: int, server_url: str, folder: Path) -> dict:
 
             def drive(n: int) -> None:
                 s = login_session(servers[n].url, "officer1", PASSWORD)
-                headers = {"Content-Type": "application/json", "X-CSRF-Token": s.headers["X-CSRF-Token"],
-                           "Cookie": "; ".join(f"{c.name}={c.value}" for c in s.cookies)}
+                headers = {"Content-Type": "application/json", **session_headers(s)}
                 lines = [f"/api/sync\t{json.dumps(sync_body(r), ensure_ascii=False)}"
                          for r in _records(1500 * seconds)]
                 place = folder / f"wrk-{instances}-{n}"

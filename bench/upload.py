@@ -29,7 +29,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,7 +37,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import MB, raw_disk_rate, sha256_rate  # noqa: E402
+from bench.harness import MB, list_evidence, raw_disk_rate, sha256_rate  # noqa: E402
 from testing.accounts import login_session  # noqa: E402
 
 PASSWORD = "bench-password-123"
@@ -51,9 +50,8 @@ def prepare(storage: Path, files: list[tuple[str, int, str]]):
 
     from server import create_app
     from server.accounts import service as accounts
-    from server.clock import local_today, utcnow
+    from server.clock import local_today
     from server.extensions import db
-    from server.inspections.models import Evidence, Inspection, InspectionOfficer
 
     url = f"sqlite:///{storage / 'fieldcase.sqlite3'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage,
@@ -66,22 +64,7 @@ def prepare(storage: Path, files: list[tuple[str, int, str]]):
                                       certificate_valid_from=today - timedelta(days=1),
                                       certificate_valid_until=today + timedelta(days=300))
                  for name in ("bench1", "bench2")]
-        now = utcnow()
-        record, evidence_uuids = uuid.uuid4(), [uuid.uuid4() for _ in files]
-        db.session.add(Inspection(
-            uuid=record, root_uuid=record, revision=1, status="incomplete", form_id="bench",
-            form_version=1, submitted_by_id=users[0].id, team_id=users[0].team_id,
-            subject_kind="vehicle", subject_name="浙F00000", started_at=now - timedelta(hours=1),
-            finished_at=now, answers={}, computed={}, device_id="bench", app_version="bench",
-            received_at=now, content_hash="0" * 64, evidence_expected=len(files), evidence_received=0,
-            evidence_uuids=[str(u) for u in evidence_uuids]))
-        for position, user in enumerate(users):
-            db.session.add(InspectionOfficer(inspection_uuid=record, user_id=user.id,
-                                             position=position, certificate_number="33" + user.username))
-        for position, (evidence_uuid, (sha, size, media_type)) in enumerate(zip(evidence_uuids, files, strict=True)):
-            db.session.add(Evidence(uuid=evidence_uuid, inspection_uuid=record, position=position,
-                                    item_id="bodycam", sha256=sha, size=size,
-                                    media_type=media_type, captured_at=now - timedelta(minutes=30)))
+        record, evidence_uuids = list_evidence(users, files, "bodycam")
         db.session.commit()
         db.engine.dispose()
     return url, record, evidence_uuids

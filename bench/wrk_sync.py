@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from bench import peer
 from bench.harness import DEFAULT_WORKERS, PASSWORD, prepare_instance, start_gunicorn, stop_gunicorn
+from bench.wrk import header_args, read_summary, session_headers
 from testing.accounts import login_session
 from testing.records import overload_record, sync_body
 
@@ -48,22 +48,8 @@ def wrk(url: str, lines: list[str], method: str, headers: dict, connections: int
     script = folder / f"{body_file.stem}.lua"
     script.write_text(_LUA % {"threads": threads, "file": body_file, "method": method})
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-               "-s", str(script)] + [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")] + [url]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    failures = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"per_s": rate, "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
-            "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
-            "failures": int(failures.group(1)) if failures else 0, "requests": _requests(out)}
-
-
-def _requests(out: str) -> int:
-    return int(re.search(r"(\d+) requests in", out).group(1))
-
-
-def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+               "-s", str(script)] + header_args(headers) + [url]
+    return read_summary(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
 def _records(count: int) -> list[dict]:
@@ -75,8 +61,7 @@ def fieldcase(seconds: int, singles: int, batches: int, folder: Path, workers: i
     server = start_gunicorn(url, storage, folder / "gunicorn.log", workers=workers)
     try:
         s = login_session(server.url, "officer1", PASSWORD)
-        headers = {"Content-Type": "application/json", "X-CSRF-Token": s.headers["X-CSRF-Token"],
-                   "Cookie": "; ".join(f"{c.name}={c.value}" for c in s.cookies)}
+        headers = {"Content-Type": "application/json", **session_headers(s)}
         one = [f"/api/sync\t{json.dumps(sync_body(r), ensure_ascii=False)}" for r in _records(singles)]
         fifty = [f"/api/sync\t{json.dumps(sync_body(*_records(50)), ensure_ascii=False)}" for _ in range(batches)]
         single = wrk(server.url + "/api/sync", one, "POST", headers, 16, seconds, folder)

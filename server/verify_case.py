@@ -19,7 +19,7 @@ import hashlib
 import json
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.exceptions import InvalidSignature
@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from server.audit import merkle
 from server.audit.canonical import ENTRY_FIELDS, canonical_json, entry_bytes
 from server.inspections.content import STATE_ACTIONS, record_sha256, revision_state, state_change
+from server.verify_common import EXIT_DIFFERS, EXIT_UNREADABLE, EXIT_VERIFIED, Report, Unreadable
 from server.verify_documents import check_archive, check_documents, document_paths
 from server.verify_witness import check_witness
 
@@ -40,32 +41,16 @@ BLOCK = 1024 * 1024
 
 
 @dataclass
-class Report:
-    """What was checked (lines to print) and what is broken (each naming a file or an entry)."""
+class CaseReport(Report):
+    """The verifiers' report (server/verify_common.py), with the id of the key that signed."""
 
-    lines: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
     key_id: str | None = None
 
-    def good(self, text: str) -> None:
-        self.lines.append(f"[通过 OK]   {text}")
 
-    def bad(self, text: str) -> None:
-        self.problems.append(text)
-        self.lines.append(f"[失败 FAIL] {text}")
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-class Unreadable(Exception):
-    """Not a case file at all: no ZIP, no manifest, not this format."""
-
-
-def verify_case_file(path, expected_key_id: str | None = None) -> Report:
-    """Check a case file; raises Unreadable when there is nothing to check."""
-    report = Report()
+def verify_case_file(path, expected_key_id: str | None = None) -> CaseReport:
+    """Check a case file; raises Unreadable when there is nothing to check (no ZIP, no manifest,
+    not this format)."""
+    report = CaseReport()
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -97,7 +82,7 @@ def _guard(report: Report, section: str, check, *args):
         return None
 
 
-def _check_checkpoint(manifest: dict, expected_key_id: str | None, report: Report):
+def _check_checkpoint(manifest: dict, expected_key_id: str | None, report: CaseReport):
     """The key, its id, and the signature over the checkpoint text; returns (size, root) if good."""
     raw = bytes.fromhex(manifest["public_key"]["hex"])
     public = Ed25519PublicKey.from_public_bytes(raw)
@@ -290,14 +275,14 @@ def main(argv=None) -> int:
         report = verify_case_file(args.file, args.key_id)
     except Unreadable as exc:
         print(f"无法校验 / cannot verify: {exc}")
-        return 2
+        return EXIT_UNREADABLE
     for line in report.lines:
         print(line)
     if report.ok:
         print(f"校验通过 / VERIFIED: {args.file} (key id {report.key_id})")
-        return 0
+        return EXIT_VERIFIED
     print(f"校验失败 / FAILED: {len(report.problems)} problem(s) in {args.file}")
-    return 1
+    return EXIT_DIFFERS
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """What the standalone verifiers of a committed draw share (`python -m server.verify_draw`,
 `python -m server.verify_review_sample`): the report, the commitment checks (input lists against
 their hashes, the digest, the revealed seed and the final seed), and the command line with its
-exit codes (0 verified, 1 something differs, 2 unreadable).
+exit codes (0 verified, 1 something differs, 2 unreadable). The case file's verifier
+(`python -m server.verify_case`) uses the same report, Unreadable and exit codes.
 
 Standard library only, like the verifiers: anyone must be able to run them without FieldCase's
 dependencies (docs/draw.md).

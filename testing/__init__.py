@@ -1,7 +1,8 @@
 """Test support shared by tests/ and bench/: the personas' password and cheap hashing, logging in
 (`accounts`), gunicorn on loopback (`live`), a tus client (`tus`), records as a phone sends them
 (`records`), evidence files made in code (`media`), a case walked through its steps (`cases`) and
-the standalone verifiers run with the standard library alone (`stdlib_only`).
+the standalone verifiers run with the standard library alone (`stdlib_only`), and the plain
+reference implementations the fast ones are fuzz-tested against (`references`).
 
 bench/ imports from here and never from tests/; tests/ keeps re-exporting the old names
 (tests/conftest.py, tests/factories.py, tests/evidence/conftest.py, tests/evidence/samples.py).

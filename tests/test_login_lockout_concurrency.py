@@ -4,11 +4,12 @@ when they come one after another, rather than each guess counting the failures b
 are recorded and all being tried."""
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 
 from server.extensions import db
+from testing.concurrent import at_once
 from tests.conftest import PASSWORD
 
 
@@ -16,18 +17,10 @@ def test_guesses_sent_at_once_get_no_more_tries_than_the_limit(app, personas):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     guesses = 2 * limit
     clients = [app.test_client() for _ in range(guesses)]
-    start, answers = threading.Barrier(guesses), [None] * guesses
-
-    def guess(i):
-        start.wait()
-        answers[i] = clients[i].post("/api/session", json={"username": "officer1", "password": f"guess-{i}-x"},
-                                     environ_base={"REMOTE_ADDR": f"198.51.100.{i + 1}"})
-
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(guesses)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    answers = at_once([partial(client.post, "/api/session",
+                               json={"username": "officer1", "password": f"guess-{i}-x"},
+                               environ_base={"REMOTE_ADDR": f"198.51.100.{i + 1}"})
+                       for i, client in enumerate(clients)])
     codes = sorted((a.status_code, a.get_json()["code"]) for a in answers)
     tried = [c for c in codes if c[0] == 401]
     assert len(tried) == limit, codes

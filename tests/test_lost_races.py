@@ -7,6 +7,7 @@ they arise (tests/test_*concurrency*.py); this is the net under the ones still u
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from server.accounts.models import Team
 from server.clock import utcnow
 from server.extensions import db
+from testing.concurrent import at_once
 
 
 @pytest.fixture
@@ -63,16 +65,9 @@ def test_a_unique_key_taken_meanwhile_is_a_409_and_stores_nothing(racing_app, ho
 def test_a_deadlock_victim_is_a_503_to_retry_and_the_other_request_commits(racing_app):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: no deadlock between requests")
-    answers = {}
-
-    def send(how):
-        answers[how] = racing_app.test_client().post(f"/api/test-race/{how}")
-
-    threads = [threading.Thread(target=send, args=(how,)) for how in ("one-two", "two-one")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    hows = ("one-two", "two-one")
+    answers = dict(zip(hows, at_once([partial(racing_app.test_client().post, f"/api/test-race/{how}")
+                                      for how in hows]), strict=True))
 
     statuses = sorted(a.status_code for a in answers.values())
     assert statuses == [200, 503], {h: a.get_data(as_text=True) for h, a in answers.items()}

@@ -9,42 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from server.inspections.content import TIME_FIELDS, normal_form
 from server.inspections.models import count_failed_checks
-
-_EXACT_INT = 2 ** 53
-
-
-def reference_normal_form(value, key=None):
-    """normal_form as it was written before (one call per value)."""
-    kind = type(value)
-    if kind is str:
-        if key in TIME_FIELDS:
-            return datetime.fromisoformat(value).astimezone(timezone.utc).isoformat()
-        return value
-    if kind is dict:
-        return {str(k): reference_normal_form(v, k) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [reference_normal_form(v) for v in value]
-    if value is None or kind is bool:
-        return value
-    if kind is int:
-        if -_EXACT_INT <= value <= _EXACT_INT:
-            return value
-        value = float(value)
-    elif kind is not float:
-        if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).isoformat() if key in TIME_FIELDS else value
-        return str(value) if isinstance(value, uuid.UUID) else value
-    return int(value) if value.is_integer() else value
-
-
-def reference_failed(answers) -> int:
-    if isinstance(answers, dict):
-        if answers.get("result") == "fail" and set(answers) <= {"result", "note", "photos"}:
-            return 1
-        return sum(reference_failed(v) for v in answers.values())
-    if isinstance(answers, list):
-        return sum(reference_failed(v) for v in answers)
-    return 0
+from testing import references
 
 
 def _value(rng: random.Random, depth: int = 0):
@@ -68,11 +33,11 @@ def test_normal_form_spells_every_value_as_before():
     rng = random.Random(19)
     for _ in range(5000):
         value = _value(rng)
-        assert repr(normal_form(value)) == repr(reference_normal_form(value)), value
+        assert repr(normal_form(value)) == repr(references.normal_form(value)), value
 
 
 def test_failed_checks_are_counted_as_before():
     rng = random.Random(20)
     for _ in range(5000):
         value = _value(rng)
-        assert count_failed_checks(value) == reference_failed(value), value
+        assert count_failed_checks(value) == references.failed_checks(value), value

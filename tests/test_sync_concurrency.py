@@ -3,7 +3,7 @@ global lock): one answers 'created', the other 'duplicate', never an error and n
 and every entry the two requests wrote reaches the log, gapless."""
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from server.audit.models import AuditEntry, AuditQueued
 from server.extensions import db
 from server.inspections.models import Inspection
+from testing.concurrent import at_once
 
 from .factories import overload_record, sync_body
 
@@ -18,18 +19,7 @@ ROUNDS = 5
 
 
 def _sync_at_once(clients, body) -> list:
-    start, answers = threading.Barrier(len(clients)), [None] * len(clients)
-
-    def send(i):
-        start.wait()
-        answers[i] = clients[i].post("/api/sync", json=body)
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return answers
+    return at_once([partial(client.post, "/api/sync", json=body) for client in clients])
 
 
 def test_the_same_record_synced_twice_at_once_is_created_once(login_as):

@@ -4,12 +4,14 @@ On PostgreSQL the entry is queued (one INSERT, durable with the caller's commit)
 sequencer gives it its position right after the commit (server/audit/sequencer.py); a caller that
 needs the entry's position in its own transaction (a row that names its entry's `seq`) asks for
 `sequenced=True` and holds the log's lock from then until its commit. On SQLite every entry is
-sequenced at once, in the writer's own transaction.
+sequenced at once, in the writer's own transaction. Either way `record_event` answers the same
+RecordedEvent: the entry's content, and its `seq` only when `sequenced=True` asked for it.
 """
 from __future__ import annotations
 
 import contextvars
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -77,24 +79,51 @@ def migration_entry(seq: int, action: str, details: dict) -> dict:
     return leaf_values(seq, _event_values(action, None, None, None, details, None, "migration"))
 
 
+@dataclass(frozen=True)
+class RecordedEvent:
+    """What `record_event` wrote, the same on both databases: the entry's content as stored
+    (`details` as canonical JSON text) and, only when it was asked for with `sequenced=True`,
+    its position `seq` (on SQLite it exists anyway, on PostgreSQL not before the commit: a
+    caller that read it without asking would work on one database only)."""
+
+    recorded_at: datetime
+    actor_id: int | None
+    actor_username: str | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    client_address: str | None
+    details: str
+    sequenced_seq: int | None = None
+
+    @property
+    def seq(self) -> int:
+        if self.sequenced_seq is None:
+            raise AttributeError("the entry's seq is known before the commit only with "
+                                 "record_event(..., sequenced=True)")
+        return self.sequenced_seq
+
+
 def record_event(action: str, *, actor=None, object_type: str | None = None,
                  object_id: Any = None, details: dict | None = None,
                  client_address: str | None = None, actor_username: str | None = None,
-                 sequenced: bool = False) -> AuditEntry | AuditQueued:
-    """Write an event to the log within the current transaction (committed with it). Returns the
-    AuditEntry, or on PostgreSQL the queued entry (no `seq` yet) unless `sequenced`."""
+                 sequenced: bool = False) -> RecordedEvent:
+    """Write an event to the log within the current transaction (committed with it). Returns
+    what was written; its `seq` only if `sequenced` (on PostgreSQL the entry is queued otherwise,
+    and has none before the commit)."""
     values = _event_values(action, actor, object_type, object_id, details, client_address,
                            actor_username)
     if not is_postgresql():
-        return append_entries([values], returning=True)
-    if sequenced:
+        entry = append_entries([values], returning=True)
+    elif sequenced:
         sequence_queue()  # what this transaction queued before comes first
-        return append_entries([values], returning=True)
-    queued = AuditQueued(**seal(values, queue_key()))
-    db.session.add(queued)
-    db.session.flush()
-    mark_queued()
-    return queued
+        entry = append_entries([values], returning=True)
+    else:
+        db.session.add(AuditQueued(**seal(values, queue_key())))
+        db.session.flush()
+        mark_queued()
+        entry = None
+    return RecordedEvent(**values, sequenced_seq=entry.seq if sequenced else None)
 
 
 def record_events(events: list[dict], *, actor=None) -> None:

@@ -3,8 +3,8 @@
 so that a sync batch no longer walks the tree, looks up item types and finds each expression's
 compiled logic again for every record.
 
-It does exactly what `validation.walk_answers` (the reference, which reads the tree on every
-call) does: the same checks, in the same order, with the same errors, computed values and
+It does exactly what `walk_answers` in testing/references.py (the reference, which reads the
+tree on every call) does: the same checks, in the same order, with the same errors, computed values and
 evidence; tests/forms/test_form_checks.py compares the two on every form with fuzzed answers.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ def checks_of(form: FormVersion) -> Checks:
 
 
 def _projector(items: list[dict]):
-    """`validation.logic_data` for these items, compiled."""
+    """testing/references.py's `logic_data` for these items, compiled."""
     plan = []
     for item in items:
         if item["type"] == "note":
@@ -123,7 +123,7 @@ def _compile_form(form: FormVersion) -> Checks:
 
 
 def _item_checker(item: dict):
-    """(item id, check) for `validation._check_item` of this item, or None for an item that is
+    """(item id, check) for `_check_item` (testing/references.py) of this item, or None for an item that is
     never checked (computed, note)."""
     kind = item["type"]
     if kind in ("computed", "note"):
@@ -205,7 +205,7 @@ def _value_checker(item: dict):
 
 
 def _rows_checker(item: dict):
-    """`validation._check_rows` for a repeat item."""
+    """`_check_rows` (testing/references.py) for a repeat item."""
     children = item["items"]
     columns = {child["id"] for child in children}
     checkers = [c for c in (_item_checker(child) for child in children) if c is not None]

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from server.audit.checkpoints import HEADER
 from server.extensions import db
 from server.inspections.models import Inspection
-from server.verify_case import CHECKPOINT_HEADER, Unreadable, verify_case_file
+from server.verify_case import CHECKPOINT_HEADER, verify_case_file
+from server.verify_common import EXIT_UNREADABLE, Unreadable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -174,10 +175,14 @@ def test_every_tampering_is_found_and_named(case_zip, tmp_path):
 
 
 def test_what_is_not_a_case_file_is_refused(tmp_path):
+    """Refused with the exception and the exit code every standalone verifier uses for it."""
     not_zip = tmp_path / "a.zip"
     not_zip.write_bytes(b"not a zip")
     with pytest.raises(Unreadable):
         verify_case_file(not_zip)
+    result = run_bare(not_zip)
+    assert result.returncode == EXIT_UNREADABLE == 2, result.stderr
+    assert result.stdout.startswith("无法校验 / cannot verify: ") and "not a readable ZIP" in result.stdout
     with zipfile.ZipFile(tmp_path / "b.zip", "w") as z:
         z.writestr("manifest.json", "{}")
     with pytest.raises(Unreadable):

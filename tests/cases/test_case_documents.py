@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import zipfile
+from functools import partial
 
 import sqlalchemy as sa
 
@@ -17,6 +17,7 @@ from server.documents.models import Document
 from server.documents.queue import after_sealing, seal_pending
 from server.documents.sealing import validate_sealed
 from server.extensions import db
+from testing.concurrent import at_once
 from tests.casefile.conftest import synced_case  # noqa: F401 (fixture)
 from tests.casefile.test_verify_case import run_bare
 from tests.documents.conftest import demo_seal  # noqa: F401 (fixture)
@@ -134,17 +135,8 @@ def test_concurrent_archive_requests_answer_one_201_and_409s(live_server, synced
                               json={"expected_status": "complete"})
     assert approve.status_code == 200, approve.text
     sessions = [live_server.login("supervisor1") for _ in range(4)]
-    start, answers = threading.Barrier(len(sessions)), []
-
-    def archive(session):
-        start.wait()
-        answers.append(session.post(f"{live_server.url}/api/inspections/{synced_case.uuid}/archive", timeout=120))
-
-    threads = [threading.Thread(target=archive, args=(s,)) for s in sessions]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    url = f"{live_server.url}/api/inspections/{synced_case.uuid}/archive"
+    answers = at_once([partial(s.post, url, timeout=120) for s in sessions], timeout=240)
     codes = sorted(a.status_code for a in answers)
     assert codes == [201, 409, 409, 409], [a.text for a in answers]
     assert {a.json()["code"] for a in answers if a.status_code == 409} == {"archive.exists"}

@@ -3,7 +3,7 @@ once, with no global lock): both cases open, with two distinct 案号 of the yea
 500 from two requests counting the same cases and taking the same number."""
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -11,23 +11,9 @@ import sqlalchemy as sa
 from server.cases.case_models import Case
 from server.clock import local_today
 from server.extensions import db
+from testing.concurrent import at_once
 
 ROUNDS = 4
-
-
-def _at_once(clients, paths, body) -> list:
-    start, answers = threading.Barrier(len(clients)), [None] * len(clients)
-
-    def send(i):
-        start.wait()
-        answers[i] = clients[i].post(paths[i], json=body)
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return answers
 
 
 def test_two_cases_opened_at_once_get_distinct_numbers(approved, login_as):
@@ -37,7 +23,8 @@ def test_two_cases_opened_at_once_get_distinct_numbers(approved, login_as):
     for r in range(ROUNDS):
         paths = [f"/api/inspections/{record['uuid']}/findings/within_limit/disposition"
                  for record in records[2 * r:2 * r + 2]]
-        answers = _at_once(clients, paths, {"kind": "case", "note": "超限 2250 千克"})
+        answers = at_once([partial(c.post, p, json={"kind": "case", "note": "超限 2250 千克"})
+                           for c, p in zip(clients, paths, strict=True)])
         assert [a.status_code for a in answers] == [201, 201], [a.get_json() for a in answers]
     db.session.expire_all()
     numbers = db.session.execute(sa.select(Case.number).order_by(Case.id)).scalars().all()

@@ -17,10 +17,7 @@ Run on PostgreSQL with scripts/with-postgres.sh.
 from __future__ import annotations
 
 import hashlib
-import os
 import random
-import subprocess
-import sys
 import threading
 import time
 
@@ -33,12 +30,11 @@ from server.evidence.storage import get_stores
 from server.extensions import db
 from server.inspections.models import Inspection
 
-from ..conftest import PG_URL, ROOT
-from ..factories import sync_body
+from ..conftest import PG_URL
 from ..nginx_front import start_nginx
 from .conftest import scaled
 from .processes import Gunicorn, RetryingPhone, wait_until
-from .test_kills import CHUNK, Run, photo_maker, record_with_photos
+from .test_kills import Run, audit_verify, phone_work, photo_maker
 
 pytestmark = pytest.mark.live
 
@@ -82,32 +78,9 @@ class ClusterPhone(RetryingPhone):
             if kind and self.unanswered > before:
                 self.cuts.append((kind, self.evidence if kind == "upload" else None, time.monotonic(), method))
 
-
-def phone_work(run: Run, phone: ClusterPhone, rng: random.Random, make_photo, received_at: dict) -> None:
-    """Sync new records (sometimes resending one), then upload their files; until told to stop."""
-    sent: list[dict] = []
-    try:
-        while not run.stop.is_set():
-            batch = [record_with_photos(rng, make_photo) for _ in range(rng.randint(1, 2))]
-            resend = [rng.choice(sent)] if sent and rng.random() < 0.3 else []
-            for result in phone.sync(sync_body(*[r for r, _ in batch], *resend)):
-                assert result["result"] in ("created", "duplicate"), result
-                with run.lock:
-                    run.acknowledged.setdefault(result["uuid"], result["result"])
-            for record, files in batch:
-                sent.append(record)
-                for evidence_uuid, data in files.items():
-                    with run.lock:
-                        run.files[evidence_uuid] = data
-                    phone.evidence = evidence_uuid
-                    sha256 = phone.upload(record["uuid"], evidence_uuid, data, CHUNK)
-                    with run.lock:
-                        run.received[evidence_uuid] = sha256
-                        received_at[evidence_uuid] = time.monotonic()
-    except BaseException as error:  # noqa: BLE001 - reported by the test
-        run.failures.append(f"{phone.username}: {error!r}")
-        run.failed.set()
-        run.stop.set()
+    def upload(self, inspection_uuid: str, evidence_uuid: str, data: bytes, chunk: int) -> str:
+        self.evidence = evidence_uuid
+        return super().upload(inspection_uuid, evidence_uuid, data, chunk)
 
 
 class Killer:
@@ -186,13 +159,6 @@ class Killer:
             self.run.stop.set()
 
 
-def audit_verify(database_url: str, storage, settings: dict) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FIELDCASE_DATABASE_URL": database_url, "FIELDCASE_STORAGE_DIR": str(storage),
-           **{f"FIELDCASE_{k}": str(v) for k, v in settings.items()}}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "server", "audit", "verify"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-
-
 def test_nothing_acknowledged_is_lost_when_an_app_server_of_the_cluster_is_killed(
         app, personas, database_url, storage_dir, tmp_path, chaos_rng, evidence_store_config):
     rng = chaos_rng
@@ -204,7 +170,6 @@ def test_nothing_acknowledged_is_lost_when_an_app_server_of_the_cluster_is_kille
                for i in range(1, 3 if two else 2)]
     front = None
     run = Run()
-    received_at: dict[str, float] = {}
     try:
         for server in servers:
             server.start()
@@ -217,7 +182,7 @@ def test_nothing_acknowledged_is_lost_when_an_app_server_of_the_cluster_is_kille
             phone.session.trust_env = False
         killer = Killer(run, servers, phones, random.Random(rng.random()))
         threads = [threading.Thread(target=phone_work, daemon=True, args=(
-            run, phone, random.Random(rng.random()), photo_maker(random.Random(rng.random())), received_at))
+            run, phone, random.Random(rng.random()), photo_maker(random.Random(rng.random()))))
             for phone in phones]
         threads.append(threading.Thread(target=killer, daemon=True))
         for thread in threads:
@@ -232,7 +197,7 @@ def test_nothing_acknowledged_is_lost_when_an_app_server_of_the_cluster_is_kille
         for kind in ("sync", "upload"):
             assert len(killer.cuts(kind)) >= CUTS_PER_KIND, f"no kill cut a {kind} request: proved nothing"
         if two:  # an upload cut by a kill finished while its server was down: through the other
-            resumed = [e for k in killer.kills for e in k["cut_files"] if received_at.get(e, 1e18) < k["restarted"]]
+            resumed = [e for k in killer.kills for e in k["cut_files"] if run.received_at.get(e, 1e18) < k["restarted"]]
             assert resumed, f"no cut upload resumed through the other server: {killer.kills}"
         # Resumed, never begun again: a file gets a second upload only when the answer to its
         # creation was cut (a kill after the commit). A partial upload the survivor could not see

@@ -75,6 +75,7 @@ class Run:
         self.acknowledged: dict[str, str] = {}  # record UUID -> created/duplicate
         self.files: dict[str, bytes] = {}  # evidence UUID -> the bytes the phone holds
         self.received: dict[str, str] = {}  # evidence UUID -> SHA-256 the server confirmed
+        self.received_at: dict[str, float] = {}  # evidence UUID -> when it was confirmed (monotonic)
         self.answers = 0
         self.started = time.monotonic()
         self.failures: list[str] = []
@@ -88,12 +89,11 @@ class Run:
 
 def phone_work(run: Run, phone: RetryingPhone, rng: random.Random, make_photo) -> None:
     """Sync a batch of new records (sometimes resending an acknowledged one), then upload all
-    their files; again, until the killer is done. Every step is finished before the next."""
+    their files; again, until the killer is done. Every step is finished before the next.
+    (The phones of test_cluster.py too.)"""
     sent: list[dict] = []
     try:
-        for _ in range(10_000):
-            if run.stop.is_set():
-                return
+        while not run.stop.is_set():
             batch = [record_with_photos(rng, make_photo) for _ in range(rng.randint(1, 2))]
             resend = [rng.choice(sent)] if sent and rng.random() < 0.3 else []
             results = phone.sync(sync_body(*[r for r, _ in batch], *resend))
@@ -109,6 +109,7 @@ def phone_work(run: Run, phone: RetryingPhone, rng: random.Random, make_photo) -
                     sha256 = phone.upload(record["uuid"], evidence_uuid, data, CHUNK)
                     with run.lock:
                         run.received[evidence_uuid] = sha256
+                        run.received_at[evidence_uuid] = time.monotonic()
     except BaseException as error:  # noqa: BLE001 - reported by the test
         run.failures.append(f"{phone.username}: {error!r}")
         run.failed.set()
@@ -138,10 +139,12 @@ def killer(run: Run, gunicorn: Gunicorn, rng: random.Random, kills: list[str], d
         run.stop.set()
 
 
-def audit_verify(database_url: str, storage) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FIELDCASE_DATABASE_URL": database_url, "FIELDCASE_STORAGE_DIR": str(storage)}
+def audit_verify(database_url: str, storage, settings: dict | None = None) -> subprocess.CompletedProcess:
+    """`flask audit verify` on the test's database and storage (and FIELDCASE_ `settings`)."""
+    env = {**os.environ, "FIELDCASE_DATABASE_URL": database_url, "FIELDCASE_STORAGE_DIR": str(storage),
+           **{f"FIELDCASE_{k}": str(v) for k, v in (settings or {}).items()}}
     return subprocess.run([sys.executable, "-m", "flask", "--app", "server", "audit", "verify"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_phones_finish_and_nothing_acknowledged_is_lost_when_gunicorn_is_killed(

@@ -4,7 +4,7 @@ refuses to rewrite a number, an issued document or a counter. `audit verify` nam
 document."""
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from server.database import write_intent
 from server.documents.models import Document, DocumentCounter
 from server.documents.service import issue_document
 from server.extensions import db
+from testing.concurrent import at_once
 from tests.audit.tampering import tamper
 
 from .conftest import FIELDS
@@ -23,12 +24,10 @@ THREADS, EACH = 6, 5
 
 def _issue_from_threads(app, user_id: int, rollback_every: int = 0) -> list[Exception]:
     errors: list[Exception] = []
-    start = threading.Barrier(THREADS)
 
     def work(index: int):
         with app.app_context():
             try:
-                start.wait()
                 for n in range(EACH):
                     with write_intent(True):
                         user = db.session.get(User, user_id)
@@ -42,11 +41,7 @@ def _issue_from_threads(app, user_id: int, rollback_every: int = 0) -> list[Exce
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    at_once([partial(work, i) for i in range(THREADS)], timeout=120)
     return errors
 
 

@@ -1,5 +1,5 @@
 """The compiled checks of a form version (form_checks.py) say exactly what the reference that
-walks the form's tree says (validation.walk_answers): the same errors in the same order, the
+walks the form's tree says (testing/references.walk_answers): the same errors in the same order, the
 same computed values and evidence, for every form in forms/ and the test form of
 test_validation.py, on valid answers and on thousands of fuzzed ones."""
 import random
@@ -9,8 +9,9 @@ import pytest
 
 from server.config import ROOT_DIR
 from server.forms.loader import load_forms_dir
-from server.forms.validation import validate_answers, walk_answers
+from server.forms.validation import validate_answers
 from testing.records import overload_record
+from testing.references import walk_answers
 
 from .test_validation import form as kitchen_form  # noqa: F401 - the fixture
 

@@ -3,11 +3,12 @@ revisit reason (PostgreSQL runs writers at once, with no global lock): one is st
 is refused for want of a reason, as when they arrive one after the other; never both stored."""
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 
 from server.extensions import db
+from testing.concurrent import at_once
 from tests.factories import overload_record, sync_body
 
 from .test_revisit import days_ago, load_directory, sync
@@ -16,18 +17,8 @@ ROUNDS = 4
 
 
 def _sync_at_once(clients, records) -> list:
-    start, answers = threading.Barrier(len(clients)), [None] * len(clients)
-
-    def send(i):
-        start.wait()
-        answers[i] = clients[i].post("/api/sync", json=sync_body(records[i]))
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return answers
+    return at_once([partial(client.post, "/api/sync", json=sync_body(record))
+                    for client, record in zip(clients, records, strict=True)])
 
 
 def test_a_target_inspected_twice_at_once_needs_a_reason_for_one(login_as, app):
