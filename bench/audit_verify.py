@@ -1,9 +1,11 @@
-"""`audit verify` of the log alone: N entries appended as the app appends them (checkpoints
-every 10,000), then verify_log timed in one process and with AUDIT_VERIFY_WORKERS processes;
-entries per second (target: at least 100,000), beside what the same rows cost in the same run:
-reading them through the driver alone, SHA-256 of their leaf bytes alone, and how much faster
-the machine runs that many processes than one right now (it is shared). On PostgreSQL the
-entries per CPU-second count the client's CPU only, not the server's.
+"""`audit verify`: N entries appended as the app appends them (checkpoints every 10,000), then
+what `flask audit verify` runs timed phase by phase in this process (the log, the queue, the
+vouched rows' replay, the evidence files), in one process and with AUDIT_VERIFY_WORKERS
+processes; entries per second of the whole (target: at least 100,000), beside what the same
+rows cost in the same run: reading them through the driver alone, SHA-256 of their leaf bytes
+alone, and how much faster the machine runs that many processes than one right now (it is
+shared). Then `flask audit verify` itself, a new process: what its start-up adds. On PostgreSQL
+the CPU figures count the client's CPU only, not the server's.
 
     .venv/bin/python -m bench.audit_verify [--entries 100000] [--workers N]
     scripts/with-postgres.sh sh -c '.venv/bin/python -m bench.audit_verify --postgres "$FIELDCASE_TEST_DATABASE_URL"'
@@ -15,6 +17,8 @@ import contextlib
 import multiprocessing
 import os
 import resource
+import subprocess
+import sys
 import time
 
 import orjson
@@ -23,7 +27,8 @@ from bench.audit import fill_log
 from bench.harness import FAST_HASHING, prepare_instance, scratch_postgres_database
 from server import create_app
 from server.audit import log_scan, merkle
-from server.audit.verify import VerifyReport, verify_log
+from server.audit.verify import VerifyReport, verify_log, verify_queue
+from server.audit.vouched import verify_vouched_rows
 from server.extensions import db
 
 TARGET = 100_000
@@ -36,15 +41,33 @@ def _cpu_seconds() -> float:
 
 
 def _timed_verify(app, workers: int) -> dict:
+    """The phases of `flask audit verify` (audit/cli.py), each timed: wall and CPU seconds."""
     app.config["AUDIT_VERIFY_WORKERS"] = workers
     db.session.remove()
     report = VerifyReport()
-    wall, cpu = time.perf_counter(), _cpu_seconds()
-    verify_log(report)
-    wall, cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
+    checks = app.extensions.get("audit_checks", [])
+    phases = {"log": lambda: verify_log(report), "queue": lambda: verify_queue(report),
+              "vouched": lambda: verify_vouched_rows(report, app.extensions.get("audit_vouched", [])),
+              "files": lambda: [check(report, None) for check in checks]}
+    times = {}
+    for name, phase in phases.items():
+        wall, cpu = time.perf_counter(), _cpu_seconds()
+        phase()
+        times[name] = (time.perf_counter() - wall, _cpu_seconds() - cpu)
     assert report.ok, report.problems
+    wall, cpu = sum(w for w, _ in times.values()), sum(c for _, c in times.values())
     return {"workers": workers, "entries": report.entries, "per_s": report.entries / wall,
-            "seconds": wall, "per_cpu_s": report.entries / cpu}
+            "seconds": wall, "per_cpu_s": report.entries / cpu, "phases": times}
+
+
+def _timed_command(url: str, storage, workers: int) -> dict:
+    """`flask audit verify` in a process of its own (as an operator runs it): wall and CPU."""
+    env = {**os.environ, "FIELDCASE_DATABASE_URL": url, "FIELDCASE_STORAGE_DIR": str(storage),
+           "FIELDCASE_AUDIT_VERIFY_WORKERS": str(workers)}
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    subprocess.run([sys.executable, "-m", "flask", "--app", "server", "audit", "verify"], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    return {"workers": workers, "seconds": time.perf_counter() - wall, "cpu": _cpu_seconds() - cpu}
 
 
 def _references() -> dict:
@@ -101,7 +124,8 @@ def measure(entries: int, workers: int, postgres: str | None = None) -> dict:
             references = _references()
             runs = [_timed_verify(app, 1), _timed_verify(app, workers)]
             db.engine.dispose()
-    return {"dialect": "PostgreSQL" if postgres else "SQLite", "runs": runs,
+        command = _timed_command(url, storage, workers)
+    return {"dialect": "PostgreSQL" if postgres else "SQLite", "runs": runs, "command": command,
             "cores_now": _cores_now(workers) if workers > 1 else 1.0, **references}
 
 
@@ -120,6 +144,12 @@ def main() -> None:
         print(f"  {run['workers']} process{'es' if run['workers'] > 1 else ''}: {run['seconds']:.2f} s, "
               f"{run['per_s']:,.0f} entries/s (target {TARGET:,}: {run['per_s'] / TARGET:.2f}x); "
               f"{run['per_cpu_s']:,.0f} entries per CPU-second")
+        print("    phases (wall / CPU s): " + ", ".join(
+            f"{name} {wall:.2f} / {cpu:.2f}" for name, (wall, cpu) in run["phases"].items()))
+    command = f["command"]
+    print(f"  `flask audit verify` ({command['workers']} processes), a new process: "
+          f"{command['seconds']:.2f} s, {command['cpu']:.2f} CPU-s "
+          f"({f['runs'][0]['entries'] / command['seconds']:,.0f} entries/s; start-up included)")
     print(f"  same run, one process: the driver alone reads {f['fetch_per_s']:,.0f} rows/s; SHA-256 "
           f"alone of their leaf bytes ({f['leaf_bytes']:.0f} B) runs at {f['sha_per_s']:,.0f}/s; "
           f"both in sequence {1 / (1 / f['fetch_per_s'] + 1 / f['sha_per_s']):,.0f}/s")

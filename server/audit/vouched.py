@@ -70,44 +70,57 @@ def keyset_rows(query: sa.Select, key, *, chunk: int, objects: bool = False) -> 
             db.session.expunge_all()
 
 
-def replay_log(kinds: list[VouchedKind], report) -> list[dict[str, dict[str, tuple]]]:
-    """For each kind, row key -> {fact: (expected value, seq of the entry that set it)}. An entry
-    a kind cannot read (its details altered) is a problem of the report, not a crash."""
+def replay_log(kinds: list[VouchedKind], report) -> list[dict[str, tuple[dict, dict]]]:
+    """For each kind, row key -> ({fact: expected value}, {fact: seq of the entry that set it}).
+    An entry a kind cannot read (its details altered) is a problem of the report, not a crash."""
     expected: list[dict] = [{} for _ in kinds]
-    by_action: dict[str, list[int]] = {}
-    for index, kind in enumerate(kinds):
+    by_action: dict[str, list[tuple]] = {}  # action -> (kind's table, its expect, its expectations)
+    for kind, facts_of in zip(kinds, expected, strict=True):
         for action in kind.actions:
-            by_action.setdefault(action, []).append(index)
+            by_action.setdefault(action, []).append((kind.table, kind.expect, facts_of))
+    fromkeys = dict.fromkeys
     for seq, entry in _log_then_queue(list(by_action)):
-        action = entry.action
-        for index in by_action[action]:
+        for table, expect, facts_of in by_action[entry.action]:
             try:
-                changes = list(kinds[index].expect(entry))
+                changes = list(expect(entry))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                report.problems.append(f"entry {seq} ({action}): unreadable as what it says of "
-                                       f"{kinds[index].table} ({type(exc).__name__}: {exc})")
+                report.problems.append(f"entry {seq} ({entry.action}): unreadable as what it says "
+                                       f"of {table} ({type(exc).__name__}: {exc})")
                 continue
             for key, facts in changes:
-                known = expected[index].setdefault(key, {})
-                for name, value in facts.items():
-                    if callable(value):
-                        value = value(known.get(name, (None,))[0])
-                    known[name] = (value, seq)
+                known = facts_of.get(key)
+                if known is None:
+                    known = facts_of[key] = ({}, {})
+                values, sources = known
+                if any(map(callable, facts.values())):  # a value grown from the one before
+                    facts = {name: value(values.get(name)) if callable(value) else value
+                             for name, value in facts.items()}
+                values.update(facts)
+                sources.update(fromkeys(facts, seq))
     return expected
 
 
 def _log_then_queue(actions: list[str]) -> Iterator[tuple[int | str, Entry]]:
     """(how a report names it, Entry) for each entry of `actions`: the log's in order, then those
-    still queued (committed with their rows, not yet sequenced), oldest first."""
-    for table, key in ((AuditEntry, AuditEntry.seq), (AuditQueued, AuditQueued.id)):
-        columns = (key, table.recorded_at, table.actor_id, table.action, table.object_type,
-                   table.object_id, table.details)
-        for number, recorded_at, actor_id, action, object_type, object_id, details in keyset_rows(
-                sa.select(*columns).where(table.action.in_(actions)), key, chunk=CHUNK):
-            queued = table is AuditQueued
-            yield (f"queued {number}" if queued else number), Entry(
-                None if queued else number, recorded_at, actor_id, action, object_type, object_id,
-                json.loads(details))
+    still queued (committed with their rows, not yet sequenced), oldest first. Read as plain rows
+    over the session's connection (no ORM layer: a long log is mostly entries to replay)."""
+    connection = db.session.connection()
+    for table, key in ((AuditEntry.__table__, AuditEntry.__table__.c.seq),
+                       (AuditQueued.__table__, AuditQueued.__table__.c.id)):
+        queued = table is AuditQueued.__table__
+        query = sa.select(key, table.c.recorded_at, table.c.actor_id, table.c.action,
+                          table.c.object_type, table.c.object_id, table.c.details).where(
+            table.c.action.in_(actions)).order_by(key).limit(CHUNK)
+        last = None
+        while True:
+            page = connection.execute(query if last is None else query.where(key > last)).all()
+            for number, recorded_at, actor_id, action, object_type, object_id, details in page:
+                yield (f"queued {number}" if queued else number), Entry(
+                    None if queued else number, recorded_at, actor_id, action, object_type,
+                    object_id, json.loads(details))
+            if len(page) < CHUNK:
+                break
+            last = page[-1][0]
 
 
 def verify_vouched_rows(report, kinds: list[VouchedKind], progress=None) -> None:
@@ -125,9 +138,10 @@ def verify_vouched_rows(report, kinds: list[VouchedKind], progress=None) -> None
                 report.problems.append(f"{kind.table} {name}: not in the audit log (inserted "
                                        f"behind the log's back)")
                 continue
-            differ = [fact for fact, (value, _) in wanted.items() if facts.get(fact) != value]
+            values, sources = wanted
+            differ = [fact for fact, value in values.items() if facts.get(fact) != value]
             if differ:
-                entries = sorted({wanted[fact][1] for fact in differ}, key=_log_order)
+                entries = sorted({sources[fact] for fact in differ}, key=_log_order)
                 named = ", ".join(f"{fact} ({labels[fact]})" if fact in labels else fact
                                   for fact in differ)
                 report.problems.append(
@@ -135,7 +149,7 @@ def verify_vouched_rows(report, kinds: list[VouchedKind], progress=None) -> None
                     f"entr{'y' if len(entries) == 1 else 'ies'} {', '.join(map(str, entries))} "
                     f"committed to")
         for key in sorted(set(expected) - seen):
-            first = min((seq for _, seq in expected[key].values()), key=_log_order)
+            first = min(expected[key][1].values(), key=_log_order)
             report.problems.append(f"{kind.table}: the row audit entry {first} vouches for "
                                    f"({key}) is missing (deleted)")
         if progress:
