@@ -72,9 +72,10 @@ class Phone:
 
     def send(self, method: str, path: str, *, cut: dict | None = None, reset: bool = False,
              **kwargs):
-        """The answer; None when the armed cut struck (`self.struck` tells) or, armed, the
-        connection failed before its cut point (the server answered a PATCH early, e.g. 409,
-        and closed the connection while the body was still coming).
+        """The answer; None when the armed cut struck (`self.struck` tells) or the connection
+        failed before the answer: armed, before its cut point, or a PATCH, armed or not, that the
+        server answered early (e.g. 409, 423) and whose connection it closed while the body was
+        still coming.
 
         A cut answer is lost even when `requests` returns something: cut after its status line,
         http.client takes the end of the stream for the end of the headers and of the body. A
@@ -84,8 +85,11 @@ class Phone:
         plan = self.proxy.cut_after(**cut, reset=reset) if cut else None
         try:
             answer = self.session.request(method, self.proxy.url + path, timeout=120, **kwargs)
-        except requests.RequestException:
-            if plan is None:
+        except requests.RequestException as error:
+            # Unarmed too: a PATCH answered early (423 while a cut request still holds the upload,
+            # 409) has its connection closed with the body still coming; the client sees a reset,
+            # as a phone does, and asks HEAD where the upload stands.
+            if plan is None and not (method == "PATCH" and isinstance(error, requests.ConnectionError)):
                 raise
             answer = None
         self.struck = plan is not None and plan.fired.is_set()

@@ -69,12 +69,14 @@ async function fetchDetail(api, uuid) {
  * once (a returned revision does not change until an amendment replaces it).
  */
 export async function pullRecords({ api, store }) {
+  // As of when the lists were asked for (not when they arrived): what the server had committed by
+  // then is in them; a change made while they were on their way may not be.
+  const pulledAt = new Date().toISOString();
   const from = localDay(new Date(Date.now() - RECENT_DAYS * 86400000));
   const recent = await listAll(api, `officer=me&from=${from}`);
   const returned = await listAll(api, "officer=me&status=returned&latest=true");
   const held = new Map((await store.listRecords()).map((r) => [r.uuid, r]));
   const summaries = new Map([...recent, ...returned].map((s) => [s.uuid, s]));
-  const pulledAt = new Date().toISOString();
   const entries = [];
   for (const summary of summaries.values()) {
     let detail = null;
