@@ -237,9 +237,9 @@ def refresh_expiry(ticket: UploadTicket, now: datetime, expiry: timedelta) -> da
 
 
 def discard_partial(ticket: UploadTicket) -> None:
-    """Remove the partial file (after completion, refusal or termination)."""
+    """Remove the partial file (after completion, refusal or termination). Not fsynced: what
+    its upload row no longer needs, a removal lost to a power cut, `evidence cleanup` removes."""
     ticket.partial.unlink(missing_ok=True)
-    fsync_dir(ticket.partial.parent)
 
 
 def terminate(user: User, ticket: UploadTicket, fd: int) -> None:
