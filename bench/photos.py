@@ -1,6 +1,6 @@
 """Photo ingest measured from outside with wrk (C): 12-megapixel phone JPEGs with EXIF sent over
 tus by 1 and 4 clients, each a creation (POST) then the whole file in one PATCH, as the PWA does
-for a photo; the thumbnail's time beside the raw Pillow draft() decode of the same photos in the
+for a photo (--with-creation: the whole file in the POST, tus creation-with-upload); the thumbnail's time beside the raw Pillow draft() decode of the same photos in the
 same run; gunicorn workers' memory after the uploads and a handful of hostile files.
 
     .venv/bin/python -m bench.photos                 # 200 photos with 1 client, 1000 with 4
@@ -46,7 +46,7 @@ PER_INSPECTION = 20  # photos a record lists (a day's inspection: bench/workday.
 RSS_LIMIT_MB = 200
 
 _LUA = """
-local threads, head_size, n = %(threads)d, %(head_size)d, 0
+local threads, head_size, n, one_request = %(threads)d, %(head_size)d, 0, %(one_request)s
 local metas, tail, heads = {}, nil, nil
 local state, k, location = "post", 0, nil
 received, failures = 0, 0  -- globals: done() reads them with thread:get
@@ -69,6 +69,12 @@ function request()
     return wrk.format("GET", "/healthz")
   end
   local length, meta = metas[i + 1]:match("^(%%d+)\\t(.*)$")
+  if state == "post" and one_request then  -- tus creation-with-upload, as the PWA sends a photo
+    heads:seek("set", i * head_size)
+    return wrk.format("POST", "/api/uploads", with_session({["Tus-Resumable"] = "1.0.0",
+                      ["Upload-Length"] = length, ["Upload-Metadata"] = meta,
+                      ["Content-Type"] = "application/offset+octet-stream"}), heads:read(head_size) .. tail)
+  end
   if state == "post" then
     return wrk.format("POST", "/api/uploads", with_session({["Tus-Resumable"] = "1.0.0",
                       ["Upload-Length"] = length, ["Upload-Metadata"] = meta}))
@@ -79,7 +85,10 @@ function request()
 end
 function response(status, headers, body)
   if index() >= n then return end
-  if state == "post" then
+  local evidence = headers["X-Evidence-Status"] or headers["x-evidence-status"]
+  if state == "post" and one_request then
+    if status == 201 and evidence == "received" then received = received + 1 else failures = failures + 1 end
+  elseif state == "post" then
     local at = headers["Location"] or headers["location"]
     if status == 201 and at then
       location = at:match("^https?://[^/]+(/.*)$") or at
@@ -87,7 +96,7 @@ function response(status, headers, body)
       return
     end
     failures = failures + 1
-  elseif status == 204 and (headers["X-Evidence-Status"] or headers["x-evidence-status"]) == "received" then
+  elseif status == 204 and evidence == "received" then
     received = received + 1
   else
     failures = failures + 1
@@ -214,7 +223,7 @@ def _rss(pid: int) -> float:
 
 
 def ingest(photos: PhotoSet, clients: int, folder: Path, workers: int, hostile: bool = False,
-           root: Path | None = None) -> dict:
+           root: Path | None = None, one_request: bool = False) -> dict:
     """Send every photo of `photos` with wrk from `clients` connections through a fresh FieldCase;
     photos/s received and with thumbnails, failures, and the workers' memory afterwards."""
     url, storage = prepare_instance()
@@ -226,6 +235,7 @@ def ingest(photos: PhotoSet, clients: int, folder: Path, workers: int, hostile: 
         for n, ((record, evidence), sha) in enumerate(zip(pairs, photos.sha256s, strict=True))))
     script = folder / f"tus-{clients}.lua"
     script.write_text(_LUA % {"threads": clients, "head_size": photos.head_size, "tail": photos.tail,
+                              "one_request": "true" if one_request else "false",
                               "heads": photos.heads, "metas": metas})
     server = start_gunicorn(url, storage, folder / f"gunicorn-{clients}.log", workers=workers,
                             **({"root": root} if root else {}))
@@ -337,11 +347,11 @@ def thumbnail_times(photos: PhotoSet, folder: Path, count: int) -> dict:
 
 
 def measure(single: int, many: int, folder: Path, workers: int = DEFAULT_WORKERS,
-            thumbnails: int = 40) -> dict:
+            thumbnails: int = 40, one_request: bool = False) -> dict:
     """Both runs (1 client with `single` photos, 4 clients with `many`) and the thumbnail times."""
-    one = ingest(photo_set(folder / "one", single, 0), 1, folder, workers)
+    one = ingest(photo_set(folder / "one", single, 0), 1, folder, workers, one_request=one_request)
     four_set = photo_set(folder / "four", many, single)
-    four = ingest(four_set, 4, folder, workers, hostile=True)
+    four = ingest(four_set, 4, folder, workers, hostile=True, one_request=one_request)
     return {"one": one, "four": four, "thumbnail": thumbnail_times(four_set, folder, thumbnails),
             "size_mb": four_set.size / 1e6}
 
@@ -376,11 +386,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=None, help="photos per run (default 200 and 1000)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="gunicorn workers")
+    parser.add_argument("--with-creation", action="store_true",
+                        help="each photo in one POST (tus creation-with-upload), not creation then PATCH")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="fieldcase-photos-"))
     tempfile.tempdir = str(folder)  # the instances' databases and stores land here too
     try:
-        m = measure(args.photos or 200, args.photos or 1000, folder, args.workers)
+        m = measure(args.photos or 200, args.photos or 1000, folder, args.workers,
+                    one_request=args.with_creation)
     finally:
         tempfile.tempdir = None
         shutil.rmtree(folder, ignore_errors=True)

@@ -36,7 +36,7 @@ WRITE_ROUTES = {
     "POST /api/session": WRITER,
     "DELETE /api/session": WRITER,
     "POST /api/teams": WRITER,
-    "POST /api/uploads": WRITER,
+    "POST /api/uploads": STEPS,
     "POST /api/users": WRITER,
     "PATCH /api/users/<id:user_id>": WRITER,
     "PUT /api/users/<id:user_id>/certificate": WRITER,

@@ -29,7 +29,10 @@ TUS_DOCS = {
             "Upload-Metadata keys (values base64): `inspection_uuid`, `evidence_uuid`, `sha256` "
             "(hex, as listed in the synced record), optional `filename` (display only). The "
             "uploader must be an officer of the inspection; Upload-Length must equal the listed "
-            "size. Send X-CSRF-Token like every write."),
+            "size. Send X-CSRF-Token like every write. creation-with-upload: a body "
+            "(Content-Type application/offset+octet-stream) is written as a PATCH at offset 0 "
+            "would be; the 201 then carries Upload-Offset, and X-Evidence-Status / "
+            "X-Evidence-SHA256 when it was the whole file."),
         "parameters": [TUS_RESUMABLE,
                        _header("Upload-Length", "Size of the whole file in bytes.", schema_type="integer"),
                        _header("Upload-Metadata", "Comma-separated `key base64value` pairs.")],

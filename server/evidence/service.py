@@ -94,7 +94,9 @@ def _lock_evidence(evidence_uuid: uuidlib.UUID) -> Evidence:
     # The column only: FOR UPDATE refuses the outer joins of the record's eager relationships.
     db.session.execute(sa.select(Inspection.uuid).where(Inspection.uuid == evidence.inspection_uuid)
                        .with_for_update())
-    db.session.get(Inspection, evidence.inspection_uuid, populate_existing=True)  # read once locked
+    # Read once locked; its officers, evidence list, submitter and team are not needed here.
+    db.session.get(Inspection, evidence.inspection_uuid, populate_existing=True,
+                   options=[sa.orm.lazyload("*")])
     return evidence
 
 

@@ -36,7 +36,7 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _make_dirs(path: Path) -> None:
+def _make_dirs(path: Path, durable: bool = True) -> None:
     """mkdir -p, fsyncing each parent whose entries changed (new folders survive a crash)."""
     missing = []
     while not path.exists():
@@ -47,20 +47,25 @@ def _make_dirs(path: Path) -> None:
             folder.mkdir()
         except FileExistsError:
             continue
-        fsync_dir(folder.parent)
+        if durable:
+            fsync_dir(folder.parent)
 
 
 class LocalStore:
     """Files under `root`, named by key and spread over `ab/cd/` folders.
 
-    Every write goes to a temporary file in the target folder, is fsynced, linked into place and
-    the folder fsynced. With `write_once` an existing key is never replaced: a second put of the
-    same key keeps the first file (the same SHA-256 means the same bytes).
+    Every file is fsynced before it gets its name, and the folder after. With `write_once` an
+    existing key is never replaced: a second put of the same key keeps the first file (the same
+    SHA-256 means the same bytes), and a finished file on the same disk is linked straight to its
+    name (no temporary name, no second fsync of the same bytes). `durable_names=False` (a store of
+    rebuildable files) skips the folders' fsyncs: a name lost to a power cut is a file made again
+    on demand, never a half-written one, since the file itself is still fsynced first.
     """
 
-    def __init__(self, root: Path, *, write_once: bool) -> None:
+    def __init__(self, root: Path, *, write_once: bool, durable_names: bool = True) -> None:
         self.root = Path(root)
         self.write_once = write_once
+        self.durable_names = durable_names
 
     def _path(self, key: str) -> Path:
         if not KEY_PATTERN.match(key):
@@ -95,9 +100,11 @@ class LocalStore:
         was (write-once and already stored). `source` is left for the caller to remove."""
         final = self._path(key)
         try:
-            _make_dirs(final.parent)
+            _make_dirs(final.parent, self.durable_names)
             if self.write_once and final.exists():
                 return False
+            if self.write_once and self._link_in_place(source, final):
+                return True
             temp = final.parent / f".{key}.{secrets.token_hex(8)}.tmp"  # unique per writer thread
             try:
                 os.link(source, temp)  # same file system: no copy, the bytes are already durable
@@ -110,11 +117,26 @@ class LocalStore:
         except OSError as exc:
             raise StorageError(f"storing {key}: {exc}") from exc
 
+    def _link_in_place(self, source: Path, final: Path) -> bool:
+        """Give the finished file `source` the name `final` (write-once, same disk); True when it
+        is done or the key was taken meanwhile (kept as it was), False when `source` cannot be
+        linked (another disk): then the caller copies."""
+        _fsync_file(source)  # usually a no-op: an upload's bytes were fsynced as they arrived
+        try:
+            os.link(source, final)  # never replaces: a concurrent writer's file wins
+        except FileExistsError:
+            return True
+        except OSError:
+            return False
+        os.chmod(final, 0o444)  # the link shares the source's inode: its mode is made durable with the folder
+        fsync_dir(final.parent)
+        return True
+
     def put_bytes(self, key: str, data: bytes) -> bool:
         """Store `data` under `key` (small derived files); False when kept as it was."""
         final = self._path(key)
         try:
-            _make_dirs(final.parent)
+            _make_dirs(final.parent, self.durable_names)
             if self.write_once and final.exists():
                 return False
             fd, name = tempfile.mkstemp(dir=final.parent, prefix=f".{key}.", suffix=".tmp")
@@ -135,7 +157,8 @@ class LocalStore:
                     return False
             else:
                 os.replace(temp, final)
-            fsync_dir(final.parent)
+            if self.durable_names:
+                fsync_dir(final.parent)
             return True
         finally:
             temp.unlink(missing_ok=True)
@@ -182,7 +205,7 @@ def build_stores(app: Flask) -> Stores:
         raise RuntimeError(f"FIELDCASE_EVIDENCE_STORE={backend!r}: 'local' or 's3'")
     root = Path(app.config["STORAGE_DIR"])
     return Stores(originals=LocalStore(root / "evidence", write_once=True),
-                  derived=LocalStore(root / "derived", write_once=False))
+                  derived=LocalStore(root / "derived", write_once=False, durable_names=False))
 
 
 def get_stores() -> Stores:

@@ -1,6 +1,6 @@
 """The tus 1.0.0 wire protocol: request headers parsed strictly, answer headers built here.
 
-Core, creation, expiration, checksum and termination (https://tus.io/protocols/resumable-upload).
+Core, creation (with upload), expiration, checksum and termination (https://tus.io/protocols/resumable-upload).
 Every refusal is an ApiError (problem+json) with the status the protocol prescribes.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from email.utils import format_datetime
 from ..errors import ApiError
 
 VERSION = "1.0.0"
-EXTENSIONS = "creation,expiration,checksum,termination"
+EXTENSIONS = "creation,creation-with-upload,expiration,checksum,termination"
 CHECKSUM_ALGORITHMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 METADATA_MAX_CHARS = 4096

@@ -61,19 +61,34 @@ def discover():
 
 
 @blp.route("", methods=["POST"])
+@db_mode(STEPS)
 @blp.doc(**TUS_DOCS["post"])
 def create():
-    """Create an upload for a listed evidence file (Upload-Length, Upload-Metadata)."""
+    """Create an upload for a listed evidence file (Upload-Length, Upload-Metadata); with a body
+    (tus creation-with-upload), write it as a PATCH at offset 0 would, in the same request."""
     user = current_user()
     length = tus.parse_length(request.headers.get("Upload-Length"),
                               current_app.config["EVIDENCE_MAX_BYTES"])
     metadata = tus.parse_metadata(request.headers.get("Upload-Metadata"))
+    with_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
+    if with_body:
+        tus.require_offset_content_type(request.headers.get("Content-Type"))
+    checksum = tus.parse_checksum(request.headers.get("Upload-Checksum"))
     uploads_dir, expiry = _settings()
     upload = uploads.create_upload(user, length=length, metadata=metadata,
                                    uploads_dir=uploads_dir, now=utcnow(), expiry=expiry)
-    location = url_for("uploads.upload_offset", upload_id=upload.id, _external=True)
-    return _empty(201, headers={"Location": location,
-                                "Upload-Expires": tus.http_date(upload.expires_at)})
+    created = {"Location": url_for("uploads.upload_offset", upload_id=upload.id, _external=True),
+               "Upload-Expires": tus.http_date(upload.expires_at)}
+    if not with_body:
+        return _empty(201, headers=created)
+    ticket = uploads.UploadTicket.of(upload, uploads_dir)
+    commit()  # the upload exists, durably, before its body streams (and the writer's turn is free)
+    try:
+        written = _write(ticket, user, offset=0, checksum=checksum, expiry=expiry)
+    except ApiError as error:  # the client can resume (or learn why not) at its upload's address
+        error.headers = {**error.headers, **created}
+        raise
+    return _empty(201, headers={**created, **written.headers})
 
 
 @blp.route("/<upload_id>", methods=["HEAD"])
@@ -128,8 +143,14 @@ def append(upload_id):
         raise ApiError("upload.completed", headers={"Upload-Offset": str(upload.length)})
     uploads_dir, expiry = _settings()
     ticket = uploads.UploadTicket.of(upload, uploads_dir)
-    request.max_content_length = max(ticket.length - offset, 0)
     commit()  # release the write transaction while the body streams
+    return _write(ticket, user, offset=offset, checksum=checksum, expiry=expiry)
+
+
+def _write(ticket: uploads.UploadTicket, user, *, offset: int, checksum, expiry) -> Response:
+    """Append the request's body at `offset` under the upload's lock; finish the upload with its
+    last byte. The answer of a PATCH (204, Upload-Offset, and X-Evidence-Status once received)."""
+    request.max_content_length = max(ticket.length - offset, 0)
     with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
         with idle_timeout(request, current_app.config["EVIDENCE_UPLOAD_IDLE_SECONDS"]):
             appended = uploads.append(fd, ticket, BodyStream(request), offset=offset,

@@ -25,12 +25,11 @@ from ..accounts.models import User
 from ..audit.service import record_event
 from ..errors import ApiError
 from ..extensions import db
-from ..inspections.access import get_visible_inspection
-from ..inspections.models import Evidence
 from .hashing import BackgroundHasher
 from .models import EvidenceUpload
 from .serving import clean_filename
 from .storage import fsync_dir
+from .upload_checks import find_uploadable_evidence
 from .upload_lock import cluster_lock
 
 READ_BLOCK = 1024 * 1024  # bytes read from the request per step: memory stays flat
@@ -87,12 +86,7 @@ def create_upload(user: User, *, length: int, metadata: dict, uploads_dir: Path,
     declared = metadata.get("sha256", "").strip().lower()
     if not _SHA256.match(declared):
         raise ApiError("upload.metadata_invalid", errors={"sha256": "应为 64 位十六进制 SHA-256"})
-    inspection = get_visible_inspection(user, inspection_uuid)
-    evidence = db.session.get(Evidence, evidence_uuid)
-    if evidence is None or evidence.inspection.root_uuid != inspection.root_uuid:
-        raise ApiError("evidence.not_listed")
-    if not any(o.user_id == user.id for o in evidence.inspection.officers):
-        raise ApiError("evidence.not_an_officer")
+    evidence = find_uploadable_evidence(user, inspection_uuid, evidence_uuid)
     if declared != evidence.sha256:
         raise ApiError("evidence.already_received" if evidence.received_at
                        else "evidence.declared_hash_differs")
@@ -243,9 +237,9 @@ def refresh_expiry(ticket: UploadTicket, now: datetime, expiry: timedelta) -> da
 
 
 def discard_partial(ticket: UploadTicket) -> None:
-    """Remove the partial file (after completion, refusal or termination)."""
+    """Remove the partial file (after completion, refusal or termination). Not fsynced: what
+    its upload row no longer needs, a removal lost to a power cut, `evidence cleanup` removes."""
     ticket.partial.unlink(missing_ok=True)
-    fsync_dir(ticket.partial.parent)
 
 
 def terminate(user: User, ticket: UploadTicket, fd: int) -> None:

@@ -47,7 +47,7 @@ def test_options_advertises_the_protocol(client):
     assert r.status_code == 204
     assert r.headers["Tus-Version"] == "1.0.0"
     assert set(r.headers["Tus-Extension"].split(",")) == {
-        "creation", "expiration", "checksum", "termination"}
+        "creation", "creation-with-upload", "expiration", "checksum", "termination"}
     assert "sha256" in r.headers["Tus-Checksum-Algorithm"].split(",")
     assert int(r.headers["Tus-Max-Size"]) > 0
 
