@@ -1,7 +1,8 @@
 """Photo ingest measured from outside with wrk (C): 12-megapixel phone JPEGs with EXIF sent over
 tus by 1 and 4 clients, each a creation (POST) then the whole file in one PATCH, as the PWA does
 for a photo (--with-creation: the whole file in the POST, tus creation-with-upload); the
-thumbnail's time beside the raw Pillow draft() decode of the same photos in the same run; gunicorn workers' memory after the uploads and a handful of hostile files.
+thumbnail's time beside the raw Pillow draft() decode of the same photos in the same run;
+gunicorn workers' memory after the uploads and a handful of hostile files.
 
     .venv/bin/python -m bench.photos                 # 200 photos with 1 client, 1000 with 4
     .venv/bin/python -m bench.photos --photos 100    # fewer (both runs)

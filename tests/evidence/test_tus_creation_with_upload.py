@@ -10,11 +10,11 @@ from flask import current_app
 from server.evidence.models import EvidenceUpload
 from server.extensions import db
 from server.inspections.models import Evidence, Inspection
+from testing.tus import metadata_header
 
 from . import samples
 from .conftest import TUS
 from .test_tus_protocol import actions, store_files
-from testing.tus import metadata_header
 
 OCTETS = "application/offset+octet-stream"
 
