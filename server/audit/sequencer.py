@@ -42,17 +42,9 @@ _CONTENT = ("recorded_at", "actor_id", "actor_username", "action", "object_type"
 
 
 def queue_key() -> bytes:
-    """The HMAC key of queued rows, derived from the signing key (cached per app)."""
-    key = current_app.extensions.get("audit_queue_key")
-    if key is None:
-        from cryptography.hazmat.primitives import serialization
-
-        from .signing import signing_key
-        raw = signing_key().private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                          serialization.NoEncryption())
-        key = current_app.extensions["audit_queue_key"] = hashlib.sha256(
-            b"fieldcase-audit-queue/v1\n" + raw).digest()
-    return key
+    """The HMAC key of queued rows, derived from the signing key."""
+    from .signing import derived_key
+    return derived_key("fieldcase-audit-queue/v1")
 
 
 def queue_mac(values: dict, key: bytes) -> str:

@@ -50,3 +50,15 @@ def key_id(public: Ed25519PublicKey) -> str:
 def public_key_pem(public: Ed25519PublicKey) -> str:
     return public.public_bytes(serialization.Encoding.PEM,
                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def derived_key(label: str) -> bytes:
+    """A 32-byte key for one purpose (`label`, e.g. "fieldcase-audit-queue/v1"), derived from the
+    signing key, so that no second secret has to be kept; cached per app under the label."""
+    keys = current_app.extensions.setdefault("derived_keys", {})
+    key = keys.get(label)
+    if key is None:
+        raw = signing_key().private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                          serialization.NoEncryption())
+        key = keys[label] = hashlib.sha256(label.encode() + b"\n" + raw).digest()
+    return key

@@ -13,11 +13,8 @@ another seed. After the draw the column holds the revealed seed (64 hex digits) 
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import os
-
-from flask import current_app
 
 from . import algorithm as alg
 
@@ -28,17 +25,9 @@ _NONCE = 12
 
 
 def seed_key() -> bytes:
-    """The AES-256 key of sealed seeds, derived from the signing key (cached per app)."""
-    key = current_app.extensions.get("draw_seed_key")
-    if key is None:
-        from cryptography.hazmat.primitives import serialization
-
-        from ..audit.signing import signing_key
-        raw = signing_key().private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                          serialization.NoEncryption())
-        key = current_app.extensions["draw_seed_key"] = hashlib.sha256(
-            b"fieldcase-draw-seed/v1\n" + raw).digest()
-    return key
+    """The AES-256 key of sealed seeds, derived from the signing key."""
+    from ..audit.signing import derived_key
+    return derived_key("fieldcase-draw-seed/v1")
 
 
 def _associated(subject: str, seed_sha256: str) -> bytes:

@@ -77,8 +77,7 @@ def _swap_key(app, storage_dir: Path, pem: bytes | None) -> None:
         path.unlink()
     else:
         path.write_bytes(pem)
-    for name in ("draw_seed_key", "audit_queue_key"):
-        app.extensions.pop(name, None)
+    app.extensions.pop("derived_keys", None)
 
 
 def test_a_committed_plans_seed_is_in_no_column_of_the_database(app, directory, login_as):
