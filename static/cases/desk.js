@@ -2,7 +2,7 @@
 // cases near or past a deadline, and each case with its deadlines, steps, documents and the
 // steps they may take now. Reuses the officers' app's API client and DOM helpers.
 import { createApi } from "/js/api.js";
-import { h, replaceChildren, toast } from "/js/dom.js";
+import { h, replaceChildren, takeTurn, toast } from "/js/dom.js";
 
 const KINDS = { correction: "责令改正", simple: "简易程序", case: "立案", no_penalty: "不予处罚" };
 const STATES = { done: "已完成", open: "未到期", near: "临近期限", overdue: "已逾期", unknown: "无法计算" };
@@ -178,6 +178,7 @@ function loginPage(ctx) {
 
 async function route(ctx) {
   const path = location.hash.replace(/^#\/?/, "");
+  const current = takeTurn(ctx);
   document.getElementById("who").textContent = ctx.me ? ctx.me.display_name : "";
   let page;
   try {
@@ -187,6 +188,7 @@ async function route(ctx) {
   } catch (error) {
     page = h("p", { class: "notice error" }, error.detail || "加载失败，请刷新。");
   }
+  if (!current()) return; // a later navigation owns the view
   replaceChildren(document.getElementById("view"), page);
 }
 

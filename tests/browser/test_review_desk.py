@@ -223,3 +223,34 @@ def test_review_loop_in_the_browser(browser, make_phone, live_server):
     for desk in (supervisor, reviewer):
         desk.context.close()
     assert errors == [], errors
+
+
+def test_a_slow_queue_never_replaces_the_inspection_opened_after_it(browser, live_server):
+    """Navigation awaits the network: a queue still loading when the reviewer opens an inspection
+    must not land afterwards and take the inspection off the screen (it did, after a login, whose
+    two renders of the queue raced a quick click)."""
+    errors: list[str] = []
+    inspection = submit_roadside(live_server, "浙F9Z002")
+    supervisor = Desk(browser, live_server.url, DESK, errors)
+    supervisor.login("supervisor1")
+    page = supervisor.page
+    supervisor.open("浙F9Z002")
+    held = []
+    page.route("**/api/review/queue?*", lambda route: held.append(route))  # the queue's answer waits until released
+
+    page.evaluate("document.querySelector('.inspection-page').dataset.earlier = 'yes'")
+    page.evaluate("location.hash = '#/'")  # back to the queue: its render now waits on the network
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)  # lets Playwright dispatch the route handler
+    assert held, "the queue never asked for its list"
+    page.evaluate(f"location.hash = '#/inspection/{inspection}'")  # and on to the inspection again
+    page.wait_for_selector(".inspection-page:not([data-earlier])")  # rendered anew while the queue waits
+    for route in held:
+        route.continue_()
+    page.wait_for_timeout(1000)  # the queue's answer has landed and been dropped
+    expect(page.locator(".inspection-page:not([data-earlier])")).to_be_visible()
+    expect(page.locator("table.queue")).to_have_count(0)
+    supervisor.context.close()
+    assert errors == [], errors

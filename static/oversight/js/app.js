@@ -2,7 +2,7 @@
 // #/warnings, #/training, #/evalreview). Reuses the officers' app's API client and DOM helpers; all state
 // lives in the `ctx` object handed to each page (no module globals).
 import { createApi } from "/js/api.js";
-import { h, replaceChildren, toast } from "/js/dom.js";
+import { h, replaceChildren, takeTurn, toast } from "/js/dom.js";
 import * as evalreviewPage from "./evalreview.js";
 import * as figuresPage from "./figures.js";
 import * as trainingPage from "./training.js";
@@ -45,6 +45,7 @@ function showUser(ctx) {
 async function route(ctx) {
   const path = location.hash.replace(/^#\/?/, "");
   const main = document.getElementById("view");
+  const current = takeTurn(ctx);
   showUser(ctx);
   let page;
   try {
@@ -63,6 +64,7 @@ async function route(ctx) {
     console.error(error);
     page = h("div", { class: "card" }, h("p", { class: "notice error", role: "alert" }, error.detail || String(error)));
   }
+  if (!current()) return; // a later navigation owns the view
   replaceChildren(main, page);
   document.title = `${page.dataset.title || "执法监督"} · FieldCase`;
   main.focus({ preventScroll: true });

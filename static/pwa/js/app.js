@@ -75,17 +75,20 @@ async function route(ctx) {
     return;
   }
   ctx.view?.dispose();
-  ctx.view = createView();
+  const view = createView();
+  ctx.view = view;
   ctx.screen = screen;
   const main = document.getElementById("view");
   try {
     const element = await screen.render(ctx, ...params);
+    if (ctx.view !== view) return; // a later navigation owns the view (and has disposed of this one)
     replaceChildren(main, element);
     document.title = `${element.dataset.title || "首页"} · FieldCase 现场执法检查`;
     main.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   } catch (error) {
     console.error(error);
+    if (ctx.view !== view) return;
     replaceChildren(main, h("div", { class: "card error" }, h("h2", {}, "页面出错"), h("p", {}, error.message || String(error)),
       h("a", { class: "button", href: "#/" }, "返回首页")));
   }

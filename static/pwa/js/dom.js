@@ -50,6 +50,17 @@ export function replaceChildren(el, ...children) {
 }
 
 /** A short message at the bottom of the screen (role=status, read by screen readers). */
+/**
+ * A turn of a hash router: `const current = takeTurn(ctx)` as a navigation starts, and after each
+ * await `if (!current()) return;`. Rendering a page awaits the network, so without it a slow earlier
+ * page (a long queue) lands after a quick later one (the inspection just clicked) and replaces it.
+ */
+export function takeTurn(owner) {
+  const turn = (owner.routeTurn || 0) + 1;
+  owner.routeTurn = turn;
+  return () => owner.routeTurn === turn;
+}
+
 export function toast(message, kind = "info") {
   const box = document.getElementById("toast");
   if (!box) return;

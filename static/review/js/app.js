@@ -2,7 +2,7 @@
 // (#/ the queue, #/inspection/<uuid> one record). Reuses the officers' app's API client and DOM
 // helpers; all state lives in the `ctx` object handed to each page (no module globals).
 import { createApi } from "/js/api.js";
-import { h, replaceChildren, toast } from "/js/dom.js";
+import { h, replaceChildren, takeTurn, toast } from "/js/dom.js";
 import * as exportPage from "./export.js";
 import * as inspectionPage from "./inspection.js";
 import { deskOf } from "./labels.js";
@@ -43,6 +43,7 @@ function showUser(ctx) {
 async function route(ctx) {
   const path = location.hash.replace(/^#\/?/, "");
   const main = document.getElementById("view");
+  const current = takeTurn(ctx);
   showUser(ctx);
   let page;
   try {
@@ -59,6 +60,7 @@ async function route(ctx) {
     page = h("div", { class: "card" }, h("p", { class: "notice error" }, error.detail || error.message || String(error)),
       h("a", { class: "button", href: "#/" }, "返回列表"));
   }
+  if (!current()) return; // a later navigation owns the view
   replaceChildren(main, page);
   document.title = `${page.dataset.title || deskOf(ctx.me).brand} · FieldCase`;
   main.focus({ preventScroll: true });
