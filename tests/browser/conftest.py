@@ -37,6 +37,12 @@ def playwright_instance():
                              "use phone.wait_until('() => ...')")
 
     Page.wait_for_function = refused
+    # expect() waits 5 s by default, its own clock apart from the pages' default timeouts: too short
+    # for a desk page that loads a trail on two loaded cores in CI. A passing assertion returns as
+    # soon as it holds, so only a real failure waits the longer time.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         yield p
 
