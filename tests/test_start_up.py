@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from server import create_app
 from server.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,3 +52,35 @@ def test_flask_db_still_migrates_and_reports(app, runner):
     assert upgraded.exit_code == 0, upgraded.output
     db.session.remove()
     assert db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == head
+
+
+def test_a_second_app_reads_the_discretion_files_again_only_once_they_changed(app_config, tmp_path,
+                                                                             monkeypatch):
+    from server.config import Config
+    from server.discretion import loader, service
+
+    folder = tmp_path / "discretion"
+    shutil.copytree(Config().DISCRETION_DIR, folder)
+    read = []
+    real_read = loader.read_benchmark_file
+    monkeypatch.setattr(loader, "read_benchmark_file", lambda path, *rest: read.append(path.name)
+                        or real_read(path, *rest))
+    config = {**app_config, "DISCRETION_DIR": folder}
+    first = create_app(config)
+    files = sorted(p.name for p in folder.glob("*.yaml"))
+    assert sorted(read) == files
+    second = create_app(config)
+    assert sorted(read) == files  # nothing read twice
+    with second.app_context():
+        assert {b.id for b in service.list_benchmarks()} == {b.id for b in _benchmarks(first)}
+    edited = folder / files[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    create_app(config)
+    assert sorted(read) == sorted(files + files)  # an edited folder is read again, whole
+
+
+def _benchmarks(app):
+    from server.discretion import service
+
+    with app.app_context():
+        return service.list_benchmarks()
