@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import sqlalchemy as sa
+import yaml
 
 from server import create_app
 from server.extensions import db
@@ -84,3 +85,14 @@ def _benchmarks(app):
 
     with app.app_context():
         return service.list_benchmarks()
+
+
+def test_document_types_read_with_libyaml_are_those_the_python_reader_gives(app_config, monkeypatch):
+    from server.config import Config
+    from server.documents import types
+
+    folder = Path(Config().DOCUMENTS_DIR)
+    assert types._YAML_LOADER is yaml.CSafeLoader  # libyaml is there (PyYAML's wheel has it)
+    fast = types.load_types(folder)
+    monkeypatch.setattr(types, "_YAML_LOADER", yaml.SafeLoader)
+    assert types.load_types(folder) == fast and len(fast) >= 5
