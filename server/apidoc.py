@@ -1,9 +1,12 @@
-"""The error contract in the OpenAPI document: every error is problem+json (RFC 9457, see
-server/errors.py) with a string `code` from the catalog, and the inputs refused before any view
-runs are said once, in the default error response every operation refers to."""
+"""The OpenAPI document: built on its first reading, not at start-up, and its error contract:
+every error is problem+json (RFC 9457, see server/errors.py) with a string `code` from the catalog,
+and the inputs refused before any view runs are said once, in the default error response every
+operation refers to."""
 from __future__ import annotations
 
 import http
+import threading
+from collections.abc import Callable
 
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -50,9 +53,54 @@ class ProblemSchema(Schema):
 
 
 class ProblemApi(Api):
-    """flask-smorest's Api, documenting errors as problem+json with ProblemSchema."""
+    """flask-smorest's Api, documenting errors as problem+json with ProblemSchema, and building
+    the document when something first reads `spec` (GET /api/openapi.json, `flask openapi`, a
+    test): describing every operation cost a third of create_app(), which every CLI command,
+    worker and test app paid for a document most of them never read. The blueprints' routes are
+    registered at once; their documentation is queued, then added in the same order as before,
+    so the document is the same to the byte."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, *args, **kwargs):
+        self._spec = None
+        self._undocumented: list[Callable] = []  # for self._spec, in registration order
+        self._documenting = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        """The OpenAPI document of the last app built, completed first with what is queued."""
+        if self._undocumented:
+            with self._documenting:
+                while self._undocumented:  # emptied only once the last one is in the document
+                    self._undocumented[0](self._spec)
+                    del self._undocumented[0]
+        return self._spec
+
+    @spec.setter
+    def spec(self, spec) -> None:
+        # flask-smorest makes a new document for each app (init_app): its queue starts empty.
+        self._spec = spec
+        self._undocumented = []
+
+    def document(self, describe: Callable) -> None:
+        """Queue `describe(spec)`, to run when the document is first read."""
+        self._undocumented.append(describe)
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """Register the blueprint's routes now and its documentation when the document is read
+        (flask-smorest's Api.register_blueprint, in two steps)."""
+        name = options.get("name", blp.name)
+        app = self._app
+        app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        app.register_blueprint(blp, **options)
+
+        def describe(spec):
+            blp.register_views_in_doc(self, app, spec, name=name, parameters=parameters)
+            spec.tag({"name": name, "description": blp.description})
+
+        self.document(describe)
 
     def _register_responses(self):
         descriptions = {422: VALIDATION, 400: REFUSED_INPUTS}

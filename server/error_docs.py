@@ -2,7 +2,6 @@
 of the OpenAPI document, whose `enum` and table list every code with its status and zh-CN text."""
 from __future__ import annotations
 
-from flask_smorest import Api
 from marshmallow import Schema, fields
 
 from .errors import CATALOG, RESERVED
@@ -45,12 +44,14 @@ def catalog_table() -> str:
     return "\n".join(lines)
 
 
-def init_api(api: Api) -> None:
+def init_api(api) -> None:
     """Serve the catalog and describe it in the OpenAPI document as the `ErrorCode` schema."""
     api.register_blueprint(blp)
-    if "ErrorCode" in api.spec.components.schemas:  # one Api object, kept across create_app calls
-        return
-    api.spec.components.schema("ErrorCode", {
+    api.document(_describe_error_codes)  # when the document is read (server/apidoc.py)
+
+
+def _describe_error_codes(spec) -> None:
+    spec.components.schema("ErrorCode", {
         "type": "string", "enum": list(CATALOG),
         "description": "The `code` of a problem (application/problem+json), or of one record's "
                        "answer in POST /api/sync (status 200 below). Clients branch on it, never "

@@ -15,6 +15,7 @@ discretion/, and a case can always show the benchmark it was decided under.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -31,6 +32,8 @@ log = logging.getLogger("fieldcase.discretion")
 EXTENSION = "fieldcase_discretion"
 OBJECT_TYPE = "discretion"
 PUBLISHED = "discretion.version_published"
+# Loaded files by the files' names and bytes: building an app again (tests, CLI) reads nothing twice.
+_loaded: dict[tuple, dict] = {}
 
 
 class PublishedBenchmarkChanged(DiscretionDefinitionError):
@@ -39,8 +42,13 @@ class PublishedBenchmarkChanged(DiscretionDefinitionError):
 
 def init_app(app: Flask) -> None:
     """Load and check discretion/ for this app; refuse an edited published version."""
-    files = load_discretion_dir(Path(app.config["DISCRETION_DIR"]))
-    app.extensions[EXTENSION] = {"files": files, "archived": {}}
+    folder = Path(app.config["DISCRETION_DIR"])
+    key = (str(folder), tuple((str(p), hashlib.sha256(p.read_bytes()).hexdigest())
+                              for p in sorted(folder.rglob("*")) if p.is_file()))
+    if key not in _loaded:
+        _loaded.clear()
+        _loaded[key] = load_discretion_dir(folder)
+    app.extensions[EXTENSION] = {"files": _loaded[key], "archived": {}}
     with app.app_context():
         try:
             if not sa.inspect(db.engine).has_table(AuditEntry.__tablename__):

@@ -17,6 +17,8 @@ KINDS = ("text", "paragraph", "list", "date")
 MAX_LENGTH = {"text": 500, "paragraph": 20_000, "list": 2_000}
 MAX_LIST_ITEMS = 200
 CODE = re.compile(r"^[a-z][a-z_]*$")
+# libyaml where present (as forms/ and discretion/ are read): every app built reads these files.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def load_types(folder: Path) -> dict[str, DocumentType]:
     for schema in sorted(folder.glob("*/schema.yaml")):
         name = schema.relative_to(folder)
         try:
-            data = yaml.safe_load(schema.read_text(encoding="utf-8"))
+            data = yaml.load(schema.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
             fields = tuple(Field(f["name"], f["label"], f["kind"], bool(f.get("required")))
                            for f in data["fields"])
             doc_type = DocumentType(data["code"], data["title"], data["abbrev"], data["retention"], fields)
