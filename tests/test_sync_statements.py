@@ -79,3 +79,21 @@ def test_a_batch_of_fifty_runs_as_many_statements_as_one_record(login_as):
     one = statements_of(officer, overload_record())
     fifty = statements_of(officer, *[overload_record() for _ in range(50)])
     assert [len(s) for s in fifty[:2]] == [len(s) for s in one[:2]], fifty
+
+
+def _has_members_view() -> bool:
+    return "inspection_members" in sa.inspect(db.engine).get_view_names()
+
+
+def test_the_unused_members_view_is_gone_and_comes_back_on_downgrade(app, login_as):
+    """0028 drops the view that sync no longer writes through; downgrading restores it, working."""
+    from flask_migrate import downgrade, upgrade
+
+    assert not _has_members_view()
+    db.session.remove()
+    downgrade(revision="0027_sealed_seed")
+    assert _has_members_view()
+    db.session.remove()
+    upgrade()
+    assert not _has_members_view()
+    statements_of(login_as("officer1"), overload_record())  # a sync still writes its records

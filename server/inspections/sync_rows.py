@@ -1,7 +1,7 @@
 """The rows a synced record inserts, made while checking it (outside the writer's turn), and
 their bulk write: Core inserts (executemany), one statement per table, the audit entries with
 them. (The view `inspection_members` of migration 0026 wrote officers and evidence in one
-statement, but its trigger cost SQLite three times the direct inserts' CPU per row.)"""
+statement, but its trigger cost SQLite three times the direct inserts' CPU per row: 0028 drops it.)"""
 from __future__ import annotations
 
 import hashlib
