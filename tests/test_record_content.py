@@ -41,3 +41,55 @@ def test_failed_checks_are_counted_as_before():
     for _ in range(5000):
         value = _value(rng)
         assert count_failed_checks(value) == references.failed_checks(value), value
+
+
+def _moment(rng: random.Random):
+    return datetime(2026, 11, 30, rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59),
+                    rng.choice([0, 123456]), tzinfo=timezone(timedelta(hours=rng.choice([8, 0, -5]))))
+
+
+def _sync_values(rng: random.Random) -> tuple[dict, list[dict], list[dict]]:
+    """A record's inspection row, its new evidence rows and its officers, as a sync makes them."""
+    def some_uuid():
+        return uuid.UUID(int=rng.getrandbits(128))
+
+    def place_number():
+        return rng.choice([None, 30.5257, 120.0, 8, 2 ** 53 + 1, 1e20, -0.0])
+
+    evidence = [{"uuid": some_uuid(), "item_id": rng.choice(["photos", "签名"]), "sha256": "ab" * 32,
+                 "size": rng.choice([0, 1024, 2 ** 40, 2 ** 53 + 1]), "media_type": "image/jpeg",
+                 "captured_at": _moment(rng)}
+                for _ in range(rng.randint(0, 4))]
+    record_uuid = some_uuid()
+    inspection = {
+        "uuid": record_uuid, "root_uuid": rng.choice([record_uuid, some_uuid()]),
+        "revision": rng.randint(1, 3), "replaces_uuid": rng.choice([None, some_uuid()]),
+        "amendment_reason": rng.choice([None, "更正车牌"]), "form_id": "overload", "form_version": 1,
+        "subject_kind": "vehicle", "subject_name": "浙F12345", "subject_code": rng.choice([None, "X1"]),
+        "subject_description": rng.choice([None, "货车"]), "place_latitude": place_number(),
+        "place_longitude": place_number(), "place_accuracy_m": place_number(),
+        "place_address": rng.choice([None, "海盐"]), "started_at": _moment(rng), "finished_at": _moment(rng),
+        "received_at": _moment(rng).astimezone(timezone.utc),
+        "device_clock_offset_ms": rng.choice([None, -420_000, 5, -(2 ** 60)]),
+        "device_id": "phone-1", "app_version": "1.0", "answers": _value(rng), "computed": _value(rng),
+        "failed_checks": rng.randint(0, 3), "evidence_expected": len(evidence), "content_hash": "cd" * 32,
+        "evidence_uuids": [str(e["uuid"]) for e in evidence] + [str(some_uuid())] * rng.randint(0, 2)}
+    officers = [{"username": f"officer{n}", "certificate_number": f"330officer{n}"}
+                for n in range(1, rng.randint(2, 3))]
+    return inspection, evidence, officers
+
+
+def test_a_sync_s_facts_are_those_the_audit_verification_recomputes():
+    """sync_rows.submitted_facts (the sync's fast path) gives what content.record_facts gives
+    for the revision as the API shows it, which `audit verify` recomputes from the stored row."""
+    from server.inspections.content import record_facts
+    from server.inspections.sync_rows import submitted_facts
+    from server.inspections.vouched import revision_view
+
+    rng = random.Random(21)
+    for _ in range(3000):
+        inspection, evidence, officers = _sync_values(rng)
+        view = revision_view(inspection, submitted_by="officer1", team=rng.choice([None, "A"]), officers=officers)
+        expected = record_facts(view, evidence)
+        fast = submitted_facts(inspection, evidence, submitted_by="officer1", team=view["team"], officers=officers)
+        assert repr(fast) == repr({k: expected[k] for k in fast}) and fast.keys() == expected.keys(), inspection

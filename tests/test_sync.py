@@ -68,6 +68,34 @@ def test_a_conflicting_resend_changes_nothing_and_is_audited(login_as):
     assert audit_actions()[-1] == "inspection.sync_conflict"
 
 
+def test_a_conflict_and_new_records_in_one_batch_are_audited_in_order_without_a_retry(login_as):
+    """The batch's entries follow the conflict's entry, written between the records' INSERT and
+    theirs: the log's end read with the INSERT (SQLite) must not be used once it moved."""
+    from server.audit.verify import VerifyReport, verify_log
+
+    officer = login_as("officer1")
+    record = overload_record()
+    sync(officer, record)
+    altered = {**record, "subject": {**record["subject"], "name": "浙F99999"}}
+    statements = []
+
+    def note(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        results = sync(officer, altered, overload_record(), overload_record())["results"]
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert [r["result"] for r in results] == ["conflict", "created", "created"]
+    assert not [s for s in statements if s.startswith("ROLLBACK")], "the fast write was refused"
+    assert audit_actions()[-3:] == ["inspection.sync_conflict", "inspection.submitted", "inspection.submitted"]
+    report = VerifyReport()
+    verify_log(report)
+    assert report.ok, report.problems
+    assert count(Inspection) == 3
+
+
 def test_one_bad_record_does_not_fail_the_batch(login_as):
     officer = login_as("officer1")
     good, bad = overload_record(), overload_record()

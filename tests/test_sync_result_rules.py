@@ -96,3 +96,22 @@ def test_a_check_result_sent_as_a_list_is_rejected_per_item_not_a_server_error(l
     assert first["result"] == "rejected" and first["code"] == "sync.invalid_answers"
     assert first["errors"]["within_limit"] == ["检查结果应为符合、不符合之一。"]
     assert second["result"] == "created"
+
+
+def test_evidence_another_record_holds_rejects_only_the_record_that_lists_it_again(login_as):
+    """An evidence UUID is one file: a second record listing a stored one is rejected, per item,
+    and the batch's other records are created (the write is retried knowing what is taken)."""
+    officer = login_as("officer1")
+    first = overload_record()
+    assert officer.post("/api/sync", json=sync_body(first)).get_json()["results"][0]["result"] == "created"
+    again = overload_record()
+    taken = first["evidence"][0]
+    name = taken["item_id"]
+    old_uuid = next(e["uuid"] for e in again["evidence"] if e["item_id"] == name)
+    again["evidence"] = [{**e, "uuid": taken["uuid"]} if e["uuid"] == old_uuid else e for e in again["evidence"]]
+    value = again["answers"][name]
+    again["answers"][name] = ([taken["uuid"] if u == old_uuid else u for u in value] if isinstance(value, list)
+                              else taken["uuid"])
+    results = officer.post("/api/sync", json=sync_body(again, overload_record())).get_json()["results"]
+    assert [r["result"] for r in results] == ["rejected", "created"], results
+    assert results[0]["code"] == "sync.invalid_answers" and taken["uuid"] in results[0]["errors"]["evidence"][0]

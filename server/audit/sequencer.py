@@ -82,6 +82,12 @@ def _log_end():
     return sa.select(sa.func.coalesce(sa.func.max(AuditEntry.seq), 0)).scalar_subquery()
 
 
+def log_end_subquery():
+    """The log's last position (0 when empty), to read with another statement (SQLite, in the
+    writer's turn) and pass on as append_entries' `last`."""
+    return _log_end()
+
+
 def append_entries(values: list[dict], session=None, *, returning: bool = False, last=None):
     """Under the log's lock, in this transaction: give `values` (entries' content) the next
     positions after `last` (read here if None) and their leaf hashes and insert them. Returns

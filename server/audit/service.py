@@ -126,17 +126,18 @@ def record_event(action: str, *, actor=None, object_type: str | None = None,
     return RecordedEvent(**values, sequenced_seq=entry.seq if sequenced else None)
 
 
-def record_events(events: list[dict], *, actor=None) -> None:
+def record_events(events: list[dict], *, actor=None, log_end: int | None = None) -> None:
     """Write many events at once (a sync batch): one INSERT of the queue on PostgreSQL, one
     sequence look-up and one bulk insert on SQLite. Each event is a dict of record_event's
-    keyword arguments plus `action`."""
+    keyword arguments plus `action`. `log_end` (SQLite): the log's last position, read already
+    in this writer's turn with nothing appended since (`sequencer.log_end_subquery`)."""
     if not events:
         return
     values = [_event_values(e["action"], e.get("actor", actor), e.get("object_type"),
                             e.get("object_id"), e.get("details"), e.get("client_address"),
                             e.get("actor_username")) for e in events]
     if not is_postgresql():
-        append_entries(values)
+        append_entries(values, last=log_end)
         return
     key = queue_key()
     db.session.execute(AuditQueued.__table__.insert(), [seal(v, key) for v in values])

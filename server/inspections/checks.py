@@ -210,7 +210,8 @@ def recheck(plan: RecordPlan, taken: set[str], batch_targets: dict | None = None
     records of this batch that named it, stored before this one)."""
     if plan.target_id is not None and not plan.revisit_reason:
         _recheck_target(plan, (batch_targets or {}).get(plan.target_id, []))
-    clashes = [str(e["uuid"]) for e in plan.new_evidence if str(e["uuid"]) in taken]
+    # `taken` is empty on the fast path (nothing stored was found): no UUID text to make then.
+    clashes = [u for u in (str(e["uuid"]) for e in plan.new_evidence) if u in taken] if taken else []
     if clashes:
         _reject("sync.evidence_taken", "记录中的证据编号已被另一条记录使用。",
                 {"evidence": [f"证据编号 {u} 已被其他记录使用。" for u in clashes]})

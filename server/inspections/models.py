@@ -201,28 +201,3 @@ class Evidence(db.Model):
         sa.CheckConstraint("length(sha256) = 64", name="ck_evidence_sha256"),
     )
 
-
-# The view of migration 0026: officers and evidence rows in one table shape, `kind` telling them
-# apart; an insert into it is routed to the row's table by a trigger, so that a sync writes both
-# kinds in one statement. Its own MetaData: a view, never created from the models.
-inspection_members = sa.Table(
-    "inspection_members", sa.MetaData(),
-    sa.Column("kind", sa.String(8)),  # "officer" or "evidence"
-    sa.Column("inspection_uuid", sa.Uuid),
-    sa.Column("position", sa.Integer),
-    sa.Column("user_id", sa.Integer),
-    sa.Column("certificate_number", sa.String(64)),
-    sa.Column("uuid", sa.Uuid),
-    sa.Column("item_id", sa.String(100)),
-    sa.Column("sha256", sa.String(64)),
-    sa.Column("size", sa.BigInteger),
-    sa.Column("media_type", sa.String(100)),
-    sa.Column("captured_at", UTCDateTime),
-    sa.Column("received_at", UTCDateTime),
-)
-_MEMBER_COLUMNS = tuple(c.name for c in inspection_members.columns)
-
-
-def member_row(kind: str, **values) -> dict:
-    """A row for `inspection_members`: every column, those of the other kind null."""
-    return {**dict.fromkeys(_MEMBER_COLUMNS), **values, "kind": kind}

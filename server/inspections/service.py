@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..accounts.models import User
 from ..audit.fast_canonical import canonical_bytes
+from ..audit.sequencer import log_end_subquery
 from ..audit.service import record_event
 from ..clock import utcnow
 from ..database import serialize_on, start_writing
@@ -187,7 +188,7 @@ def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offs
         if one.plan.target_id is not None:
             batch_targets.setdefault(one.plan.target_id, []).append(one.plan.started_at)
         lookups.publish(one.plan.form)
-    inserted = _insert_new_records([one.rows.inspection for one in creating.values()])
+    inserted, log_end = _insert_new_records([one.rows.inspection for one in creating.values()])
     maybe_stored.update(creating)
     maybe_stored -= inserted  # a refused copy of a record that a later copy created is not stored
     stored = {i.uuid: i for i in db.session.execute(
@@ -200,6 +201,8 @@ def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offs
             results.append(one.rejection)
         elif one.uuid in stored:
             results.append(_answer_existing(user, one.index, stored[one.uuid], one.content_hash))
+            if results[-1]["result"] == "conflict":
+                log_end = None  # its audit entry moved the log's end: append_entries reads it again
         elif first is not None:
             results.append({**_created(first, server_time), "index": one.index, "result": "duplicate"}
                            if first.content_hash == one.content_hash else _conflict(one.index, one.uuid))
@@ -208,14 +211,17 @@ def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offs
         else:
             writes.add(one.rows)
             results.append(_created(one, server_time))
-    writes.flush(user)
+    writes.flush(user, log_end)
     return results
 
 
-def _insert_new_records(rows: list[dict]) -> set:
-    """Insert inspection rows, skipping any whose UUID is stored already; the UUIDs inserted."""
+def _insert_new_records(rows: list[dict]) -> tuple[set, int | None]:
+    """Insert inspection rows, skipping any whose UUID is stored already; the UUIDs inserted,
+    and on SQLite the audit log's last position read by the same statement (so that the batch's
+    audit entries need no look-up of their own: a one-record sync stays at five statements),
+    None when nothing was inserted or on PostgreSQL (whose entries are queued, not sequenced)."""
     if not rows:
-        return set()
+        return set(), None
     # In one order (by UUID) in every transaction: two batches that share records, inserted at
     # once in different orders, would each wait for the other's row (PostgreSQL: a deadlock).
     rows = sorted(rows, key=by_uuid)
@@ -224,9 +230,13 @@ def _insert_new_records(rows: list[dict]) -> set:
     if statement is None:  # built once per dialect
         table = Inspection.__table__
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        returned = [table.c.uuid] + ([log_end_subquery().label("log_end")] if dialect == "sqlite" else [])
         statement = _INSERT_NEW[dialect] = (insert(table).on_conflict_do_nothing(index_elements=[table.c.uuid])
-                                            .returning(table.c.uuid))
-    return set(db.session.execute(statement, rows).scalars())
+                                            .returning(*returned))
+    db.session.flush()  # entries added before, in this transaction, count in the log's end
+    returned = db.session.execute(statement, rows).all()
+    log_end = returned[0][1] if returned and dialect == "sqlite" else None
+    return {row[0] for row in returned}, log_end
 
 
 _INSERT_NEW: dict[str, object] = {}

@@ -14,8 +14,7 @@ def drop_triggers() -> None:
         for name in names:
             db.session.execute(sa.text(f'DROP TRIGGER IF EXISTS "{name}"'))
     else:
-        # Tables only: the view inspection_members (0026) routes inserts with a trigger that
-        # cannot be disabled, and writes nothing a tampering statement could go around.
+        # Tables only (a view's INSTEAD OF trigger cannot be disabled).
         tables = db.session.execute(sa.text(
             "SELECT DISTINCT t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
             " WHERE NOT t.tgisinternal AND c.relkind IN ('r', 'p')")).scalars().all()
