@@ -15,7 +15,6 @@ discretion/, and a case can always show the benchmark it was decided under.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -26,14 +25,13 @@ from flask import Flask, current_app
 from ..audit.models import AuditEntry
 from ..audit.service import record_event
 from ..extensions import db
+from ..parsed_once import parsed_once
 from .loader import Benchmark, DiscretionDefinitionError, build_benchmark, current, load_discretion_dir
 
 log = logging.getLogger("fieldcase.discretion")
 EXTENSION = "fieldcase_discretion"
 OBJECT_TYPE = "discretion"
 PUBLISHED = "discretion.version_published"
-# Loaded files by the files' names and bytes: building an app again (tests, CLI) reads nothing twice.
-_loaded: dict[tuple, dict] = {}
 
 
 class PublishedBenchmarkChanged(DiscretionDefinitionError):
@@ -42,13 +40,8 @@ class PublishedBenchmarkChanged(DiscretionDefinitionError):
 
 def init_app(app: Flask) -> None:
     """Load and check discretion/ for this app; refuse an edited published version."""
-    folder = Path(app.config["DISCRETION_DIR"])
-    key = (str(folder), tuple((str(p), hashlib.sha256(p.read_bytes()).hexdigest())
-                              for p in sorted(folder.rglob("*")) if p.is_file()))
-    if key not in _loaded:
-        _loaded.clear()
-        _loaded[key] = load_discretion_dir(folder)
-    app.extensions[EXTENSION] = {"files": _loaded[key], "archived": {}}
+    files = parsed_once(Path(app.config["DISCRETION_DIR"]), "*", load_discretion_dir)
+    app.extensions[EXTENSION] = {"files": files, "archived": {}}
     with app.app_context():
         try:
             if not sa.inspect(db.engine).has_table(AuditEntry.__tablename__):

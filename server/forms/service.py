@@ -9,7 +9,6 @@ database (kept for ever) when the server starts serving.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from flask import Flask, current_app
 from ..audit.service import record_event
 from ..clock import utcnow
 from ..extensions import db
+from ..parsed_once import parsed_once
 from .loader import FormDefinitionError, FormVersion, build_form, load_forms_dir
 from .models import PublishedFormVersion
 from .validation import validate_answers
@@ -32,27 +32,16 @@ EVIDENCE_ITEM_TYPES = frozenset({"check", "photo", "audio", "video", "signature"
 
 log = logging.getLogger("fieldcase.forms")
 EXTENSION = "fieldcase_forms"
-# Parsed forms by the files' names and bytes: building an app again (tests, CLI) parses nothing twice.
-_parsed: dict[tuple, dict] = {}
 
 
 class PublishedVersionChanged(FormDefinitionError):
     """A form file differs from the version already published under its id and number."""
 
 
-def _files_key(forms_dir: Path) -> tuple:
-    return tuple((str(p), hashlib.sha256(p.read_bytes()).hexdigest())
-                 for p in sorted(forms_dir.rglob("*.yaml")))
-
-
 def init_app(app: Flask) -> None:
     """Load and check forms/ for this app; refuse an edited published version."""
-    forms_dir = Path(app.config["FORMS_DIR"])
-    key = (str(forms_dir), _files_key(forms_dir))
-    if key not in _parsed:
-        _parsed.clear()
-        _parsed[key] = load_forms_dir(forms_dir)
-    app.extensions[EXTENSION] = {"files": _parsed[key], "archived": {}}
+    files = parsed_once(Path(app.config["FORMS_DIR"]), "*.yaml", load_forms_dir)
+    app.extensions[EXTENSION] = {"files": files, "archived": {}}
     with app.app_context():
         try:
             if not sa.inspect(db.engine).has_table(PublishedFormVersion.__tablename__):
