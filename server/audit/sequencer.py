@@ -78,14 +78,11 @@ def lock_log(session=None) -> None:
         conn.info[_LOCKED] = True
 
 
-def _log_end():
+def log_end():
+    """The log's last position (0 when empty), as a subquery: read alone here, or with another
+    statement (a sync's INSERT … RETURNING, SQLite, in the writer's turn) and passed on as
+    append_entries' `last`."""
     return sa.select(sa.func.coalesce(sa.func.max(AuditEntry.seq), 0)).scalar_subquery()
-
-
-def log_end_subquery():
-    """The log's last position (0 when empty), to read with another statement (SQLite, in the
-    writer's turn) and pass on as append_entries' `last`."""
-    return _log_end()
 
 
 def append_entries(values: list[dict], session=None, *, returning: bool = False, last=None):
@@ -98,7 +95,7 @@ def append_entries(values: list[dict], session=None, *, returning: bool = False,
     lock_log(session)
     session.flush()  # entries added before, in this transaction, count
     if last is None:
-        last = session.execute(sa.select(_log_end())).scalar()
+        last = session.execute(sa.select(log_end())).scalar()
     rows = [leaf_values(last + i, v) for i, v in enumerate(values, start=1)]
     if returning:
         entry = AuditEntry(**rows[0])
@@ -118,7 +115,7 @@ def sequence_queue(session=None, limit: int = BATCH) -> int:
     lock_log(session)
     session.flush()
     table = AuditQueued.__table__
-    queued = session.execute(sa.select(table, _log_end().label("log_end"))
+    queued = session.execute(sa.select(table, log_end().label("log_end"))
                              .order_by(table.c.id).limit(limit)).mappings().all()
     if not queued:
         return 0

@@ -130,7 +130,7 @@ def record_events(events: list[dict], *, actor=None, log_end: int | None = None)
     """Write many events at once (a sync batch): one INSERT of the queue on PostgreSQL, one
     sequence look-up and one bulk insert on SQLite. Each event is a dict of record_event's
     keyword arguments plus `action`. `log_end` (SQLite): the log's last position, read already
-    in this writer's turn with nothing appended since (`sequencer.log_end_subquery`)."""
+    in this writer's turn with nothing appended since (`sequencer.log_end`)."""
     if not events:
         return
     values = [_event_values(e["action"], e.get("actor", actor), e.get("object_type"),

@@ -22,8 +22,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..accounts.models import User
+from ..audit import sequencer
 from ..audit.fast_canonical import canonical_bytes
-from ..audit.sequencer import log_end_subquery
 from ..audit.service import record_event
 from ..clock import utcnow
 from ..database import serialize_on, start_writing
@@ -230,7 +230,7 @@ def _insert_new_records(rows: list[dict]) -> tuple[set, int | None]:
     if statement is None:  # built once per dialect
         table = Inspection.__table__
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        returned = [table.c.uuid] + ([log_end_subquery().label("log_end")] if dialect == "sqlite" else [])
+        returned = [table.c.uuid] + ([sequencer.log_end().label("log_end")] if dialect == "sqlite" else [])
         statement = _INSERT_NEW[dialect] = (insert(table).on_conflict_do_nothing(index_elements=[table.c.uuid])
                                             .returning(*returned))
     db.session.flush()  # entries added before, in this transaction, count in the log's end
