@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database, errors
+from .accounts.session_cookie import RenewingSessionInterface
 from .config import Config, load_secret_key
 from .database import engine_options, set_write_intent, write_intent
 from .extensions import api, db, migrate
@@ -71,6 +72,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(settings.flask_mapping())
     app.config.update(overrides)
     app.json.ensure_ascii = False  # zh-CN text readable in JSON answers
+    app.session_interface = RenewingSessionInterface()
     storage = Path(app.config["STORAGE_DIR"])
     storage.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):

@@ -67,6 +67,9 @@ class Config:
         self.SECRET_KEY = _env("SECRET_KEY")
         # Idle lifetime of a login session; every request extends it (a field day by default).
         self.SESSION_IDLE_HOURS = _env_int("SESSION_IDLE_HOURS", 14)
+        # The session cookie is re-signed (its idle lifetime extended) at most this often, not on
+        # every request (server/accounts/session_cookie.py).
+        self.SESSION_RENEW_SECONDS = _env_int("SESSION_RENEW_SECONDS", 60)
         # Absolute lifetime of a login session, however active.
         self.SESSION_MAX_DAYS = _env_int("SESSION_MAX_DAYS", 7)
         # Mark the session cookie Secure (set when served over HTTPS behind a proxy).

@@ -154,3 +154,40 @@ def test_unauthenticated_requests_get_401(client):
         r = client.get(path)
         assert r.status_code == 401, path
         assert r.get_json()["code"] == "auth.required"
+
+
+def _clock(monkeypatch) -> dict:
+    """The wall clock, moved on by `clock["offset"]` seconds, for the cookie's signer and its
+    renewal alike."""
+    import time
+    real, clock = time.time, {"offset": 0.0}
+    monkeypatch.setattr(time, "time", lambda: real() + clock["offset"])
+    return clock
+
+
+def test_the_idle_lifetime_slides_without_re_signing_the_cookie_on_every_request(app, personas, monkeypatch):
+    # Re-signing costs a compressed, HMAC'd payload per request: a phone syncing record after
+    # record gets its cookie renewed at most once a minute, and stays logged in all the same.
+    clock = _clock(monkeypatch)
+    officer = app.test_client()
+    officer.login("officer1")
+    assert officer.get("/api/me").status_code == 200
+    assert "Set-Cookie" not in officer.get("/api/me").headers  # signed a moment ago
+
+    clock["offset"] = app.config["SESSION_RENEW_SECONDS"] + 1
+    renewed = officer.get("/api/me")
+    assert renewed.status_code == 200 and "fieldcase_session=" in renewed.headers["Set-Cookie"]
+
+
+def test_a_session_idle_for_longer_than_its_lifetime_is_over(app, personas, monkeypatch):
+    clock = _clock(monkeypatch)
+    officer = app.test_client()
+    officer.login("officer1")
+    idle = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+
+    clock["offset"] = idle - 120  # used again just before the idle lifetime ends: renewed
+    assert "Set-Cookie" in officer.get("/api/me").headers
+    clock["offset"] = 2 * idle - 240  # still alive: its lifetime slid from the renewal
+    assert officer.get("/api/me").status_code == 200
+    clock["offset"] = 3 * idle  # then a night and more without a request
+    assert officer.get("/api/me").status_code == 401
