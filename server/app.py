@@ -15,6 +15,7 @@ from .accounts.session_cookie import RenewingSessionInterface
 from .config import Config, load_secret_key
 from .database import engine_options, set_write_intent, write_intent
 from .extensions import api, db, migrate
+from .request_body import DrainUnreadBody
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -81,6 +82,8 @@ def create_app(config: Mapping | None = None) -> Flask:
                           engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     app.logger.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("fieldcase").setLevel(app.config["LOG_LEVEL"])
+    app.wsgi_app = DrainUnreadBody(app.wsgi_app, app.config["REFUSED_BODY_DRAIN_MB"] * 1024 * 1024,
+                                   app.config["REFUSED_BODY_DRAIN_SECONDS"])
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])

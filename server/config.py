@@ -212,6 +212,12 @@ class Config:
         # effect). A phone whose link stalls that long has lost it (TCP recovers sooner); its
         # outbox sends again. nginx's client_body_timeout, in front, is the same (deploy/nginx).
         self.REQUEST_BODY_IDLE_SECONDS = _env_int("REQUEST_BODY_IDLE_SECONDS", 30)
+        # What is still unread of a refused request's body (a tus PATCH answered 409 or 423 from
+        # its headers) is read and discarded, up to this many MiB and seconds, so that a client
+        # sending the whole body before reading gets the answer (server/request_body.py). Beyond
+        # that the connection closes. 16 MiB covers the PWA's 5 MiB chunks.
+        self.REFUSED_BODY_DRAIN_MB = _env_int("REFUSED_BODY_DRAIN_MB", 16)
+        self.REFUSED_BODY_DRAIN_SECONDS = _env_int("REFUSED_BODY_DRAIN_SECONDS", 10)
         # Seconds a request may stay silent before gunicorn gives up on it (slow phone uploads).
         self.REQUEST_TIMEOUT = _env_int("REQUEST_TIMEOUT", 300)
         # Provincial export (docs/export.md): who the events come from, the base URL their links

@@ -204,3 +204,90 @@ def test_two_uploads_of_one_evidence_finishing_together_record_it_once(gunicorn_
     received = db.session.execute(sa.select(sa.func.count()).where(
         AuditEntry.action == "evidence.received")).scalar()
     assert received == 1
+
+
+def test_a_refused_patch_with_a_large_body_is_answered_and_its_connection_serves_the_next_request(
+        gunicorn_with, create_inspection, storage_dir):
+    # The server refuses a PATCH from its headers (409: the offset is not the server's; 423: the
+    # upload is locked by a request still sending), before reading its body. A phone's HTTP
+    # client (here http.client, which sends the whole body before reading the answer) must still
+    # get that answer, not a reset, and may go on with the same kept-alive connection; nothing of
+    # the refused body is stored.
+    import http.client
+
+    data = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41" + random.Random(5).randbytes(8 * 1024 * 1024)
+    record = create_inspection((data, "video/mp4"))
+    listed = record.evidence[0]
+    server = gunicorn_with(EVIDENCE_LOCK_WAIT_SECONDS=0)
+    session = server.login("officer1")
+    url = create(session, server, record, listed)
+    assert session.patch(url, data=data[:1000], headers={
+        **TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}).status_code == 204
+    host, port = server.url.removeprefix("http://").split(":")
+    path = url.split(server.url, 1)[1]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    headers = {**TUS, "Cookie": cookie, "X-CSRF-Token": session.headers["X-CSRF-Token"],
+               "Content-Type": "application/offset+octet-stream"}
+    part = storage_dir / "uploads" / (url.rsplit("/", 1)[1] + ".part")
+
+    phone = http.client.HTTPConnection(host, int(port), timeout=60)
+    phone.request("PATCH", path, body=data[5000:], headers={**headers, "Upload-Offset": "5000"})
+    refused = phone.getresponse()
+    assert refused.status == 409 and refused.getheader("Upload-Offset") == "1000"
+    assert refused.getheader("Content-Type") == "application/problem+json"
+    refused.read()
+    assert part.read_bytes() == data[:1000]
+
+    stalled = socket.create_connection((host, int(port)))  # another request holds the upload's lock
+    stalled.sendall((f"PATCH {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n"
+                     f"X-CSRF-Token: {session.headers['X-CSRF-Token']}\r\nTus-Resumable: 1.0.0\r\n"
+                     "Upload-Offset: 1000\r\nContent-Type: application/offset+octet-stream\r\n"
+                     f"Content-Length: {len(data) - 1000}\r\n\r\n").encode() + data[1000:2000])
+    try:
+        deadline = time.monotonic() + 10
+        while head_offset_or_locked(session, url) != "locked":
+            assert time.monotonic() < deadline, "the stalled request never took the lock"
+            time.sleep(0.05)
+        phone.request("PATCH", path, body=data[1000:], headers={**headers, "Upload-Offset": "1000"})
+        locked = phone.getresponse()
+        assert locked.status == 423 and locked.getheader("Content-Type") == "application/problem+json"
+        locked.read()
+    finally:
+        stalled.close()
+    offset = head_offset(session, url)  # what the stalled request had sent is kept
+    assert part.read_bytes() == data[:offset] and offset in (1000, 2000)
+
+    phone.request("PATCH", path, body=data[offset:], headers={**headers, "Upload-Offset": str(offset)})
+    done = phone.getresponse()  # the same connection, after two refusals
+    assert done.status == 204 and done.getheader("X-Evidence-Status") == "received", done.read()
+    phone.close()
+    assert store_files()[listed.sha256] == data
+
+
+def head_offset_or_locked(session, url):
+    r = session.head(url, headers=TUS)
+    return "locked" if r.status_code == 423 else int(r.headers["Upload-Offset"])
+
+
+def test_a_refused_body_beyond_the_drain_limit_is_answered_with_connection_close(gunicorn_with, create_inspection):
+    data = b"\xff\xd8\xff\xe0" + random.Random(6).randbytes(3 * 1024 * 1024)
+    record = create_inspection(data)
+    server = gunicorn_with(REFUSED_BODY_DRAIN_MB=1)
+    session = server.login("officer1")
+    url = create(session, server, record, record.evidence[0])
+    host, port = server.url.removeprefix("http://").split(":")
+    path = url.split(server.url, 1)[1]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    phone = socket.create_connection((host, int(port)), timeout=30)
+    phone.sendall((f"PATCH {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n"
+                   f"X-CSRF-Token: {session.headers['X-CSRF-Token']}\r\nTus-Resumable: 1.0.0\r\n"
+                   "Upload-Offset: 7\r\nContent-Type: application/offset+octet-stream\r\n"
+                   f"Content-Length: {len(data)}\r\n\r\n").encode() + data[:2 * 1024 * 1024])
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += phone.recv(65536)
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower()
+    phone.close()
+    assert head.startswith("http/1.1 409") and "\r\nconnection: close" in head
+    assert "keep-alive" not in head
+    assert head_offset(session, url) == 0
