@@ -284,7 +284,9 @@ def test_a_refused_body_beyond_the_drain_limit_is_answered_with_connection_close
     phone.sendall((f"PATCH {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n"
                    f"X-CSRF-Token: {session.headers['X-CSRF-Token']}\r\nTus-Resumable: 1.0.0\r\n"
                    "Upload-Offset: 7\r\nContent-Type: application/offset+octet-stream\r\n"
-                   f"Content-Length: {len(data)}\r\n\r\n").encode() + data[:2 * 1024 * 1024])
+                   f"Content-Length: {len(data)}\r\n\r\n").encode() + data[:1024 * 1024 + 1])
+    # One byte past the limit, then nothing: the server reads all that was sent, so that its
+    # close is a clean FIN (unread bytes would make it a reset, racing the answer).
     answer = b""
     while b"\r\n\r\n" not in answer:
         answer += phone.recv(65536)
