@@ -2,7 +2,8 @@
 
 The cookie (Flask's signed session, HttpOnly, SameSite=Lax) carries a session token and the CSRF
 token. Its signature expires after the idle lifetime, and requests renew it (sliding, at most once
-a minute: session_cookie.py); the server-side row gives the absolute lifetime and lets logout and disabling revoke it.
+a minute: session_cookie.py); the server-side row gives the absolute lifetime and lets logout and
+disabling revoke it.
 """
 from __future__ import annotations
 

@@ -46,17 +46,23 @@ def head_offset(session, url) -> int:
     raise AssertionError("upload stayed locked")
 
 
-def send_and_cut(server, session, url: str, body: bytes, offset: int, cut_at: int, reset: bool) -> None:
-    """A PATCH announcing the whole rest, of which only `cut_at` bytes are sent before the
-    connection is closed (FIN) or reset (RST)."""
+def raw_patch(server, session, url: str, offset: int, length: int) -> tuple[socket.socket, bytes]:
+    """A connection to the server, and the head of a tus PATCH of `url` at `offset` announcing
+    `length` body bytes: for a test that sends (part of) the body itself, byte by byte."""
     host, port = server.url.removeprefix("http://").split(":")
     path = url.split(server.url, 1)[1]
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
     head = (f"PATCH {path} HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookie}\r\n"
             f"X-CSRF-Token: {session.headers['X-CSRF-Token']}\r\nTus-Resumable: 1.0.0\r\n"
             f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode()
-    sock = socket.create_connection((host, int(port)))
+            f"Content-Length: {length}\r\n\r\n").encode()
+    return socket.create_connection((host, int(port)), timeout=60), head
+
+
+def send_and_cut(server, session, url: str, body: bytes, offset: int, cut_at: int, reset: bool) -> None:
+    """A PATCH announcing the whole rest, of which only `cut_at` bytes are sent before the
+    connection is closed (FIN) or reset (RST)."""
+    sock, head = raw_patch(server, session, url, offset, len(body))
     try:
         sock.sendall(head + body[:cut_at])
         if reset:
@@ -125,14 +131,8 @@ def test_a_silent_connection_loses_the_upload_lock(gunicorn_with, create_inspect
     server = gunicorn_with(EVIDENCE_UPLOAD_IDLE_SECONDS=2, EVIDENCE_LOCK_WAIT_SECONDS=0)
     session = server.login("officer1")
     url = create(session, server, record, listed)
-    host, port = server.url.removeprefix("http://").split(":")
-    path = url.split(server.url, 1)[1]
-    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-    stalled = socket.create_connection((host, int(port)))
-    stalled.sendall((f"PATCH {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n"
-                     f"X-CSRF-Token: {session.headers['X-CSRF-Token']}\r\nTus-Resumable: 1.0.0\r\n"
-                     "Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
-                     f"Content-Length: {len(data)}\r\n\r\n").encode() + data[:1000])
+    stalled, head = raw_patch(server, session, url, 0, len(data))
+    stalled.sendall(head + data[:1000])
     try:
         time.sleep(0.5)
         assert session.head(url, headers=TUS).status_code == 423  # the phone is still "sending"
@@ -240,11 +240,8 @@ def test_a_refused_patch_with_a_large_body_is_answered_and_its_connection_serves
     refused.read()
     assert part.read_bytes() == data[:1000]
 
-    stalled = socket.create_connection((host, int(port)))  # another request holds the upload's lock
-    stalled.sendall((f"PATCH {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n"
-                     f"X-CSRF-Token: {session.headers['X-CSRF-Token']}\r\nTus-Resumable: 1.0.0\r\n"
-                     "Upload-Offset: 1000\r\nContent-Type: application/offset+octet-stream\r\n"
-                     f"Content-Length: {len(data) - 1000}\r\n\r\n").encode() + data[1000:2000])
+    stalled, head = raw_patch(server, session, url, 1000, len(data) - 1000)  # holds the upload's lock
+    stalled.sendall(head + data[1000:2000])
     try:
         deadline = time.monotonic() + 10
         while head_offset_or_locked(session, url) != "locked":
@@ -277,14 +274,8 @@ def test_a_refused_body_beyond_the_drain_limit_is_answered_with_connection_close
     server = gunicorn_with(REFUSED_BODY_DRAIN_MB=1)
     session = server.login("officer1")
     url = create(session, server, record, record.evidence[0])
-    host, port = server.url.removeprefix("http://").split(":")
-    path = url.split(server.url, 1)[1]
-    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-    phone = socket.create_connection((host, int(port)), timeout=30)
-    phone.sendall((f"PATCH {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n"
-                   f"X-CSRF-Token: {session.headers['X-CSRF-Token']}\r\nTus-Resumable: 1.0.0\r\n"
-                   "Upload-Offset: 7\r\nContent-Type: application/offset+octet-stream\r\n"
-                   f"Content-Length: {len(data)}\r\n\r\n").encode() + data[:1024 * 1024 + 1])
+    phone, head = raw_patch(server, session, url, 7, len(data))
+    phone.sendall(head + data[:1024 * 1024 + 1])
     # One byte past the limit, then nothing: the server reads all that was sent, so that its
     # close is a clean FIN (unread bytes would make it a reset, racing the answer).
     answer = b""
