@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 
 from flask import Flask, current_app
@@ -111,6 +112,7 @@ def _start_worker(app: Flask) -> threading.Event:
     owner = worker_name()
 
     def run():
+        coalesce = app.config["EXPORT_WAKE_COALESCE_MS"] / 1000
         while True:
             wake.wait(app.config["EXPORT_POLL_SECONDS"])
             wake.clear()
@@ -121,15 +123,19 @@ def _start_worker(app: Flask) -> threading.Event:
                     log.exception("export delivery failed")
                 finally:
                     db.session.remove()
+            # The writes committed meanwhile set `wake` again and are served by one round after
+            # this pause, not by a round each: a burst of syncs once paid a round per record.
+            time.sleep(coalesce)
 
     threading.Thread(target=run, name="fieldcase-export", daemon=True).start()
     return wake
 
 
 def wake_delivery(app: Flask) -> None:
-    """Deliver soon from this process's worker (started on first use); called after each write
-    commits. Off when EXPORT_DELIVERY_THREAD is false, and in the test client's app (its tests
-    call `deliver_due` themselves)."""
+    """Deliver soon from this process's worker (started on first use): within
+    EXPORT_WAKE_COALESCE_MS of its last round; called after each write commits. Off when
+    EXPORT_DELIVERY_THREAD is false, and in the test client's app (its tests call `deliver_due`
+    themselves)."""
     if not app.config["EXPORT_DELIVERY_THREAD"] or app.testing:
         return
     wake = app.extensions.get("export_delivery_wake")

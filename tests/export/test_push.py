@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -148,3 +149,38 @@ def test_an_event_that_cannot_be_built_ends_a_dead_letter_and_holds_up_nothing(
     others = [d for seq, d in deliveries.items() if seq != broken.seq]
     assert len(others) == 5 and {d.state for d in others} == {"delivered"}
     assert len(receiver.accepted) == 5 == len(receiver.requests)
+
+
+def test_a_burst_of_writes_wakes_one_delivery_round_not_one_each(app, history, collector, endpoint,
+                                                                 monkeypatch):
+    """Each write that commits wakes its process's delivery thread; the writes of a burst share
+    a round (EXPORT_WAKE_COALESCE_MS), since a round per write cost a third of a sync's CPU, and
+    every event still arrives once."""
+    from server.export import delivery
+
+    events, _ = pull_all(app.test_client(), collector[1])
+    rounds = []
+    real = delivery.deliver_due
+    monkeypatch.setattr(delivery, "deliver_due", lambda owner=None: rounds.append(owner) or real(owner))
+    monkeypatch.setitem(app.config, "EXPORT_POLL_SECONDS", 3600)
+    monkeypatch.setitem(app.config, "EXPORT_WAKE_COALESCE_MS", 400)
+    with Receiver() as receiver:
+        receiver.secret = endpoint(receiver.url)
+        db.session.remove()
+        wake = delivery._start_worker(app)
+        wake.set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(receiver.accepted) < len(events):
+            time.sleep(0.05)
+        time.sleep(0.5)
+        rounds.clear()
+        started = time.monotonic()
+        for _ in range(50):  # fifty writes committed within a quarter of a second
+            wake.set()
+            time.sleep(0.005)
+        pauses = (time.monotonic() - started) / 0.4  # a slow machine may stretch the burst
+        time.sleep(1.0)  # a round owed to the burst would have run by now
+    assert receiver.accepted == {e["id"]: e for e in events}
+    assert len(receiver.requests) == len(events)
+    # One round per pause the burst spans, at most (without the pause: a round per write).
+    assert 1 <= len(rounds) <= 2 + int(pauses), (rounds, pauses)
