@@ -22,6 +22,8 @@ def read_summary(out: str) -> dict:
     """wrk's printed summary (run with --latency): requests/s, p50 and p99 in ms, non-2xx/3xx
     answers (failures) and requests sent."""
     failures = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if not re.search(r"50%\s+[\d.]+\w", out):
+        raise RuntimeError(f"wrk measured no latency (no answer came?):\n{out}")
     return {"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
             "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
