@@ -22,11 +22,12 @@ def read_summary(out: str) -> dict:
     """wrk's printed summary (run with --latency): requests/s, p50 and p99 in ms, non-2xx/3xx
     answers (failures) and requests sent."""
     failures = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if not re.search(r"50%\s+[\d.]+\w", out):
+    # The latency distribution's lines, not a "+/- Stdev" column that happens to end in 50%.
+    p50, p99 = (re.search(rf"^\s*{q}%\s+([\d.]+\w+)\s*$", out, re.M) for q in (50, 99))
+    if p50 is None or p99 is None:
         raise RuntimeError(f"wrk measured no latency (no answer came?):\n{out}")
     return {"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
-            "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
+            "p50_ms": _ms(p50.group(1)), "p99_ms": _ms(p99.group(1)),
             "failures": int(failures.group(1)) if failures else 0,
             "requests": int(re.search(r"(\d+) requests in", out).group(1))}
 

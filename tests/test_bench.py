@@ -82,3 +82,31 @@ def test_photo_files_are_distinct_jpegs_of_the_stated_size(tmp_path):
         with Image.open(path) as image:
             image.load()
             assert image.size == (1920, 1440)
+
+
+# wrk 4.1's summary with --latency, as printed on this machine; both "+/- Stdev" columns end in
+# 50% or 99%, which a search for "50%" anywhere once took for the latency percentile.
+_WRK_SUMMARY = """Running 20s test @ http://127.0.0.1:41321/api/sync
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   118.01ms   45.30ms   1.00s    69.50%
+    Req/Sec    68.40     20.11   120.00     70.99%
+  Latency Distribution
+     50%  110.00ms
+     75%  130.00ms
+     90%  160.00ms
+     99%    1.20s
+  2720 requests in 20.00s, 1.00MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    136.00
+Transfer/sec:     51.20KB
+"""
+
+
+def test_wrk_summary_is_read_from_the_latency_distribution_lines():
+    from bench.wrk import read_summary
+
+    assert read_summary(_WRK_SUMMARY) == {"per_s": 136.0, "p50_ms": 110.0, "p99_ms": 1200.0,
+                                          "failures": 3, "requests": 2720}
+    with pytest.raises(RuntimeError, match="no latency"):
+        read_summary(_WRK_SUMMARY.split("  Latency Distribution")[0] + "Requests/sec:      0.00\n")
