@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import NoReturn
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
 from ..audit.service import record_event
@@ -95,8 +96,12 @@ def _lock_evidence(evidence_uuid: uuidlib.UUID) -> Evidence:
     db.session.execute(sa.select(Inspection.uuid).where(Inspection.uuid == evidence.inspection_uuid)
                        .with_for_update())
     # Read once locked; its officers, evidence list, submitter and team are not needed here.
-    db.session.get(Inspection, evidence.inspection_uuid, populate_existing=True,
-                   options=[sa.orm.lazyload("*")])
+    inspection = db.session.get(Inspection, evidence.inspection_uuid, populate_existing=True,
+                                options=[sa.orm.lazyload("*")])
+    # `evidence.inspection` would read the record a second time, with all its eager loads (the
+    # populate_existing of the evidence's load reaches its lazy loaders): three statements per
+    # photo. It is the row just read, in this locked transaction.
+    set_committed_value(evidence, "inspection", inspection)
     return evidence
 
 

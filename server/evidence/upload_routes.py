@@ -143,7 +143,9 @@ def append(upload_id):
         raise ApiError("upload.completed", headers={"Upload-Offset": str(upload.length)})
     uploads_dir, expiry = _settings()
     ticket = uploads.UploadTicket.of(upload, uploads_dir)
-    commit()  # release the write transaction while the body streams
+    # Release the write transaction while the body streams, keeping the user loaded (the audit
+    # entries name them; the upload's row is read again, locked, when the upload finishes).
+    commit(keep_loaded=True)
     return _write(ticket, user, offset=offset, checksum=checksum, expiry=expiry)
 
 
