@@ -3,6 +3,8 @@
 Threaded workers: a phone uploading a large video slowly over a weak link holds one thread, not a
 whole process. `timeout` is the silence allowed before a worker is restarted, generous for that.
 """
+import gc
+
 from server.config import Config
 
 _settings = Config()
@@ -26,3 +28,13 @@ loglevel = "info"
 control_socket_disable = True
 # No preload: each worker opens its own database connections after the fork.
 preload_app = False
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the app, move what start-up made (about 200,000 objects: modules,
+    mappers, schemas, forms) out of the garbage collector's reach: they live as long as the
+    process. A full collection otherwise walks all of them: a pause of up to 130 ms (every thread
+    of the worker waits) every few hundred syncs, 0.2-0.4 ms of CPU per one-record sync on
+    average; frozen, 0.03 ms and no such pause (README, Performance)."""
+    gc.collect()
+    gc.freeze()
