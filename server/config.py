@@ -233,7 +233,7 @@ class Config:
         self.EXPORT_RETRY_MAX_SECONDS = _env_int("EXPORT_RETRY_MAX_SECONDS", 6 * 3600)
         self.EXPORT_POLL_SECONDS = _env_int("EXPORT_POLL_SECONDS", 10)
         # Wakes within this many milliseconds of the thread's last round are served by one round
-        # after it: under a burst of writes, a round per write cost a third of a sync's CPU.
+        # after it: under a burst of writes, a round per write cost a quarter of a sync's CPU.
         self.EXPORT_WAKE_COALESCE_MS = _env_int("EXPORT_WAKE_COALESCE_MS", 500)
         self.EXPORT_DELIVERY_THREAD = _env_bool("EXPORT_DELIVERY_THREAD", True)
         # Log level of the app's own logger.

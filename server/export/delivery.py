@@ -124,7 +124,7 @@ def _start_worker(app: Flask) -> threading.Event:
                 finally:
                     db.session.remove()
             # The writes committed meanwhile set `wake` again and are served by one round after
-            # this pause, not by a round each: a burst of syncs once paid a round per record.
+            # this pause, not by a round each: a burst of syncs once paid a round per write.
             time.sleep(coalesce)
 
     threading.Thread(target=run, name="fieldcase-export", daemon=True).start()
