@@ -10,6 +10,7 @@ from server.clock import utcnow
 from server.extensions import db
 from server.inspections.evidence_arrival import mark_evidence_received
 from server.inspections.models import Evidence, Inspection
+from testing.sql import statements_run
 
 from .factories import SHANGHAI, overload_record, sync_body
 
@@ -77,18 +78,10 @@ def test_a_conflict_and_new_records_in_one_batch_are_audited_in_order_without_a_
     record = overload_record()
     sync(officer, record)
     altered = {**record, "subject": {**record["subject"], "name": "浙F99999"}}
-    statements = []
-
-    def note(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with statements_run() as seen:
         results = sync(officer, altered, overload_record(), overload_record())["results"]
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
     assert [r["result"] for r in results] == ["conflict", "created", "created"]
-    assert not [s for s in statements if s.startswith("ROLLBACK")], "the fast write was refused"
+    assert not [s for s, _ in seen if s.startswith("ROLLBACK")], "the fast write was refused"
     assert audit_actions()[-3:] == ["inspection.sync_conflict", "inspection.submitted", "inspection.submitted"]
     report = VerifyReport()
     verify_log(report)

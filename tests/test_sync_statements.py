@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from server.extensions import db
+from testing.sql import statements_run
 
 from .factories import overload_record, sync_body
 
@@ -18,21 +19,16 @@ _AUDIT_TABLES = ("audit_entries", "audit_queue")
 def _seen_during_sync(client, *records) -> list[tuple[str, bool]]:
     """Each statement of one sync request as (first word, touches the audit log); the log's
     advisory lock as "LOCK"."""
+    with statements_run() as statements:
+        response = client.post("/api/sync", json=sync_body(*records))
+    assert response.status_code == 200, response.get_json()
+    assert all(r["result"] == "created" for r in response.get_json()["results"])
     seen = []
-
-    def note(conn, cursor, statement, *args):
+    for statement, _ in statements:
         word = "LOCK" if "pg_advisory_xact_lock" in statement else statement.lstrip().split(None, 1)[0].upper()
         # An INSERT is the log's when it writes to it (the record's INSERT may read the log's end).
         text = statement.split()[2] if word == "INSERT" else statement
         seen.append((word, any(table in text for table in _AUDIT_TABLES)))
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        response = client.post("/api/sync", json=sync_body(*records))
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
-    assert response.status_code == 200, response.get_json()
-    assert all(r["result"] == "created" for r in response.get_json()["results"])
     return seen
 
 

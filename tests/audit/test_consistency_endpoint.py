@@ -1,7 +1,6 @@
 """GET /api/audit/consistency answers from the cached tree levels: the same proofs as RFC 6962's
 recursive definition over the whole log, for every kind of (first, second) pair, without reading
 the log's entries on each call."""
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from server.audit.checkpoints import make_checkpoint
 from server.audit.models import AuditCheckpoint, AuditEntry
 from server.audit.service import record_events
 from server.extensions import db
+from testing.sql import statements_run
 
 CHECKPOINT_SIZES = (9, 31, 32, 33, 64, 100, 127, 128, 129, 200, 255, 256, 257, 300)
 
@@ -28,20 +28,6 @@ def signed_log(app, personas):
         _grow_log_to(size)
         assert make_checkpoint("test").tree_size == size
         db.session.commit()
-
-
-@contextmanager
-def statements():
-    """The SQL statements the app runs meanwhile (text, parameters)."""
-    seen = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
 
 
 def _leaves(size: int) -> list[bytes]:
@@ -69,7 +55,7 @@ def test_proofs_equal_the_recursive_definition_and_read_no_log_entry(signed_log,
         signed = db.session.get(AuditCheckpoint, second)
         assert signed.root_hash == roots[second].hex()
         for first in sorted(_pairs(second)):
-            with statements() as seen:
+            with statements_run() as seen:
                 answer = officer.get(f"/api/audit/consistency?first={first}&second={second}")
             assert answer.status_code == 200, answer.get_json()
             assert not [s for s, _ in seen if "audit_entries" in s], (first, second, seen)
@@ -99,7 +85,7 @@ def test_a_newer_checkpoint_grows_the_cached_tree_by_the_entries_added_since(sig
     _grow_log_to(340)
     make_checkpoint("test")
     db.session.commit()
-    with statements() as seen:
+    with statements_run() as seen:
         officer.get("/api/audit/consistency?first=300&second=340")
     reads = [tuple(p.values()) if isinstance(p, dict) else tuple(p) for s, p in seen if "FROM audit_entries" in s]
     assert reads == [(300, 340)], seen  # the 40 new entries only

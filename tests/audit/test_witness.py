@@ -136,8 +136,7 @@ def test_a_submission_reads_only_the_entries_added_since_the_last_proof(app, wit
     """The witness's consistency proof comes from the cached tree levels: the process builds
     them once (its first proof), then each submission reads the entries added since only."""
     from server.audit.service import record_events
-
-    from .test_consistency_endpoint import statements
+    from testing.sql import statements_run
 
     record_events([dict(action="test.event", object_type="test", object_id=str(n), details={"n": n})
                    for n in range(3000)])
@@ -149,7 +148,7 @@ def test_a_submission_reads_only_the_entries_added_since_the_last_proof(app, wit
     assert witness_latest() == "cosigned"  # the first proof builds the tree once
     add_entries(25, "c")
     second = checkpoint_now().tree_size
-    with statements() as seen:
+    with statements_run() as seen:
         assert witness_latest() == "cosigned"
     reads = [tuple(p.values()) if isinstance(p, dict) else tuple(p)
              for s, p in seen if "FROM audit_entries" in s]

@@ -17,6 +17,7 @@ from server.audit.models import AuditEntry
 from server.evidence.models import EvidenceUpload
 from server.extensions import db
 from server.inspections.models import Evidence, Inspection
+from testing.sql import statements_run
 
 from . import samples
 from .conftest import TUS, TusClient, stored_files
@@ -435,16 +436,9 @@ def test_the_last_patch_reads_the_record_once_and_the_officer_not_again(create_i
     tus = tus_as("officer1")
     created = tus.create(record, record.evidence[0])
     assert created.status_code == 201
-    statements = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
-
-    sa.event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with statements_run() as seen:
         answer = tus.patch(created.headers["Location"], record.evidence[0].data, 0)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    statements = [" ".join(statement.split()) for statement, _ in seen]
     assert answer.status_code == 204 and answer.headers["X-Evidence-Status"] == "received"
     records_read = [s for s in statements if s.startswith("SELECT inspections.uuid, inspections.root_uuid")]
     users_read = [s for s in statements if s.startswith("SELECT users.")]

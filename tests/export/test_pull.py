@@ -7,11 +7,11 @@ import base64
 import threading
 
 import pytest
-import sqlalchemy as sa
 
 from server.accounts import service as accounts
 from server.export import clients
 from server.extensions import db
+from testing.sql import statements_run
 
 from .conftest import pull_all
 
@@ -113,16 +113,8 @@ def _statements_of_a_page(app) -> tuple[int, int]:
     from server.export.feed import events_page
 
     db.session.rollback()
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_run() as statements:
         page = events_page(None, 50)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     return len(page["events"]), len(statements)
 
 
