@@ -57,18 +57,46 @@ def _records(count: int) -> list[dict]:
 
 
 def fieldcase(seconds: int, singles: int, batches: int, folder: Path, workers: int) -> dict:
+    """FieldCase's two runs, each with what its workers noted of the SQLite writer's turn."""
     url, storage = prepare_instance()
-    server = start_gunicorn(url, storage, folder / "gunicorn.log", workers=workers)
+    timings = folder / "writer-turns.txt"
+    server = start_gunicorn(url, storage, folder / "gunicorn.log", workers=workers,
+                            extra_env={"FIELDCASE_WRITER_LOCK_TIMINGS": str(timings)})
     try:
         s = login_session(server.url, "officer1", PASSWORD)
         headers = {"Content-Type": "application/json", **session_headers(s)}
         one = [f"/api/sync\t{json.dumps(sync_body(r), ensure_ascii=False)}" for r in _records(singles)]
         fifty = [f"/api/sync\t{json.dumps(sync_body(*_records(50)), ensure_ascii=False)}" for _ in range(batches)]
+        before = _turns(timings)
         single = wrk(server.url + "/api/sync", one, "POST", headers, 16, seconds, folder)
+        single["turns"] = _turns(timings)[len(before):]
+        before = _turns(timings)
         batched = wrk(server.url + "/api/sync", fifty, "POST", headers, 4, seconds, folder)
+        batched["turns"] = _turns(timings)[len(before):]
     finally:
         stop_gunicorn(server)
-    return {"single": single, "batched": batched}
+    return {"single": single, "batched": batched, "seconds": seconds}
+
+
+def _turns(path: Path) -> list[tuple[float, float, float]]:
+    """The writer's turns noted so far (server/writer_lock.py): ms waited, held, CPU while held."""
+    if not path.exists():
+        return []
+    return [tuple(float(x) for x in line.split()) for line in path.read_text().splitlines() if line]
+
+
+def turn_rows(run: dict, seconds: int, per: str) -> list[tuple]:
+    """What the SQLite writer's turn cost during a run: held per request (wall and the holder's
+    CPU), and the share of the run's time it was held, which bounds the rate near 100 %."""
+    turns = run.get("turns") or []
+    if not turns:
+        return []
+    requests = run["per_s"] * seconds
+    held, cpu = sum(t[1] for t in turns), sum(t[2] for t in turns)
+    return [(f"  writer's turn held per {per} (its CPU)", f"{held / requests:.2f} ({cpu / requests:.2f})",
+             "ms", "", "", ""),
+            ("  writer's turn held, share of the run", f"{held / (seconds * 10):.0f}", "%", "", "",
+             "near 100: the turn sets the rate")]
 
 
 def the_peer(seconds: int, singles: int, batches: int, folder: Path) -> dict:
@@ -97,8 +125,10 @@ def rows(ours: dict, theirs: dict | None) -> list[tuple]:
          "target >= 1.0"),
         ("  that, p99", f"{ours['single']['p99_ms']:,.0f}", "ms", f"{p['single'].get('p99_ms', 0):,.0f}",
          ratio(ours["single"]["p99_ms"], p["single"].get("p99_ms", 1)), "target <= 100 ms"),
+        *turn_rows(ours["single"], ours.get("seconds", 0), "request"),
         ("batches of 50, 4 connections", f"{batched_ours:,.0f}", "records/s", f"{batched_theirs:,.0f}",
          ratio(batched_ours, batched_theirs or 1), "target >= 1.0"),
+        *turn_rows(ours["batched"], ours.get("seconds", 0), "batch"),
         ("  failed requests (FieldCase / peer)", f"{ours['single']['failures'] + ours['batched']['failures']}",
          "", f"{p['single'].get('failures', 0) + p['batched'].get('failures', 0)}", "", ""),
     ]

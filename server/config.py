@@ -98,6 +98,9 @@ class Config:
         # A file to which the audit sequencer appends one line per batch: milliseconds spent
         # waiting for the log's lock, milliseconds holding it, entries moved (bench/serialized_section.py).
         self.AUDIT_SEQUENCER_TIMINGS = _env("AUDIT_SEQUENCER_TIMINGS")
+        # A file to which each SQLite writer's turn appends one line: milliseconds waited for it,
+        # held, and CPU of the thread holding it (server/writer_lock.py; bench/wrk_sync.py).
+        self.WRITER_LOCK_TIMINGS = _env("WRITER_LOCK_TIMINGS")
         # The witness that co-signs checkpoints (README "Witness"): its base URL and its Ed25519
         # public key (hex, from `python -m server.witness show`). Unset: checkpoints unwitnessed.
         self.WITNESS_URL = _env("WITNESS_URL")

@@ -44,6 +44,7 @@ from datetime import timezone
 from typing import NoReturn
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
@@ -162,7 +163,8 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, QueuedWriterConnection):
         path = dbapi_connection.execute("PRAGMA database_list").fetchone()[2]
         if path:  # a file, not an in-memory database
-            dbapi_connection.writer_lock = lock_for(path)
+            timings = current_app.config.get("WRITER_LOCK_TIMINGS") if has_app_context() else None
+            dbapi_connection.writer_lock = lock_for(path, timings)
     # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()

@@ -6,6 +6,11 @@ seconds of tail latency, or "database is locked" at the timeout. Instead, writer
 queue: a thread lock within the process (its waiters sleep in the kernel, woken in turn), then
 `flock` on a file beside the database across gunicorn's processes (one waiter per process). A dead
 process's flock is released by the OS, so a crash never leaves the lock held.
+
+On SQLite the writer's turn is what every write of every worker queues for: under load it, not
+the CPU, sets the rate (README, Performance). With WRITER_LOCK_TIMINGS set (server/config.py),
+each turn notes one line in that file: milliseconds waited for it, held, and the holding thread's
+CPU while it held it (bench/wrk_sync.py reads them).
 """
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ class WriterLock:
     def __init__(self, path: str):
         self._thread_lock = threading.Lock()
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.timings_fd: int | None = None  # WRITER_LOCK_TIMINGS, opened for appending
 
     def acquire(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -52,11 +58,14 @@ class WriterLock:
         self._thread_lock.release()
 
 
-def lock_for(database_path: str) -> WriterLock:
+def lock_for(database_path: str, timings: str | None = None) -> WriterLock:
+    """The writer lock of this database file; `timings`: a file to note each turn in."""
     with _locks_guard:
         lock = _locks.get(database_path)
         if lock is None:
             lock = _locks[database_path] = WriterLock(database_path + "-writer.lock")
+        if timings and lock.timings_fd is None:
+            lock.timings_fd = os.open(timings, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         return lock
 
 
@@ -67,16 +76,28 @@ class QueuedWriterConnection(sqlite3.Connection):
     writer_lock: WriterLock | None = None
     _holding = False
 
+    _asked = _got = _cpu = 0.0  # when the turn was asked for and given, CPU then (timings only)
+
     def begin_write(self, timeout: float) -> None:
         if self.writer_lock is not None and not self._holding:
+            timed = self.writer_lock.timings_fd is not None
+            if timed:
+                self._asked = time.perf_counter()
             self.writer_lock.acquire(timeout)
             self._holding = True
+            if timed:
+                self._got, self._cpu = time.perf_counter(), time.thread_time()
 
     def _give_back(self) -> None:
         """Release the writer lock if this connection holds it."""
         if self._holding:
             self._holding = False
-            self.writer_lock.release()
+            lock = self.writer_lock
+            lock.release()
+            if lock.timings_fd is not None and self._got:
+                held, cpu = time.perf_counter() - self._got, time.thread_time() - self._cpu
+                os.write(lock.timings_fd, b"%.3f %.3f %.3f\n" % ((self._got - self._asked) * 1000,
+                                                                  held * 1000, cpu * 1000))
 
     def commit(self):
         try:
