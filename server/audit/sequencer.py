@@ -24,6 +24,7 @@ import time
 import sqlalchemy as sa
 from flask import current_app
 
+from ..driver_insert import insert_rows
 from ..extensions import db
 from .fast_canonical import canonical_bytes
 from .models import AuditEntry, AuditQueued
@@ -102,7 +103,7 @@ def append_entries(values: list[dict], session=None, *, returning: bool = False,
         session.add(entry)
         session.flush()
         return entry
-    session.execute(AuditEntry.__table__.insert(), rows)
+    insert_rows(session, AuditEntry.__table__, rows)
     return None
 
 

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..accounts.models import User
 from ..audit import sequencer
@@ -27,6 +26,7 @@ from ..audit.fast_canonical import canonical_bytes
 from ..audit.service import record_event
 from ..clock import utcnow
 from ..database import serialize_on, start_writing
+from ..driver_insert import driver_insert
 from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from . import checks
@@ -225,20 +225,45 @@ def _insert_new_records(rows: list[dict]) -> tuple[set, int | None]:
     # In one order (by UUID) in every transaction: two batches that share records, inserted at
     # once in different orders, would each wait for the other's row (PostgreSQL: a deadlock).
     rows = sorted(rows, key=by_uuid)
-    dialect = db.session.get_bind().dialect.name
-    statement = _INSERT_NEW.get(dialect)
-    if statement is None:  # built once per dialect
-        table = Inspection.__table__
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        returned = [table.c.uuid] + ([sequencer.log_end().label("log_end")] if dialect == "sqlite" else [])
-        statement = _INSERT_NEW[dialect] = (insert(table).on_conflict_do_nothing(index_elements=[table.c.uuid])
-                                            .returning(*returned))
     db.session.flush()  # entries added before, in this transaction, count in the log's end
-    returned = db.session.execute(statement, rows).all()
-    log_end = returned[0][1] if returned and dialect == "sqlite" else None
-    return {row[0] for row in returned}, log_end
+    connection = db.session.connection()
+    dialect = connection.dialect
+    table = Inspection.__table__
+    if dialect.name == "sqlite":  # in the writer's turn: through the driver (server/driver_insert.py)
+        inserter = driver_insert(table, tuple(rows[0]), dialect, _sqlite_new_suffix(dialect))
+        returned = inserter.insert_returning(connection, [inserter.bind(row) for row in rows])
+        as_uuid = _uuid_result(dialect)
+        return {as_uuid(row[0]) for row in returned}, returned[0][1] if returned else None
+    statement = _INSERT_NEW.get(dialect.name)
+    if statement is None:  # built once
+        statement = _INSERT_NEW[dialect.name] = (postgresql_insert(table)
+                                                 .on_conflict_do_nothing(index_elements=[table.c.uuid])
+                                                 .returning(table.c.uuid))
+    return {row[0] for row in db.session.execute(statement, rows)}, None
 
 
+def _sqlite_new_suffix(dialect) -> str:
+    """ON CONFLICT … RETURNING the UUID and the log's end (sequencer.log_end, as SQL text)."""
+    suffix = _NEW_SUFFIX.get(dialect)
+    if suffix is None:
+        log_end = sequencer.log_end().compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        suffix = _NEW_SUFFIX[dialect] = f"ON CONFLICT (uuid) DO NOTHING RETURNING uuid, {log_end}"
+    return suffix
+
+
+_NEW_SUFFIX: dict = {}
+
+
+def _uuid_result(dialect):
+    """How the driver's stored UUID (32 hex digits on SQLite) becomes a uuid.UUID, as Core reads it."""
+    convert = _UUID_RESULT.get(dialect)
+    if convert is None:
+        convert = _UUID_RESULT[dialect] = (Inspection.__table__.c.uuid.type.dialect_impl(dialect)
+                                              .result_processor(dialect, None))
+    return convert
+
+
+_UUID_RESULT: dict = {}
 _INSERT_NEW: dict[str, object] = {}
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from ..accounts.models import User
 from ..audit.fast_canonical import canonical_bytes
 from ..audit.service import record_events
+from ..driver_insert import insert_rows
 from ..extensions import db
 from . import checks
 from .content import _EXACT_INT, _utc_text, normal_form
@@ -144,17 +145,14 @@ class Writes:
     def flush(self, user: User, log_end: int | None = None) -> None:
         from ..targets.models import InspectionTarget  # the directory's link table
 
-        # Core inserts (executemany): the rows are plain values, no ORM objects are needed.
-        # Rows with a unique key go in sorted by it, the same order in every transaction, so
-        # that two batches naming the same records wait for each other, never deadlock.
-        if self.inspections:
-            db.session.execute(Inspection.__table__.insert(), sorted(self.inspections, key=by_uuid))
-        if self.officers:
-            db.session.execute(InspectionOfficer.__table__.insert(), self.officers)
-        if self.evidence:
-            db.session.execute(Evidence.__table__.insert(), sorted(self.evidence, key=by_uuid))
-        if self.targets:
-            db.session.execute(InspectionTarget.__table__.insert(), self.targets)
+        # One INSERT per table (executemany; on SQLite through the driver, server/driver_insert.py):
+        # the rows are plain values, no ORM objects are needed. Rows with a unique key go in
+        # sorted by it, the same order in every transaction, so that two batches naming the same
+        # records wait for each other, never deadlock.
+        insert_rows(db.session, Inspection.__table__, sorted(self.inspections, key=by_uuid))
+        insert_rows(db.session, InspectionOfficer.__table__, self.officers)
+        insert_rows(db.session, Evidence.__table__, sorted(self.evidence, key=by_uuid))
+        insert_rows(db.session, InspectionTarget.__table__, self.targets)
         record_events(self.events, actor=user, log_end=log_end)
 
 

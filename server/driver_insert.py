@@ -1,0 +1,99 @@
+"""INSERTs handed to the SQLite driver with their values bound once: the sync's write (issue 19).
+
+On SQLite a sync's INSERTs run in the writer's turn, which every write of every worker waits for
+(server/writer_lock.py): under load the turn, not the CPU, sets the rate (bench/wrk_sync.py prints
+how long it is held). Part of the turn's CPU is SQLAlchemy's per-statement work: compiled-cache
+look-up, execution context, parameter processing, result set-up. A `DriverInsert` does that work
+once: its SQL text is built once per table and column list, each column's bind processor (the
+dialect's implementation of its type, the one Core applies: UUIDs as hex, UTC times as text with
+microseconds, JSON as text) is looked up once, and the rows go to the driver through
+`Connection.exec_driver_sql`, so that the connection's transaction and its
+`before_cursor_execute` listeners (the statement counts of tests/test_sync_statements.py) see
+every statement as before. The turn's CPU fell by about a tenth (README, Performance). What is
+stored is what Core would store: tests/test_driver_insert.py writes the same random rows both
+ways and compares the two databases as SQLite holds them.
+
+Only every column named in the rows is written: a column left out gets the database's default
+(NULL), never Core's Python-side default, so a `DriverInsert` refuses to be built without a
+column that has one.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+# SQLite allows 32,766 parameters per statement (3.32 and later); a multi-row INSERT stays well under.
+MAX_PARAMETERS = 30_000
+
+
+class DriverInsert:
+    """An INSERT of `columns` of `table` (SQLite, qmark parameters), with `suffix` (ON CONFLICT,
+    RETURNING) appended as written."""
+
+    def __init__(self, table: sa.Table, columns: Sequence[str], dialect, suffix: str = ""):
+        if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+            raise ValueError(f"DriverInsert binds for SQLite's qmark parameters, not {dialect.name}")
+        unknown = [name for name in columns if name not in table.c]
+        if unknown:
+            raise ValueError(f"{table.name} has no column {unknown}")
+        defaulted = [c.name for c in table.c if c.name not in columns and c.default is not None]
+        if defaulted:
+            raise ValueError(f"{table.name}: the rows must give {defaulted} (Core would fill their defaults)")
+        self.table, self.columns = table, tuple(columns)
+        preparer = dialect.identifier_preparer
+        names = ", ".join(preparer.quote(name) for name in self.columns)
+        self._head = f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES "
+        self._group = "(" + ", ".join("?" * len(self.columns)) + ")"
+        self._suffix = f" {suffix}" if suffix else ""
+        # The dialect's own type (SQLite's DATETIME writes microseconds always), as Core binds it.
+        self._processors = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                            for name in self.columns]
+        self._rows_per_statement = max(1, MAX_PARAMETERS // len(self.columns))
+
+    def bind(self, row: dict) -> tuple:
+        """The row's values as the driver takes them (KeyError for a missing column)."""
+        return tuple(row[name] if process is None else process(row[name])
+                     for name, process in self._processors)
+
+    def insert_many(self, connection: sa.Connection, rows: list[tuple]) -> None:
+        """Insert bound rows (one statement, the driver's executemany)."""
+        if rows:
+            connection.exec_driver_sql(self._head + self._group + self._suffix, rows)
+
+    def insert_returning(self, connection: sa.Connection, rows: list[tuple]) -> list[tuple]:
+        """Insert bound rows as multi-row VALUES (one statement per 30,000 parameters) and return
+        what the suffix's RETURNING gives, as the driver gives it."""
+        returned = []
+        step = self._rows_per_statement
+        for start in range(0, len(rows), step):
+            chunk = rows[start:start + step]
+            sql = self._head + ", ".join([self._group] * len(chunk)) + self._suffix
+            returned += connection.exec_driver_sql(sql, tuple(v for row in chunk for v in row)).all()
+        return returned
+
+
+_built: dict[tuple, DriverInsert] = {}
+
+
+def driver_insert(table: sa.Table, columns: Sequence[str], dialect, suffix: str = "") -> DriverInsert:
+    """The DriverInsert of these columns (built once per table, columns, suffix and dialect)."""
+    key = (table.name, tuple(columns), suffix, dialect)
+    built = _built.get(key)
+    if built is None:
+        built = _built[key] = DriverInsert(table, columns, dialect, suffix)
+    return built
+
+
+def insert_rows(session, table: sa.Table, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table` in this session's transaction: on
+    SQLite through the driver (above), elsewhere with Core's executemany."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        session.execute(table.insert(), rows)
+        return
+    inserter = driver_insert(table, tuple(rows[0]), dialect)
+    inserter.insert_many(connection, [inserter.bind(row) for row in rows])
