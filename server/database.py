@@ -70,8 +70,10 @@ then calls start_writing() to take the writer's turn; one commit at the end, as 
 STEPS = "steps"
 """The tus endpoints: a transaction per step, each ended by commit(), so that no one holds the
 writer's turn while a body streams or while waiting for an upload's lock, and so that a step is
-durable before the file it covers moves. Begins as its method's default; the request commits
-the last step when the method writes."""
+durable before the file it covers moves. Begins as a reader (the session's user and the upload
+are looked up without the writer's turn); a step that writes takes the turn with
+start_writing() or under write_intent(True); the request commits the last step when the method
+writes."""
 MODES = (READER, WRITER, WRITER_AFTER_CHECKS, STEPS)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -100,7 +102,7 @@ def mode_of(view, method: str) -> str:
 
 def begins_writing(mode: str, method: str) -> bool:
     """Whether the request's first transaction takes the writer's turn at BEGIN."""
-    return mode == WRITER or (mode == STEPS and method not in SAFE_METHODS)
+    return mode == WRITER
 
 
 def commits_at_end(mode: str, method: str) -> bool:
@@ -139,9 +141,9 @@ def commit(*, keep_loaded: bool = False) -> None:
 
 
 def start_writing() -> None:
-    """In mode WRITER_AFTER_CHECKS: end the checks' read transaction (it wrote nothing), keeping
-    what it loaded, and take the writer's turn for the rest of the request. What may have changed
-    meanwhile must be read again in the writer's turn."""
+    """In mode WRITER_AFTER_CHECKS or STEPS: end the checks' read transaction (it wrote nothing),
+    keeping what it loaded, and take the writer's turn for the rest of the request (from its next
+    statement). What may have changed meanwhile must be read again in the writer's turn."""
     commit(keep_loaded=True)
     _write_intent.set(True)
 

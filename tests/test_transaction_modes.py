@@ -164,17 +164,18 @@ def test_writer_after_checks_reads_first_then_writes_and_commits_once(app, clien
     assert _actions() == ["test.checked"]
 
 
-def test_steps_begin_as_the_method_says_and_commit_at_the_end_only_when_it_writes(app, client):
+def test_steps_begin_as_readers_and_commit_at_the_end_only_when_the_method_writes(app, client):
     intents = []
 
     @app.route("/api/_steps", methods=["HEAD", "PATCH"])
     @db_mode(STEPS)
     def steps():
-        intents.append(database._write_intent.get())
+        intents.append(database._write_intent.get())  # the session's user was read as a reader
+        database.start_writing()
         record_event(f"test.step.{len(intents)}")
         return {"ok": True}
 
-    assert client.patch("/api/_steps").status_code == 200  # a writer: committed at the end
-    assert client.head("/api/_steps").status_code == 200  # a reader: its write is not kept
-    assert intents == [True, False]
+    assert client.patch("/api/_steps").status_code == 200  # its write step is committed at the end
+    assert client.head("/api/_steps").status_code == 200  # a reader's method: its write is not kept
+    assert intents == [False, False]
     assert _actions() == ["test.step.1"]

@@ -13,7 +13,7 @@ from flask import Response, current_app, request, url_for
 
 from ..accounts.auth import current_user
 from ..clock import utcnow
-from ..database import STEPS, commit, db_mode, write_intent
+from ..database import STEPS, commit, db_mode, start_writing, write_intent
 from ..errors import ApiError
 from ..schemas import Blueprint
 from . import media, service, tus, uploads
@@ -75,6 +75,7 @@ def create():
         tus.require_offset_content_type(request.headers.get("Content-Type"))
     checksum = tus.parse_checksum(request.headers.get("Upload-Checksum"))
     uploads_dir, expiry = _settings()
+    start_writing()  # the session's user was read as a reader; what creates the upload writes
     upload = uploads.create_upload(user, length=length, metadata=metadata,
                                    uploads_dir=uploads_dir, now=utcnow(), expiry=expiry)
     created = {"Location": url_for("uploads.upload_offset", upload_id=upload.id, _external=True),
@@ -143,9 +144,10 @@ def append(upload_id):
         raise ApiError("upload.completed", headers={"Upload-Offset": str(upload.length)})
     uploads_dir, expiry = _settings()
     ticket = uploads.UploadTicket.of(upload, uploads_dir)
-    # Release the write transaction while the body streams, keeping the user loaded (the audit
-    # entries name them; the upload's row is read again, locked, when the upload finishes).
-    commit(keep_loaded=True)
+    # End the read, keeping the user loaded (the audit entries name them; the upload's row is
+    # read again, locked, when the upload finishes): the body streams with no transaction open,
+    # and what follows writes.
+    start_writing()
     return _write(ticket, user, offset=offset, checksum=checksum, expiry=expiry)
 
 
@@ -196,7 +198,7 @@ def terminate(upload_id):
     if upload.status == "completed":
         raise ApiError("upload.completed")
     ticket = uploads.UploadTicket.of(upload, _settings()[0])
-    commit()  # do not hold the writer's turn while waiting for the lock
+    start_writing()  # end the read; the writer's turn comes after the wait for the upload's lock
     with uploads.locked(ticket, current_app.config["EVIDENCE_LOCK_WAIT_SECONDS"]) as fd:
         uploads.terminate(user, ticket, fd)
         commit()  # durable before the bytes go

@@ -445,3 +445,28 @@ def test_the_last_patch_reads_the_record_once_and_the_officer_not_again(create_i
     assert len(records_read) == 1, records_read
     assert len(users_read) == 1, users_read  # the session's user, before the view
     assert not any(s.startswith("SELECT inspection_officers") for s in statements), statements
+
+
+def test_a_photo_takes_the_writer_s_turn_once_to_create_and_once_to_finish(create_inspection, tus_as):
+    """On SQLite every write of every worker queues for one writer's turn (BEGIN IMMEDIATE), so a
+    photo holds it only to write: the session's user and the upload are looked up as a reader
+    (BEGIN), then creating the upload takes the turn once and its last PATCH once, to finish."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the writer's turn is SQLite's")
+    photo = samples.jpeg(taken=datetime(2026, 5, 1, 9, 30), offset="+08:00")
+    record = create_inspection(photo)
+    tus = tus_as("officer1")
+    with statements_run(this_thread_only=True) as creating:
+        created = tus.create(record, record.evidence[0])
+    with statements_run(this_thread_only=True) as patching:
+        answer = tus.patch(created.headers["Location"], record.evidence[0].data, 0)
+    assert created.status_code == 201
+    assert answer.status_code == 204 and answer.headers["X-Evidence-Status"] == "received"
+    for seen in (creating, patching):
+        statements = [" ".join(statement.split()) for statement, _ in seen]
+        begins = [s for s in statements if s.startswith("BEGIN")]
+        # The turn once; every other transaction a reader's (the audit checkpoint's look after
+        # the commit is one).
+        assert begins[0] == "BEGIN" and begins.count("BEGIN IMMEDIATE") == 1, statements
+        first_read = next(s for s in statements if s.startswith("SELECT"))
+        assert statements.index(first_read) < statements.index("BEGIN IMMEDIATE"), statements
