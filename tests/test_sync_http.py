@@ -38,7 +38,8 @@ def test_500_records_sent_1_to_5_times_in_random_order_make_exactly_500(live_ser
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = [r for results in pool.map(send, enumerate(batches)) for r in results]
 
-    assert {a["result"] for a in answers} <= {"created", "duplicate"}
+    refused = [a for a in answers if a["result"] not in ("created", "duplicate")]
+    assert not refused, refused[:3]  # which check refused, should it ever happen
     created = [a for a in answers if a["result"] == "created"]
     assert len(created) == 500
     assert len({a["uuid"] for a in created}) == 500
