@@ -230,41 +230,32 @@ def _insert_new_records(rows: list[dict]) -> tuple[set, int | None]:
     dialect = connection.dialect
     table = Inspection.__table__
     if dialect.name == "sqlite":  # in the writer's turn: through the driver (server/driver_insert.py)
-        inserter = driver_insert(table, tuple(rows[0]), dialect, _sqlite_new_suffix(dialect))
+        suffix, as_uuid = _sqlite_new(dialect)
+        inserter = driver_insert(table, tuple(rows[0]), dialect, suffix)
         returned = inserter.insert_returning(connection, [inserter.bind(row) for row in rows])
-        as_uuid = _uuid_result(dialect)
         return {as_uuid(row[0]) for row in returned}, returned[0][1] if returned else None
-    statement = _INSERT_NEW.get(dialect.name)
+    statement = _INSERT_NEW.get(dialect)
     if statement is None:  # built once
-        statement = _INSERT_NEW[dialect.name] = (postgresql_insert(table)
-                                                 .on_conflict_do_nothing(index_elements=[table.c.uuid])
-                                                 .returning(table.c.uuid))
+        statement = _INSERT_NEW[dialect] = (postgresql_insert(table)
+                                            .on_conflict_do_nothing(index_elements=[table.c.uuid])
+                                            .returning(table.c.uuid))
     return {row[0] for row in db.session.execute(statement, rows)}, None
 
 
-def _sqlite_new_suffix(dialect) -> str:
-    """ON CONFLICT … RETURNING the UUID and the log's end (sequencer.log_end, as SQL text)."""
-    suffix = _NEW_SUFFIX.get(dialect)
-    if suffix is None:
+def _sqlite_new(dialect) -> tuple:
+    """For SQLite's insert of new records, built once: its ON CONFLICT … RETURNING the UUID and
+    the log's end (sequencer.log_end, as SQL text), and how a returned UUID (32 hex digits)
+    becomes a uuid.UUID, as Core reads it."""
+    built = _INSERT_NEW.get(dialect)
+    if built is None:
         log_end = sequencer.log_end().compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-        suffix = _NEW_SUFFIX[dialect] = f"ON CONFLICT (uuid) DO NOTHING RETURNING uuid, {log_end}"
-    return suffix
+        built = _INSERT_NEW[dialect] = (
+            f"ON CONFLICT (uuid) DO NOTHING RETURNING uuid, {log_end}",
+            Inspection.__table__.c.uuid.type.dialect_impl(dialect).result_processor(dialect, None))
+    return built
 
 
-_NEW_SUFFIX: dict = {}
-
-
-def _uuid_result(dialect):
-    """How the driver's stored UUID (32 hex digits on SQLite) becomes a uuid.UUID, as Core reads it."""
-    convert = _UUID_RESULT.get(dialect)
-    if convert is None:
-        convert = _UUID_RESULT[dialect] = (Inspection.__table__.c.uuid.type.dialect_impl(dialect)
-                                              .result_processor(dialect, None))
-    return convert
-
-
-_UUID_RESULT: dict = {}
-_INSERT_NEW: dict[str, object] = {}
+_INSERT_NEW: dict = {}  # by dialect: PostgreSQL's statement, SQLite's suffix and UUID reader
 
 
 def _store(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
