@@ -67,7 +67,10 @@ def create_accounts(database_url: str, storage: Path, accounts: list[dict]) -> N
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1})
     today = local_today()
     validity = {"valid": (today - timedelta(days=30), today + timedelta(days=365)),
-                "expired": (today - timedelta(days=800), today - timedelta(days=1))}
+                # Ended two days ago: a corpus record starts an hour before now, which in the
+                # first hour after Shanghai's midnight is yesterday, when a certificate that
+                # ended yesterday was still valid (the case then failed from 16:00 to 17:00 UTC).
+                "expired": (today - timedelta(days=800), today - timedelta(days=2))}
     with app.app_context():
         for team in sorted({a["team"] for a in accounts} - {None}):
             service.create_team(team, f"执法{team}中队")
