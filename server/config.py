@@ -101,6 +101,8 @@ class Config:
         # A file to which each SQLite writer's turn appends one line: milliseconds waited for it,
         # held, and CPU of the thread holding it (server/writer_lock.py; bench/wrk_sync.py).
         self.WRITER_LOCK_TIMINGS = _env("WRITER_LOCK_TIMINGS")
+        # SQLite: syncs of a process waiting for the writer's turn at once share one commit.
+        self.SYNC_GROUP_COMMIT = _env_bool("SYNC_GROUP_COMMIT", True)
         # The witness that co-signs checkpoints (README "Witness"): its base URL and its Ed25519
         # public key (hex, from `python -m server.witness show`). Unset: checkpoints unwitnessed.
         self.WITNESS_URL = _env("WITNESS_URL")

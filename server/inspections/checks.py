@@ -216,7 +216,10 @@ def recheck(plan: RecordPlan, taken: set[str], batch_targets: dict | None = None
         _reject("sync.evidence_taken", "记录中的证据编号已被另一条记录使用。",
                 {"evidence": [f"证据编号 {u} 已被其他记录使用。" for u in clashes]})
     if plan.replaces is not None:
-        db.session.refresh(plan.replaces)
+        # Read again, in this session: in a group commit (server/group_commit.py) the revision
+        # loaded while checking belongs to the request's own session, not to the writing one.
+        plan.replaces = db.session.get(Inspection, plan.replaces.uuid, populate_existing=True,
+                                       options=[sa.orm.lazyload("*")])
         if db.session.execute(sa.select(Inspection.uuid).where(
                 Inspection.replaces_uuid == plan.replaces.uuid)).first():
             _reject_superseded(plan.replaces)

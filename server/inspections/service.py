@@ -2,8 +2,9 @@
 
 Each record is `created`, a `duplicate` (same UUID, same content: the original answer is
 replayed), a `conflict` (same UUID, other content: nothing changes, the attempt is audited) or
-`rejected` (per-item errors in zh-CN). Records are written in savepoints of the request's single
-transaction: one bad record does not fail the batch, and the answer leaves only after the commit.
+`rejected` (per-item errors in zh-CN). Records are written in savepoints of one transaction: one
+bad record does not fail the batch, and the answer leaves only after the commit. On SQLite that
+transaction may be shared with other syncs of the process, committed once (server/group_commit.py).
 Nothing is looked up before writing: a record stored already is found by inserting it (ON
 CONFLICT DO NOTHING), so that a one-record sync runs three statements of its own
 (tests/test_sync_statements.py).
@@ -29,6 +30,7 @@ from ..database import serialize_on, start_writing
 from ..driver_insert import driver_insert
 from ..errors import per_record, translate_field_messages
 from ..extensions import db
+from ..group_commit import group_for
 from . import checks
 from .models import Inspection
 from .record_loader import compile_loader
@@ -87,22 +89,34 @@ def sync_batch(user: User, records: list, device_time: datetime | None, *,
     # replaces) usable in the writer's turn; what may have changed meanwhile is re-read there on
     # purpose (`_store_fast`, `checks.recheck`).
     start_writing()
+
+    def write() -> list[dict]:
+        return _write_batch(user, checked, server_time, offset, lookups)
+
+    # On SQLite, with the syncs of this process that wait for the writer's turn at the same
+    # time: one transaction, one commit, the answer once it has returned (server/group_commit.py).
+    group = group_for(db.engine) if current_app.config["SYNC_GROUP_COMMIT"] else None
+    results = group.run(write) if group is not None else write()
+    return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
+
+
+def _write_batch(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
+                 lookups: checks.BatchLookups) -> list[dict]:
+    """In the writer's turn: write the checked batch, in bulk or, should the database refuse
+    that, record by record; the answer for each record."""
     # Two servers syncing one record at once need no lock of their own: the second's INSERT ... ON
     # CONFLICT DO NOTHING waits on the UUID's unique index for the first's commit, then finds it
     # stored and answers a duplicate (server/database.py, the concurrency rule).
     try:
         with db.session.begin_nested():
-            results = _store_fast(user, checked, server_time, offset, lookups)
+            return _store_fast(user, checked, server_time, offset, lookups)
     except sa.exc.IntegrityError:  # an evidence UUID stored already: look first, then write
         lookups.forget_unsaved()
-        results = None
-    if results is None:
-        try:
-            with db.session.begin_nested():
-                results = _store(user, checked, server_time, offset, lookups)
-        except sa.exc.IntegrityError:
-            results = _store_one_by_one(user, checked, server_time, offset, lookups)
-    return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
+    try:
+        with db.session.begin_nested():
+            return _store(user, checked, server_time, offset, lookups)
+    except sa.exc.IntegrityError:
+        return _store_one_by_one(user, checked, server_time, offset, lookups)
 
 
 def _store_one_by_one(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
