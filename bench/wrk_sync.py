@@ -86,10 +86,13 @@ def _turns(path: Path) -> list[tuple[float, float, float]]:
     return [tuple(float(x) for x in line.split()) for line in path.read_text().splitlines() if line]
 
 
+_PLURAL = {"request": "requests", "batch": "batches"}
+
+
 def turn_rows(run: dict, per: str) -> list[tuple]:
-    """What the SQLite writer's turn cost during a run: held per request (wall and the holder's
-    CPU), and the share of wrk's run (start to end, as timed here) it was held, which bounds the
-    rate near 100 %."""
+    """What the SQLite writer's turn cost during a run: held per request (wall and the holders'
+    CPU), the share of wrk's run (start to end, as timed here) it was held, which bounds the rate
+    near 100 %, and how many requests shared a turn (server/group_commit.py)."""
     turns = run.get("turns") or []
     if not turns:
         return []
@@ -98,7 +101,8 @@ def turn_rows(run: dict, per: str) -> list[tuple]:
     return [(f"  writer's turn held per {per} (its CPU)", f"{held / requests:.2f} ({cpu / requests:.2f})",
              "ms", "", "", ""),
             ("  writer's turn held, share of the run", f"{held / (run['wall_s'] * 10):.0f}", "%", "", "",
-             "near 100: the turn sets the rate")]
+             "near 100: the turn sets the rate"),
+            (f"  {_PLURAL[per]} per writer's turn (group commit)", f"{requests / len(turns):.2f}", "", "", "", "")]
 
 
 def the_peer(seconds: int, singles: int, batches: int, folder: Path) -> dict:
