@@ -9,8 +9,8 @@ process's flock is released by the OS, so a crash never leaves the lock held.
 
 On SQLite the writer's turn is what every write of every worker queues for: under load it, not
 the CPU, sets the rate (README, Performance). With WRITER_LOCK_TIMINGS set (server/config.py),
-each turn notes one line in that file: milliseconds waited for it, held, and the CPU of the
-thread or threads (a group commit, server/group_commit.py) that held it (bench/wrk_sync.py reads them).
+each turn notes one line in that file: milliseconds waited for it, held, and the holding thread's
+CPU while it held it (bench/wrk_sync.py reads them).
 """
 from __future__ import annotations
 
@@ -77,18 +77,6 @@ class QueuedWriterConnection(sqlite3.Connection):
     _holding = False
 
     _asked = _got = _cpu = 0.0  # when the turn was asked for and given, CPU then (timings only)
-    _cpu_before = 0.0  # CPU of the threads that went on with this turn before the current one
-
-    def hand_over(self) -> None:
-        """Another thread goes on with this write transaction (server/group_commit.py): count the
-        CPU this thread spent in the turn (timings only)."""
-        if self._holding and self.writer_lock.timings_fd is not None:
-            self._cpu_before += time.thread_time() - self._cpu
-
-    def take_over(self) -> None:
-        """This thread goes on with the write transaction another began or went on with."""
-        if self._holding and self.writer_lock.timings_fd is not None:
-            self._cpu = time.thread_time()
 
     def begin_write(self, timeout: float) -> None:
         if self.writer_lock is not None and not self._holding:
@@ -107,8 +95,7 @@ class QueuedWriterConnection(sqlite3.Connection):
             lock = self.writer_lock
             lock.release()
             if lock.timings_fd is not None and self._got:
-                held = time.perf_counter() - self._got
-                cpu, self._cpu_before = self._cpu_before + time.thread_time() - self._cpu, 0.0
+                held, cpu = time.perf_counter() - self._got, time.thread_time() - self._cpu
                 os.write(lock.timings_fd, b"%.3f %.3f %.3f\n" % ((self._got - self._asked) * 1000,
                                                                   held * 1000, cpu * 1000))
 
