@@ -117,12 +117,15 @@ class GroupCommit:
             except BaseException:
                 connection.close()
                 raise
-        except Exception as error:  # noqa: BLE001 - no turn came: every write waiting for it fails
+        except BaseException as error:  # no turn came: every write waiting for it fails
             with self._lock:
                 group.extend(self._queue)
                 self._queue.clear()
-            for member in group:
-                member.error = error
+            for member in group:  # each its own error: one object raised in many threads at once
+                member.error = GroupCommitFailed(f"no turn to write came: {error}")
+                member.error.__cause__ = error
+            if not isinstance(error, Exception):
+                raise
             return
         opened, committed = time.monotonic(), False
         failure: BaseException | None = None

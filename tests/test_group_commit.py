@@ -144,10 +144,14 @@ def _audited(action: str):
 
 
 def _entries(prefix: str) -> list[tuple[int, str]]:
+    """The log's entries whose action starts with `prefix`, read without taking the turn."""
     db.session.rollback()
-    return db.session.execute(sa.select(AuditEntry.seq, AuditEntry.action)
-                              .where(AuditEntry.action.startswith(prefix))
-                              .order_by(AuditEntry.seq)).all()
+    with write_intent(False):
+        entries = db.session.execute(sa.select(AuditEntry.seq, AuditEntry.action)
+                                     .where(AuditEntry.action.startswith(prefix))
+                                     .order_by(AuditEntry.seq)).all()
+    db.session.rollback()
+    return entries
 
 
 def test_a_failing_write_is_undone_and_fails_alone(app, sqlite_only):
@@ -225,6 +229,27 @@ def test_a_failed_commit_fails_every_write_of_the_group_and_stores_none(app, sql
     threads[0].join(timeout=60)
     assert outcomes[0][0] == "returned"
     assert db.session.execute(sa.text("SELECT id FROM test_parent")).scalars().all() == [2]
+
+
+def test_writes_that_get_no_turn_fail_and_the_next_one_leads(app, sqlite_only, monkeypatch):
+    """Another writer keeps the turn past the busy timeout: every write waiting for it fails (none
+    stored), and once the turn is free a new write is not left waiting for a leader."""
+    import server.database
+
+    monkeypatch.setattr(server.database, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    group = GroupCommit(db.engine, max_open_s=60)
+    held = _TurnHeld()
+    threads, outcomes = _run_in_threads(app, [_audited(f"test.noturn.{i}") for i in range(3)], group)
+    for t in threads:
+        t.join(timeout=60)
+    held.release()
+    for outcome in outcomes:
+        assert outcome[0] == "raised" and isinstance(outcome[1], GroupCommitFailed), outcome
+    assert _entries("test.noturn.") == []
+    threads, outcomes = _run_in_threads(app, [_audited("test.noturn.after")], group)
+    threads[0].join(timeout=60)
+    assert outcomes[0] == ("returned", "test.noturn.after")
+    assert [action for _, action in _entries("test.noturn.")] == ["test.noturn.after"]
 
 
 def test_without_group_commit_a_sync_commits_alone(app_config, sqlite_only, personas):
