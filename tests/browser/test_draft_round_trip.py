@@ -122,6 +122,8 @@ def test_every_field_type_shows_what_is_stored_after_the_page_is_closed(make_pho
     expect(item(page, "scene_photos").locator(".evidence-item")).to_have_count(2)
     audio = item(page, "statement_audio")
     audio.locator("[data-role=audio-record]").click()
+    # Recording once the microphone is open (slow on a loaded machine), then a second's sound.
+    expect(audio.locator("[data-role=audio-record]")).to_have_text("停止录音")
     page.wait_for_timeout(1200)
     audio.locator("[data-role=audio-record]").click()
     audio.locator(".evidence-item audio").wait_for()

@@ -117,9 +117,11 @@ function audioControls(add) {
   button.addEventListener("click", async () => {
     try {
       if (!recorder.recording) {
+        button.disabled = true; // a second tap while the microphone opens must not start twice
         await recorder.start();
         button.textContent = "停止录音";
         button.classList.add("recording");
+        button.disabled = false;
         return;
       }
       button.disabled = true;
