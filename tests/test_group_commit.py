@@ -46,9 +46,9 @@ def _wait_until(condition, what: str, seconds: float = 30):
         time.sleep(0.01)
 
 
-def _run_in_threads(app, work: list, group: GroupCommit | None = None) -> list:
+def _run_in_threads(app, work: list, group: GroupCommit | None = None) -> tuple[list, list]:
     """Run each callable in a thread of its own with an app context (as a write of `group`, if
-    given); what each returned or raised."""
+    given); the threads, and what each returned or raised once it has ended."""
     outcomes = [None] * len(work)
 
     def run(i):
