@@ -121,9 +121,7 @@ class GroupCommit:
             with self._lock:
                 group.extend(self._queue)
                 self._queue.clear()
-            for member in group:  # each its own error: one object raised in many threads at once
-                member.error = GroupCommitFailed(f"no turn to write came: {error}")
-                member.error.__cause__ = error
+            _fail(group, f"no turn to write came: {error}", error)
             if not isinstance(error, Exception):
                 raise
             return
@@ -150,11 +148,8 @@ class GroupCommit:
         finally:
             connection.close()  # rolls back what was not committed; the turn is given back
             if not committed:  # no write of the group may be answered as stored
-                for member in group:
-                    if member.error is None:
-                        member.result, member.error = None, GroupCommitFailed(
-                            "the group's commit failed: nothing of it is stored")
-                        member.error.__cause__ = failure
+                _fail([m for m in group if m.error is None],
+                      "the group's commit failed: nothing of it is stored", failure)
 
     @staticmethod
     def _write_in(connection: sa.Connection, member: _Write) -> BaseException | None:
@@ -182,6 +177,14 @@ class GroupCommit:
             registry.set(own)
 
 
+def _fail(members: list[_Write], message: str, cause: BaseException | None) -> None:
+    """Fail `members`, each with an error of its own (one exception object must not be raised in
+    several threads at once)."""
+    for member in members:
+        member.result, member.error = None, GroupCommitFailed(message)
+        member.error.__cause__ = cause
+
+
 _groups: weakref.WeakKeyDictionary[Engine, GroupCommit] = weakref.WeakKeyDictionary()
 _groups_guard = threading.Lock()
 
@@ -191,8 +194,10 @@ def group_for(engine: Engine) -> GroupCommit | None:
     SQLite, or an in-memory database)."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return None
-    with _groups_guard:
-        group = _groups.get(engine)
-        if group is None:
-            group = _groups[engine] = GroupCommit(engine)
-        return group
+    group = _groups.get(engine)  # every sync asks: no lock once made
+    if group is None:
+        with _groups_guard:
+            group = _groups.get(engine)
+            if group is None:
+                group = _groups[engine] = GroupCommit(engine)
+    return group
