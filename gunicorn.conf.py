@@ -14,7 +14,8 @@ workers = _settings.WORKERS
 # gthread, answering its own errors (414, 431, a bad header: 400) as problem+json.
 worker_class = "server.gunicorn_worker.ProblemThreadWorker"
 threads = _settings.THREADS
-# Workers are recycled (memory taken by image decoding goes back), not all at once.
+# Workers are replaced once they hold too much memory (pre_request below) and, as a backstop,
+# after many requests, not all at once.
 max_requests = _settings.MAX_REQUESTS
 max_requests_jitter = _settings.MAX_REQUESTS_JITTER
 timeout = _settings.REQUEST_TIMEOUT
@@ -38,3 +39,10 @@ def post_worker_init(worker):
     average; frozen, 0.03 ms and no such pause (README, Performance)."""
     gc.collect()
     gc.freeze()
+    worker.watch_memory(_settings.WORKER_MAX_RSS_MB)
+
+
+def pre_request(worker, req):
+    """A worker grown past FIELDCASE_WORKER_MAX_RSS_MB by the requests before answers this one
+    with `Connection: close`, finishes and is replaced (gunicorn's own way for max_requests)."""
+    worker.recycle_if_grown()

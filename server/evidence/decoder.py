@@ -23,6 +23,8 @@ import threading
 import time
 from pathlib import Path
 
+from ..process_memory import rss_mb
+
 ANSWER_TIMEOUT_SECONDS = 30  # a 64 MP photo decodes in ~1 s; a child silent this long is killed
 START_SECONDS = 60  # more for a child just started (importing Pillow on a loaded machine)
 
@@ -64,7 +66,7 @@ class Decoder:
                         raise DecodeFailed(f"decoder child failed on {path.name}: {exc}") from exc
             self._jobs += 1
             self._last_used = time.monotonic()
-            if self._jobs >= self.max_jobs or _rss_mb(child.pid) > self.max_rss_mb:
+            if self._jobs >= self.max_jobs or rss_mb(child.pid) > self.max_rss_mb:
                 self._stop_child()  # its memory goes back to the system with it
         if "error" in answer:
             raise _error(answer["error"], answer.get("detail", ""))
@@ -150,16 +152,6 @@ class _Answers:
         data = bytes(self.buffer[:size])
         del self.buffer[:size]
         return data
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def serve(max_pixels: int, stdin=None, stdout=None) -> None:
