@@ -68,3 +68,86 @@ def test_each_writer_s_turn_is_noted_when_asked(app_config, tmp_path):
     assert len(turns) == 3
     for waited, held, cpu in turns:
         assert waited >= 0 and held > 0 and 0 <= cpu <= held + 1  # CPU is read at a coarser tick
+
+
+_HOLDER = """
+import sys, time
+from server.writer_lock import WriterLock
+lock = WriterLock(sys.argv[1])
+lock.acquire(5)
+print("held", flush=True)
+sys.stdin.readline()  # until the test says so
+lock.release()
+print("released", flush=True)
+sys.stdin.readline()
+"""
+
+
+def _other_process_holding(path):
+    """Another process holding the writer lock of `path` until a line is written to its stdin."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_writer_waiting_for_another_process_gets_the_turn_when_it_lets_go(tmp_path):
+    from server.writer_lock import WriterLock
+
+    path = tmp_path / "db-writer.lock"
+    holder = _other_process_holding(path)
+    lock, got = WriterLock(str(path)), threading.Event()
+
+    def wait_for_turn():
+        lock.acquire(30)
+        got.set()
+
+    waiting = threading.Thread(target=wait_for_turn)
+    waiting.start()
+    try:
+        assert not got.wait(0.3)  # the other process holds it
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        assert got.wait(10)
+        lock.release()
+        for _ in range(3):  # taken and given back again, in this process and across
+            lock.acquire(5)
+            lock.release()
+    finally:
+        waiting.join(10)
+        holder.kill()
+        holder.wait()
+
+
+def test_a_writer_that_gave_up_waiting_leaves_the_lock_free_for_the_next(tmp_path):
+    """A writer that waited past its timeout is refused `database is locked`; when the other
+    process lets go later, the lock does not stay taken for the writer that gave up: another
+    process gets it, and then this process's next writer."""
+    from server.writer_lock import DatabaseLocked, WriterLock
+
+    path = tmp_path / "db-writer.lock"
+    first = _other_process_holding(path)
+    lock = WriterLock(str(path))
+    second = None
+    try:
+        with pytest.raises(DatabaseLocked):
+            lock.acquire(0.2)
+        first.stdin.write("go\n")
+        first.stdin.flush()
+        assert first.stdout.readline().strip() == "released"
+        second = _other_process_holding(path)  # within its 5 s: nobody kept the lock
+        second.stdin.write("go\n")
+        second.stdin.flush()
+        assert second.stdout.readline().strip() == "released"
+        lock.acquire(10)
+        lock.release()
+    finally:
+        for holder in (first, second):
+            if holder is not None:
+                holder.kill()
+                holder.wait()
