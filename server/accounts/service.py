@@ -248,12 +248,8 @@ def open_session(user: User, address: str | None, user_agent: str | None) -> str
 def session_user(token: str) -> User | None:
     """The active user of a live session token, else None."""
     # One query for the session, its user, team and roles (asked on every request), not one each.
-    return db.session.execute(
-        sa.select(User).join(UserSession, UserSession.user_id == User.id)
-        .options(joinedload(User.role_rows))
-        .where(UserSession.id == _token_id(token), UserSession.revoked_at.is_(None),
-               UserSession.expires_at > utcnow(), User.disabled_at.is_(None))
-    ).unique().scalar_one_or_none()
+    return db.session.execute(_session_user(), {"token_id": _token_id(token), "now": utcnow()}
+                              ).unique().scalar_one_or_none()
 
 
 def session_user_and_named(token: str, names: set[str]) -> tuple[User | None, dict[str, User]]:
@@ -266,6 +262,19 @@ def session_user_and_named(token: str, names: set[str]) -> tuple[User | None, di
 
 
 _STATEMENTS: dict[str, sa.Select] = {}
+
+
+def _session_user() -> sa.Select:
+    """session_user's query, built once (it runs on every request but syncs: building it and its
+    cache key cost about a third of its CPU)."""
+    if "session_user" not in _STATEMENTS:
+        _STATEMENTS["session_user"] = (
+            sa.select(User).join(UserSession, UserSession.user_id == User.id)
+            .options(joinedload(User.role_rows))
+            .where(UserSession.id == sa.bindparam("token_id"), UserSession.revoked_at.is_(None),
+                   UserSession.expires_at > sa.bindparam("now", type_=UserSession.expires_at.type),
+                   User.disabled_at.is_(None)))
+    return _STATEMENTS["session_user"]
 
 
 def _session_and_named() -> sa.Select:
