@@ -1,12 +1,10 @@
 """Log in, stay logged in for a field day, log out; CSRF; throttling and lockout."""
-from datetime import timedelta
-
 import pytest
 import sqlalchemy as sa
 
 from server.audit.models import AuditEntry
-from server.clock import utcnow
 from server.extensions import db
+from testing.accounts import end_in_database
 
 from .conftest import PASSWORD
 
@@ -56,17 +54,9 @@ def test_a_session_that_ended_in_the_database_is_no_user_on_its_next_request(log
     """Revoked (another worker's logout, an admin's), past its expiry, or its user disabled: the
     next request, whichever worker takes it, finds no user (the look-up is a query built once,
     its token and time bound per request)."""
-    from server.accounts.models import User, UserSession
-
     officer = login_as("officer1")
     assert officer.get("/api/me").status_code == 200
-    if ended == "disabled":
-        change = sa.update(User).where(User.username == "officer1").values(disabled_at=utcnow())
-    else:
-        column = UserSession.revoked_at if ended == "revoked" else UserSession.expires_at
-        change = sa.update(UserSession).values({column: utcnow() - timedelta(seconds=1)})
-    db.session.execute(change)
-    db.session.commit()
+    end_in_database(ended, "officer1")
     response = officer.get("/api/me")
     assert response.status_code == 401 and response.get_json()["code"] == "auth.required"
 

@@ -10,6 +10,7 @@ from server.clock import utcnow
 from server.extensions import db
 from server.inspections.evidence_arrival import mark_evidence_received
 from server.inspections.models import Evidence, Inspection
+from testing.accounts import end_in_database
 from testing.sql import statements_run
 
 from .factories import SHANGHAI, overload_record, sync_body
@@ -384,17 +385,9 @@ def test_a_uuid_sent_twice_whose_first_copy_is_refused(login_as):
 def test_a_sync_on_an_ended_session_is_refused_though_its_officers_load_with_it(login_as, ended):
     """The session's user and the batch's officers come from one query (auth.names_users): a
     revoked or expired session, or a disabled submitter, is still no user, and nothing is stored."""
-    from server.accounts.models import User, UserSession
-
     officer = login_as("officer1")
     record = overload_record()
-    if ended == "disabled":
-        change = sa.update(User).where(User.username == "officer1").values(disabled_at=utcnow())
-    else:
-        column = UserSession.revoked_at if ended == "revoked" else UserSession.expires_at
-        change = sa.update(UserSession).values({column: utcnow() - timedelta(seconds=1)})
-    db.session.execute(change)
-    db.session.commit()
+    end_in_database(ended, "officer1")
     response = officer.post("/api/sync", json=sync_body(record))
     assert response.status_code == 401, response.get_json()
     assert response.get_json()["code"] == "auth.required"
