@@ -40,6 +40,10 @@ def post_worker_init(worker):
     gc.collect()
     gc.freeze()
     worker.watch_memory(_settings.WORKER_MAX_RSS_MB)
+    # Documents a replaced or crashed worker left waiting are sealed by the next poll.
+    from server.documents.queue import start_sealer
+
+    start_sealer(worker.wsgi)
 
 
 def pre_request(worker, req):

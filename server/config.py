@@ -208,10 +208,13 @@ class Config:
         self.BIND = _env("BIND", f"127.0.0.1:{os.environ.get('PORT') or '8000'}")
         self.WORKERS = _env_int("WORKERS", 2 * (os.cpu_count() or 1) + 1)
         self.THREADS = _env_int("THREADS", 8)
-        # A worker is replaced once its resident memory has grown past this after a request
-        # (issue 19: worker RSS under 200 MB; idle, about 100 MB). Photos are decoded in children
-        # (EVIDENCE_DECODER_*), so a worker grows only from large requests. 0: no limit.
-        self.WORKER_MAX_RSS_MB = _env_int("WORKER_MAX_RSS_MB", 180)
+        # A worker is replaced once its resident memory has grown past this (idle, about 100 MB).
+        # Photos are decoded in children (EVIDENCE_DECODER_*), so a worker grows from large
+        # requests and from sealing documents, which takes it to 280-600 MB (growing with each
+        # document sealed): at 180 MB the sealing worker was replaced after every document or
+        # two. What it left waiting, the next worker's sealer seals (server/documents/queue.py).
+        # 0: no limit.
+        self.WORKER_MAX_RSS_MB = _env_int("WORKER_MAX_RSS_MB", 400)
         # ... and after this many requests (plus up to the jitter, so that workers do not
         # restart together), a backstop for what memory does not show. A start costs about
         # 2.4 s of CPU: at 1,000 requests it was 2.4 ms per request, a quarter of a one-record

@@ -134,14 +134,26 @@ def _start_sealer(app: Flask) -> threading.Event:
     return wake
 
 
-def wake_sealer(app: Flask) -> None:
-    """Seal soon, from this process's sealer thread (started on first use); called after a
-    document was issued and committed. Not in the test client's app (its tests call
-    seal_pending themselves; under gunicorn the thread runs as in production)."""
+def start_sealer(app: Flask) -> threading.Event | None:
+    """This process's sealer thread, started once; its wake-up, or None where sealing is by hand
+    only (SEAL_WORKER off) or in the test client's app (its tests call seal_pending themselves;
+    under gunicorn the thread runs as in production). A gunicorn worker starts it when it starts
+    (gunicorn.conf.py), so that documents a replaced or crashed worker left waiting are sealed
+    within SEAL_POLL_SECONDS even if nobody issues or opens one."""
+    if hasattr(app, "_get_current_object"):  # current_app: the thread outlives the request
+        app = app._get_current_object()
     if not app.config.get("SEAL_WORKER") or app.testing:
-        return
+        return None
     with _start_lock:
         wake = app.extensions.get("document_sealer_wake")
         if wake is None:
             wake = app.extensions["document_sealer_wake"] = _start_sealer(app)
-    wake.set()
+    return wake
+
+
+def wake_sealer(app: Flask) -> None:
+    """Seal soon, from this process's sealer thread (started if need be); called after a
+    document was issued and committed, and when a waiting document is opened."""
+    wake = start_sealer(app)
+    if wake is not None:
+        wake.set()

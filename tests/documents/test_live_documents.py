@@ -38,3 +38,42 @@ def test_concurrent_issue_over_http_numbers_and_seals_every_document(live_server
             break
         time.sleep(1)
     assert set(states.values()) == {"已签章"}, states
+
+
+def _states(ids: list[int]) -> set[str]:
+    """The states of the documents `ids` as stored now (read afresh: gunicorn's workers write them)."""
+    import sqlalchemy as sa
+
+    from server.documents.models import Document
+    from server.extensions import db
+
+    db.session.remove()
+    return set(db.session.execute(sa.select(Document.state).where(
+        Document.id.in_(ids))).scalars())
+
+
+def test_documents_left_waiting_are_sealed_by_a_worker_that_starts_though_nobody_asks(
+        gunicorn_with, issue, demo_seal):
+    """A worker replaced or crashed before it sealed what was issued leaves documents 待签章:
+    each worker starts its sealer when it starts, and its poll seals them, with no request."""
+    waiting = [issue("onsite_penalty_decision").id for _ in range(2)]
+    assert _states(waiting) == {"pending"}
+    gunicorn_with(WORKERS=1, SEAL_POLL_SECONDS=1)
+    deadline = time.monotonic() + 120
+    while _states(waiting) != {"signed"} and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _states(waiting) == {"signed"}
+
+
+def test_opening_a_waiting_document_in_a_fresh_worker_seals_it_soon(gunicorn_with, issue, demo_seal):
+    """Its first look wakes the worker's sealer at once (its poll is an hour away here)."""
+    document_uuid = issue("onsite_penalty_decision").uuid
+    server = gunicorn_with(WORKERS=1, SEAL_POLL_SECONDS=3600)
+    supervisor = server.login("supervisor1")
+    deadline, state = time.monotonic() + 120, None
+    while time.monotonic() < deadline:
+        state = supervisor.get(f"{server.url}/api/documents/{document_uuid}", timeout=30).json()["state_label"]
+        if state == "已签章":
+            break
+        time.sleep(0.5)
+    assert state == "已签章"
