@@ -1,6 +1,9 @@
 """SQLite writers queue fairly: many threads writing at once all succeed, none is refused
 "database is locked", and a failed transaction gives its turn back."""
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +12,7 @@ from server.audit.models import AuditEntry
 from server.audit.service import record_event
 from server.database import write_intent
 from server.extensions import db
+from server.writer_lock import DatabaseLocked, WriterLock
 
 
 def test_concurrent_writers_all_get_their_turn(app):
@@ -85,10 +89,6 @@ sys.stdin.readline()
 
 def _other_process_holding(path):
     """Another process holding the writer lock of `path` until a line is written to its stdin."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(path)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
     assert holder.stdout.readline().strip() == "held"
@@ -96,8 +96,6 @@ def _other_process_holding(path):
 
 
 def test_a_writer_waiting_for_another_process_gets_the_turn_when_it_lets_go(tmp_path):
-    from server.writer_lock import WriterLock
-
     path = tmp_path / "db-writer.lock"
     holder = _other_process_holding(path)
     lock, got = WriterLock(str(path)), threading.Event()
@@ -128,8 +126,6 @@ def test_a_writer_that_gave_up_waiting_leaves_the_lock_free_for_the_next(tmp_pat
     """A writer that waited past its timeout is refused `database is locked`; when the other
     process lets go later, the lock does not stay taken for the writer that gave up: another
     process gets it, and then this process's next writer."""
-    from server.writer_lock import DatabaseLocked, WriterLock
-
     path = tmp_path / "db-writer.lock"
     first = _other_process_holding(path)
     lock = WriterLock(str(path))

@@ -6,6 +6,10 @@ from __future__ import annotations
 import time
 from functools import partial
 
+import sqlalchemy as sa
+
+from server.documents.models import Document
+from server.extensions import db
 from testing.concurrent import at_once
 
 from .conftest import FIELDS
@@ -42,11 +46,6 @@ def test_concurrent_issue_over_http_numbers_and_seals_every_document(live_server
 
 def _states(ids: list[int]) -> set[str]:
     """The states of the documents `ids` as stored now (read afresh: gunicorn's workers write them)."""
-    import sqlalchemy as sa
-
-    from server.documents.models import Document
-    from server.extensions import db
-
     db.session.remove()
     return set(db.session.execute(sa.select(Document.state).where(
         Document.id.in_(ids))).scalars())
