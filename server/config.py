@@ -132,6 +132,12 @@ class Config:
         self.EVIDENCE_DECODER_MAX_JOBS = _env_int("EVIDENCE_DECODER_MAX_JOBS", 500)
         self.EVIDENCE_DECODER_MAX_RSS_MB = _env_int("EVIDENCE_DECODER_MAX_RSS_MB", 150)
         self.EVIDENCE_DECODER_IDLE_SECONDS = _env_int("EVIDENCE_DECODER_IDLE_SECONDS", 30)
+        # Documents and printed records are laid out (WeasyPrint) in a child process of each
+        # worker (server/pdf.py; about 80 MB with the CJK fonts): replaced after this many PDFs
+        # or this much memory, and stopped when idle this long.
+        self.PDF_MAX_JOBS = _env_int("PDF_MAX_JOBS", 200)
+        self.PDF_MAX_RSS_MB = _env_int("PDF_MAX_RSS_MB", 300)
+        self.PDF_IDLE_SECONDS = _env_int("PDF_IDLE_SECONDS", 60)
         # The officers' app (PWA) served at `/`: its files, precached by its service worker.
         self.PWA_DIR = Path(_env("PWA_DIR", str(ROOT_DIR / "static" / "pwa"))).resolve()
         # Where originals and derived files are kept: "local" (folders under STORAGE_DIR) or "s3"
@@ -208,13 +214,11 @@ class Config:
         self.BIND = _env("BIND", f"127.0.0.1:{os.environ.get('PORT') or '8000'}")
         self.WORKERS = _env_int("WORKERS", 2 * (os.cpu_count() or 1) + 1)
         self.THREADS = _env_int("THREADS", 8)
-        # A worker is replaced once its resident memory has grown past this (idle, about 100 MB).
-        # Photos are decoded in children (EVIDENCE_DECODER_*), so a worker grows from large
-        # requests and from sealing documents, which takes it to 280-600 MB (growing with each
-        # document sealed): at 180 MB the sealing worker was replaced after every document or
-        # two. What it left waiting, the next worker's sealer seals (server/documents/queue.py).
-        # 0: no limit.
-        self.WORKER_MAX_RSS_MB = _env_int("WORKER_MAX_RSS_MB", 400)
+        # A worker is replaced once its resident memory has grown past this (idle, about 100 MB;
+        # 130-160 MB once it has signed documents). Photos are decoded and PDFs laid out in
+        # children (EVIDENCE_DECODER_*, PDF_*), so a worker grows only from large requests (a
+        # 5 MB sync body: 8-25 MB). 0: no limit.
+        self.WORKER_MAX_RSS_MB = _env_int("WORKER_MAX_RSS_MB", 300)
         # ... and after this many requests (plus up to the jitter, so that workers do not
         # restart together), a backstop for what memory does not show. A start costs about
         # 2.4 s of CPU: at 1,000 requests it was 2.4 ms per request, a quarter of a one-record

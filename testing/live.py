@@ -3,6 +3,7 @@ its own database and storage, stopped with SIGTERM (SIGKILL if it hangs)."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -62,6 +63,11 @@ def start_gunicorn(database_url: str, storage_dir: Path, log: Path, workers: int
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"gunicorn did not answer in 60 s: {log.read_text()[-3000:]}")
+
+
+def worker_pids(log: str) -> list[int]:
+    """The process ids of the workers gunicorn booted, in order, from its log's text."""
+    return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log)]
 
 
 def stop_gunicorn(server: LiveServer) -> None:

@@ -2,20 +2,15 @@
 FIELDCASE_MAX_REQUESTS requests as a backstop, so that memory a worker took for a large request
 goes back to the system (issue 19: worker RSS under 200 MB), and the service answers throughout."""
 import os
-import re
 
 import pytest
 import requests
 
 from server.process_memory import rss_mb
-from testing.live import stop_gunicorn
+from testing.live import stop_gunicorn, worker_pids
 from testing.records import overload_record, sync_body
 
 pytestmark = pytest.mark.live
-
-
-def _worker_pids(log: str) -> list[int]:
-    return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log)]
 
 
 def test_a_worker_is_replaced_after_its_requests_and_every_request_is_answered(gunicorn_with):
@@ -33,7 +28,7 @@ def test_a_worker_grown_past_its_memory_limit_is_replaced_and_every_request_is_a
     # limit sits just above it.
     first = gunicorn_with(WORKERS=1, MAX_REQUESTS=0, WORKER_MAX_RSS_MB=0)
     first.login("officer1").post(first.url + "/api/sync", json=sync_body(overload_record()), timeout=60)
-    warm_mb = rss_mb(_worker_pids(first.log.read_text())[0])
+    warm_mb = rss_mb(worker_pids(first.log.read_text())[0])
     stop_gunicorn(first)
     assert warm_mb > 20, warm_mb
 
@@ -49,7 +44,7 @@ def test_a_worker_grown_past_its_memory_limit_is_replaced_and_every_request_is_a
     assert small.status_code == 200 and small.json()["results"][0]["result"] == "created"
     log = server.log.read_text()
     assert "Replacing worker after current request" in log, log[-3000:]
-    pids = _worker_pids(log)
+    pids = worker_pids(log)
     assert len(pids) >= 2, log[-3000:]
     assert rss_mb(pids[-1]) < warm_mb + 15  # the one answering now is a fresh worker
 
@@ -59,5 +54,5 @@ def test_a_limit_below_what_a_fresh_worker_holds_is_left_off_and_said(gunicorn_w
     for _ in range(6):
         assert requests.get(server.url + "/healthz", timeout=60).status_code == 200
     log = server.log.read_text()
-    assert len(_worker_pids(log)) == 1, log[-2000:]  # not replaced after every request
+    assert len(worker_pids(log)) == 1, log[-2000:]  # not replaced after every request
     assert "at or over FIELDCASE_WORKER_MAX_RSS_MB" in log, log[-2000:]

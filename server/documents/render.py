@@ -15,6 +15,7 @@ import jinja2
 from flask import current_app
 
 from ..clock import to_local
+from ..pdf import render_pdf
 from .models import Document
 from .types import DocumentType, get_type
 
@@ -65,14 +66,12 @@ def document_html(document: Document, *, demo_seal: bool) -> str:
 
 
 def render_document(document: Document, *, demo_seal: bool) -> tuple[bytes, SealBox]:
-    """The PDF/A and the box its seal covers (on the page holding the bureau's name and date)."""
-    import weasyprint
-    from weasyprint.urls import URLFetcher
-
-    html = weasyprint.HTML(string=document_html(document, demo_seal=demo_seal),
-                           base_url=str(Path(current_app.config["DOCUMENTS_DIR"])),
-                           url_fetcher=URLFetcher(allowed_protocols={"data"}))
-    rendered = html.render(pdf_variant=PDF_VARIANT)
+    """The PDF/A and the box its seal covers (on the page holding the bureau's name and date),
+    laid out in the worker's layout child (server/pdf.py)."""
+    rendered = render_pdf(document_html(document, demo_seal=demo_seal),
+                          str(Path(current_app.config["DOCUMENTS_DIR"])), name=f"document {document.uuid}",
+                          anchors=(SEAL_ANCHOR,), pdf_variant=PDF_VARIANT,
+                          pdf_identifier=document.uuid.hex.encode())
     box = None
     for index, page in enumerate(rendered.pages):
         if SEAL_ANCHOR in page.anchors:  # (left, top, right, bottom) in CSS px from the top left
@@ -81,5 +80,4 @@ def render_document(document: Document, *, demo_seal: bool) -> tuple[bytes, Seal
             box = SealBox(index, (round(left), round(height - bottom), round(right), round(height - top)))
     if box is None:
         raise RuntimeError(f"{document.doc_type}/template.html: no #seal box (extend _base.html)")
-    return rendered.write_pdf(pdf_variant=PDF_VARIANT,
-                              pdf_identifier=document.uuid.hex.encode()), box
+    return rendered.pdf, box

@@ -1,4 +1,5 @@
-"""The printed record (现场检查笔录): HTML from a template, laid out by WeasyPrint into a PDF.
+"""The printed record (现场检查笔录): HTML from a template, laid out by WeasyPrint into a PDF
+(in the worker's layout child, server/pdf.py).
 
 WeasyPrint embeds Debian's Noto CJK fonts (OpenType/CFF in .ttc, which reportlab cannot embed)
 as subsets, so the Chinese text renders wherever the PDF is opened. Nothing is fetched while
@@ -25,6 +26,7 @@ from ..evidence.storage import get_stores
 from ..extensions import db
 from ..forms import service as forms
 from ..inspections.models import SUBJECT_KINDS, Inspection
+from ..pdf import render_pdf
 from . import items
 from .evidence import describe as describe_evidence
 from .models import ACTION_LABELS, OPINION_LABELS
@@ -101,12 +103,7 @@ def record_html(inspection: Inspection) -> str:
 
 def render_record(user: User, inspection: Inspection) -> bytes:
     """The PDF; printing it is an audit event naming the document's own SHA-256."""
-    import weasyprint
-    from weasyprint.urls import URLFetcher
-
-    html = weasyprint.HTML(string=record_html(inspection), base_url=str(TEMPLATES),
-                           url_fetcher=URLFetcher(allowed_protocols={"data"}))
-    pdf = html.write_pdf()
+    pdf = render_pdf(record_html(inspection), str(TEMPLATES), name=f"record {inspection.uuid}").pdf
     record_event("inspection.record_printed", actor=user, object_type="inspection",
                  object_id=inspection.uuid, details={
                      "revision": inspection.revision, "content_hash": inspection.content_hash,
