@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import audit, audit_verify, peer, photos, sync, sync_costs, upload, wrk_sync
+from bench import audit, audit_verify, documents, peer, photos, sync, sync_costs, upload, wrk_sync
 from bench.harness import (
     DEFAULT_WORKERS,
     MB,
@@ -55,13 +55,14 @@ class Sizes:
     chunk_mb: int = 5
     photos_one: int = 200  # 12 MP photos over tus with wrk, 1 client (bench/photos.py)
     photos_four: int = 1000  # and with 4 clients, then the workers' memory
+    documents: int = 12  # documents sealed by one worker, then its memory (bench/documents.py)
 
 
 FULL = Sizes(records=10_000, single=1600, upload_mb=200, upload_rounds=3, photos=40,
              audit_entries=100_000, audit_files=1000, audit_batches=20, commits=2000, thumbnail_rounds=3)
 QUICK = Sizes(records=100, single=16, upload_mb=10, upload_rounds=1, photos=1,
               audit_entries=1000, audit_files=10, audit_batches=1, commits=50, thumbnail_rounds=1,
-              photos_one=10, photos_four=20)
+              photos_one=10, photos_four=20, documents=2)
 
 
 def _ratio(value: float | None, other: float | None) -> str:
@@ -168,6 +169,8 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
     ]
     rows += wrk_rows(folder, quick, with_peer and not why, s.workers)
     rows += photo_rows(folder, s)
+    rows += [("documents", measure, value, unit, compared, ratio, "", "")
+             for measure, value, unit, compared, ratio in documents.rows(documents.measure(s.documents, folder))]
     verify = audit_verify.measure(s.audit_entries, os.cpu_count() or 1)
     for run in verify["runs"]:  # one process, then AUDIT_VERIFY_WORKERS' default (the cores)
         rows.append(_row("audit", f"audit verify ({run['entries']:,} entries, {run['workers']} process"

@@ -70,6 +70,10 @@ def test_one_run_prints_one_table_and_survives_an_unreachable_registry(tmp_path)
     four = next(cells for measure, cells in photos.items() if measure.startswith("same, 4 clients"))
     assert number(four[2]) > 0 and photos["failed uploads (1 client / 4 clients)"][2] == "0 / 0"
     assert number(photos["that, p99"][2]) > 0  # the thumbnail, beside the raw draft() decode
+    sealing = {measure.strip(): cells for (area, measure), cells in rows.items() if area == "documents"}
+    largest = next(cells for measure, cells in sealing.items() if measure.startswith("worker RSS at its largest"))
+    assert number(largest[2]) > 0 and largest[4] == "limit 200"
+    assert number(sealing["documents issued and sealed"][2]) > 0
     assert list(work.iterdir()) == [], "the run's temporary folder is removed"
 
 

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from server.documents.queue import seal_pending
 from server.extensions import db
+from testing.documents import FIELDS
 from tests.casefile.conftest import synced_case  # noqa: F401 (fixture)
 from tests.casefile.test_verify_case import rewrite, run_bare
-from tests.documents.conftest import FIELDS, demo_seal, issue  # noqa: F401 (fixtures)
+from tests.documents.conftest import demo_seal, issue  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

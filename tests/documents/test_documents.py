@@ -13,9 +13,8 @@ from server.documents.models import Document
 from server.documents.queue import seal_pending
 from server.documents.sealing import validate_sealed
 from server.extensions import db
+from testing.documents import FIELDS
 from tests.casefile.conftest import synced_case  # noqa: F401 (fixture)
-
-from .conftest import FIELDS
 
 TYPES = {"inspection_record": "检", "inquiry_record": "询", "rectification_notice": "责改",
          "case_filing_approval": "立", "penalty_notice": "罚告", "penalty_decision": "罚",

@@ -12,9 +12,8 @@ from server.documents.models import Document
 from server.extensions import db
 from server.process_memory import rss_mb
 from testing.concurrent import at_once
+from testing.documents import FIELDS
 from testing.live import worker_pids
-
-from .conftest import FIELDS
 
 CLIENTS, EACH = 4, 3
 

@@ -15,9 +15,8 @@ from server.documents.models import Document, DocumentCounter
 from server.documents.service import issue_document
 from server.extensions import db
 from testing.concurrent import at_once
+from testing.documents import FIELDS
 from tests.audit.tampering import tamper
-
-from .conftest import FIELDS
 
 THREADS, EACH = 6, 5
 

@@ -17,7 +17,7 @@ from server.export import clients, outbox
 from server.export.schema_files import PUBLISHED_BASE, SCHEMA_DIR
 from server.extensions import db
 from testing.cases import CaseWalk
-from tests.documents.conftest import FIELDS as DOCUMENT_FIELDS
+from testing.documents import FIELDS as DOCUMENT_FIELDS
 from tests.factories import evidence_entry
 from tests.review.conftest import failing_overload_record, sync_and_upload
 
