@@ -5,14 +5,17 @@ up a sync. A background thread per process seals when woken after an issue and e
 SEAL_POLL_SECONDS; `flask --app server documents seal` drains the queue by hand. After each
 pass, `after_sealing` runs what other features registered (the cases' archive on 结案).
 
-Two processes may seal the same document at once: the second finds it sealed and drops its copy
-(the stored file is content-addressed, so nothing is overwritten).
+On one machine, one pass at a time (`_sealing_turn`). Processes on two machines may seal the same
+document at once: the second finds it sealed and drops its copy (the stored file is
+content-addressed, so nothing is overwritten).
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,16 +44,34 @@ def document_store() -> LocalStore:
 
 def seal_pending(*, retry_failed: bool = False, limit: int | None = None) -> dict[str, int]:
     """Seal every waiting document (and those that failed, with `retry_failed`); returns counts
-    by outcome."""
+    by outcome. One pass at a time on this machine (`_sealing_turn`)."""
     states = ("pending", "failed") if retry_failed else ("pending",)
-    with write_intent(False):
-        ids = list(db.session.execute(sa.select(Document.id).where(Document.state.in_(states))
-                                      .order_by(Document.id).limit(limit)).scalars())
-        db.session.rollback()
     counts = {"signed": 0, "failed": 0, "skipped": 0}
-    for document_id in ids:
-        counts[seal_document(document_id, states)] += 1
+    with _sealing_turn():
+        with write_intent(False):
+            ids = list(db.session.execute(sa.select(Document.id).where(Document.state.in_(states))
+                                          .order_by(Document.id).limit(limit)).scalars())
+            db.session.rollback()
+        for document_id in ids:
+            counts[seal_document(document_id, states)] += 1
     return counts
+
+
+@contextmanager
+def _sealing_turn():
+    """Wait for the other processes' passes on this machine to end (an flock beside the sealed
+    documents; the OS lets go of a dead process's): every worker's sealer starts with it and
+    polls on the same beat, so without a turn each of them laid out every waiting document, each
+    in a layout child of its own. The next pass lists what is still waiting, so a document is
+    laid out once. Processes on other machines may still seal one at once (see above)."""
+    folder = Path(current_app.config["STORAGE_DIR"]) / "documents"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".sealing.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def seal_document(document_id: int, states: tuple[str, ...] = ("pending",)) -> str:

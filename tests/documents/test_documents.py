@@ -9,10 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from server.audit.models import AuditEntry
+from server.documents import queue
 from server.documents.models import Document
 from server.documents.queue import seal_pending
+from server.documents.render import render_document
 from server.documents.sealing import validate_sealed
 from server.extensions import db
+from testing.concurrent import at_once
 from testing.documents import FIELDS
 from tests.casefile.conftest import synced_case  # noqa: F401 (fixture)
 
@@ -145,3 +148,28 @@ def test_the_demo_seal_command_makes_it_once_and_warns(runner, storage_dir):
     assert (storage_dir / "seal" / "demo-seal.p12").stat().st_mode & 0o777 == 0o600
     again = runner.invoke(args=["documents", "demo-seal"])
     assert "kept demo seal" in again.output and "演示用" in again.output
+
+
+def test_two_sealers_at_once_take_turns_and_lay_each_document_out_once(app, issue, demo_seal, monkeypatch):
+    """Every worker's sealer starts with it and polls on the same beat: without a turn, each laid
+    out every waiting document (in a layout child of its own) and dropped its copy."""
+    waiting = [issue("onsite_penalty_decision").id for _ in range(3)]
+    db.session.remove()  # reading the ids began a transaction: the sealers write meanwhile
+    laid_out = []
+
+    def render_counted(document, **options):
+        laid_out.append(document.id)
+        return render_document(document, **options)
+
+    monkeypatch.setattr(queue, "render_document", render_counted)
+
+    def sealer():
+        with app.app_context():
+            try:
+                return seal_pending()
+            finally:
+                db.session.remove()
+
+    counts = at_once([sealer, sealer], timeout=240)
+    assert sorted(laid_out) == sorted(waiting)
+    assert sorted(c["signed"] for c in counts) == [0, 3] and all(c["skipped"] == 0 for c in counts)
