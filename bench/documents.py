@@ -60,11 +60,10 @@ def measure(count: int, folder: Path, root: Path = ROOT) -> dict:
             answer = officer.post(f"{server.url}/api/documents", json={"type": doc_type, "fields": FIELDS[doc_type]},
                                   timeout=60)
             answer.raise_for_status()
-        peak, child_peak, after_first, children = idle, 0.0, None, set()
+        peak, child_peak, after_first = idle, 0.0, None
         deadline = time.monotonic() + 60 + 10 * count
         while (signed := _signed(storage / "fieldcase.sqlite3")) < count and time.monotonic() < deadline:
             peak = max(peak, rss_mb(worker))
-            children.update(_children(worker))
             child_peak = max([child_peak] + [rss_mb(c) for c in _children(worker)])
             if signed and after_first is None:
                 after_first = rss_mb(worker)
@@ -78,8 +77,7 @@ def measure(count: int, folder: Path, root: Path = ROOT) -> dict:
     if signed < count:
         raise SystemExit(f"{root}: only {signed} of {count} documents sealed in time")
     return {"documents": count, "idle_mb": idle, "after_first_mb": after_first or final,
-            "peak_mb": max(peak, final), "final_mb": final, "child_peak_mb": child_peak,
-            "children": len(children), "per_s": count / took}
+            "peak_mb": max(peak, final), "child_peak_mb": child_peak, "per_s": count / took}
 
 
 def rows(now: dict, before: dict | None = None) -> list[tuple]:
