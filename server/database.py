@@ -19,7 +19,10 @@ The concurrency rule (what the global writer lock used to hide): a service that 
 to decide a write must not rely on nobody else writing meanwhile. Make each such check-then-write
 safe with one of, in this order of preference:
 1. a unique constraint the write relies on, the loser answered as a duplicate
-   (`INSERT ... ON CONFLICT DO NOTHING`, or catch the IntegrityError in a savepoint);
+   (`INSERT ... ON CONFLICT DO NOTHING`, or catch the IntegrityError in a savepoint). Name no
+   conflict target when the table has more than one unique index: PostgreSQL arbitrates only
+   the target's, and a second copy of a row racing the first then fails on another index
+   (tests/test_sync_concurrency.py);
 2. `SELECT ... FOR UPDATE` (`.with_for_update()`) of the row being changed, re-reading its state
    in the same statement, before the decision (a state transition, a counter, an upload's finish);
 3. `serialize_on(kind, key)` below: a transaction-scoped advisory lock on a key that has no row

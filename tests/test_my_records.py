@@ -2,27 +2,16 @@
 `latest` revisions, and `replaced_by` so that an amended revision never reads as still returned."""
 import uuid
 
-from server.clock import utcnow
 from server.extensions import db
-from server.inspections.evidence_arrival import mark_evidence_received
 from server.inspections.models import Inspection
 
-from .factories import overload_record, sync_body
+from .factories import overload_record, returned, sync_body
 
 
 def sync(client, *records):
     r = client.post("/api/sync", json=sync_body(*records))
     assert r.status_code == 200, r.get_json()
     return r.get_json()["results"]
-
-
-def returned(record_uuid: str, comment: str = "请补拍称重单。") -> None:
-    """As a supervisor's return leaves it: evidence received, status returned with a comment."""
-    stored = db.session.get(Inspection, uuid.UUID(record_uuid))
-    for evidence in stored.evidence:
-        mark_evidence_received(evidence, utcnow())
-    stored.status, stored.return_comment = "returned", comment
-    db.session.commit()
 
 
 def listed(client, query: str) -> dict:

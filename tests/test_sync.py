@@ -323,6 +323,31 @@ def test_a_record_the_database_refuses_does_not_fail_the_others(login_as):
         == [("overload", 1)]
 
 
+def test_a_record_refused_once_on_its_own_is_tried_again(login_as):
+    """On PostgreSQL a refusal on a unique key comes after the database waited for the other
+    transaction that holds the key, so a second try of that record alone sees that
+    transaction's row (a copy of the record another server stored, say) and is answered from it.
+    Here a trigger refuses one record's first three inserts (the batch's two bulk writes and its
+    first try alone), counted by a sequence, which no rollback undoes."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a sequence counts the refusals: PostgreSQL's")
+    db.session.execute(sa.text("CREATE SEQUENCE refusals"))
+    db.session.execute(sa.text(
+        "CREATE FUNCTION refuse_plate_thrice() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.subject_name = '浙F77777' AND nextval('refusals') <= 3 THEN "
+        "RAISE EXCEPTION 'refused' USING ERRCODE = 'unique_violation'; END IF; "
+        "RETURN NEW; END $$ LANGUAGE plpgsql"))
+    db.session.execute(sa.text("CREATE TRIGGER refuse_plate_thrice BEFORE INSERT ON inspections "
+                               "FOR EACH ROW EXECUTE FUNCTION refuse_plate_thrice()"))
+    db.session.commit()
+    records = [overload_record(plate="浙F00001"), overload_record(plate="浙F77777")]
+    results = sync(login_as("officer1"), *records)["results"]
+    assert [r["result"] for r in results] == ["created", "created"], results
+    assert db.session.execute(sa.text("SELECT last_value FROM refusals")).scalar() == 4
+    assert count(Inspection) == 2
+    assert audit_actions().count("inspection.submitted") == 2
+
+
 def test_a_record_keeps_the_form_version_it_names(login_as):
     from server.forms.models import PublishedFormVersion
 

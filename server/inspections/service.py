@@ -105,12 +105,13 @@ def _write_batch(user: User, checked: list[_Checked], server_time: datetime, off
     """In the writer's turn: write the checked batch, in bulk or, should the database refuse
     that, record by record; the answer for each record."""
     # Two servers syncing one record at once need no lock of their own: the second's INSERT ... ON
-    # CONFLICT DO NOTHING waits on the UUID's unique index for the first's commit, then finds it
-    # stored and answers a duplicate (server/database.py, the concurrency rule).
+    # CONFLICT DO NOTHING waits on the first's row in whichever unique index holds it, for the
+    # first's commit, then finds it stored and answers a duplicate (server/database.py, the
+    # concurrency rule).
     try:
         with db.session.begin_nested():
             return _store_fast(user, checked, server_time, offset, lookups)
-    except sa.exc.IntegrityError:  # an evidence UUID stored already: look first, then write
+    except (sa.exc.IntegrityError, _Taken):  # stored meanwhile by another record: look first, then write
         lookups.forget_unsaved()
     try:
         with db.session.begin_nested():
@@ -119,21 +120,37 @@ def _write_batch(user: User, checked: list[_Checked], server_time: datetime, off
         return _store_one_by_one(user, checked, server_time, offset, lookups)
 
 
+class _Taken(Exception):
+    """The fast path found a record's revision (or the revision it replaces) taken by another
+    record: the batch is stored again by `_store`, whose checks answer why."""
+
+
 def _store_one_by_one(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
                       lookups: checks.BatchLookups) -> list[dict]:
     current_app.logger.warning("sync: bulk write refused, retrying the batch record by record")
     lookups.forget_unsaved()
     results = []
     for one in checked:
+        results.append(_store_alone(user, one, server_time, offset, lookups))
+        if results[-1]["result"] == "created":
+            lookups.written_evidence.update(str(e["uuid"]) for e in one.plan.new_evidence)
+    return results
+
+
+def _store_alone(user: User, one: _Checked, server_time: datetime, offset: int | None,
+                 lookups: checks.BatchLookups) -> dict:
+    """One record in a savepoint of its own. A refusal on PostgreSQL comes after the database
+    waited for the transaction that holds the same key to end: that transaction's row (a copy of
+    this record sent by a retrying phone, say) is committed by then, so a second try finds it
+    and answers from it. Refused twice, the record is answered `sync.storage_refused`."""
+    for _attempt in range(2):
         try:
             with db.session.begin_nested():
-                results += _store(user, [one], server_time, offset, lookups)
-            if results[-1]["result"] == "created":
-                lookups.written_evidence.update(str(e["uuid"]) for e in one.plan.new_evidence)
+                return _store(user, [one], server_time, offset, lookups)[0]
         except sa.exc.IntegrityError:
-            results.append(rejected_answer(one.index, one.uuid, "sync.storage_refused",
-                                           "服务器拒绝保存该记录（数据冲突），请联系管理员。", {}))
-    return results
+            lookups.forget_unsaved()
+    return rejected_answer(one.index, one.uuid, "sync.storage_refused",
+                           "服务器拒绝保存该记录（数据冲突），请联系管理员。", {})
 
 
 def _check_records(user: User, records: list, uuids: list, server_time: datetime, offset: int | None,
@@ -208,6 +225,8 @@ def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offs
     stored = {i.uuid: i for i in db.session.execute(
         sa.select(Inspection).where(Inspection.uuid.in_(maybe_stored))
         .execution_options(populate_existing=True)).scalars()} if maybe_stored else {}
+    if any(u not in inserted and u not in stored for u in creating):
+        raise _Taken  # skipped for another record's row: an amendment of the same revision, say
     results, writes = [], Writes(records_written=True)
     for one in checked:
         first = copy_of.get(one.index)
@@ -230,7 +249,8 @@ def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offs
 
 
 def _insert_new_records(rows: list[dict]) -> tuple[set, int | None]:
-    """Insert inspection rows, skipping any whose UUID is stored already; the UUIDs inserted,
+    """Insert inspection rows, skipping any that a stored row conflicts with in any unique
+    index (the UUID, the root's revision, the revision replaced); the UUIDs inserted,
     and on SQLite the audit log's last position read by the same statement (so that the batch's
     audit entries need no look-up of their own: a one-record sync stays at five statements),
     None when nothing was inserted or on PostgreSQL (whose entries are queued, not sequenced)."""
@@ -250,8 +270,11 @@ def _insert_new_records(rows: list[dict]) -> tuple[set, int | None]:
         return {as_uuid(row[0]) for row in returned}, returned[0][1] if returned else None
     statement = _INSERT_NEW.get(dialect)
     if statement is None:  # built once
-        statement = _INSERT_NEW[dialect] = (postgresql_insert(table)
-                                            .on_conflict_do_nothing(index_elements=[table.c.uuid])
+        # No conflict target: every unique index arbitrates. With only the UUID's, two servers
+        # inserting one record at once could both pass PostgreSQL's check of that index before
+        # either wrote to it; the second then waited on the first's row in the root-revision
+        # index, which is no arbiter, and failed there (tests/test_sync_concurrency.py).
+        statement = _INSERT_NEW[dialect] = (postgresql_insert(table).on_conflict_do_nothing()
                                             .returning(table.c.uuid))
     return {row[0] for row in db.session.execute(statement, rows)}, None
 
@@ -264,7 +287,7 @@ def _sqlite_new(dialect) -> tuple:
     if built is None:
         log_end = sequencer.log_end().compile(dialect=dialect, compile_kwargs={"literal_binds": True})
         built = _INSERT_NEW[dialect] = (
-            f"ON CONFLICT (uuid) DO NOTHING RETURNING uuid, {log_end}",
+            f"ON CONFLICT DO NOTHING RETURNING uuid, {log_end}",
             Inspection.__table__.c.uuid.type.dialect_impl(dialect).result_processor(dialect, None))
     return built
 
