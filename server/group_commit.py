@@ -74,7 +74,9 @@ class GroupCommit:
     def run(self, write: Callable[[], Any]) -> Any:
         """Run `write` (which uses `db.session`) in a group's transaction; return its result once
         the group's commit has returned. Raises what `write` raised (its work undone), or
-        GroupCommitFailed (nothing of the group stored: the commit failed, or no turn came)."""
+        GroupCommitFailed (nothing of the group stored: the commit failed, or no turn came).
+        `write` begins in a savepoint of its own: `db.session.rollback()` undoes what it wrote so
+        far, and its next statement begins a new savepoint."""
         mine = _Write(write)
         with self._lock:
             self._queue.append(mine)

@@ -58,6 +58,18 @@ def test_a_one_record_sync_runs_at_most_five_statements_audit_entry_included(log
     assert len(own + audit) <= 5
 
 
+def test_a_one_record_sync_takes_one_savepoint_in_the_writer_s_turn(login_as):
+    """Transaction control costs the writer's turn too. On SQLite the group commit's savepoint
+    for the sync (server/group_commit.py) is its fast path's own; without a group (PostgreSQL)
+    the fast path takes one. One savepoint, released: none is rolled back."""
+    officer = login_as("officer1")
+    statements_of(officer, overload_record())
+    _, _, control = statements_of(officer, overload_record())
+    assert control.count("SAVEPOINT") == 1, control
+    assert control.count("RELEASE") == 1, control
+    assert "ROLLBACK" not in control, control
+
+
 def test_the_sequencer_moves_a_sync_s_entries_in_three_statements(login_as):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite sequences in the writer's own transaction (counted above)")

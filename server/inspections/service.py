@@ -90,28 +90,39 @@ def sync_batch(user: User, records: list, device_time: datetime | None, *,
     # purpose (`_store_fast`, `checks.recheck`).
     start_writing()
 
-    def write() -> list[dict]:
-        return _write_batch(user, checked, server_time, offset, lookups)
-
     # On SQLite, with the syncs of this process that wait for the writer's turn at the same
     # time: one transaction, one commit, the answer once it has returned (server/group_commit.py).
+    # There the write runs in a savepoint of its own, which its fast path uses as its own.
     group = group_for(db.engine) if current_app.config["SYNC_GROUP_COMMIT"] else None
-    results = group.run(write) if group is not None else write()
+    if group is not None:
+        results = group.run(lambda: _write_batch(user, checked, server_time, offset, lookups,
+                                                 in_own_savepoint=True))
+    else:
+        results = _write_batch(user, checked, server_time, offset, lookups)
     return {"server_time": server_time, "device_clock_offset_ms": offset, "results": results}
 
 
 def _write_batch(user: User, checked: list[_Checked], server_time: datetime, offset: int | None,
-                 lookups: checks.BatchLookups) -> list[dict]:
+                 lookups: checks.BatchLookups, *, in_own_savepoint: bool = False) -> list[dict]:
     """In the writer's turn: write the checked batch, in bulk or, should the database refuse
-    that, record by record; the answer for each record."""
+    that, record by record; the answer for each record.
+
+    `in_own_savepoint`: `db.session` began in a savepoint of this write's own, which nothing
+    else wrote in (the group commit's, server/group_commit.py): the fast path needs none of its
+    own, and `db.session.rollback()` undoes it (the session's next statement begins a new
+    savepoint). That saves a SAVEPOINT and its RELEASE in the writer's turn per sync."""
     # Two servers syncing one record at once need no lock of their own: the second's INSERT ... ON
     # CONFLICT DO NOTHING waits on the first's row in whichever unique index holds it, for the
     # first's commit, then finds it stored and answers a duplicate (server/database.py, the
     # concurrency rule).
     try:
+        if in_own_savepoint:
+            return _store_fast(user, checked, server_time, offset, lookups)
         with db.session.begin_nested():
             return _store_fast(user, checked, server_time, offset, lookups)
     except (sa.exc.IntegrityError, _Taken):  # stored meanwhile by another record: look first, then write
+        if in_own_savepoint:
+            db.session.rollback()  # ROLLBACK TO the write's savepoint: nothing of the fast path stays
         lookups.forget_unsaved()
     try:
         with db.session.begin_nested():
