@@ -16,6 +16,11 @@ ways and compares the two databases as SQLite holds them.
 Only every column named in the rows is written: a column left out gets the database's default
 (NULL), never Core's Python-side default, so a `DriverInsert` refuses to be built without a
 column that has one.
+
+The binding itself (each value through its column's processor) can be done ahead, outside the
+writer's turn: `bind_ahead` gives read-only `BoundRow`s that carry their bound values, and an
+insert of the same table and columns then only reads them (a sync binds its records' rows while
+checking them, server/inspections/sync_rows.py).
 """
 from __future__ import annotations
 
@@ -25,6 +30,62 @@ import sqlalchemy as sa
 
 # SQLite allows 32,766 parameters per statement (3.32 and later); a multi-row INSERT stays well under.
 MAX_PARAMETERS = 30_000
+
+
+class _Binder:
+    """How the rows of `columns` of `table` are bound for SQLite's driver: each column's bind
+    processor, looked up once (one per table, columns and dialect: `_binder`)."""
+
+    __slots__ = ("processors",)
+
+    def __init__(self, table: sa.Table, columns: tuple, dialect):
+        # The dialect's own type (SQLite's DATETIME writes microseconds always), as Core binds it.
+        self.processors = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                           for name in columns]
+
+    def bind(self, row: dict) -> tuple:
+        if type(row) is BoundRow and row.binder is self:
+            return row.bound
+        return tuple(row[name] if process is None else process(row[name])
+                     for name, process in self.processors)
+
+
+_binders: dict[tuple, _Binder] = {}
+
+
+def _binder(table: sa.Table, columns: tuple, dialect) -> _Binder:
+    key = (table.name, columns, dialect)
+    binder = _binders.get(key)
+    if binder is None:
+        binder = _binders[key] = _Binder(table, columns, dialect)
+    return binder
+
+
+def _refuse_change(self, *args, **kwargs):
+    raise TypeError("a bound row cannot change: what is inserted must be what was bound")
+
+
+class BoundRow(dict):
+    """A row (column name -> value) that carries its values as the driver takes them, bound by
+    `bind_ahead`; read-only, so that what is inserted is what was bound."""
+
+    __slots__ = ("binder", "bound")
+
+    __setitem__ = __delitem__ = update = pop = popitem = setdefault = clear = __ior__ = _refuse_change
+
+
+def bind_ahead(table: sa.Table, rows: list[dict], dialect) -> list[dict]:
+    """`rows` (dicts with the same keys) bound now for an insert into `table` through SQLite's
+    driver, as BoundRows; elsewhere (PostgreSQL: Core binds) `rows` as they are."""
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark" or not rows:
+        return rows
+    binder = _binder(table, tuple(rows[0]), dialect)
+    bound = []
+    for row in rows:
+        ahead = BoundRow(row)
+        ahead.binder, ahead.bound = binder, binder.bind(row)
+        bound.append(ahead)
+    return bound
 
 
 class DriverInsert:
@@ -46,15 +107,13 @@ class DriverInsert:
         self._head = f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES "
         self._group = "(" + ", ".join("?" * len(self.columns)) + ")"
         self._suffix = f" {suffix}" if suffix else ""
-        # The dialect's own type (SQLite's DATETIME writes microseconds always), as Core binds it.
-        self._processors = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-                            for name in self.columns]
+        self._binder = _binder(table, self.columns, dialect)
         self._rows_per_statement = max(1, MAX_PARAMETERS // len(self.columns))
 
     def bind(self, row: dict) -> tuple:
-        """The row's values as the driver takes them (KeyError for a missing column)."""
-        return tuple(row[name] if process is None else process(row[name])
-                     for name, process in self._processors)
+        """The row's values as the driver takes them (KeyError for a missing column); those of a
+        BoundRow of the same columns as they were bound."""
+        return self._binder.bind(row)
 
     def insert_many(self, connection: sa.Connection, rows: list[tuple]) -> None:
         """Insert bound rows (one statement, the driver's executemany)."""

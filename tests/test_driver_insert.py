@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from server import driver_insert
 from server.accounts.models import Team, User
 from server.audit.models import AuditEntry
-from server.driver_insert import DriverInsert, insert_rows
+from server.driver_insert import BoundRow, DriverInsert, bind_ahead, insert_rows
 from server.inspections.models import Evidence, Inspection, InspectionOfficer
 from server.targets.models import InspectionTarget, Target
 
@@ -88,19 +88,49 @@ def _unique(rows: list[dict], table: sa.Table) -> list[dict]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_the_driver_stores_what_core_stores(table, data, tmp_path_factory):
+    """Rows bound when inserted, and rows bound ahead (bind_ahead, as a sync binds its records'
+    rows while checking them), are stored as Core stores them."""
     rows = _unique(data.draw(rows_of(table)), table)
     folder = tmp_path_factory.mktemp("both")
-    core, driver = _engine(folder / "core.sqlite3"), _engine(folder / "driver.sqlite3")
+    core, driver, ahead = (_engine(folder / f"{name}.sqlite3") for name in ("core", "driver", "ahead"))
     try:
         with core.begin() as connection:
             connection.execute(table.insert(), rows)
         with sa.orm.Session(driver) as session:
             insert_rows(session, table, rows)
             session.commit()
+        bound = bind_ahead(table, rows, ahead.dialect)
+        assert all(type(row) is BoundRow for row in bound) and bound == rows
+        with sa.orm.Session(ahead) as session:
+            insert_rows(session, table, bound)
+            session.commit()
         assert _stored(folder / "driver.sqlite3", table) == _stored(folder / "core.sqlite3", table)
+        assert _stored(folder / "ahead.sqlite3", table) == _stored(folder / "core.sqlite3", table)
     finally:
-        core.dispose()
-        driver.dispose()
+        for engine in (core, driver, ahead):
+            engine.dispose()
+
+
+def test_a_row_bound_ahead_cannot_change_and_binds_again_for_other_columns():
+    """What is inserted is what was bound: a bound row refuses every change. Bound for one set of
+    columns, it is bound again by an insert of others."""
+    engine = sa.create_engine("sqlite://")
+    table = Evidence.__table__
+    row = {"uuid": uuid.UUID(int=7), "inspection_uuid": uuid.UUID(int=1000), "position": 0,
+           "item_id": "photo-1", "sha256": "ab" * 32, "size": 10, "media_type": "image/jpeg",
+           "captured_at": datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc), "received_at": None}
+    [bound] = bind_ahead(table, [row], engine.dialect)
+    changes = [lambda: bound.__setitem__("size", 11), lambda: bound.update(size=11),
+               lambda: bound.pop("size"), lambda: bound.setdefault("x", 1), bound.clear, bound.popitem,
+               lambda: bound.__delitem__("size")]
+    for change in changes:
+        with pytest.raises(TypeError, match="cannot change"):
+            change()
+    assert bound == row
+    fewer = DriverInsert(table, tuple(row)[:-1], engine.dialect)  # received_at left out
+    assert fewer.bind(bound) == DriverInsert(table, tuple(row), engine.dialect).bind(row)[:-1]
+    postgresql = sa.dialects.postgresql.dialect()  # Core binds there: rows are left as they are
+    assert type(bind_ahead(table, [row], postgresql)[0]) is dict
 
 
 def test_insert_returning_answers_only_the_rows_inserted_across_statements(tmp_path, monkeypatch):

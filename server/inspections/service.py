@@ -166,7 +166,7 @@ def _store_alone(user: User, one: _Checked, server_time: datetime, offset: int |
 
 def _check_records(user: User, records: list, uuids: list, server_time: datetime, offset: int | None,
                    lookups: checks.BatchLookups) -> list[_Checked]:
-    checked = []
+    checked, dialect = [], db.session.get_bind().dialect
     for index, (raw, record_uuid) in enumerate(zip(records, uuids, strict=True)):
         one = _Checked(index, raw, record_uuid)
         checked.append(one)
@@ -189,6 +189,7 @@ def _check_records(user: User, records: list, uuids: list, server_time: datetime
             one.rejection = rejected.answer(index, record_uuid)
         else:
             one.rows = Rows.of(user, one.data, one.plan, one.content_hash, server_time, offset)
+            one.rows.bind_ahead(dialect)
     return checked
 
 

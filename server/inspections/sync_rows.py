@@ -12,7 +12,7 @@ from datetime import datetime
 from ..accounts.models import User
 from ..audit.fast_canonical import canonical_bytes
 from ..audit.service import record_events
-from ..driver_insert import insert_rows
+from ..driver_insert import bind_ahead, insert_rows
 from ..extensions import db
 from . import checks
 from .content import _EXACT_INT, _utc_text, normal_form
@@ -83,6 +83,13 @@ class Rows:
             event["details"]["target"] = {"id": plan.target_id, "revisit_reason": target["revisit_reason"],
                                           "recent": plan.recent}
         return cls(inspection, officers, evidence, event, target)
+
+    def bind_ahead(self, dialect) -> None:
+        """Bind the rows now for SQLite's driver (server/driver_insert.py), outside the writer's
+        turn, where their writes then only read the bound values; elsewhere nothing changes."""
+        self.inspection = bind_ahead(Inspection.__table__, [self.inspection], dialect)[0]
+        self.officers = bind_ahead(InspectionOfficer.__table__, self.officers, dialect)
+        self.evidence = bind_ahead(Evidence.__table__, self.evidence, dialect)
 
 
 def submitted_facts(inspection: dict, evidence: list[dict], *, submitted_by: str, team: str | None,
