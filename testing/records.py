@@ -2,16 +2,27 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
 SHANGHAI = timezone(timedelta(hours=8))
 
 
+def uuid7() -> uuid.UUID:
+    """A new UUID, version 7 (RFC 9562), as the PWA makes them (static/pwa/js/dom.js, newUuid):
+    the time in milliseconds in its first 48 bits, then version, variant and 74 random bits."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big") & ((1 << 80) - 1)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # variant 10
+    return uuid.UUID(int=value)
+
+
 def evidence_entry(item_id: str, media_type: str = "image/jpeg", content: bytes | None = None,
                    captured_at: datetime | None = None) -> dict:
     content = content if content is not None else uuid.uuid4().bytes * 64
-    return {"uuid": str(uuid.uuid4()), "item_id": item_id,
+    return {"uuid": str(uuid7()), "item_id": item_id,
             "sha256": hashlib.sha256(content).hexdigest(), "size": len(content),
             "media_type": media_type,
             "captured_at": (captured_at or datetime.now(SHANGHAI) - timedelta(minutes=30)).isoformat()}
@@ -41,7 +52,7 @@ def overload_record(officers=("officer1", "officer2"), *, started_at: datetime |
         "officer2_signature": signatures["officer2_signature"]["uuid"],
     }
     record = {
-        "uuid": str(uuid.uuid4()), "form_id": "overload", "form_version": 1,
+        "uuid": str(uuid7()), "form_id": "overload", "form_version": 1,
         "officers": list(officers),
         "subject": {"kind": "vehicle", "name": plate, "code": None, "description": "重型栏板货车"},
         "place": {"latitude": 30.5257, "longitude": 120.9431, "accuracy_m": 8.5,

@@ -3,6 +3,8 @@
 close the page; reopen offline — the inspection is in the outbox; go online — it syncs by itself;
 the server holds the record and the files with the hashes the browser computed."""
 import hashlib
+import time
+import uuid
 
 from playwright.sync_api import expect
 
@@ -11,6 +13,7 @@ from .overload import fill_overload, require_server_features, submit
 
 def test_offline_inspection_syncs_when_online(phone, live_server, tmp_path):
     require_server_features(live_server, uploads=True)  # the files go by tus
+    began_ms = int(time.time() * 1000)
     page = phone.page
     phone.login("officer1")
     phone.wait_for_service_worker()
@@ -35,6 +38,11 @@ def test_offline_inspection_syncs_when_online(phone, live_server, tmp_path):
     record = entry["record"]
     blobs = {b["uuid"]: b for b in phone.idb("blobs")}
     assert set(blobs) == {e["uuid"] for e in record["evidence"]}
+    # Time-ordered UUIDs (version 7, static/pwa/js/dom.js): made during this test, by the phone's clock.
+    for made in [record["uuid"], *blobs]:
+        made = uuid.UUID(made)
+        assert made.version == 7 and made.variant == uuid.RFC_4122, made
+        assert began_ms <= made.int >> 80 <= int(time.time() * 1000), made
     phone.screenshot("12-outbox-offline")
 
     phone.context.set_offline(False)  # the `online` event drains the outbox

@@ -109,8 +109,24 @@ export function shortFingerprint(hex) {
   return (hex || "").slice(0, 16).match(/.{1,4}/g)?.join(" ") || "";
 }
 
+/**
+ * A new UUID for a record or a piece of evidence: version 7 (RFC 9562), the time in milliseconds
+ * in its first 48 bits, then 74 random bits. The server's indexes on these UUIDs then take a
+ * day's records side by side instead of at random pages all over the tables: on SQLite a batch's
+ * write costs about a third less (README, Performance). The time it carries is the time the
+ * record or file was made, which the record states anyway (started_at, captured_at).
+ */
 export function newUuid() {
-  return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const ms = Date.now();
+  const high = Math.floor(ms / 2 ** 32); // the top 16 of the 48 bits
+  bytes[0] = (high >>> 8) & 0xff;
+  bytes[1] = high & 0xff;
+  new DataView(bytes.buffer).setUint32(2, ms >>> 0); // the low 32 bits, big-endian
+  bytes[6] = 0x70 | (bytes[6] & 0x0f); // version 7
+  bytes[8] = 0x80 | (bytes[8] & 0x3f); // variant 10
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 // The server's states and what an officer reads for them.
