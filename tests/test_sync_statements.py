@@ -105,3 +105,24 @@ def test_the_unused_members_view_is_gone_and_comes_back_on_downgrade(app, login_
     upgrade()
     assert not _has_members_view()
     statements_of(login_as("officer1"), overload_record())  # a sync still writes its records
+
+
+def _evidence_indexes() -> set[str]:
+    return {index["name"] for index in sa.inspect(db.engine).get_indexes("evidence")}
+
+
+def test_evidence_is_not_indexed_by_its_random_hash_and_the_index_comes_back_on_downgrade(app, login_as):
+    """0029 drops the index on the declared SHA-256 (no query reads it; a random key cost a sync's
+    write more than the rest of it); downgrading restores it, and syncs write either way."""
+    from flask_migrate import downgrade, upgrade
+
+    assert "ix_evidence_sha256" not in _evidence_indexes()
+    assert "ix_evidence_inspection_uuid" in _evidence_indexes()  # a record's evidence is read by it
+    db.session.remove()
+    downgrade(revision="0028_r5sync")
+    assert "ix_evidence_sha256" in _evidence_indexes()
+    statements_of(login_as("officer1"), overload_record())
+    db.session.remove()
+    upgrade()
+    assert "ix_evidence_sha256" not in _evidence_indexes()
+    statements_of(login_as("officer1"), overload_record())

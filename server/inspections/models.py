@@ -188,7 +188,9 @@ class Evidence(db.Model):
         sa.ForeignKey("inspections.uuid"), nullable=False, index=True)
     position: Mapped[int] = mapped_column(nullable=False)
     item_id: Mapped[str] = mapped_column(sa.String(100), nullable=False)
-    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    # Not indexed: nothing reads evidence by its declared hash, and a random key cost each
+    # sync's write more than the rest of it (migration 0029).
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     media_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # device clock
