@@ -1,4 +1,5 @@
-"""Moved to testing/records.py (bench/ uses it too); the names stay importable from here."""
+"""Test data: the records a phone sends live in testing/records.py (bench/ uses them too) and
+stay importable from here; `returned` leaves a stored record as a supervisor's return does."""
 from testing.records import SHANGHAI, evidence_entry, overload_record, sync_body  # noqa: F401
 
 
