@@ -3,6 +3,9 @@ request and per record, SQL statements and commits per request, and a cProfile o
 
     .venv/bin/python -m bench.sync_profile [--records 1|50] [--requests 300] [--profile 25]
 
+PROFILE_SORT (cProfile's sort key, default tottime) and PROFILE_LINES (default 45) shape the
+profile printed.
+
 The same command before and after a change gives comparable figures (CPU time, so less
 sensitive to the other work on the machine than wall time).
 """
@@ -60,7 +63,7 @@ def run(records: int, requests: int, profile: int) -> dict:
     cpu, own = time.process_time() - started, time.thread_time() - own
     if profiler:
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(SORT).print_stats(45)
+        pstats.Stats(profiler).sort_stats(SORT).print_stats(int(os.environ.get("PROFILE_LINES", "45")))
         if os.environ.get("PROFILE_OUT"):
             profiler.dump_stats(os.environ["PROFILE_OUT"])
     sa.event.remove(engine, "before_cursor_execute", count)
