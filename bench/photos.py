@@ -273,7 +273,7 @@ def ingest(photos: PhotoSet, clients: int, folder: Path, workers: int, hostile: 
             "per_s": received / span if span else 0.0,
             "with_thumbnails_per_s": (len(thumbs) / (thumbs_done - first)) if thumbs and first else 0.0,
             "thumbnails": len(thumbs), "idle_rss_mb": idle_rss, "rss_mb": max(rss_after.values()),
-            "hostile_rss_mb": hostile_rss, "decoder_rss_mb": max(decoders, default=0.0),
+            "hostile_rss_mb": hostile_rss, "decoder_rss_mb": max(decoders, default=None),
             "wrk": out}
 
 
@@ -378,8 +378,8 @@ def rows(m: dict) -> list[tuple]:
          f"limit {RSS_LIMIT_MB} (idle {four['idle_rss_mb']:.0f})", f"{four['rss_mb'] / RSS_LIMIT_MB:.2f}"),
         ("  and after the hostile photos (bombs, cut short, polyglot)", f"{four['hostile_rss_mb']:.0f}", "MB",
          f"limit {RSS_LIMIT_MB}", f"{four['hostile_rss_mb'] / RSS_LIMIT_MB:.2f}"),
-        ("  decoding child (outside the worker, replaced every 500 photos)", f"{four['decoder_rss_mb']:.0f}",
-         "MB", "", ""),
+        ("  decoding child (outside the worker; replaced every 500 photos, or past its RSS cap)",
+         "none running" if four["decoder_rss_mb"] is None else f"{four['decoder_rss_mb']:.0f}", "MB", "", ""),
     ]
 
 
