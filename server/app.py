@@ -180,7 +180,7 @@ def _register_request_hooks(app: Flask) -> None:
     def _commit_and_secure(response):
         # The request owns the single commit: the answer leaves only once the data is durable.
         if database.commits_at_end(_mode(), request.method) and response.status_code < 400:
-            database.commit()
+            database.commit_at_end()
             _checkpoint_if_due()
             if db.session.info.pop("checkpoint_made", False):
                 wake_witness(app)  # co-signing happens in the background: nobody waits for it

@@ -143,6 +143,17 @@ def commit(*, keep_loaded: bool = False) -> None:
         session.expire_on_commit = keep
 
 
+def commit_at_end() -> None:
+    """The request's own commit at its end (app.py): `commit()`, unless the session has no
+    transaction open and no change pending, as when a sync's writes were committed by its group
+    (server/group_commit.py) and its read step ended before them. Then `Session.commit()` would
+    only begin a transaction to end it at once, expiring what the request loaded: about 80 µs of
+    CPU, 2.5 % of a one-record sync."""
+    session = db.session()
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        commit()
+
+
 def start_writing() -> None:
     """In mode WRITER_AFTER_CHECKS or STEPS: end the checks' read transaction (it wrote nothing),
     keeping what it loaded, and take the writer's turn for the rest of the request (from its next

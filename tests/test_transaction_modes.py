@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from server import database
+from server.accounts.models import User
 from server.audit.models import AuditEntry
 from server.audit.service import record_event
 from server.database import READER, STEPS, WRITER, WRITER_AFTER_CHECKS, db_mode, mode_of
@@ -179,3 +180,37 @@ def test_steps_begin_as_readers_and_commit_at_the_end_only_when_the_method_write
     assert client.head("/api/_steps").status_code == 200  # a reader's method: its write is not kept
     assert intents == [False, False]
     assert _actions() == ["test.step.1"]
+
+
+def test_the_end_commit_stores_a_change_made_after_the_last_commit_and_begins_nothing_when_idle(
+        app, client, personas):
+    def officer():
+        return db.session.execute(sa.select(User).where(User.username == "officer1")).scalar_one()
+
+    """The request's commit at its end (database.commit_at_end): a change to a loaded object after
+    the view's own commit (no transaction open, but the object is dirty) is still stored; when
+    nothing is open or pending (a sync whose group committed its writes) no transaction is begun
+    only to be ended."""
+    begun = []
+
+    @app.post("/api/_late-change")
+    def late_change():
+        user = officer()
+        database.commit(keep_loaded=True)  # no transaction open from here
+        user.display_name = "改过的名字"
+        return {"ok": True}
+
+    @app.post("/api/_idle-at-end")
+    def idle_at_end():
+        record_event("test.idle")
+        database.commit(keep_loaded=True)
+        sa.event.listen(db.session(), "after_transaction_create", lambda *_: begun.append(1))
+        return {"ok": True}
+
+    assert client.post("/api/_late-change").status_code == 200
+    db.session.remove()
+    assert officer().display_name == "改过的名字"
+    app.extensions["audit_checkpoint_schedule"]["next_check"] = float("inf")  # no checkpoint's read step
+    assert client.post("/api/_idle-at-end").status_code == 200
+    assert begun == []
+    assert _actions()[-1] == "test.idle"
