@@ -27,7 +27,8 @@ def client_address() -> str:
 
 def load_current_user() -> None:
     """Before each request: g.user is the logged-in user or None; g.named_users, the users the
-    view's body names (`names_users`), loaded with it in one query."""
+    view's body names (`names_users`), loaded with it in one query. When such a view's body
+    names users, both are read-only UserSnapshots (server/accounts/snapshots.py), not ORM objects."""
     g.user, g.named_users = None, {}
     token = session.get("token")
     if token:
@@ -45,7 +46,8 @@ def load_current_user() -> None:
 def names_users(peek):
     """Declare that a view will look up the users its request names: `peek()` returns their
     usernames (a set, or None when it cannot tell), read before the view runs, so that they are
-    loaded with the session's user (g.named_users)."""
+    loaded with the session's user (g.named_users). The view then gets g.user and g.named_users as
+    read-only UserSnapshots: it must not change them (load the User to change one)."""
     def declare(view):
         view.names_users = peek
         return view

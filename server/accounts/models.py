@@ -76,14 +76,7 @@ class User(db.Model):
 
     def certificate_state(self, on: date | None = None) -> str:
         """`valid`, `missing`, `expired` or `not_yet_valid` on the given local date (today)."""
-        on = on or local_today()
-        if not self.certificate_number or not self.certificate_valid_until:
-            return "missing"
-        if self.certificate_valid_from and on < self.certificate_valid_from:
-            return "not_yet_valid"
-        if on > self.certificate_valid_until:
-            return "expired"
-        return "valid"
+        return certificate_state(self, on)
 
 
 class UserSession(db.Model):
@@ -114,3 +107,17 @@ class LoginFailure(db.Model):
         sa.Index("ix_login_failures_username", "username", "failed_at"),
         sa.Index("ix_login_failures_address", "client_address", "failed_at"),
     )
+
+
+def certificate_state(user, on: date | None = None) -> str:
+    """`valid`, `missing`, `expired` or `not_yet_valid`: `user`'s enforcement certificate (a User
+    or a UserSnapshot) on the given local date (today)."""
+    on = on or local_today()
+    if not user.certificate_number or not user.certificate_valid_until:
+        return "missing"
+    if user.certificate_valid_from and on < user.certificate_valid_from:
+        return "not_yet_valid"
+    if on > user.certificate_valid_until:
+        return "expired"
+    return "valid"
+

@@ -20,6 +20,7 @@ from ..database import serialize_on
 from ..errors import ApiError
 from ..extensions import db
 from .models import ROLES, LoginFailure, Team, User, UserRole, UserSession
+from .snapshots import TeamSnapshot, UserSnapshot
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -252,13 +253,27 @@ def session_user(token: str) -> User | None:
                               ).unique().scalar_one_or_none()
 
 
-def session_user_and_named(token: str, names: set[str]) -> tuple[User | None, dict[str, User]]:
-    """`session_user(token)`, and the users named `names` (any state, by username), in one query:
-    a view that will look users up (the officers of a sync batch) gets them with the session's."""
-    rows = db.session.execute(_session_and_named(), {"token_id": _token_id(token), "now": utcnow(),
-                                                     "names": sorted(names)}).unique().all()
-    current = next((user for user, is_session in rows if is_session and user.disabled_at is None), None)
-    return current, {user.username: user for user, _ in rows if user.username in names}
+def session_user_and_named(token: str, names: set[str]) -> tuple[UserSnapshot | None,
+                                                                 dict[str, UserSnapshot]]:
+    """The active user of a live session token, and the users named `names` (any state, by
+    username), in one query, as read-only UserSnapshots: a view that will look users up (the
+    officers of a sync batch) gets them with the session's, without loading ORM objects."""
+    # On the session's connection, past the ORM's execution (nothing here is an ORM entity).
+    rows = db.session.connection().execute(_session_and_named(), {
+        "token_id": _token_id(token), "now": utcnow(), "names": sorted(names)}).all()
+    found: dict[int, tuple] = {}  # user id -> (its first row, its roles): a row per role
+    current = None
+    for row in rows:
+        if row.id not in found:
+            found[row.id] = (row, set())
+            if row.is_session and row.disabled_at is None:
+                current = row.id
+        if row.role is not None:
+            found[row.id][1].add(row.role)
+    snapshots = {user_id: UserSnapshot(
+        row._mapping, None if row.team_id is None else TeamSnapshot(row.team_id, row.team_code, row.team_name),
+        frozenset(roles)) for user_id, (row, roles) in found.items()}
+    return snapshots.get(current), {user.username: user for user in snapshots.values() if user.username in names}
 
 
 _STATEMENTS: dict[str, sa.Select] = {}
@@ -284,10 +299,14 @@ def _session_and_named() -> sa.Select:
                 .where(UserSession.id == sa.bindparam("token_id"), UserSession.revoked_at.is_(None),
                        UserSession.expires_at > sa.bindparam("now", type_=UserSession.expires_at.type))
                 .scalar_subquery())
+        users, teams, roles = User.__table__, Team.__table__, UserRole.__table__
         _STATEMENTS["session_and_named"] = (
-            sa.select(User, (User.id == live).label("is_session")).options(joinedload(User.role_rows))
-            .where(sa.or_(sa.and_(User.id == live, User.disabled_at.is_(None)),
-                          User.username.in_(sa.bindparam("names", expanding=True)))))
+            sa.select(*(users.c[name] for name in UserSnapshot.COLUMNS), teams.c.code.label("team_code"),
+                      teams.c.name.label("team_name"), roles.c.role, (users.c.id == live).label("is_session"))
+            .select_from(users.outerjoin(teams, teams.c.id == users.c.team_id)
+                         .outerjoin(roles, roles.c.user_id == users.c.id))
+            .where(sa.or_(sa.and_(users.c.id == live, users.c.disabled_at.is_(None)),
+                          users.c.username.in_(sa.bindparam("names", expanding=True)))))
     return _STATEMENTS["session_and_named"]
 
 
