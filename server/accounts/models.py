@@ -120,4 +120,3 @@ def certificate_state(user, on: date | None = None) -> str:
     if on > user.certificate_valid_until:
         return "expired"
     return "valid"
-
