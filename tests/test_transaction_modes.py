@@ -184,13 +184,13 @@ def test_steps_begin_as_readers_and_commit_at_the_end_only_when_the_method_write
 
 def test_the_end_commit_stores_a_change_made_after_the_last_commit_and_begins_nothing_when_idle(
         app, client, personas):
-    def officer():
-        return db.session.execute(sa.select(User).where(User.username == "officer1")).scalar_one()
-
     """The request's commit at its end (database.commit_at_end): a change to a loaded object after
     the view's own commit (no transaction open, but the object is dirty) is still stored; when
     nothing is open or pending (a sync whose group committed its writes) no transaction is begun
     only to be ended."""
+    def officer():
+        return db.session.execute(sa.select(User).where(User.username == "officer1")).scalar_one()
+
     begun = []
 
     @app.post("/api/_late-change")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from server.accounts import service
 from server.accounts.models import User, UserSession
-from server.accounts.snapshots import UserSnapshot
+from server.accounts.snapshots import USER_COLUMNS, UserSnapshot
 from server.clock import local_today, utcnow
 from server.extensions import db
 
@@ -34,7 +34,7 @@ def _read(token: str, names: set[str]):
 
 
 def _same(snapshot: UserSnapshot, user: User) -> None:
-    for name in UserSnapshot.COLUMNS:
+    for name in USER_COLUMNS:
         assert getattr(snapshot, name) == getattr(user, name), name
     assert snapshot.roles == user.roles
     assert (snapshot.team and (snapshot.team.id, snapshot.team.code, snapshot.team.name)) == (
@@ -90,7 +90,7 @@ def test_a_session_that_no_longer_counts_gives_no_user_but_the_named_are_still_r
 
 def test_a_snapshot_cannot_be_changed(app, personas):
     current, _ = _read(_token("officer1"), {"officer2"})
-    for name, value in (("display_name", "别人"), ("disabled_at", None), ("_roles", frozenset({"admin"})),
+    for name, value in (("display_name", "别人"), ("disabled_at", None), ("role_names", frozenset({"admin"})),
                         ("anything", 1)):
         with pytest.raises(AttributeError):
             setattr(current, name, value)

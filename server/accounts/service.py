@@ -20,7 +20,7 @@ from ..database import serialize_on
 from ..errors import ApiError
 from ..extensions import db
 from .models import ROLES, LoginFailure, Team, User, UserRole, UserSession
-from .snapshots import TeamSnapshot, UserSnapshot
+from .snapshots import USER_COLUMNS, TeamSnapshot, UserSnapshot
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -271,7 +271,8 @@ def session_user_and_named(token: str, names: set[str]) -> tuple[UserSnapshot | 
         if row.role is not None:
             found[row.id][1].add(row.role)
     snapshots = {user_id: UserSnapshot(
-        row._mapping, None if row.team_id is None else TeamSnapshot(row.team_id, row.team_code, row.team_name),
+        *(row._mapping[name] for name in USER_COLUMNS),
+        None if row.team_id is None else TeamSnapshot(row.team_id, row.team_code, row.team_name),
         frozenset(roles)) for user_id, (row, roles) in found.items()}
     return snapshots.get(current), {user.username: user for user in snapshots.values() if user.username in names}
 
@@ -301,7 +302,7 @@ def _session_and_named() -> sa.Select:
                 .scalar_subquery())
         users, teams, roles = User.__table__, Team.__table__, UserRole.__table__
         _STATEMENTS["session_and_named"] = (
-            sa.select(*(users.c[name] for name in UserSnapshot.COLUMNS), teams.c.code.label("team_code"),
+            sa.select(*(users.c[name] for name in USER_COLUMNS), teams.c.code.label("team_code"),
                       teams.c.name.label("team_name"), roles.c.role, (users.c.id == live).label("is_session"))
             .select_from(users.outerjoin(teams, teams.c.id == users.c.team_id)
                          .outerjoin(roles, roles.c.user_id == users.c.id))
