@@ -46,8 +46,10 @@ def test_a_document_is_laid_out_with_its_anchors_and_the_childs_memory_stays_fla
     warm = rss_mb(renderer.child_pid)  # about 120 MB here
     for _ in range(4):
         assert _lay_out(renderer, pdf_variant="pdf/a-2b").pdf.startswith(b"%PDF-")
-    # Each layout left about 100 MB in reference cycles until it was collected (189 ... 741 MB).
-    assert rss_mb(renderer.child_pid) < warm + 20, (warm, rss_mb(renderer.child_pid))
+    # Each layout left about 100 MB in reference cycles until it was collected (189 ... 741 MB):
+    # four layouts would add 400. The allowance is half of one such layout: the allocator's own
+    # spread (a full suite on PostgreSQL once saw +24.5 MB) stays under it, the leak does not.
+    assert rss_mb(renderer.child_pid) < warm + 50, (warm, rss_mb(renderer.child_pid))
     assert renderer.children_started == 1
 
 
