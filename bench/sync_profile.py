@@ -1,7 +1,10 @@
 """Where one sync request's own work goes, in-process (Flask test client, no HTTP): CPU per
 request and per record, SQL statements and commits per request, and a cProfile of either.
 
-    .venv/bin/python -m bench.sync_profile [--records 1|50] [--requests 300] [--profile 25]
+    .venv/bin/python -m bench.sync_profile [--records 1|50] [--requests 300] [--profile 25] [--resend]
+
+`--resend` measures the same requests sent a second time, as a phone resends a batch whose
+answer it lost: every record answered `duplicate` from the stored row.
 
 PROFILE_SORT (cProfile's sort key, default tottime) and PROFILE_LINES (default 45) shape the
 profile printed.
@@ -27,7 +30,7 @@ from testing.accounts import login_test_client
 from testing.records import overload_record, sync_body
 
 
-def run(records: int, requests: int, profile: int) -> dict:
+def run(records: int, requests: int, profile: int, resend: bool = False) -> dict:
     from server import create_app
     from server.extensions import db
 
@@ -49,6 +52,11 @@ def run(records: int, requests: int, profile: int) -> dict:
         counts["commits"] += 1
 
     client.post("/api/sync", data=bodies[0], headers=headers)  # warm caches
+    expected = "created"
+    if resend:
+        for body in bodies[1:]:
+            client.post("/api/sync", data=body, headers=headers)
+        expected = "duplicate"
     sa.event.listen(engine, "before_cursor_execute", count)
     sa.event.listen(engine, "commit", commit)
     # CPU time, not wall time: waiting for fsync or for the other work on the machine is not ours.
@@ -59,7 +67,7 @@ def run(records: int, requests: int, profile: int) -> dict:
             profiler.enable()
         response = client.post("/api/sync", data=body, headers=headers)
         assert response.status_code == 200 and all(
-            r["result"] == "created" for r in response.get_json()["results"]), response.get_json()
+            r["result"] == expected for r in response.get_json()["results"]), response.get_json()
     cpu, own = time.process_time() - started, time.thread_time() - own
     if profiler:
         profiler.disable()
@@ -80,9 +88,10 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", type=int, default=0, help="profile the last N requests")
+    parser.add_argument("--resend", action="store_true", help="measure the requests sent again")
     args = parser.parse_args()
-    figures = run(args.records, args.requests, args.profile)
-    print(f"sync of {args.records} record(s) x {args.requests} requests: "
+    figures = run(args.records, args.requests, args.profile, args.resend)
+    print(f"{'resent ' if args.resend else ''}sync of {args.records} record(s) x {args.requests} requests: "
           f"{figures['cpu_ms_per_request']:.2f} ms CPU/request "
           f"({figures['background_ms_per_request']:.2f} of it on other threads), "
           f"{figures['cpu_us_per_record']:.0f} µs CPU/record, "

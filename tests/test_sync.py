@@ -358,6 +358,31 @@ def test_a_record_keeps_the_form_version_it_names(login_as):
     assert "form.version_loaded" in audit_actions()
 
 
+def test_a_resend_is_answered_with_the_files_still_missing_when_it_is_sent(login_as):
+    """A phone that lost the first answer learns from the resend's what the server holds now:
+    the files that arrived since leave `missing_evidence`, in the record's order, and the
+    record is complete once none is missing. A batch of resends is answered each from its own."""
+    officer = login_as("officer1")
+    record, other = overload_record(), overload_record()
+    sync(officer, record, other)
+    listed = [e["uuid"] for e in record["evidence"]]
+    inspection = db.session.get(Inspection, uuid.UUID(record["uuid"]))
+    for evidence in inspection.evidence:
+        if str(evidence.uuid) in (listed[0], listed[3]):
+            mark_evidence_received(evidence, utcnow())
+    db.session.commit()
+    again, second = sync(officer, record, other)["results"]
+    assert (again["result"], again["status"]) == ("duplicate", "incomplete")
+    assert again["missing_evidence"] == [u for u in listed if u not in (listed[0], listed[3])]
+    assert second["missing_evidence"] == [e["uuid"] for e in other["evidence"]]
+    inspection = db.session.get(Inspection, uuid.UUID(record["uuid"]))
+    for evidence in inspection.evidence:
+        mark_evidence_received(evidence, utcnow())
+    db.session.commit()
+    again = sync(officer, record)["results"][0]
+    assert (again["result"], again["status"], again["missing_evidence"]) == ("duplicate", "complete", [])
+
+
 def test_a_resend_is_a_duplicate_even_when_its_checks_would_now_fail(login_as):
     """The writer's turn finds a stored record by writing it (ON CONFLICT DO NOTHING), not by a
     look-up before the checks: a resend that the checks now refuse (an officer disabled since)

@@ -11,9 +11,10 @@ CONFLICT DO NOTHING), so that a one-record sync runs three statements of its own
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid as uuidlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ from ..errors import per_record, translate_field_messages
 from ..extensions import db
 from ..group_commit import group_for
 from . import checks
-from .models import Inspection
+from .models import Evidence, Inspection
 from .record_loader import compile_loader
 from .rejection import Rejected, rejected_answer
 from .schemas import RecordSchema
@@ -234,9 +235,7 @@ def _store_fast(user: User, checked: list[_Checked], server_time: datetime, offs
     inserted, log_end = _insert_new_records([one.rows.inspection for one in creating.values()])
     maybe_stored.update(creating)
     maybe_stored -= inserted  # a refused copy of a record that a later copy created is not stored
-    stored = {i.uuid: i for i in db.session.execute(
-        sa.select(Inspection).where(Inspection.uuid.in_(maybe_stored))
-        .execution_options(populate_existing=True)).scalars()} if maybe_stored else {}
+    stored = _stored_records(maybe_stored)
     if any(u not in inserted and u not in stored for u in creating):
         raise _Taken  # skipped for another record's row: an amendment of the same revision, say
     results, writes = [], Writes(records_written=True)
@@ -318,9 +317,7 @@ def _store(user: User, checked: list[_Checked], server_time: datetime, offset: i
     found, taken = checks.stored_uuids(wanted, [e["uuid"] for one in checked if one.plan
                                                 for e in one.plan.new_evidence])
     lookups.stored_evidence = taken
-    stored = {i.uuid: i for i in db.session.execute(
-        sa.select(Inspection).where(Inspection.uuid.in_(found))
-        .execution_options(populate_existing=True)).scalars()} if found else {}
+    stored = _stored_records(found)
     batch: dict[uuidlib.UUID, tuple[str, dict]] = {}  # records created by this batch
     batch_targets: dict[int, list[datetime]] = {}  # target id -> start times named in this batch
     results, writes = [], Writes()
@@ -374,14 +371,59 @@ def _peek_uuid(raw) -> uuidlib.UUID | None:
         return None
 
 
-def describe(index: int, inspection: Inspection, result: str) -> dict:
+@dataclass(frozen=True)
+class StoredRecord:
+    """What the answer to a resend reads of a stored record (`describe`, `_answer_existing`).
+    It is read in the writer's turn, so by one Core query (`_stored_records`), not as an
+    Inspection with its submitter, team, officers and evidence loaded: that load made a resent
+    one-record sync cost about 1.5 times a new one's CPU, most of it while every other write
+    waited (issue 19)."""
+
+    uuid: uuidlib.UUID
+    status: str
+    received_at: datetime
+    revision: int
+    content_hash: str
+    submitted_by_id: int
+    missing_evidence: tuple[uuidlib.UUID, ...]  # its evidence not received yet, in its order
+
+
+_STORED_COLUMNS = tuple(field.name for field in fields(StoredRecord))[:-1]
+
+
+@functools.cache
+def _stored_query() -> sa.Select:
+    """`_stored_records`' query, built once: a row per file a record still waits for, or one
+    row with no file when it waits for none."""
+    table, evidence = Inspection.__table__, Evidence.__table__
+    return (sa.select(*(table.c[name] for name in _STORED_COLUMNS), evidence.c.uuid.label("missing"))
+            .outerjoin(evidence, sa.and_(evidence.c.inspection_uuid == table.c.uuid,
+                                         evidence.c.received_at.is_(None)))
+            .where(table.c.uuid.in_(sa.bindparam("uuids", expanding=True)))
+            .order_by(table.c.uuid, evidence.c.position))
+
+
+def _stored_records(uuids: set[uuidlib.UUID]) -> dict[uuidlib.UUID, StoredRecord]:
+    """The records of `uuids` that the database holds, each with the files it still waits for."""
+    if not uuids:
+        return {}
+    found: dict[uuidlib.UUID, tuple] = {}  # UUID -> (its first row, its missing files)
+    for row in db.session.execute(_stored_query(), {"uuids": sorted(uuids)}):
+        if row.uuid not in found:
+            found[row.uuid] = (row, [])
+        if row.missing is not None:
+            found[row.uuid][1].append(row.missing)
+    return {uuid: StoredRecord(*row[:-1], tuple(missing)) for uuid, (row, missing) in found.items()}
+
+
+def describe(index: int, inspection: Inspection | StoredRecord, result: str) -> dict:
     return {"index": index, "uuid": str(inspection.uuid), "result": result,
             "status": inspection.status, "received_at": inspection.received_at,
             "revision": inspection.revision,
             "missing_evidence": [str(u) for u in inspection.missing_evidence]}
 
 
-def _answer_existing(user: User, index: int, existing: Inspection, content_hash: str) -> dict:
+def _answer_existing(user: User, index: int, existing: StoredRecord, content_hash: str) -> dict:
     if existing.content_hash == content_hash and existing.submitted_by_id == user.id:
         return describe(index, existing, "duplicate")
     record_event("inspection.sync_conflict", actor=user, object_type="inspection",
