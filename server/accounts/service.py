@@ -270,9 +270,9 @@ def session_user_and_named(token: str, names: set[str]) -> tuple[UserSnapshot | 
                 current = row.id
         if row.role is not None:
             found[row.id][1].add(row.role)
+    width = len(USER_COLUMNS)  # the query selects them first, in their order
     snapshots = {user_id: UserSnapshot(
-        *(row._mapping[name] for name in USER_COLUMNS),
-        None if row.team_id is None else TeamSnapshot(row.team_id, row.team_code, row.team_name),
+        *row[:width], None if row.team_id is None else TeamSnapshot(row.team_id, row.team_code, row.team_name),
         frozenset(roles)) for user_id, (row, roles) in found.items()}
     return snapshots.get(current), {user.username: user for user in snapshots.values() if user.username in names}
 
