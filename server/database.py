@@ -43,7 +43,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import NoReturn
 
 import sqlalchemy as sa
@@ -237,6 +237,15 @@ class UTCDateTime(sa.types.TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
+    def bind_processor(self, dialect):
+        """On SQLite, `_sqlite_utc_text`: the text that `process_bind_param` followed by
+        SQLAlchemy's own DATETIME processor writes, made in one step. A sync binds about twenty
+        times per record, and the two steps cost 3 µs each, 1.4 µs as one
+        (tests/test_utc_datetime.py compares the two)."""
+        if dialect.name == "sqlite":
+            return _sqlite_utc_text
+        return super().bind_processor(dialect)
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
@@ -253,6 +262,17 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def _sqlite_utc_text(value: datetime | None) -> str | None:
+    """A time as SQLite holds it: UTC, "YYYY-MM-DD HH:MM:SS.ffffff", as SQLAlchemy's DATETIME
+    writes it (its storage format always has six digits of microseconds, as here). An ISO text
+    of UTC is 26 characters and "+00:00" for years 1 to 9999."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: FieldCase stores times with their time zone")
+    return value.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
 
 
 # JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
