@@ -249,9 +249,7 @@ class UTCDateTime(sa.types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: FieldCase stores times with their time zone")
-        value = value.astimezone(timezone.utc)
+        value = _in_utc(value)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
@@ -264,15 +262,18 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def _in_utc(value: datetime) -> datetime:
+    """An aware time moved to UTC; a naive one is refused, never guessed."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: FieldCase stores times with their time zone")
+    return value.astimezone(timezone.utc)
+
+
 def _sqlite_utc_text(value: datetime | None) -> str | None:
     """A time as SQLite holds it: UTC, "YYYY-MM-DD HH:MM:SS.ffffff", as SQLAlchemy's DATETIME
     writes it (its storage format always has six digits of microseconds, as here). An ISO text
     of UTC is 26 characters and "+00:00" for years 1 to 9999."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: FieldCase stores times with their time zone")
-    return value.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
+    return None if value is None else _in_utc(value).isoformat(" ", "microseconds")[:26]
 
 
 # JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
