@@ -17,10 +17,12 @@ import re
 import time
 import uuid
 from collections import Counter
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
+from server.clock import utcnow
 from server.evidence.models import EvidenceUpload
 from server.extensions import db
 from server.inspections.models import Evidence, Inspection
@@ -124,6 +126,22 @@ def upstream_bytes(proxy) -> int:
     return sum(cut.sent_up for cut in proxy.history)
 
 
+def _abandoned(cuts: list[tuple], cut_at: list[datetime]) -> str:
+    """The uploads never completed, each with the cut it came after (what an extra one is)."""
+    rows = db.session.execute(sa.select(EvidenceUpload.filename, EvidenceUpload.status, EvidenceUpload.failure,
+                                        EvidenceUpload.created_at)
+                              .where(EvidenceUpload.status != "completed")
+                              .order_by(EvidenceUpload.created_at)).all()
+    lines = []
+    for filename, status, failure, created in rows:
+        before = [(what, at) for (what, _), at in zip(cuts, cut_at, strict=True) if at <= created]
+        when = "before any cut"
+        if before:
+            when = f"{(created - before[-1][1]).total_seconds():.2f} s after {before[-1][0]!r}"
+        lines.append(f"{filename} {status} {failure or ''}: created {when}")
+    return "uploads never completed: " + "; ".join(lines)
+
+
 def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_server, tmp_path):
     require_server_features(live_server, uploads=True)
     page = phone.page
@@ -155,6 +173,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     go_online()  # back at the station: the outbox drains by itself
 
     seen, cuts = [], []  # every look at the screen; (what, the most a cut may cost) per cut
+    cut_at: list[datetime] = []  # when each cut came (the server's clock: UTC)
 
     def wait(predicate, timeout, what):
         deadline = time.monotonic() + timeout
@@ -180,6 +199,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     proxy.down = True
     proxy.sever()
     cuts.append(("mid-file, link down 6 s", CLIP_BYTES))
+    cut_at.append(utcnow())
     first_cut = len(seen)
     until = time.monotonic() + 6
     wait(lambda _: time.monotonic() > until, 10, "6 s")
@@ -192,12 +212,14 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     wait(lambda _: net.received > armed, 60, "a file received")
     proxy.sever()
     cuts.append(("between files", CLIP_BYTES))  # the next file may have started
+    cut_at.append(utcnow())
 
     # 3. Mid-file, in a late clip: the phone goes offline (the pass stops) for 3 s.
     wait(clip_under_way(60), 120, "a late clip under way")
     phone.context.set_offline(True)
     proxy.sever()
     cuts.append(("mid-file, offline 3 s", CLIP_BYTES))
+    cut_at.append(utcnow())
     stopped = wait(lambda s: s["status"] == "offline", 20, "the pass stopped")
     phone.screenshot("25-upload-interrupted", full_page=False)
     page.wait_for_timeout(3000)
@@ -209,6 +231,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     phone.context.set_offline(True)
     proxy.sever()
     cuts.append(("between files, offline 3 s", CLIP_BYTES))
+    cut_at.append(utcnow())
     wait(lambda s: s["status"] == "offline", 20, "the pass stopped")
     page.wait_for_timeout(3000)
     go_online()
@@ -220,6 +243,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     page.reload()
     page.wait_for_selector(".outbox")
     cuts.append(("app reopened", CLIP_BYTES))
+    cut_at.append(utcnow())
     reopened = wait(lambda s: s["round"] is not None or s["done"] is not None, 20, "the round shown again")
     assert reopened["done"] or round_of(reopened)[0] >= round_of(before_reload)[0], (before_reload, reopened)
 
@@ -239,7 +263,7 @@ def test_a_dropped_link_never_sends_a_received_file_again(phone, proxy, live_ser
     uploads = db.session.execute(sa.select(EvidenceUpload.evidence_uuid, EvidenceUpload.status)).all()
     completed = Counter(uuid for uuid, status in uploads if status == "completed")
     assert set(completed) == {uuid.UUID(u) for u in sizes} and set(completed.values()) == {1}, completed
-    assert len(uploads) - len(completed) <= len(cuts)
+    assert len(uploads) - len(completed) <= len(cuts), _abandoned(cuts, cut_at)
     received = db.session.execute(sa.select(sa.func.count()).select_from(Evidence)
                                   .where(Evidence.received_at.is_not(None))).scalar()
     assert received == len(sizes)
