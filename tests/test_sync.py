@@ -374,6 +374,9 @@ def test_a_resend_is_answered_with_the_files_still_missing_when_it_is_sent(login
     again, second = sync(officer, record, other)["results"]
     assert (again["result"], again["status"]) == ("duplicate", "incomplete")
     assert again["missing_evidence"] == [u for u in listed if u not in (listed[0], listed[3])]
+    db.session.expire_all()
+    stored = db.session.get(Inspection, uuid.UUID(record["uuid"]))
+    assert again["missing_evidence"] == [str(u) for u in stored.missing_evidence]  # the model's own rule
     assert second["missing_evidence"] == [e["uuid"] for e in other["evidence"]]
     inspection = db.session.get(Inspection, uuid.UUID(record["uuid"]))
     for evidence in inspection.evidence:

@@ -385,7 +385,7 @@ class StoredRecord:
     revision: int
     content_hash: str
     submitted_by_id: int
-    missing_evidence: tuple[uuidlib.UUID, ...]  # its evidence not received yet, in its order
+    missing_evidence: tuple[uuidlib.UUID, ...]  # as Inspection.missing_evidence: not received, by position
 
 
 _STORED_COLUMNS = tuple(field.name for field in fields(StoredRecord))[:-1]
@@ -408,7 +408,7 @@ def _stored_records(uuids: set[uuidlib.UUID]) -> dict[uuidlib.UUID, StoredRecord
     if not uuids:
         return {}
     found: dict[uuidlib.UUID, tuple] = {}  # UUID -> (its first row, its missing files)
-    for row in db.session.execute(_stored_query(), {"uuids": sorted(uuids)}):
+    for row in db.session.execute(_stored_query(), {"uuids": list(uuids)}):  # the query orders them
         if row.uuid not in found:
             found[row.uuid] = (row, [])
         if row.missing is not None:
