@@ -86,10 +86,11 @@ def log_end():
     return sa.select(sa.func.coalesce(sa.func.max(AuditEntry.seq), 0)).scalar_subquery()
 
 
-def append_entries(values: list[dict], session=None, *, returning: bool = False, last=None):
+def append_entries(values: list[dict], session=None, *, last=None) -> int:
     """Under the log's lock, in this transaction: give `values` (entries' content) the next
-    positions after `last` (read here if None) and their leaf hashes and insert them. Returns
-    the AuditEntry of a single value when `returning`."""
+    positions after `last` (read here if None) and their leaf hashes and insert them (one
+    INSERT, no ORM object: on SQLite through the driver, server/driver_insert.py). Returns the
+    position of the first."""
     from .service import leaf_values
 
     session = session or db.session
@@ -97,14 +98,8 @@ def append_entries(values: list[dict], session=None, *, returning: bool = False,
     session.flush()  # entries added before, in this transaction, count
     if last is None:
         last = session.execute(sa.select(log_end())).scalar()
-    rows = [leaf_values(last + i, v) for i, v in enumerate(values, start=1)]
-    if returning:
-        entry = AuditEntry(**rows[0])
-        session.add(entry)
-        session.flush()
-        return entry
-    insert_rows(session, AuditEntry.__table__, rows)
-    return None
+    insert_rows(session, AuditEntry.__table__, [leaf_values(last + i, v) for i, v in enumerate(values, start=1)])
+    return last + 1
 
 
 def sequence_queue(session=None, limit: int = BATCH) -> int:

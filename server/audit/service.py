@@ -114,16 +114,16 @@ def record_event(action: str, *, actor=None, object_type: str | None = None,
     values = _event_values(action, actor, object_type, object_id, details, client_address,
                            actor_username)
     if not is_postgresql():
-        entry = append_entries([values], returning=True)
+        seq = append_entries([values])
     elif sequenced:
         sequence_queue()  # what this transaction queued before comes first
-        entry = append_entries([values], returning=True)
+        seq = append_entries([values])
     else:
         db.session.add(AuditQueued(**seal(values, queue_key())))
         db.session.flush()
         mark_queued()
-        entry = None
-    return RecordedEvent(**values, sequenced_seq=entry.seq if sequenced else None)
+        seq = None
+    return RecordedEvent(**values, sequenced_seq=seq if sequenced else None)
 
 
 def record_events(events: list[dict], *, actor=None, log_end: int | None = None) -> None:
