@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
-from ..audit.service import record_event
+from ..audit.service import record_event, record_events
 from ..database import commit, commit_then_raise
 from ..errors import ApiError
 from ..extensions import db
@@ -85,6 +85,7 @@ def verify_and_store(ticket: UploadTicket, stores: Stores, images: DerivedImages
 
 
 def _lock_evidence(evidence_uuid: uuidlib.UUID) -> Evidence:
+    """The evidence and its record, read again and locked."""
     # FOR UPDATE on PostgreSQL (two uploads of one evidence finish at once), and its record's row
     # too, evidence first: two files of one record finishing at once on two servers each count
     # themselves in `evidence_received` (server/database.py, the concurrency rule). SQLite's
@@ -92,12 +93,12 @@ def _lock_evidence(evidence_uuid: uuidlib.UUID) -> Evidence:
     evidence = db.session.execute(
         sa.select(Evidence).where(Evidence.uuid == evidence_uuid).with_for_update()
         .execution_options(populate_existing=True)).scalar_one()
-    # The column only: FOR UPDATE refuses the outer joins of the record's eager relationships.
-    db.session.execute(sa.select(Inspection.uuid).where(Inspection.uuid == evidence.inspection_uuid)
-                       .with_for_update())
-    # Read once locked; its officers, evidence list, submitter and team are not needed here.
-    inspection = db.session.get(Inspection, evidence.inspection_uuid, populate_existing=True,
-                                options=[sa.orm.lazyload("*")])
+    # Read once locked, with none of its eager relationships (officers, evidence list,
+    # submitter, team: not needed here, and FOR UPDATE refuses their outer joins).
+    inspection = db.session.execute(
+        sa.select(Inspection).where(Inspection.uuid == evidence.inspection_uuid)
+        .options(sa.orm.lazyload("*")).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one()
     # `evidence.inspection` would read the record a second time, with all its eager loads (the
     # populate_existing of the evidence's load reaches its lazy loaders): three statements per
     # photo. It is the row just read, in this locked transaction.
@@ -114,7 +115,10 @@ def record_received(ticket: UploadTicket, verified: Verified, *, actor: User, no
     evidence = _lock_evidence(ticket.evidence_uuid)
     upload = db.session.get(EvidenceUpload, ticket.id, populate_existing=True)
     upload.status, upload.completed_at, upload.received_sha256 = "completed", now, verified.sha256
-    existing = db.session.get(EvidenceFile, evidence.uuid)
+    # A file is stored exactly when the evidence is received: both are written here, in one
+    # transaction, and `received_at` is set once (migration 0008). The locked row is the latest
+    # (a subquery of the locking statement would still see its snapshot, from before the wait).
+    existing = db.session.get(EvidenceFile, evidence.uuid) if evidence.received_at is not None else None
     if existing is not None:
         return existing
     inspection = evidence.inspection
@@ -133,16 +137,17 @@ def record_received(ticket: UploadTicket, verified: Verified, *, actor: User, no
         filename=upload.filename, stored_at=now, uploaded_by_id=actor.id,
         has_previews=verified.has_previews, flags=flags, **columns)
     db.session.add(row)
-    db.session.flush()
-    record_event("evidence.upload_completed", actor=actor, object_type="evidence",
-                 object_id=evidence.uuid, details={
-                     "upload": upload.id, "sha256": verified.sha256, "size": ticket.length,
-                     "media_type": verified.media_type,
-                     "flags": [f["code"] for f in flags],
-                     # Every fact stored, so that `audit verify` can check the row (vouched.py).
-                     "facts_sha256": file_facts_sha256(row)})
-    mark_evidence_received(evidence, now, actor=actor,
+    db.session.flush()  # the row as stored (any default filled in), which facts_sha256 vouches for
+    events = [dict(action="evidence.upload_completed", object_type="evidence",
+                   object_id=evidence.uuid, details={
+                       "upload": upload.id, "sha256": verified.sha256, "size": ticket.length,
+                       "media_type": verified.media_type,
+                       "flags": [f["code"] for f in flags],
+                       # Every fact stored, so that `audit verify` can check the row (vouched.py).
+                       "facts_sha256": file_facts_sha256(row)})]
+    mark_evidence_received(evidence, now, actor=actor, events=events,
                            details={"media_type": verified.media_type, "upload": upload.id})
+    record_events(events, actor=actor)  # in order, one look-up of the log's end and one INSERT
     return row
 
 
