@@ -124,9 +124,18 @@ export function createOutbox({ store, api, deviceId, appVersion }) {
       }, onReceived: () => emit("change", snapshot()) });
       await completeTasks({ api, store });
       if (state.pullDue || Date.now() - state.lastPullAt > TIMER_PULL_MS) {
-        await pullTasks({ api, store });
-        await pullRecords({ api, store });
-        Object.assign(state, { pullDue: false, lastPullAt: Date.now() });
+        // Cleared before the pull, not after: a tap while it is on its way asks for a pull of its
+        // own (this one may answer with what the server had before the tap), which the drain's
+        // next round makes. A failed pull stays due.
+        state.pullDue = false;
+        try {
+          await pullTasks({ api, store });
+          await pullRecords({ api, store });
+        } catch (error) {
+          state.pullDue = true;
+          throw error;
+        }
+        state.lastPullAt = Date.now();
       }
       state.failures = 0;
       state.lastSyncAt = new Date().toISOString();
