@@ -53,6 +53,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 
 from .extensions import db
+from .json_text import stored_json_text
 from .writer_lock import QueuedWriterConnection, lock_for
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -227,8 +228,9 @@ def engine_options(url: str) -> dict:
     """Engine options suited to the database behind `url`."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False,
-                                 "factory": QueuedWriterConnection}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+                                 "factory": QueuedWriterConnection},
+                "json_serializer": stored_json_text}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "json_serializer": stored_json_text}
 
 
 class UTCDateTime(sa.types.TypeDecorator):
