@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.sync_costs
 
 The steps that run for every record before it is written (best of 5 rounds): reading the JSON
-body (I-JSON checks), loading the record by its schema (compiled loader, and marshmallow's own
-load for comparison), the form's rules, and the content hash; then a whole batch of 50 through
+body (I-JSON checks; the standard library's strict reading for comparison), loading the record by
+its schema (compiled loader, and marshmallow's own load for comparison), the form's rules, the
+content hash, and the answers' text for their column (json.dumps for comparison); then a whole batch of 50 through
 the app in-process (Flask test client, no HTTP), so that what the steps leave out shows too.
 At 2 cores, 1 s / (CPU time per record) x 2 is the most records/s any number of workers can sync.
 """
@@ -30,7 +31,8 @@ def measure(batches: int = 20) -> dict:
     from server.inspections.record_loader import compile_loader
     from server.inspections.schemas import RecordSchema
     from server.inspections.service import record_content_hash
-    from server.schemas import loads_strict
+    from server.json_text import stored_json_text
+    from server.schemas import loads_strict, strict_reading
 
     url, storage = prepare_instance()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
@@ -42,10 +44,13 @@ def measure(batches: int = 20) -> dict:
         answers = schema.load(record)["answers"]
         steps = {
             "read the JSON body (I-JSON checks)": _best_us(lambda: loads_strict(body), 20) / 50,
+            "  the strict reading alone, for comparison": _best_us(lambda: strict_reading(body), 20) / 50,
             "load by the record schema (compiled)": _best_us(lambda: load(record), 300),
             "  marshmallow's own load, for comparison": _best_us(lambda: schema.load(record), 100),
             "the form's rules (validate_answers)": _best_us(lambda: validate_answers(form, answers), 200),
             "content hash (canonical JSON, SHA-256)": _best_us(lambda: record_content_hash(record), 500),
+            "answers' text for their column": _best_us(lambda: stored_json_text(answers), 2000),
+            "  json.dumps, for comparison": _best_us(lambda: json.dumps(answers), 2000),
         }
     client = app.test_client()
     token = login_test_client(client, "officer1", PASSWORD)
