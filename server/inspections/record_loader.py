@@ -21,13 +21,14 @@ either is caught by tests/test_record_loader.py, which checks the loader against
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 from marshmallow.utils import missing
+
+from ..text_uuid import read_uuid
 
 
 class _Defer(Exception):
@@ -231,7 +232,7 @@ def _uuid(value):
     if type(value) is not str:
         raise _Defer
     try:
-        return uuid.UUID(value)
+        return read_uuid(value)  # a uuid.UUID that keeps its text (server/text_uuid.py)
     except ValueError:
         raise _Defer from None
 

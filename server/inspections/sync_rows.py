@@ -167,4 +167,4 @@ def by_uuid(row: dict) -> int:
     """The sort key of a row with a unique UUID: its number, the order of uuid.UUID's own
     comparison, compared in C (UUID's __lt__ is Python: tens of calls per record)."""
     value = row["uuid"]
-    return value.int if type(value) is uuid.UUID else uuid.UUID(str(value)).int
+    return value.int if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).int
