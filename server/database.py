@@ -52,6 +52,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 
+from .clock import utc_sqlite_text
 from .extensions import db
 from .json_text import stored_json_text
 from .writer_lock import QueuedWriterConnection, lock_for
@@ -274,8 +275,13 @@ def _in_utc(value: datetime) -> datetime:
 def _sqlite_utc_text(value: datetime | None) -> str | None:
     """A time as SQLite holds it: UTC, "YYYY-MM-DD HH:MM:SS.ffffff", as SQLAlchemy's DATETIME
     writes it (its storage format always has six digits of microseconds, as here). An ISO text
-    of UTC is 26 characters and "+00:00" for years 1 to 9999."""
-    return None if value is None else _in_utc(value).isoformat(" ", "microseconds")[:26]
+    of UTC is 26 characters and "+00:00" for years 1 to 9999. Made from the ISO text a sync has
+    made already for the record's audit facts (`clock.utc_sqlite_text`)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: FieldCase stores times with their time zone")
+    return utc_sqlite_text(value)
 
 
 # JSON documents: JSONB on PostgreSQL, JSON text on SQLite.

@@ -12,10 +12,11 @@ from datetime import datetime
 from ..accounts.models import User
 from ..audit.fast_canonical import canonical_bytes
 from ..audit.service import record_events
+from ..clock import utc_iso
 from ..driver_insert import bind_ahead, insert_rows
 from ..extensions import db
 from . import checks
-from .content import _EXACT_INT, _utc_text, normal_form
+from .content import _EXACT_INT, normal_form
 from .models import Evidence, Inspection, InspectionOfficer, count_failed_checks
 
 
@@ -129,7 +130,8 @@ def _number(value):
 
 
 def _time(value, key: str):
-    return _utc_text(value) if type(value) is datetime else normal_form(value, key)
+    # content._utc_text's text, remembered for the row's SQLite binding (clock.utc_iso).
+    return utc_iso(value) if type(value) is datetime else normal_form(value, key)
 
 
 class Writes:
