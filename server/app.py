@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import database, errors
 from .accounts.session_cookie import RenewingSessionInterface
 from .config import Config, load_secret_key
-from .database import engine_options, set_write_intent, write_intent
+from .database import emit_savepoints_as_text, engine_options, set_write_intent, write_intent
 from .extensions import api, db, migrate
 from .request_body import DrainUnreadBody
 
@@ -89,6 +89,9 @@ def create_app(config: Mapping | None = None) -> Flask:
                                 x_proto=app.config["TRUSTED_PROXIES"])
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            emit_savepoints_as_text(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     _register_converters(app)
     api.init_app(app)
