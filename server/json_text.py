@@ -56,9 +56,11 @@ def json_value(raw: bytes):
         return None
     try:
         value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    if value is None or raw.count(b":") != orjson.dumps(value).count(b":"):
+        if value is None or raw.count(b":") != orjson.dumps(value).count(b":"):
+            return None
+    except (orjson.JSONDecodeError, TypeError):
+        # orjson reads 1,024 levels of nesting but writes only 255 (TypeError): deeper is left
+        # to the strict reading, which refuses beyond what Python's recursion allows.
         return None
     return value
 

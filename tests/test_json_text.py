@@ -91,6 +91,9 @@ def test_a_body_read_fast_is_the_body_the_strict_reading_gives(seed):
     (b'{"note":"ID 1234567890123456789012"}', False),  # may be a number: the strict reading agrees
     (b'[1234567890123456789.5]', False),
     (b'null', False),
+    (b'{"cargo":' + b"[" * 200 + b"]" * 200 + b"}", True),
+    (b'{"cargo":' + b"[" * 800 + b"]" * 800 + b"}", False),  # orjson reads it, cannot write it back
+    (b"[" * 1100 + b"]" * 1100, False),  # beyond orjson's reading: the strict reading refuses it
     (b'{"plate":"\xe6\xb5\x99F12345","axles":[{"mass":7000.5}]}', True),
 ])
 def test_what_orjson_reads_otherwise_is_left_to_the_strict_reading(raw, fast):
