@@ -281,9 +281,65 @@ def _compile(logic):
         only, = parts
         return lambda data: operation(data, only(data))
     if len(parts) == 2:
+        fast = _with_fast_path(op, args, parts)
+        if fast is not None:
+            return fast
         first, second = parts
         return lambda data: operation(data, first(data), second(data))
     return lambda data: operation(data, *[part(data) for part in parts])
+
+
+_NUMBERS = (int, float)  # exact types: a bool is not a number here
+_EQUALITIES = {"==": False, "===": False, "!=": True, "!==": True}  # operator -> negated
+_NUMBER_ORDER = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+                 ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _with_fast_path(op: str, args: list, parts: list):
+    """A two-operand operation with a shortcut for the common operands, or None. Each shortcut
+    gives what the operation gives (tests/forms/test_logic.py compares them on every kind of
+    JSON value) and hands any other operands to the operation itself:
+    - equality with a constant text (or number): text against text (number against number) is
+      compared by Python's ==, for loose and strict equality alike;
+    - `in` a constant list of texts: true only for text that is one of them (strict equality);
+    - order of two numbers (not booleans): Python's comparison, false when a NaN is involved,
+      as JavaScript's is."""
+    operation = PORTABLE_OPERATIONS[op]
+    first, second = parts
+    if op in _EQUALITIES:
+        negated = _EQUALITIES[op]
+        for index in (1, 0):
+            constant = args[index]
+            kinds = (str,) if type(constant) is str else _NUMBERS if type(constant) in _NUMBERS else None
+            if kinds is None:
+                continue
+            operand = parts[1 - index]
+            constant_first = index == 0
+
+            def equal(data, operand=operand, constant=constant, kinds=kinds, constant_first=constant_first):
+                value = operand(data)
+                if type(value) in kinds:
+                    return (value != constant) if negated else (value == constant)
+                return operation(data, constant, value) if constant_first else operation(data, value, constant)
+            return equal
+        return None
+    if op == "in" and isinstance(args[1], list) and all(type(v) is str for v in args[1]):
+        texts = frozenset(args[1])
+
+        def member(data):
+            value = first(data)
+            return type(value) is str and value in texts
+        return member
+    if op in _NUMBER_ORDER:
+        compare = _NUMBER_ORDER[op]
+
+        def order(data):
+            a, b = first(data), second(data)
+            if type(a) in _NUMBERS and type(b) in _NUMBERS:
+                return compare(a, b)
+            return operation(data, a, b)
+        return order
+    return None
 
 
 def _plain_key(args: list) -> bool:

@@ -84,3 +84,31 @@ def test_an_unknown_operation_fails_when_reached_as_in_the_interpreter():
     assert evaluate(logic, {}) == interpret(logic, {}) == 0
     with pytest.raises(ReferenceError):
         evaluate(logic, {"a": True})
+
+
+# Every kind of JSON value (and the NaN and infinities a computation can make), for the compiled
+# shortcuts of logic._with_fast_path: equality with a constant, `in` a list of texts, order of numbers.
+VALUES = [None, True, False, 0, 1, -1, 7, 2 ** 60, 0.0, -0.0, 1.0, 2.5, float("nan"), float("inf"),
+          float("-inf"), "", " ", "0", "1", "1.0", " 7 ", "abc", "yes", "truck_2", "Infinity",
+          [], [1], ["yes"], [1, 2], {}, {"a": 1}]
+CONSTANTS = ["yes", "", "1", "truck_2", 0, 1, 7, 1.0, -0.0, 2.5, 2 ** 60, None, True, False, [], ["yes"]]
+
+
+def _fast_path_expressions():
+    for op in ("==", "!=", "===", "!=="):
+        for constant in CONSTANTS:
+            yield {op: [{"var": "a"}, constant]}
+            yield {op: [constant, {"var": "a"}]}
+    for haystack in (["yes", "no"], [], ["1", "truck_2", ""], ["yes", 1], "yes no"):
+        yield {"in": [{"var": "a"}, haystack]}
+    for op in ("<", "<=", ">", ">="):
+        yield {op: [{"var": "a"}, {"var": "b"}]}
+        yield {op: [{"var": "a"}, 7]}
+
+
+@pytest.mark.parametrize("logic", list(_fast_path_expressions()), ids=lambda e: json.dumps(e, ensure_ascii=False))
+def test_compiled_shortcuts_give_the_interpreters_result_for_every_kind_of_value(logic):
+    for a in VALUES:
+        for b in VALUES:
+            data = {"a": a, "b": b}
+            assert same(evaluate(logic, data), interpret(logic, data)), (a, b)
