@@ -55,7 +55,7 @@ def _projector(items: list[dict]):
         data = {}
         for item_id, projection in plan:
             value = answers.get(item_id)
-            if not is_empty(value):
+            if value is not None and (value or type(value) not in _EMPTY_KINDS):  # not is_empty(value)
                 if projection is not None:
                     value = projection(value)
                     if is_empty(value):
@@ -78,48 +78,138 @@ def _project_rows(project_row):
 
 
 def _compile_form(form: FormVersion) -> Checks:
-    sections = [(compiled(s["show_if"]) if "show_if" in s else None,
-                 [c for c in (_item_checker(item) for item in s["items"]) if c is not None])
-                for s in form.definition["sections"]]
-    project = _projector([item for s in form.definition["sections"] for item in s["items"]])
-    computed = [(item_id, inputs, compiled(form.items[item_id].item["compute"]))
-                for item_id, inputs in form.computed]
+    """The form's checks as the source of one Python function, written once and run for every
+    record (as fastjsonschema does): every top-level item's steps of `_check_item` inline, its
+    id, type and rules settled as constants, so that a record costs no call per item. Repeat
+    items, the answers' types beyond their common valid shape, and the form's expressions are
+    called as compiled closures (`_rows_checker`, `_value_checker`, logic.compiled)."""
+    source = _Source()
     items = form.items
     answerable = frozenset(key for key, ref in items.items() if ref.repeat is None and ref.item["type"] != "note")
+    emit = source.line
+    emit(0, "def check_answers(answers):")
+    emit(1, "check = AnswerCheck()")
+    emit(1, "if not isinstance(answers, Mapping):")
+    emit(2, "check.errors.append(AnswerError('', 'wrong_type', '答案应为以检查项编号为键的对象。'))")
+    emit(2, "return check")
+    emit(1, "errors, evidence, computed, get = check.errors, check.evidence, check.computed, answers.get")
+    emit(1, f"answerable = {source.constant(answerable)}")
+    emit(1, "for key in answers:")
+    emit(2, "if key not in answerable:")
+    emit(3, f"{source.constant(_unknown_key)}(errors, {source.constant(items)}, key)")
+    project = _projector([item for section in form.definition["sections"] for item in section["items"]])
+    emit(1, f"data = {source.constant(project)}(answers)")
+    for item_id, inputs in form.computed:
+        compute = source.constant(compiled(items[item_id].item["compute"]))
+        ready = " and ".join(f"{name!r} in data" for name in inputs) or "True"
+        emit(1, f"value = _normalise_computed({compute}(data)) if {ready} else None")
+        emit(1, f"computed[{item_id!r}] = value")
+        emit(1, "if value is not None:")
+        emit(2, f"data[{item_id!r}] = value")
+        emit(1, f"sent = get({item_id!r})")
+        emit(1, "if sent is not None and not _same_computed(sent, value):")
+        emit(2, f"errors.append(_computed_mismatch({item_id!r}, value))")
+    for section in form.definition["sections"]:
+        if "show_if" in section:
+            emit(1, f"section_visible = truthy({source.constant(compiled(section['show_if']))}(data))")
+        else:
+            emit(1, "section_visible = True")
+        for item in section["items"]:
+            if item["type"] not in ("computed", "note"):
+                _emit_item(source, item)
+    emit(1, "return check")
+    namespace = {"AnswerCheck": AnswerCheck, "AnswerError": AnswerError, "Mapping": Mapping,
+                 "truthy": truthy, "_normalise_computed": _normalise_computed,
+                 "_same_computed": _same_computed, "_computed_mismatch": _computed_mismatch,
+                 "_NOTHING": _NOTHING, "_EMPTY_KINDS": _EMPTY_KINDS, **source.constants}
+    exec(compile(source.text(), f"<form checks of {form.id}@{form.version}>", "exec"), namespace)  # noqa: S102
+    return namespace["check_answers"]
 
-    def check_answers(answers: Mapping) -> AnswerCheck:
-        check = AnswerCheck()
-        if not isinstance(answers, Mapping):
-            check.errors.append(AnswerError("", "wrong_type", "答案应为以检查项编号为键的对象。"))
-            return check
-        errors = check.errors
-        for key in answers:
-            if key in answerable:
-                continue
-            ref = items.get(key)
-            if ref is None or ref.repeat is not None:
-                errors.append(AnswerError(str(key), "unknown_item", "表单中没有此检查项，请更新表单后重试。"))
-            elif ref.item["type"] == "note":
-                errors.append(AnswerError(key, "not_answerable", "此项为说明文字，不需要填写。"))
-        data = project(answers)
-        for item_id, inputs, compute in computed:
-            value = None
-            if all(name in data for name in inputs):
-                value = _normalise_computed(compute(data))
-            check.computed[item_id] = value
-            if value is not None:
-                data[item_id] = value
-            sent = answers.get(item_id)
-            if sent is not None and not _same_computed(sent, value):
-                shown = "空" if value is None else fmt_number(value)
-                errors.append(AnswerError(item_id, "computed_mismatch",
-                                          f"计算结果与服务器不一致（服务器计算为 {shown}），请更新表单后重新计算。"))
-        for show_if, checkers in sections:
-            visible = show_if is None or truthy(show_if(data))
-            for item_id, check_item in checkers:
-                check_item(check, answers.get(item_id), data, item_id, visible)
-        return check
-    return check_answers
+
+class _Source:
+    """The lines of a generated function and the objects its text names (`_k0`, `_k1` …)."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.constants: dict[str, object] = {}
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+    def constant(self, value) -> str:
+        name = f"_k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+# `is_empty` for the values a JSON reading makes: None, "", [] and {} (not 0, False or 0.0).
+_EMPTY_KINDS = frozenset((str, list, dict))
+
+
+def _emit_item(source: _Source, item: dict) -> None:
+    """`_check_item` of testing/references.py for a top-level item, as lines of check_answers:
+    `value` is its answer, `section_visible` its section's visibility, the path its id."""
+    emit, path = source.line, repr(item["id"])
+    emit(1, f"value = get({path})")
+    visible = "section_visible"
+    if "show_if" in item:
+        emit(1, f"visible = section_visible and truthy({source.constant(compiled(item['show_if']))}(data))")
+        visible = "visible"
+    required = "True" if item["required"] else "False"
+    if not item["required"] and "required_if" in item:
+        # Evaluated whenever the item is visible, present or not, as the reference does.
+        emit(1, f"required = {visible} and truthy({source.constant(compiled(item['required_if']))}(data))")
+        required = "required"
+    emit(1, "if value is None or (not value and type(value) in _EMPTY_KINDS):")
+    if required == "False":
+        emit(2, "pass")
+    else:
+        emit(2, f"if {visible} and {required}:" if required == "required" else f"if {visible}:")
+        emit(3, f"errors.append(AnswerError({path}, 'required', '此项必填。'))")
+    emit(1, f"elif not {visible}:")
+    emit(2, f"errors.append(AnswerError({path}, 'hidden', '此项在当前情况下不显示，不应填写，请删除该答案。'))")
+    emit(1, "else:")
+    if item["type"] == "repeat":
+        emit(2, f"{source.constant(_rows_checker(item))}(check, value, data, {path})")
+        return
+    emit(2, f"found = {source.constant(_value_checker(item))}(value, {path})")
+    emit(2, "if found is not _NOTHING:")
+    emit(3, "if found[0]:")
+    emit(4, "errors.extend(found[0])")
+    emit(3, "if found[1]:")
+    emit(4, "evidence.extend(found[1])")
+    if item["type"] == "check" and "result_rules" in item:
+        emit(2, f"{source.constant(_rules_checker(item))}(errors, value, data, {path})")
+
+
+def _unknown_key(errors: list, items: dict, key) -> None:
+    """The error of an answer whose key is not an answerable top-level item."""
+    ref = items.get(key)
+    if ref is None or ref.repeat is not None:
+        errors.append(AnswerError(str(key), "unknown_item", "表单中没有此检查项，请更新表单后重试。"))
+    elif ref.item["type"] == "note":
+        errors.append(AnswerError(key, "not_answerable", "此项为说明文字，不需要填写。"))
+
+
+def _computed_mismatch(item_id: str, value) -> AnswerError:
+    shown = "空" if value is None else fmt_number(value)
+    return AnswerError(item_id, "computed_mismatch",
+                       f"计算结果与服务器不一致（服务器计算为 {shown}），请更新表单后重新计算。")
+
+
+def _rules_checker(item: dict):
+    """A check's result rules: the reasons of those that apply and refuse the result sent."""
+    rules = [(rule["results"], compiled(rule["when"]), rule["reason"]) for rule in item["result_rules"] or ()]
+
+    def check_rules(errors: list, value, data: dict, path: str) -> None:
+        if isinstance(value, Mapping) and isinstance(value.get("result"), str) and value["result"] in CHECK_RESULTS:
+            result = value.get("result")
+            errors.extend(AnswerError(path, "result_contradicts", reason) for results, when, reason in rules
+                          if result not in results and truthy(when(data)))
+    return check_rules
 
 
 def _item_checker(item: dict):
