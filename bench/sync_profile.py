@@ -63,7 +63,7 @@ def run(records: int, requests: int, profile: int, resend: bool = False) -> dict
     profiler = cProfile.Profile(time.process_time) if profile else None
     started, own = time.process_time(), time.thread_time()
     for index, body in enumerate(bodies[1:]):
-        if profiler and index == requests - profile:
+        if profiler and index == max(requests - profile, 0):
             profiler.enable()
         response = client.post("/api/sync", data=body, headers=headers)
         assert response.status_code == 200 and all(

@@ -188,9 +188,9 @@ def test_the_validators_it_inlines_agree_with_marshmallow_at_their_bounds():
 
 
 def test_the_generated_load_agrees_on_the_kinds_it_inlines_and_on_odd_keys():
-    """The loader is generated source (record_loader._generate_load): text, strict integers and
-    raw values are tested inline, keys are written in as literals, missing and null values follow
-    each field's rules. Every combination of these against marshmallow."""
+    """Text, strict integers and raw values, a quoted data_key, load_default and allow_none,
+    under unknown RAISE and EXCLUDE: every combination against marshmallow. (Written for a
+    generated loader, db2f5f7, since withdrawn: f072c27; it holds the closure loader.)"""
     from marshmallow import EXCLUDE
 
     class Inlined(Schema):
