@@ -86,11 +86,12 @@ def log_end():
     return sa.select(sa.func.coalesce(sa.func.max(AuditEntry.seq), 0)).scalar_subquery()
 
 
-def append_entries(values: list[dict], session=None, *, last=None) -> int:
+def append_entries(values: list[dict], session=None, *, last=None, details_canonical: bool = False) -> int:
     """Under the log's lock, in this transaction: give `values` (entries' content) the next
     positions after `last` (read here if None) and their leaf hashes and insert them (one
     INSERT, no ORM object: on SQLite through the driver, server/driver_insert.py). Returns the
-    position of the first."""
+    position of the first. `details_canonical`: every value's details text was made by
+    service._event_values (canonical JSON), so its leaf hash may splice that text in."""
     from .service import leaf_values
 
     session = session or db.session
@@ -98,7 +99,8 @@ def append_entries(values: list[dict], session=None, *, last=None) -> int:
     session.flush()  # entries added before, in this transaction, count
     if last is None:
         last = session.execute(sa.select(log_end())).scalar()
-    insert_rows(session, AuditEntry.__table__, [leaf_values(last + i, v) for i, v in enumerate(values, start=1)])
+    insert_rows(session, AuditEntry.__table__, [leaf_values(last + i, v, details_canonical=details_canonical)
+                                                for i, v in enumerate(values, start=1)])
     return last + 1
 
 

@@ -22,6 +22,7 @@ from .canonical import ENTRY_FIELDS
 from .fast_canonical import canonical_bytes, canonical_text
 from .models import AuditEntry, AuditQueued
 from .sequencer import append_entries, is_postgresql, mark_queued, queue_key, seal, sequence_queue
+from .stored_leaves import spliced_content
 
 # The client address of the request being served, set by the app for each request.
 client_address_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -50,8 +51,9 @@ def _content(fields: dict, recorded_at: datetime, details) -> bytes:
 
 
 def _event_values(action: str, actor, object_type, object_id, details, client_address,
-                  actor_username) -> dict:
-    """An entry's content, as stored (details as canonical JSON text): all but its position."""
+                  actor_username, details_text: str | None = None) -> dict:
+    """An entry's content, as stored (details as canonical JSON text): all but its position.
+    `details_text`, when given, is that text made beforehand (`canonical_text(details)`)."""
     return {
         "recorded_at": utcnow(),
         "actor_id": getattr(actor, "id", None),
@@ -61,15 +63,25 @@ def _event_values(action: str, actor, object_type, object_id, details, client_ad
         "object_id": None if object_id is None else str(object_id),
         "client_address": client_address or client_address_var.get(),
         # Round-trip the details through JSON so that the hash covers exactly what is stored.
-        "details": canonical_text(details or {}),
+        "details": canonical_text(details or {}) if details_text is None else details_text,
     }
 
 
-def leaf_values(seq: int, values: dict) -> dict:
-    """The column values of entry `seq` with content `values`, its leaf hash computed over them."""
+def leaf_values(seq: int, values: dict, *, details_canonical: bool = False) -> dict:
+    """The column values of entry `seq` with content `values`, its leaf hash computed over them.
+    `details_canonical`: the details text is canonical JSON (made by `_event_values`), so the
+    entry's bytes are its text spliced in (stored_leaves.spliced_content), not parsed and
+    written again; otherwise, or where splicing cannot be done, they are parsed."""
     fields = {"seq": seq, **{name: values[name] for name in _CONTENT_FIELDS[1:]}}
     recorded_at, details_text = values["recorded_at"], values["details"]
-    leaf = merkle.leaf_hash(_content(fields, recorded_at, json.loads(details_text)))
+    content = None
+    if details_canonical:
+        content = spliced_content(seq, recorded_at.isoformat(), fields["actor_id"], fields["actor_username"],
+                                  fields["action"], fields["object_type"], fields["object_id"],
+                                  fields["client_address"], details_text)
+    if content is None:
+        content = _content(fields, recorded_at, json.loads(details_text))
+    leaf = merkle.leaf_hash(content)
     return {**fields, "recorded_at": recorded_at, "details": details_text, "entry_hash": leaf.hex()}
 
 
@@ -114,10 +126,10 @@ def record_event(action: str, *, actor=None, object_type: str | None = None,
     values = _event_values(action, actor, object_type, object_id, details, client_address,
                            actor_username)
     if not is_postgresql():
-        seq = append_entries([values])
+        seq = append_entries([values], details_canonical=True)
     elif sequenced:
         sequence_queue()  # what this transaction queued before comes first
-        seq = append_entries([values])
+        seq = append_entries([values], details_canonical=True)
     else:
         db.session.add(AuditQueued(**seal(values, queue_key())))
         db.session.flush()
@@ -129,15 +141,16 @@ def record_event(action: str, *, actor=None, object_type: str | None = None,
 def record_events(events: list[dict], *, actor=None, log_end: int | None = None) -> None:
     """Write many events at once (a sync batch): one INSERT of the queue on PostgreSQL, one
     sequence look-up and one bulk insert on SQLite. Each event is a dict of record_event's
-    keyword arguments plus `action`. `log_end` (SQLite): the log's last position, read already
+    keyword arguments plus `action`, and may hold `details_text`, its details' canonical text
+    made beforehand (outside the writer's turn). `log_end` (SQLite): the log's last position, read already
     in this writer's turn with nothing appended since (`sequencer.log_end`)."""
     if not events:
         return
     values = [_event_values(e["action"], e.get("actor", actor), e.get("object_type"),
                             e.get("object_id"), e.get("details"), e.get("client_address"),
-                            e.get("actor_username")) for e in events]
+                            e.get("actor_username"), e.get("details_text")) for e in events]
     if not is_postgresql():
-        append_entries(values, last=log_end)
+        append_entries(values, last=log_end, details_canonical=True)
         return
     key = queue_key()
     db.session.execute(AuditQueued.__table__.insert(), [seal(v, key) for v in values])

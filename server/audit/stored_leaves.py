@@ -21,10 +21,11 @@ STORED_COLUMNS = ("seq", "recorded_at", "actor_id", "actor_username", "action", 
                   "object_id", "client_address", "details", "entry_hash")
 
 
-def stored_leaf(row) -> bytes:
-    """The leaf hash of a stored entry (a row of STORED_COLUMNS)."""
-    seq, recorded, actor_id, actor_username, action, object_type, object_id, address, details, stored = row
-    recorded_at = recorded.isoformat()
+def spliced_content(seq, recorded_at: str, actor_id, actor_username, action, object_type, object_id,
+                    address, details: str) -> bytes | None:
+    """An entry's canonical bytes (canonical.entry_bytes) with its details text spliced in as
+    they are, not parsed and written again: the same bytes exactly when `details` is the
+    canonical JSON of its value. None when orjson cannot write the other fields."""
     try:
         # The fields other than the details are integers, text or null: orjson writes them as
         # the standard library does (no float), sorted; "details" sorts before "object_id",
@@ -33,12 +34,21 @@ def stored_leaf(row) -> bytes:
                                "client_address": address, "object_id": object_id,
                                "object_type": object_type, "recorded_at": recorded_at, "seq": seq},
                               option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        others = None
-    if others is not None:
-        at = others.index(b',"object_id":')
-        leaf = merkle.leaf_hash(b"".join((others[:at], b',"details":', details.encode("utf-8"),
-                                          others[at:])))
+        text = details.encode("utf-8")
+    except (TypeError, UnicodeEncodeError, orjson.JSONEncodeError):
+        return None
+    at = others.index(b',"object_id":')
+    return b"".join((others[:at], b',"details":', text, others[at:]))
+
+
+def stored_leaf(row) -> bytes:
+    """The leaf hash of a stored entry (a row of STORED_COLUMNS)."""
+    seq, recorded, actor_id, actor_username, action, object_type, object_id, address, details, stored = row
+    recorded_at = recorded.isoformat()
+    content = spliced_content(seq, recorded_at, actor_id, actor_username, action, object_type, object_id,
+                              address, details)
+    if content is not None:
+        leaf = merkle.leaf_hash(content)
         if leaf.hex() == stored:
             return leaf
     fields = dict(zip(STORED_COLUMNS, row, strict=True))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..accounts.models import User
-from ..audit.fast_canonical import canonical_bytes
+from ..audit.fast_canonical import canonical_bytes, canonical_text
 from ..audit.service import record_events
 from ..clock import utc_iso
 from ..driver_insert import bind_ahead, insert_rows
@@ -83,6 +83,8 @@ class Rows:
                           revisit_reason=data.get("revisit_reason"), recent_inspections=plan.recent)
             event["details"]["target"] = {"id": plan.target_id, "revisit_reason": target["revisit_reason"],
                                           "recent": plan.recent}
+        # The entry's details as stored, written here rather than in the writer's turn.
+        event["details_text"] = canonical_text(event["details"])
         return cls(inspection, officers, evidence, event, target)
 
     def bind_ahead(self, dialect) -> None:

@@ -94,3 +94,46 @@ def test_a_type_neither_knows_is_refused_alike():
         canonical_json({"x": object()})
     with pytest.raises(TypeError):
         canonical_bytes({"x": object()})
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_an_appended_entry_hashes_its_spliced_details_as_the_standalone_verifier_hashes_them(seed):
+    """An entry appended by record_event(s) has its canonical details text spliced into its
+    bytes (service.leaf_values, details_canonical=True): the same leaf hash as the standard
+    library's entry_bytes over the parsed details, which the standalone verifiers compute."""
+    from server.audit import merkle
+    from server.audit.canonical import entry_bytes
+    from server.audit.service import _event_values, leaf_values
+
+    rng = random.Random(f"leaf {seed}")
+    for n in range(150):
+        details = {_string(rng): _value(rng) for _ in range(rng.randint(0, 6))}
+        try:
+            values = _event_values(rng.choice(["inspection.submitted", "测试"]), None,
+                                   rng.choice([None, "inspection"]), rng.choice([None, n, _string(rng)]),
+                                   details, rng.choice([None, "::1", _string(rng)]), _string(rng))
+        except UnicodeEncodeError:  # a lone surrogate: refused alike, spliced or not
+            continue
+        spliced = leaf_values(n + 1, values, details_canonical=True)
+        parsed = leaf_values(n + 1, values)
+        fields = {**{k: v for k, v in parsed.items() if k != "entry_hash"},
+                  "recorded_at": values["recorded_at"].isoformat(), "details": json.loads(values["details"])}
+        assert spliced == parsed
+        assert spliced["entry_hash"] == merkle.leaf_hash(entry_bytes(fields)).hex(), details
+
+
+def test_details_in_another_spelling_are_parsed_unless_said_to_be_canonical():
+    """Why splicing is asked for, not assumed: the leaf of details text in another spelling of
+    the same value is the parsed value's (what the verifiers compute); spliced, it would not be."""
+    from datetime import datetime, timezone
+
+    from server.audit.service import leaf_values
+
+    values = {"recorded_at": datetime(2026, 12, 3, tzinfo=timezone.utc), "actor_id": None,
+              "actor_username": "admin", "action": "test", "object_type": None, "object_id": None,
+              "client_address": None}
+    canonical = leaf_values(1, {**values, "details": '{"a":1,"b":"x"}'})
+    other = leaf_values(1, {**values, "details": '{ "b": "x", "a": 1 }'})
+    assert other["entry_hash"] == canonical["entry_hash"]
+    assert leaf_values(1, {**values, "details": '{ "b": "x", "a": 1 }'},
+                       details_canonical=True)["entry_hash"] != canonical["entry_hash"]
