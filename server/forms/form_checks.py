@@ -20,6 +20,11 @@ from .validation import AnswerCheck, _normalise_computed, _same_computed, fmt_nu
 
 Checks = Callable[[Mapping], AnswerCheck]
 
+# `is_empty` for the values a JSON reading makes: None, "", [] and {} (not 0, False or 0.0).
+_EMPTY_KINDS = frozenset((str, list, dict))
+_HIDDEN = "此项在当前情况下不显示，不应填写，请删除该答案。"
+_REQUIRED = "此项必填。"
+
 # Compiled checks by the identity of the form version (kept alive by the entry, so that its id
 # cannot be reused); loaded form versions live as long as the process.
 _COMPILED: dict[int, tuple[FormVersion, Checks]] = {}
@@ -121,7 +126,8 @@ def _compile_form(form: FormVersion) -> Checks:
     namespace = {"AnswerCheck": AnswerCheck, "AnswerError": AnswerError, "Mapping": Mapping,
                  "truthy": truthy, "_normalise_computed": _normalise_computed,
                  "_same_computed": _same_computed, "_computed_mismatch": _computed_mismatch,
-                 "_NOTHING": _NOTHING, "_EMPTY_KINDS": _EMPTY_KINDS, **source.constants}
+                 "_NOTHING": _NOTHING, "_EMPTY_KINDS": _EMPTY_KINDS, "_HIDDEN": _HIDDEN,
+                 "_REQUIRED": _REQUIRED, **source.constants}
     exec(compile(source.text(), f"<form checks of {form.id}@{form.version}>", "exec"), namespace)  # noqa: S102
     return namespace["check_answers"]
 
@@ -145,9 +151,6 @@ class _Source:
         return "\n".join(self.lines) + "\n"
 
 
-# `is_empty` for the values a JSON reading makes: None, "", [] and {} (not 0, False or 0.0).
-_EMPTY_KINDS = frozenset((str, list, dict))
-
 
 def _emit_item(source: _Source, item: dict) -> None:
     """`_check_item` of testing/references.py for a top-level item, as lines of check_answers:
@@ -158,19 +161,20 @@ def _emit_item(source: _Source, item: dict) -> None:
     if "show_if" in item:
         emit(1, f"visible = section_visible and truthy({source.constant(compiled(item['show_if']))}(data))")
         visible = "visible"
-    required = "True" if item["required"] else "False"
-    if not item["required"] and "required_if" in item:
-        # Evaluated whenever the item is visible, present or not, as the reference does.
+    # Missing and required: when visible, and (unless always required) its condition holds,
+    # evaluated whenever the item is visible, present or not, as the reference does.
+    missing_is_error = visible if item["required"] else None
+    if missing_is_error is None and "required_if" in item:
         emit(1, f"required = {visible} and truthy({source.constant(compiled(item['required_if']))}(data))")
-        required = "required"
+        missing_is_error = "required"
     emit(1, "if value is None or (not value and type(value) in _EMPTY_KINDS):")
-    if required == "False":
+    if missing_is_error is None:
         emit(2, "pass")
     else:
-        emit(2, f"if {visible} and {required}:" if required == "required" else f"if {visible}:")
-        emit(3, f"errors.append(AnswerError({path}, 'required', '此项必填。'))")
+        emit(2, f"if {missing_is_error}:")
+        emit(3, f"errors.append(AnswerError({path}, 'required', _REQUIRED))")
     emit(1, f"elif not {visible}:")
-    emit(2, f"errors.append(AnswerError({path}, 'hidden', '此项在当前情况下不显示，不应填写，请删除该答案。'))")
+    emit(2, f"errors.append(AnswerError({path}, 'hidden', _HIDDEN))")
     emit(1, "else:")
     if item["type"] == "repeat":
         emit(2, f"{source.constant(_rows_checker(item))}(check, value, data, {path})")
@@ -223,8 +227,7 @@ def _item_checker(item: dict):
     required_if = compiled(item["required_if"]) if "required_if" in item else None
     rows = _rows_checker(item) if kind == "repeat" else None
     check_value = _value_checker(item)
-    rules = [(rule["results"], compiled(rule["when"]), rule["reason"])
-             for rule in item.get("result_rules") or ()] if kind == "check" and "result_rules" in item else None
+    rules = _rules_checker(item) if kind == "check" and "result_rules" in item else None
 
     def check_item(check: AnswerCheck, value, data: dict, path: str, visible: bool) -> None:
         if visible and show_if is not None:
@@ -232,12 +235,12 @@ def _item_checker(item: dict):
         present = not is_empty(value)
         if not visible:
             if present:
-                check.errors.append(AnswerError(path, "hidden", "此项在当前情况下不显示，不应填写，请删除该答案。"))
+                check.errors.append(AnswerError(path, "hidden", _HIDDEN))
             return
         required = always_required or (required_if is not None and truthy(required_if(data)))
         if not present:
             if required:
-                check.errors.append(AnswerError(path, "required", "此项必填。"))
+                check.errors.append(AnswerError(path, "required", _REQUIRED))
             return
         if rows is not None:
             rows(check, value, data, path)
@@ -247,11 +250,8 @@ def _item_checker(item: dict):
             check.errors.extend(errors)
         if evidence:
             check.evidence.extend(evidence)
-        if rules is not None and isinstance(value, Mapping) \
-                and isinstance(value.get("result"), str) and value["result"] in CHECK_RESULTS:
-            result = value.get("result")
-            check.errors.extend(AnswerError(path, "result_contradicts", reason) for results, when, reason in rules
-                                if result not in results and truthy(when(data)))
+        if rules is not None:
+            rules(check.errors, value, data, path)
     return item["id"], check_item
 
 

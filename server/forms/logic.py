@@ -10,6 +10,7 @@ Forms may use only PORTABLE_OPERATIONS; `check_expression` enforces that at load
 from __future__ import annotations
 
 import math
+import operator
 import re
 
 from json_logic import jsonLogic
@@ -291,8 +292,7 @@ def _compile(logic):
 
 _NUMBERS = (int, float)  # exact types: a bool is not a number here
 _EQUALITIES = {"==": False, "===": False, "!=": True, "!==": True}  # operator -> negated
-_NUMBER_ORDER = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-                 ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+_NUMBER_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _with_fast_path(op: str, args: list, parts: list):
