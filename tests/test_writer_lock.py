@@ -147,3 +147,82 @@ def test_a_writer_that_gave_up_waiting_leaves_the_lock_free_for_the_next(tmp_pat
             if holder is not None:
                 holder.kill()
                 holder.wait()
+
+
+def test_a_writer_that_gave_up_leaves_the_wait_to_the_next_writer_of_its_process(tmp_path):
+    """A writer gives up while another process still holds the lock; the next writer of its
+    process gets the turn when that process lets go, and holds it alone: a third process waits
+    until it gives it back."""
+    path = tmp_path / "db-writer.lock"
+    first = _other_process_holding(path)
+    lock, got = WriterLock(str(path)), threading.Event()
+    third = None
+    try:
+        with pytest.raises(DatabaseLocked):
+            lock.acquire(0.2)
+        waiting = threading.Thread(target=lambda: (lock.acquire(30), got.set()))
+        waiting.start()
+        assert not got.wait(0.3)
+        first.stdin.write("go\n")
+        first.stdin.flush()
+        assert got.wait(10)
+        waiting.join(10)
+        third = subprocess.Popen([sys.executable, "-c", _HOLDER, str(path)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+        with pytest.raises(subprocess.TimeoutExpired):
+            third.communicate(timeout=1)  # it waits: this process holds the lock
+        lock.release()
+        assert third.stdout.readline().strip() == "held"
+    finally:
+        for holder in (first, third):
+            if holder is not None:
+                holder.kill()
+                holder.wait()
+
+
+_CONTENDER = """
+import os, sys, threading, time
+from server.writer_lock import DatabaseLocked, WriterLock
+lock, log, turns = WriterLock(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+taken, refused = [], []
+
+def write(name):
+    done = 0
+    while done < turns:
+        try:
+            lock.acquire(0.002 if done % 4 == 3 else 30)  # some give up at once
+        except DatabaseLocked:
+            refused.append(name)
+            continue
+        with open(log, "a") as out:
+            out.write(f"in {name}\\n")
+        time.sleep(0.0005)
+        with open(log, "a") as out:
+            out.write(f"out {name}\\n")
+        lock.release()
+        done += 1
+    taken.append(name)
+
+threads = [threading.Thread(target=write, args=(f"{os.getpid()}.{n}",)) for n in range(3)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(taken), len(refused), flush=True)
+"""
+
+
+def test_writers_of_several_processes_hold_the_lock_one_at_a_time(tmp_path):
+    """Three processes of three writers each take the turn 40 times each, some giving up on a
+    short wait: every turn is taken, and no two writers ever hold the lock at once."""
+    path, log = tmp_path / "db-writer.lock", tmp_path / "turns.log"
+    contenders = [subprocess.Popen([sys.executable, "-c", _CONTENDER, str(path), str(log), "40"],
+                                   stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+                  for _ in range(3)]
+    outputs = [contender.communicate(timeout=120)[0].split() for contender in contenders]
+    assert all(contender.returncode == 0 for contender in contenders)
+    assert [int(taken) for taken, _ in outputs] == [3, 3, 3]
+    lines = log.read_text().splitlines()
+    assert len(lines) == 3 * 3 * 40 * 2
+    for enter, leave in zip(lines[::2], lines[1::2], strict=True):
+        assert enter.startswith("in ") and leave == "out " + enter[3:], (enter, leave)
