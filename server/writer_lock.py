@@ -9,9 +9,9 @@ process's flock is released by the OS, so a crash never leaves the lock held.
 
 A process's waiter for the flock sleeps in the kernel too (a blocking `flock` on a helper
 thread), so the OS wakes it the moment another process lets go. It used to poll every 1 ms: a
-process that let go and wanted the turn again at once took it back before the others woke, so
-under load the same process held the turn again and again and the others' syncs waited: p99 of
-one-record syncs 150-199 ms against 125-146 blocking, at the same rate (README, Performance).
+process that let go and wanted the turn again at once could take it back before the others'
+sleeps ended, and their syncs waited longer: p99 of one-record syncs 155-253 ms polling against
+112-143 blocking, alternated (README, Performance).
 
 On SQLite the writer's turn is what every write of every worker queues for: under load it, not
 the CPU, sets the rate (README, Performance). With WRITER_LOCK_TIMINGS set (server/config.py),
