@@ -31,6 +31,7 @@ FEATURES = (
     "casefile",
     "review",
     "workdays_routes",
+    "calendar_years",
     "discretion",
     "cases",
     "documents",

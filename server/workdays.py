@@ -22,12 +22,20 @@ How a period is counted (every function below follows it):
 
 The next year's notice may move days at the end of a known year (the 2019 notice made
 2018-12-29 a working day); such days are listed under that next notice, with their own dates.
+
+A year published after a release is entered by an admin (`flask --app server calendar add FILE`,
+server/calendar_years/): it is stored in the database, vouched for by the audit log, and
+merged here with the file's years (`entered_years`, the app's source of them). A worker learns
+of a year entered since it last looked within ENTERED_RECHECK_S.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, timedelta
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "cn-workdays.json"
@@ -52,6 +60,7 @@ class Notice:
     url: str
     holidays: tuple[tuple[str, date, date], ...]   # (name, first day, last day)
     working_weekend_days: tuple[date, ...]
+    entered_at: datetime | None = None  # entered by an admin (not in the data file): when
 
 
 @dataclass(frozen=True)
@@ -71,67 +80,186 @@ class Calendar:
             return True
         return day.weekday() < 5 and day not in self.holidays
 
+    def with_year(self, year: YearEntry) -> Calendar:
+        """This calendar and one more year's notice. Raises ValueError if the year is known
+        already, or if a day would be both a holiday and a worked weekend day."""
+        if year.notice.year in self.notices:
+            raise ValueError(f"{year.notice.year} is known already ({self.notices[year.notice.year].number})")
+        holidays = {**self.holidays, **year.holidays}
+        worked = self.working_weekend_days | year.working_weekend_days
+        both = worked & holidays.keys()
+        if both:
+            raise ValueError(f"{year.notice.year}: both holiday and working day: "
+                             f"{', '.join(map(str, sorted(both)))}")
+        return Calendar({**self.notices, year.notice.year: year.notice}, holidays, worked)
 
-def _date(value: str, where: str) -> date:
+
+@dataclass(frozen=True)
+class YearEntry:
+    """One year of the data file, read and checked on its own: its notice and its days."""
+    notice: Notice
+    holidays: dict[date, str]
+    working_weekend_days: frozenset[date]
+
+
+def _date(value, where: str) -> date:
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{DATA_FILE.name}: {where}: not a date: {value!r}") from None
+        raise ValueError(f"{where}: not a date: {value!r}") from None
+
+
+def read_year(year_text: str, entry: dict, source: str, *, strict: bool = False) -> YearEntry:
+    """One year's entry of the data file's shape, checked: dates valid, holidays of at most 16
+    days, worked days on weekends, the notice the year's on www.gov.cn. `strict` (a year an
+    admin enters): also every day in that year or the last days of the year before (a notice
+    may move those), at least one holiday, and nothing unknown in the entry. Raises ValueError
+    naming `source` and what is wrong."""
+    where = f"{source}: {year_text}"
+    try:
+        year = int(year_text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: not a year") from None
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}: not an object with notice, holidays and working_weekend_days")
+    if strict:
+        unknown = set(entry) - {"notice", "holidays", "working_weekend_days"}
+        if unknown or not 2000 <= year <= 2200:
+            raise ValueError(f"{where}: not a year's entry (unknown: {', '.join(sorted(unknown)) or year})")
+        if not entry.get("holidays"):
+            raise ValueError(f"{where}: a notice names its holidays: none given")
+    try:
+        spans, holidays = [], {}
+        for h in entry["holidays"]:
+            first, last = _date(h["from"], where), _date(h["to"], where)
+            if last < first or (last - first).days > 15:
+                raise ValueError(f"{where}: holiday {h['name']} spans {first}..{last}")
+            spans.append((str(h["name"]), first, last))
+            day = first
+            while day <= last:
+                holidays[day] = str(h["name"])
+                day += timedelta(days=1)
+        days = []
+        for w in entry["working_weekend_days"]:
+            day = _date(w["date"], where)
+            if day.weekday() < 5:
+                raise ValueError(f"{where}: {day} is a weekday, not a worked weekend day")
+            days.append(day)
+        n = entry["notice"]
+        if not str(n["url"]).startswith("https://www.gov.cn/") or str(year) not in str(n["title"]):
+            raise ValueError(f"{where}: the notice must be the year's, on www.gov.cn")
+        notice = Notice(year, str(n["title"]), str(n["number"]), _date(n["issued"], where), str(n["url"]),
+                        tuple(spans), tuple(days))
+    except (KeyError, TypeError) as missing:
+        raise ValueError(f"{where}: not in the data file's shape (missing or wrong: {missing})") from None
+    if strict:
+        outside = sorted(d for d in [*holidays, *days]
+                         if not (d.year == year or (d.year == year - 1 and d.month == 12 and d.day >= 20)))
+        if outside:
+            raise ValueError(f"{where}: days outside the year (or the end of the one before): "
+                             f"{', '.join(map(str, outside))}")
+    both = set(days) & holidays.keys()
+    if both:
+        raise ValueError(f"{where}: both holiday and working day: {', '.join(map(str, sorted(both)))}")
+    return YearEntry(notice, holidays, frozenset(days))
 
 
 def load_calendar(path: Path = DATA_FILE) -> Calendar:
     """Read and check the data file: dates valid, worked days on weekends, no day both."""
     raw = json.loads(path.read_text(encoding="utf-8"))
-    notices: dict[int, Notice] = {}
-    holidays: dict[date, str] = {}
-    worked: set[date] = set()
+    calendar = Calendar({}, {}, frozenset())
     for year_text, entry in raw["years"].items():
-        year = int(year_text)
-        spans = []
-        for h in entry["holidays"]:
-            first, last = _date(h["from"], year_text), _date(h["to"], year_text)
-            if last < first or (last - first).days > 15:
-                raise ValueError(f"{path.name}: {year}: holiday {h['name']} spans {first}..{last}")
-            spans.append((h["name"], first, last))
-            day = first
-            while day <= last:
-                holidays[day] = h["name"]
-                day += timedelta(days=1)
-        days = []
-        for w in entry["working_weekend_days"]:
-            day = _date(w["date"], year_text)
-            if day.weekday() < 5:
-                raise ValueError(f"{path.name}: {year}: {day} is a weekday, not a worked weekend day")
-            days.append(day)
-        worked.update(days)
-        n = entry["notice"]
-        if not n["url"].startswith("https://www.gov.cn/") or str(year) not in n["title"]:
-            raise ValueError(f"{path.name}: {year}: the notice must be the year's, on www.gov.cn")
-        notices[year] = Notice(year, n["title"], n["number"], _date(n["issued"], year_text), n["url"],
-                               tuple(spans), tuple(days))
-    both = worked & holidays.keys()
-    if both:
-        raise ValueError(f"{path.name}: both holiday and working day: {sorted(both)}")
-    return Calendar(notices, holidays, frozenset(worked))
+        calendar = calendar.with_year(read_year(year_text, entry, path.name))
+    return calendar
 
 
 CALENDAR = load_calendar()
+"""The data file's years."""
+
+ENTERED_RECHECK_S = 60.0
+"""How long a worker trusts that a year is not entered, before it asks the database again."""
+
+
+class EnteredYears:
+    """An app's years entered by an admin (server/calendar_years/), merged with the data
+    file's: `read()` gives every stored year's (entry, entered_at), in the app's context."""
+
+    def __init__(self, read: Callable[[], list[tuple[str, dict, datetime]]]):
+        self._read = read
+        self._lock = threading.Lock()
+        self._calendar = CALENDAR
+        self._missing: dict[int, float] = {}  # year -> when it was last found missing
+
+    def calendar_knowing(self, year: int) -> Calendar | None:
+        """The calendar with `year`, if it is entered; None if not (asked again after
+        ENTERED_RECHECK_S)."""
+        calendar = self._calendar
+        if year in calendar.notices:
+            return calendar
+        with self._lock:
+            asked = self._missing.get(year)
+            if asked is not None and time.monotonic() - asked < ENTERED_RECHECK_S:
+                return None
+            calendar = self._calendar = self.merged()
+            if year in calendar.notices:
+                self._missing.pop(year, None)
+                return calendar
+            self._missing[year] = time.monotonic()
+            return None
+
+    def calendar_for(self, day: date) -> Calendar:
+        """The calendar that knows `day`, or CalendarYearUnknown. A day at the end of December
+        asks for the next year too: its notice may move that day."""
+        if day.month == 12 and day.day >= 20:
+            self.calendar_knowing(day.year + 1)
+        calendar = self.calendar_knowing(day.year)
+        if calendar is None:
+            raise CalendarYearUnknown(day.year)
+        return calendar
+
+    def forget(self) -> None:
+        """Ask the database again at the next deadline (a year was entered in this process)."""
+        with self._lock:
+            self._missing.clear()
+
+    def merged(self) -> Calendar:
+        """The data file's years and every entered one, read now."""
+        calendar = CALENDAR
+        for year_text, entry, entered_at in self._read():
+            year = read_year(year_text, entry, "entered year")
+            calendar = calendar.with_year(replace(year, notice=replace(year.notice, entered_at=entered_at)))
+        return calendar
+
+
+entered_years: Callable[[], EnteredYears | None] = lambda: None  # noqa: E731
+"""The entered years of the app in whose context a deadline is counted (set by
+server/calendar_years/); None: the data file's years alone."""
+
+
+def _calendar_for(day: date) -> Calendar:
+    entered = entered_years()
+    if entered is not None:
+        return entered.calendar_for(day)
+    CALENDAR.check_known(day)
+    return CALENDAR
 
 
 def known_years() -> list[Notice]:
-    """The years whose official arrangement is in the data file, oldest first, with their notice."""
-    return [CALENDAR.notices[y] for y in sorted(CALENDAR.notices)]
+    """The years whose official arrangement is known (the data file's, then those entered),
+    oldest first, with their notice."""
+    entered = entered_years()
+    calendar = entered.merged() if entered is not None else CALENDAR
+    return [calendar.notices[y] for y in sorted(calendar.notices)]
 
 
 def is_working_day(day: date) -> bool:
     """Monday to Friday unless a holiday, or a weekend day worked by 调休."""
-    return CALENDAR.is_working_day(day)
+    return _calendar_for(day).is_working_day(day)
 
 
 def holiday_name(day: date) -> str | None:
     """The holiday `day` belongs to (e.g. "春节"), or None."""
-    CALENDAR.check_known(day)
-    return CALENDAR.holidays.get(day)
+    return _calendar_for(day).holidays.get(day)
 
 
 def add_working_days(start: date, n: int) -> date:

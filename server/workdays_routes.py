@@ -31,6 +31,9 @@ class CalendarYearSchema(Schema):
     url = fields.String()
     holidays = fields.List(fields.Nested(HolidaySchema))
     working_weekend_days = fields.List(fields.Date(), metadata={"description": "调休上班"})
+    entered_at = fields.DateTime(allow_none=True, metadata={
+        "description": "null: from the data file of the release; a time: entered by an admin from the "
+                       "notice (`flask calendar add`), for a legal reviewer to check against it"})
 
 
 @blp.route("/calendar/years", methods=["GET"])
@@ -41,7 +44,7 @@ def list_calendar_years():
     return [{"year": n.year, "title": n.title, "number": n.number, "issued": n.issued, "url": n.url,
              "holidays": [{"name": name, "first": first, "last": last}
                           for name, first, last in n.holidays],
-             "working_weekend_days": list(n.working_weekend_days)}
+             "working_weekend_days": list(n.working_weekend_days), "entered_at": n.entered_at}
             for n in workdays.known_years()]
 
 
@@ -90,8 +93,34 @@ calendar_cli = AppGroup("calendar", help="The official working-day calendar (ser
 def list_years():
     """The years whose holidays are known, each with its notice."""
     for n in workdays.known_years():
-        click.echo(f"{n.year}  {n.number}  {n.issued}  {n.url}")
-    click.echo("Dates in other years are refused; add a year from its notice when it is published.")
+        entered = f"  entered {n.entered_at:%Y-%m-%d %H:%M} UTC" if n.entered_at else ""
+        click.echo(f"{n.year}  {n.number}  {n.issued}  {n.url}{entered}")
+    click.echo("Dates in other years are refused; add a year from its notice when it is published "
+               "(flask --app server calendar add FILE).")
+
+
+@calendar_cli.command("add")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def add_years(file):
+    """Enter the year(s) of FILE (JSON, the shape of server/data/cn-workdays.json), typed from the
+    State Council General Office's notice: stored once, with an audit entry."""
+    from .calendar_years.service import enter_years
+    from .extensions import db
+
+    try:
+        notices = enter_years(file.read())
+    except ValueError as error:
+        db.session.rollback()
+        raise click.ClickException(f"nothing entered: {error}") from None
+    db.session.commit()
+    entered = workdays.entered_years()
+    if entered is not None:
+        entered.forget()
+    for n in notices:
+        click.echo(f"entered {n.year}  {n.number}  {n.issued}  {len(n.holidays)} holidays, "
+                   f"{len(n.working_weekend_days)} worked weekend days")
+    click.echo("Deadlines reaching these years are counted from now on (each worker within a minute). "
+               "Have a legal reviewer check them against the notice.")
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,39 @@
+"""Years of the working-day calendar entered by an admin, once the State Council publishes them.
+
+The data file (server/data/cn-workdays.json) holds the years known at a release. The next year's
+notice comes out in November or December, and from then on a legal period counted from a date
+late in the year reaches into it: without it, deadlines are refused (`calendar.year_unknown`),
+and the cases whose steps depend on them wait. So an admin enters the year from its notice:
+
+    flask --app server calendar add notice-2027.json
+
+The file has the data file's shape (`{"years": {"2027": {"notice": …, "holidays": […],
+"working_weekend_days": […]}}}`), checked strictly (server/workdays.read_year): the notice on
+www.gov.cn, every day in the year or the last days of the one before, worked days on weekends,
+no day both a holiday and worked, no year known already. It is stored as its canonical JSON
+text, one row per year, written once; the audit log's `calendar.year_entered` entry holds the
+notice and the text's SHA-256, so `audit verify` finds a stored year edited, added or removed
+behind the log's back. Each worker merges the entered years with the file's
+(workdays.EnteredYears): a year entered while the app runs is counted with within
+workdays.ENTERED_RECHECK_S.
+
+A year entered is the admin's reading of the notice: the API and the command line say so
+(`entered_at`), for a legal reviewer to check it against the official text, as the data file's
+years were.
+"""
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """The table; the app's entered years, merged with the data file's wherever a deadline is
+    counted in its context; the stored years vouched for by the audit log."""
+    # Imported here, not above: importing the package stays light (app.py calls this).
+    from .. import workdays
+    from ..audit import vouch_for
+    from . import models  # noqa: F401 - the table, for SQLAlchemy and Alembic
+    from .service import app_entered_years, stored_years
+    from .vouched import YEARS
+
+    app.extensions["calendar_years"] = workdays.EnteredYears(stored_years)
+    workdays.entered_years = app_entered_years
+    vouch_for(app, YEARS)

@@ -1,0 +1,21 @@
+"""The years of the calendar an admin entered (server/calendar_years/__init__.py)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..database import UTCDateTime
+from ..extensions import db
+
+
+class CalendarYear(db.Model):
+    """A year of the calendar entered by an admin: its entry, as canonical JSON text. Written
+    once (migration 0030's triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    entry: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

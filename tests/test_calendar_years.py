@@ -1,0 +1,161 @@
+"""An admin enters a year of the working-day calendar once its notice is published: deadlines
+reaching it are counted from then on, in every worker; a wrong file enters nothing; the stored
+year is written once and vouched for by the audit log."""
+import json
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from server import create_app, workdays
+from server.audit.models import AuditEntry
+from server.calendar_years.models import CalendarYear
+from server.extensions import db
+from tests.audit.tampering import tamper
+
+# A made-up year for the tests, in the notice's shape: NOT the State Council's 2027 arrangement.
+# 2027-01-01 is a Friday; 2026-12-27 a Sunday, 2027-02-20 a Saturday.
+YEAR_2027 = {
+    "notice": {"title": "国务院办公厅关于2027年部分节假日安排的通知（测试用，非真实通知）",
+               "number": "测试〔2026〕1号", "issued": "2026-11-20",
+               "url": "https://www.gov.cn/zhengce/content/test/2027.htm"},
+    "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
+                 {"name": "春节", "from": "2027-02-06", "to": "2027-02-14"}],
+    "working_weekend_days": [{"date": "2026-12-27", "for": "元旦"}, {"date": "2027-02-20", "for": "春节"}],
+}
+
+
+def notice_file(tmp_path, years, name="notice.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"years": years}, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_a_year_entered_by_the_admin_is_counted_with(runner, login_as, tmp_path):
+    officer = login_as("officer1")
+    refused = officer.get("/api/calendar/deadline?start=2026-12-30&days=3")
+    assert refused.status_code == 422 and refused.get_json()["code"] == "calendar.year_unknown"
+    assert workdays.is_working_day(date(2026, 12, 27)) is False  # an ordinary Sunday, so far
+
+    result = runner.invoke(args=["calendar", "add", notice_file(tmp_path, {"2027": YEAR_2027})])
+    assert result.exit_code == 0, result.output
+    assert "entered 2027  测试〔2026〕1号  2026-11-20  2 holidays, 2 worked weekend days" in result.output
+
+    # 12-31 (Thu) is the first working day after the event, 01-01..03 are 元旦, 01-04 and 01-05 follow
+    counted = officer.get("/api/calendar/deadline?start=2026-12-30&days=3")
+    assert counted.status_code == 200 and counted.get_json()["last_day"] == "2027-01-05"
+    assert workdays.is_working_day(date(2027, 2, 20)) is True
+    assert workdays.holiday_name(date(2027, 2, 10)) == "春节"
+    # The notice moves a day of the year before: that Sunday is worked now.
+    assert workdays.is_working_day(date(2026, 12, 27)) is True
+    with pytest.raises(workdays.CalendarYearUnknown):
+        workdays.is_working_day(date(2028, 1, 3))
+
+    years = {y["year"]: y for y in officer.get("/api/calendar/years").get_json()}
+    assert sorted(years) == [2024, 2025, 2026, 2027]
+    assert years[2026]["entered_at"] is None and years[2027]["entered_at"] is not None
+    assert {"name": "春节", "first": "2027-02-06", "last": "2027-02-14"} in years[2027]["holidays"]
+    listed = runner.invoke(args=["calendar", "years"]).output
+    assert "2027  测试〔2026〕1号  2026-11-20  https://www.gov.cn/zhengce/content/test/2027.htm  entered" in listed
+
+    entry = db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "calendar.year_entered")).scalar_one()
+    assert (entry.object_type, entry.object_id) == ("calendar_year", "2027")
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def _day(year, month, day, key="date"):
+    return {key: f"{year}-{month:02d}-{day:02d}"}
+
+
+@pytest.mark.parametrize("years, message", [
+    ({"2026": YEAR_2027}, "2026: the notice must be the year's"),
+    ({"2027": {**YEAR_2027, "notice": {**YEAR_2027["notice"], "url": "https://example.com/2027"}}},
+     "the notice must be the year's, on www.gov.cn"),
+    ({"2027": {**YEAR_2027, "working_weekend_days": [_day(2027, 1, 4)]}}, "2027-01-04 is a weekday"),
+    ({"2027": {**YEAR_2027, "working_weekend_days": [_day(2027, 1, 2)]}}, "both holiday and working day: 2027-01-02"),
+    ({"2027": {**YEAR_2027, "holidays": [{"name": "国庆节", "from": "2028-10-01", "to": "2028-10-07"}]}},
+     "days outside the year"),
+    ({"2027": {**YEAR_2027, "holidays": [{"name": "元旦", "from": "2027-01-03", "to": "2027-01-01"}]}},
+     "holiday 元旦 spans 2027-01-03..2027-01-01"),
+    ({"2027": {**YEAR_2027, "holidays": []}}, "a notice names its holidays: none given"),
+    ({"2027": {**YEAR_2027, "holiday": []}}, "not a year's entry"),
+    ({"2027": {k: v for k, v in YEAR_2027.items() if k != "notice"}}, "missing or wrong: 'notice'"),
+    ({"2027": {**YEAR_2027, "working_weekend_days": [{"date": "2027-02-30"}]}}, "not a date: '2027-02-30'"),
+    ({"2027": YEAR_2027, "二〇二八": YEAR_2027}, "二〇二八: not a year"),
+    ({}, "not the data file's shape"),
+])
+def test_a_wrong_file_enters_nothing_and_says_what_is_wrong(runner, tmp_path, years, message):
+    result = runner.invoke(args=["calendar", "add", notice_file(tmp_path, years)])
+    assert result.exit_code == 1
+    assert "nothing entered" in result.output and message in result.output, result.output
+    assert db.session.execute(sa.select(sa.func.count()).select_from(CalendarYear)).scalar() == 0
+    assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry)
+                              .where(AuditEntry.action == "calendar.year_entered")).scalar() == 0
+
+
+def test_a_known_year_or_a_file_that_is_not_json_is_refused(runner, tmp_path):
+    known = runner.invoke(args=["calendar", "add", notice_file(tmp_path, {"2026": {
+        **YEAR_2027, "notice": {**YEAR_2027["notice"], "title": "国务院办公厅关于2026年部分节假日安排的通知"},
+        "holidays": [{"name": "元旦", "from": "2026-01-01", "to": "2026-01-03"}], "working_weekend_days": []}})])
+    assert known.exit_code == 1 and "2026 is known already (国办发明电〔2025〕7号)" in known.output
+    (tmp_path / "broken.json").write_text('{"years": {"2027": ', encoding="utf-8")
+    broken = runner.invoke(args=["calendar", "add", str(tmp_path / "broken.json")])
+    assert broken.exit_code == 1 and "nothing entered: not JSON" in broken.output
+    assert runner.invoke(args=["calendar", "add", notice_file(tmp_path, {"2027": YEAR_2027})]).exit_code == 0
+    again = runner.invoke(args=["calendar", "add", notice_file(tmp_path, {"2027": YEAR_2027}, "again.json")])
+    assert again.exit_code == 1 and "2027 is known already (测试〔2026〕1号)" in again.output
+    assert db.session.execute(sa.select(sa.func.count()).select_from(CalendarYear)).scalar() == 1
+
+
+def test_another_worker_counts_with_an_entered_year_once_it_asks_again(app_config, runner, tmp_path,
+                                                                       monkeypatch):
+    """A second app on the same database (another gunicorn worker) that found the year missing
+    trusts that for ENTERED_RECHECK_S, then reads it."""
+    monkeypatch.setattr(workdays, "ENTERED_RECHECK_S", 0.5)
+    other = create_app(app_config)
+    with other.app_context():
+        with pytest.raises(workdays.CalendarYearUnknown):
+            workdays.add_working_days(date(2026, 12, 30), 3)
+        db.session.remove()
+    assert runner.invoke(args=["calendar", "add", notice_file(tmp_path, {"2027": YEAR_2027})]).exit_code == 0
+    with other.app_context():
+        with pytest.raises(workdays.CalendarYearUnknown):  # within the recheck time
+            workdays.add_working_days(date(2026, 12, 30), 3)
+        extension = other.extensions["calendar_years"]
+        extension._missing = {year: asked - 1 for year, asked in extension._missing.items()}  # time passes
+        assert workdays.add_working_days(date(2026, 12, 30), 3) == date(2027, 1, 5)
+        db.session.remove()
+
+
+def test_an_entered_year_is_written_once_and_vouched_for_by_the_log(runner, tmp_path):
+    assert runner.invoke(args=["calendar", "add", notice_file(tmp_path, {"2027": YEAR_2027})]).exit_code == 0
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        db.session.execute(sa.text("UPDATE calendar_years SET entry = '{}'"))
+    db.session.rollback()
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        db.session.execute(sa.text("DELETE FROM calendar_years"))
+    db.session.rollback()
+
+    moved = json.loads(db.session.execute(sa.select(CalendarYear.entry)).scalar_one())
+    moved["holidays"][1]["to"] = "2027-02-21"  # a longer 春节, typed in behind the log's back
+    tamper(sa.text("UPDATE calendar_years SET entry = :entry WHERE year = 2027"),
+           entry=json.dumps(moved, ensure_ascii=False))
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "calendar_years year 2027: altered" in result.output, result.output
+
+    tamper("INSERT INTO calendar_years (year, entry, entered_at) VALUES (2028, '{}', '2026-12-01 00:00:00')")
+    result = runner.invoke(args=["audit", "verify"])
+    assert "calendar_years year 2028: not in the audit log" in result.output, result.output
+
+
+def test_a_worker_s_first_question_about_late_december_reads_the_next_year_s_notice(app_config, runner,
+                                                                                      tmp_path):
+    """The next year's notice may move a day at the end of a known year: a worker asked first
+    about such a day (no date of the next year asked yet) reads that notice too."""
+    assert runner.invoke(args=["calendar", "add", notice_file(tmp_path, {"2027": YEAR_2027})]).exit_code == 0
+    other = create_app(app_config)
+    with other.app_context():
+        assert workdays.is_working_day(date(2026, 12, 27)) is True  # a Sunday worked for 元旦 2027
+        assert workdays.is_working_day(date(2026, 12, 26)) is False  # the Saturday before it is not
+        db.session.remove()
