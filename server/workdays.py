@@ -111,7 +111,8 @@ def _date(value, where: str) -> date:
 
 def read_year(year_text: str, entry: dict, source: str, *, strict: bool = False) -> YearEntry:
     """One year's entry of the data file's shape, checked: dates valid, holidays of at most 16
-    days, worked days on weekends, the notice the year's on www.gov.cn. `strict` (a year an
+    days, worked days on weekends, the notice the year's on www.gov.cn (a day both a holiday and
+    worked is found by Calendar.with_year, across years too). `strict` (a year an
     admin enters): also every day in that year or the last days of the year before (a notice
     may move those), at least one holiday, and nothing unknown in the entry. Raises ValueError
     naming `source` and what is wrong."""
@@ -134,10 +135,11 @@ def read_year(year_text: str, entry: dict, source: str, *, strict: bool = False)
             first, last = _date(h["from"], where), _date(h["to"], where)
             if last < first or (last - first).days > 15:
                 raise ValueError(f"{where}: holiday {h['name']} spans {first}..{last}")
-            spans.append((str(h["name"]), first, last))
+            name = str(h["name"])
+            spans.append((name, first, last))
             day = first
             while day <= last:
-                holidays[day] = str(h["name"])
+                holidays[day] = name
                 day += timedelta(days=1)
         days = []
         for w in entry["working_weekend_days"]:
@@ -158,9 +160,6 @@ def read_year(year_text: str, entry: dict, source: str, *, strict: bool = False)
         if outside:
             raise ValueError(f"{where}: days outside the year (or the end of the one before): "
                              f"{', '.join(map(str, outside))}")
-    both = set(days) & holidays.keys()
-    if both:
-        raise ValueError(f"{where}: both holiday and working day: {', '.join(map(str, sorted(both)))}")
     return YearEntry(notice, holidays, frozenset(days))
 
 
