@@ -23,10 +23,11 @@ How a period is counted (every function below follows it):
 The next year's notice may move days at the end of a known year (the 2019 notice made
 2018-12-29 a working day); such days are listed under that next notice, with their own dates.
 
-A year published after a release is entered by an admin (`flask --app server calendar add FILE`,
-server/calendar_years/): it is stored in the database, vouched for by the audit log, and
-merged here with the file's years (`entered_years`, the app's source of them). A worker learns
-of a year entered since it last looked within ENTERED_RECHECK_S.
+A year published after a release is entered by an admin (the review desk's 节假日安排 page, or
+`flask --app server calendar add FILE`; server/calendar_years/): it is stored in the database,
+vouched for by the audit log, and merged here with the file's years (`entered_years`, the app's
+source of them). A worker learns of a year entered since it last looked within
+ENTERED_RECHECK_S.
 """
 from __future__ import annotations
 
@@ -48,6 +49,15 @@ class CalendarYearUnknown(LookupError):
         self.year = year
         super().__init__(f"{year} 年节假日安排尚未录入，无法计算期限。请管理员录入国务院办公厅"
                          f"关于 {year} 年部分节假日安排的通知后重试。")
+
+
+class EntryRefused(ValueError):
+    """A year's entry that is not right: `str()` says what is wrong in English (the command
+    line, the logs), `zh` in Chinese for the admin's page."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 @dataclass(frozen=True)
@@ -82,15 +92,18 @@ class Calendar:
 
     def with_year(self, year: YearEntry) -> Calendar:
         """This calendar and one more year's notice. Raises ValueError if the year is known
-        already, or if a day would be both a holiday and a worked weekend day."""
+        already, or if a day would be both a holiday and a worked weekend day (EntryRefused)."""
         if year.notice.year in self.notices:
-            raise ValueError(f"{year.notice.year} is known already ({self.notices[year.notice.year].number})")
+            known = self.notices[year.notice.year]
+            raise EntryRefused(f"{year.notice.year} is known already ({known.number})",
+                               f"{year.notice.year} 年的节假日安排已录入（{known.number}），不能再次录入。")
         holidays = {**self.holidays, **year.holidays}
         worked = self.working_weekend_days | year.working_weekend_days
         both = worked & holidays.keys()
         if both:
-            raise ValueError(f"{year.notice.year}: both holiday and working day: "
-                             f"{', '.join(map(str, sorted(both)))}")
+            days = ", ".join(map(str, sorted(both)))
+            raise EntryRefused(f"{year.notice.year}: both holiday and working day: {days}",
+                               f"{year.notice.year} 年：以下日期既是放假日又是调休上班日：{days}。")
         return Calendar({**self.notices, year.notice.year: year.notice}, holidays, worked)
 
 
@@ -102,11 +115,16 @@ class YearEntry:
     working_weekend_days: frozenset[date]
 
 
-def _date(value, where: str) -> date:
+def _date(value, where: str, zh: str) -> date:
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{where}: not a date: {value!r}") from None
+        raise EntryRefused(f"{where}: not a date: {value!r}", f"{zh}：“{value}”不是有效日期。") from None
+
+
+_ENTRY_KEYS_ZH = {"notice": "通知", "title": "通知标题", "number": "文号", "issued": "发布日期", "url": "网址",
+                  "holidays": "放假安排", "working_weekend_days": "调休上班日期", "name": "节日名称",
+                  "from": "放假开始日期", "to": "放假结束日期", "date": "调休上班日期"}
 
 
 def read_year(year_text: str, entry: dict, source: str, *, strict: bool = False) -> YearEntry:
@@ -115,26 +133,32 @@ def read_year(year_text: str, entry: dict, source: str, *, strict: bool = False)
     worked is found by Calendar.with_year, across years too). `strict` (a year an
     admin enters): also every day in that year or the last days of the year before (a notice
     may move those), at least one holiday, and nothing unknown in the entry. Raises ValueError
-    naming `source` and what is wrong."""
-    where = f"{source}: {year_text}"
+    naming `source` and what is wrong (EntryRefused, which also says it in Chinese)."""
+    where, zh = f"{source}: {year_text}", f"{year_text} 年"
     try:
         year = int(year_text)
     except (TypeError, ValueError):
-        raise ValueError(f"{where}: not a year") from None
+        raise EntryRefused(f"{where}: not a year", f"{zh}：不是年份。") from None
     if not isinstance(entry, dict):
-        raise ValueError(f"{where}: not an object with notice, holidays and working_weekend_days")
+        raise EntryRefused(f"{where}: not an object with notice, holidays and working_weekend_days",
+                           f"{zh}：应包含通知、放假日期和调休上班日期。")
     if strict:
         unknown = set(entry) - {"notice", "holidays", "working_weekend_days"}
         if unknown or not 2000 <= year <= 2200:
-            raise ValueError(f"{where}: not a year's entry (unknown: {', '.join(sorted(unknown)) or year})")
+            what = ", ".join(sorted(unknown)) or str(year)
+            raise EntryRefused(f"{where}: not a year's entry (unknown: {what})",
+                               f"{zh}：不是一年的节假日安排（无法识别：{what}）。")
         if not entry.get("holidays"):
-            raise ValueError(f"{where}: a notice names its holidays: none given")
+            raise EntryRefused(f"{where}: a notice names its holidays: none given",
+                               f"{zh}：未填写任何放假日期，请按通知填写。")
     try:
         spans, holidays = [], {}
         for h in entry["holidays"]:
-            first, last = _date(h["from"], where), _date(h["to"], where)
+            first, last = _date(h["from"], where, zh), _date(h["to"], where, zh)
             if last < first or (last - first).days > 15:
-                raise ValueError(f"{where}: holiday {h['name']} spans {first}..{last}")
+                raise EntryRefused(f"{where}: holiday {h['name']} spans {first}..{last}",
+                                   f"{zh}：{h['name']}的放假日期 {first} 至 {last} 不对"
+                                   "（结束日期早于开始日期，或超过 16 天）。")
             name = str(h["name"])
             spans.append((name, first, last))
             day = first
@@ -143,24 +167,32 @@ def read_year(year_text: str, entry: dict, source: str, *, strict: bool = False)
                 day += timedelta(days=1)
         days = []
         for w in entry["working_weekend_days"]:
-            day = _date(w["date"], where)
+            day = _date(w["date"], where, zh)
             if day.weekday() < 5:
-                raise ValueError(f"{where}: {day} is a weekday, not a worked weekend day")
+                raise EntryRefused(f"{where}: {day} is a weekday, not a worked weekend day",
+                                   f"{zh}：{day} 是工作日（周一至周五），不是调休上班的周末。")
             days.append(day)
         n = entry["notice"]
         if not str(n["url"]).startswith("https://www.gov.cn/") or str(year) not in str(n["title"]):
-            raise ValueError(f"{where}: the notice must be the year's, on www.gov.cn")
-        notice = Notice(year, str(n["title"]), str(n["number"]), _date(n["issued"], where), str(n["url"]),
+            raise EntryRefused(f"{where}: the notice must be the year's, on www.gov.cn",
+                               f"{zh}：通知须为该年的通知（标题含年份），网址须在 www.gov.cn。")
+        notice = Notice(year, str(n["title"]), str(n["number"]), _date(n["issued"], where, zh), str(n["url"]),
                         tuple(spans), tuple(days))
     except (KeyError, TypeError) as missing:
-        raise ValueError(f"{where}: not in the data file's shape (missing or wrong: {missing})") from None
+        raise EntryRefused(f"{where}: not in the data file's shape (missing or wrong: {missing})",
+                           f"{zh}：缺少或填错了{_ENTRY_KEYS_ZH.get(_missing_key(missing), '必填项')}。") from None
     if strict:
         outside = sorted(d for d in [*holidays, *days]
                          if not (d.year == year or (d.year == year - 1 and d.month == 12 and d.day >= 20)))
         if outside:
-            raise ValueError(f"{where}: days outside the year (or the end of the one before): "
-                             f"{', '.join(map(str, outside))}")
+            days = ", ".join(map(str, outside))
+            raise EntryRefused(f"{where}: days outside the year (or the end of the one before): {days}",
+                               f"{zh}：以下日期不在该年（或上一年 12 月 20 日以后）：{days}。")
     return YearEntry(notice, holidays, frozenset(days))
+
+
+def _missing_key(error: Exception):
+    return error.args[0] if isinstance(error, KeyError) and error.args else None
 
 
 def load_calendar(path: Path = DATA_FILE) -> Calendar:

@@ -1,16 +1,18 @@
 """The working-day calendar in the API: which years are known (with their notices), the end of a
 period from a date, the problem+json answer for a date beyond the known years
-(`calendar.year_unknown`), and `flask --app server calendar years` for the admin."""
+(`calendar.year_unknown`), an admin's entry of a year from its notice (checked first, then
+entered: server/calendar_years/), and `flask --app server calendar years|add` for the admin."""
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, g
 from flask.cli import AppGroup
 from marshmallow import Schema, fields, validate
 
 from . import workdays
-from .accounts.auth import login_required
-from .errors import CATALOG, problem_response
+from .accounts.auth import login_required, roles_required
+from .database import READER, db_mode
+from .errors import CATALOG, ApiError, problem_response
 from .schemas import Blueprint, StrictSchema, bounded_date, bounded_int
 
 blp = Blueprint("calendar", __name__, url_prefix="/api",
@@ -33,7 +35,14 @@ class CalendarYearSchema(Schema):
     working_weekend_days = fields.List(fields.Date(), metadata={"description": "调休上班"})
     entered_at = fields.DateTime(allow_none=True, metadata={
         "description": "null: from the data file of the release; a time: entered by an admin from the "
-                       "notice (`flask calendar add`), for a legal reviewer to check against it"})
+                       "notice (the review desk's 节假日安排, or `flask calendar add`), for a legal "
+                       "reviewer to check against it"})
+
+
+def _year_view(n: workdays.Notice) -> dict:
+    return {"year": n.year, "title": n.title, "number": n.number, "issued": n.issued, "url": n.url,
+            "holidays": [{"name": name, "first": first, "last": last} for name, first, last in n.holidays],
+            "working_weekend_days": list(n.working_weekend_days), "entered_at": n.entered_at}
 
 
 @blp.route("/calendar/years", methods=["GET"])
@@ -41,11 +50,93 @@ class CalendarYearSchema(Schema):
 @login_required
 def list_calendar_years():
     """The years whose holidays are known, each with its notice; a date outside them is refused."""
-    return [{"year": n.year, "title": n.title, "number": n.number, "issued": n.issued, "url": n.url,
-             "holidays": [{"name": name, "first": first, "last": last}
-                          for name, first, last in n.holidays],
-             "working_weekend_days": list(n.working_weekend_days), "entered_at": n.entered_at}
-            for n in workdays.known_years()]
+    return [_year_view(n) for n in workdays.known_years()]
+
+
+_NAME = validate.Length(1, 40)
+
+
+class NoticeEntrySchema(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(1, 200),
+                          metadata={"example": "国务院办公厅关于2027年部分节假日安排的通知"})
+    number = fields.String(required=True, validate=validate.Length(1, 100), metadata={"description": "文号"})
+    issued = bounded_date(required=True, metadata={"description": "The notice's date"})
+    url = fields.String(required=True, validate=validate.Length(1, 500),
+                        metadata={"description": "The notice on www.gov.cn"})
+
+
+class HolidayEntrySchema(StrictSchema):
+    name = fields.String(required=True, validate=_NAME, metadata={"example": "春节"})
+    first = bounded_date(required=True, data_key="from")
+    last = bounded_date(required=True, data_key="to")
+
+
+class WorkedDayEntrySchema(StrictSchema):
+    date = bounded_date(required=True, metadata={"description": "A Saturday or Sunday worked (调休上班)"})
+    holiday = fields.String(data_key="for", validate=_NAME, metadata={"description": "The holiday it is worked for"})
+
+
+class CalendarEntrySchema(StrictSchema):
+    """One year's arrangement as its notice gives it (the shape of server/data/cn-workdays.json)."""
+    year = bounded_int(2000, 2200, required=True)
+    notice = fields.Nested(NoticeEntrySchema, required=True)
+    holidays = fields.List(fields.Nested(HolidayEntrySchema), required=True, validate=validate.Length(1, 40))
+    working_weekend_days = fields.List(fields.Nested(WorkedDayEntrySchema), load_default=list,
+                                       validate=validate.Length(max=40))
+
+
+def _entry_of(args: dict) -> tuple[str, dict]:
+    """The year and its entry in the data file's shape, dates as text: what is stored."""
+    notice = args["notice"]
+    return str(args["year"]), {
+        "notice": {"title": notice["title"], "number": notice["number"],
+                   "issued": notice["issued"].isoformat(), "url": notice["url"]},
+        "holidays": [{"name": h["name"], "from": h["first"].isoformat(), "to": h["last"].isoformat()}
+                     for h in args["holidays"]],
+        "working_weekend_days": [{"date": w["date"].isoformat(), **({"for": w["holiday"]} if "holiday" in w else {})}
+                                 for w in args["working_weekend_days"]]}
+
+
+def _refused(error: workdays.EntryRefused) -> ApiError:
+    """The admin's page shows `detail` (Chinese); `reason` says it in English for the logs."""
+    return ApiError("calendar.entry_refused", error.zh, reason=str(error))
+
+
+@blp.route("/calendar/years/check", methods=["POST"])
+@db_mode(READER)
+@blp.arguments(CalendarEntrySchema)
+@blp.response(200, CalendarYearSchema)
+@blp.alt_response(422, description="calendar.entry_refused: not right, or the year is known already; "
+                                   "request.validation: a field missing or not a date")
+@roles_required("admin")
+def check_calendar_year(args):
+    """Check a year's arrangement as entering it would, and store nothing: the year as it would
+    be counted with (admins)."""
+    from .calendar_years.service import check_year
+
+    try:
+        return _year_view(check_year(*_entry_of(args)))
+    except workdays.EntryRefused as error:
+        raise _refused(error) from None
+
+
+@blp.route("/calendar/years", methods=["POST"])
+@blp.arguments(CalendarEntrySchema)
+@blp.response(201, CalendarYearSchema)
+@blp.alt_response(422, description="calendar.entry_refused: not right, or the year is known already "
+                                   "(nothing stored); request.validation: a field missing or not a date")
+@roles_required("admin")
+def enter_calendar_year(args):
+    """Enter a year's holidays from its State Council notice (admins; audited; written once).
+    Deadlines reaching the year are counted from then on, by every worker within a minute."""
+    from .calendar_years.service import enter_year, forget_after_commit
+
+    try:
+        notice = enter_year(*_entry_of(args), actor_username=g.user.username)
+    except workdays.EntryRefused as error:
+        raise _refused(error) from None
+    forget_after_commit()
+    return _year_view(notice)
 
 
 class DeadlineQuerySchema(StrictSchema):
@@ -104,18 +195,16 @@ def list_years():
 def add_years(file):
     """Enter the year(s) of FILE (JSON, the shape of server/data/cn-workdays.json), typed from the
     State Council General Office's notice: stored once, with an audit entry."""
-    from .calendar_years.service import enter_years
+    from .calendar_years.service import enter_years, forget_entered
     from .extensions import db
 
     try:
         notices = enter_years(file.read())
-    except ValueError as error:
+    except ValueError as error:  # EntryRefused, or not JSON
         db.session.rollback()
         raise click.ClickException(f"nothing entered: {error}") from None
     db.session.commit()
-    entered = workdays.entered_years()
-    if entered is not None:
-        entered.forget()
+    forget_entered()
     for n in notices:
         click.echo(f"entered {n.year}  {n.number}  {n.issued}  {len(n.holidays)} holidays, "
                    f"{len(n.working_weekend_days)} worked weekend days")

@@ -3,6 +3,7 @@ reaching it are counted from then on, in every worker; a wrong file enters nothi
 year is written once and vouched for by the audit log."""
 import json
 from datetime import date
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from server import create_app, workdays
 from server.audit.models import AuditEntry
 from server.calendar_years.models import CalendarYear
 from server.extensions import db
+from testing.concurrent import at_once
 from tests.audit.tampering import tamper
 
 # A made-up year for the tests, in the notice's shape: NOT the State Council's 2027 arrangement.
@@ -159,3 +161,95 @@ def test_a_worker_s_first_question_about_late_december_reads_the_next_year_s_not
         assert workdays.is_working_day(date(2026, 12, 27)) is True  # a Sunday worked for 元旦 2027
         assert workdays.is_working_day(date(2026, 12, 26)) is False  # the Saturday before it is not
         db.session.remove()
+
+
+def desk_entry(entry: dict = YEAR_2027, year: int = 2027) -> dict:
+    """What the review desk's 节假日安排 page sends: the year beside its entry."""
+    return {"year": year, **entry}
+
+
+def test_an_admin_checks_then_enters_a_year_from_the_desk(login_as):
+    admin, officer = login_as("admin"), login_as("officer1")
+    assert officer.get("/api/calendar/deadline?start=2026-12-30&days=3").status_code == 422
+
+    checked = admin.post("/api/calendar/years/check", json=desk_entry())
+    assert checked.status_code == 200, checked.get_json()
+    view = checked.get_json()
+    assert view["year"] == 2027 and view["entered_at"] is None
+    assert view["working_weekend_days"] == ["2026-12-27", "2027-02-20"]
+    assert db.session.execute(sa.select(sa.func.count()).select_from(CalendarYear)).scalar() == 0
+    assert officer.get("/api/calendar/deadline?start=2026-12-30&days=3").status_code == 422  # checked only
+
+    entered = admin.post("/api/calendar/years", json=desk_entry())
+    assert entered.status_code == 201, entered.get_json()
+    assert entered.get_json()["entered_at"] is not None
+    # this worker counts with it at once: its missing year was forgotten after the commit
+    counted = officer.get("/api/calendar/deadline?start=2026-12-30&days=3")
+    assert counted.status_code == 200 and counted.get_json()["last_day"] == "2027-01-05"
+
+    stored = json.loads(db.session.execute(sa.select(CalendarYear.entry)).scalar_one())
+    assert stored == YEAR_2027  # the data file's shape, dates as text, "for" kept
+    entry = db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "calendar.year_entered")).scalar_one()
+    assert entry.actor_username == "admin" and entry.object_id == "2027"
+
+    again = admin.post("/api/calendar/years", json=desk_entry())
+    assert again.status_code == 422 and again.get_json()["code"] == "calendar.entry_refused"
+    assert again.get_json()["detail"] == "2027 年的节假日安排已录入（测试〔2026〕1号），不能再次录入。"
+    assert admin.post("/api/calendar/years/check", json=desk_entry()).get_json()["code"] == "calendar.entry_refused"
+    assert db.session.execute(sa.select(sa.func.count()).select_from(CalendarYear)).scalar() == 1
+
+
+@pytest.mark.parametrize("change, detail", [
+    ({"working_weekend_days": [{"date": "2027-01-04"}]},
+     "2027 年：2027-01-04 是工作日（周一至周五），不是调休上班的周末。"),
+    ({"working_weekend_days": [{"date": "2027-01-02", "for": "元旦"}]},
+     "2027 年：以下日期既是放假日又是调休上班日：2027-01-02。"),
+    ({"holidays": [{"name": "国庆节", "from": "2028-10-01", "to": "2028-10-07"}]},
+     "2027 年：以下日期不在该年（或上一年 12 月 20 日以后）：2028-10-01"),
+    ({"holidays": [{"name": "春节", "from": "2027-02-14", "to": "2027-02-06"}]},
+     "2027 年：春节的放假日期 2027-02-14 至 2027-02-06 不对"),
+    ({"notice": {**YEAR_2027["notice"], "url": "http://www.gov.cn.example.com/2027"}}, "网址须在 www.gov.cn"),
+])
+def test_a_wrong_entry_from_the_desk_is_refused_in_words_and_stores_nothing(login_as, change, detail):
+    admin = login_as("admin")
+    for path in ("/api/calendar/years/check", "/api/calendar/years"):
+        answer = admin.post(path, json=desk_entry({**YEAR_2027, **change}))
+        assert answer.status_code == 422 and answer.headers["Content-Type"] == "application/problem+json"
+        problem = answer.get_json()
+        assert problem["code"] == "calendar.entry_refused" and detail in problem["detail"], problem
+    assert db.session.execute(sa.select(sa.func.count()).select_from(CalendarYear)).scalar() == 0
+    assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry)
+                              .where(AuditEntry.action == "calendar.year_entered")).scalar() == 0
+
+
+def test_a_malformed_entry_is_a_validation_problem_naming_the_field(login_as):
+    admin = login_as("admin")
+    answer = admin.post("/api/calendar/years", json=desk_entry({**YEAR_2027, "holidays": [
+        {"name": "元旦", "from": "2027-01-01", "to": "2027-02-30"}]}))
+    assert answer.status_code == 422 and answer.get_json()["code"] == "request.validation"
+    assert "to" in answer.get_json()["errors"]["holidays"]["0"]
+    assert admin.post("/api/calendar/years", json={"year": 2027}).get_json()["code"] == "request.validation"
+    assert db.session.execute(sa.select(sa.func.count()).select_from(CalendarYear)).scalar() == 0
+
+
+@pytest.mark.parametrize("who, status", [(None, 401), ("officer1", 403), ("supervisor1", 403),
+                                         ("reviewer1", 403)])
+def test_only_an_admin_checks_or_enters_a_year(app, login_as, who, status):
+    client = login_as(who) if who else app.test_client()
+    for path in ("/api/calendar/years/check", "/api/calendar/years"):
+        assert client.post(path, json=desk_entry()).status_code == status
+    assert db.session.execute(sa.select(sa.func.count()).select_from(CalendarYear)).scalar() == 0
+
+
+def test_two_admins_entering_the_same_year_at_once_enter_it_once(login_as):
+    """On PostgreSQL both may read the calendar before either commits: the second's row then
+    meets the first's key, and is refused in words, not as a server failure."""
+    admins = [login_as("admin"), login_as("admin")]
+    answers = at_once([partial(client.post, "/api/calendar/years", json=desk_entry()) for client in admins])
+    assert sorted(a.status_code for a in answers) == [201, 422], [a.get_json() for a in answers]
+    refused = next(a for a in answers if a.status_code == 422).get_json()
+    assert refused["code"] == "calendar.entry_refused" and "2027 年的节假日安排" in refused["detail"]
+    db.session.rollback()
+    assert db.session.execute(sa.select(sa.func.count()).select_from(CalendarYear)).scalar() == 1
+    assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry)
+                              .where(AuditEntry.action == "calendar.year_entered")).scalar() == 1

@@ -52,6 +52,9 @@ WRITE_ROUTES = {
     "POST /api/payments/notices": WRITER,
     # the calculator only computes: a POST that reads
     "POST /api/discretion/calculate": READER,
+    # the calendar: an admin's entry of a year, checked first with a POST that reads
+    "POST /api/calendar/years/check": READER,
+    "POST /api/calendar/years": WRITER,
     # documents and the archive (server/documents/, server/archive/)
     "POST /api/documents": WRITER,
     "POST /api/inspections/<uuid:inspection_uuid>/documents/inspection-record": WRITER,

@@ -3,11 +3,14 @@
 The data file (server/data/cn-workdays.json) holds the years known at a release. The next year's
 notice comes out in November or December, and from then on a legal period counted from a date
 late in the year reaches into it: without it, deadlines are refused (`calendar.year_unknown`),
-and the cases whose steps depend on them wait. So an admin enters the year from its notice:
+and the cases whose steps depend on them wait. So an admin enters the year from its notice, on
+the review desk's 节假日安排 page (static/review/js/calendar.js: `POST /api/calendar/years/check`
+shows it as it would be counted, storing nothing; `POST /api/calendar/years` enters it) or on
+the server:
 
     flask --app server calendar add notice-2027.json
 
-The file has the data file's shape (`{"years": {"2027": {"notice": …, "holidays": […],
+The entry has the data file's shape (`{"years": {"2027": {"notice": …, "holidays": […],
 "working_weekend_days": […]}}}`), checked strictly (server/workdays.read_year): the notice on
 www.gov.cn, every day in the year or the last days of the one before, worked days on weekends,
 no day both a holiday and worked, no year known already. It is stored as its canonical JSON

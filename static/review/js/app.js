@@ -1,8 +1,10 @@
 // The review desk's entry: who is logged in, the login form, and the routes
-// (#/ the queue, #/inspection/<uuid> one record). Reuses the officers' app's API client and DOM
+// (#/ the queue, #/inspection/<uuid> one record, #/calendar the holiday calendar, #/export the
+// admins' export). Reuses the officers' app's API client and DOM
 // helpers; all state lives in the `ctx` object handed to each page (no module globals).
 import { createApi } from "/js/api.js";
 import { h, replaceChildren, takeTurn, toast } from "/js/dom.js";
+import * as calendarPage from "./calendar.js";
 import * as exportPage from "./export.js";
 import * as inspectionPage from "./inspection.js";
 import { deskOf } from "./labels.js";
@@ -50,6 +52,7 @@ async function route(ctx) {
     if (!ctx.me) page = loginPage(ctx);
     else if (/^inspection\/[0-9a-f-]{36}$/.test(path)) page = await inspectionPage.render(ctx, path.split("/")[1]);
     else if (path === "export" && ctx.me.roles.includes("admin")) page = await exportPage.render(ctx);
+    else if (path === "calendar") page = await calendarPage.render(ctx);
     else page = await queuePage.render(ctx);
   } catch (error) {
     if (error.code === "auth.required") {
