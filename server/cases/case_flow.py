@@ -139,10 +139,10 @@ def _owed(case: Case) -> int:
 
 
 def _period_over(case: Case) -> bool:
-    from .deadlines import HEARING_WORKING_DAYS, STATEMENT_WORKING_DAYS, _working
+    from .deadlines import HEARING_WORKING_DAYS, STATEMENT_WORKING_DAYS, after_period
 
     days = HEARING_WORKING_DAYS if case.hearing_eligible else STATEMENT_WORKING_DAYS
-    return local_today() > _working(case.notified_on, days)
+    return after_period(local_today(), case.notified_on, days)
 
 
 def allowed_actions(user: User, case: Case) -> dict[str, str | None]:

@@ -13,7 +13,7 @@ working days; longer periods (90 days to decide, 15 days to pay) are calendar da
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 
@@ -35,6 +35,15 @@ def _working(start: date, n: int) -> date:
 
 def _calendar(start: date, n: int) -> date:
     return workdays.add_calendar_days_with_holiday_extension(start, n)
+
+
+def after_period(day: date, start: date, n: int, count=_working) -> bool:
+    """Whether `day` is past the period of `n` days from `start`, counted by `count` (`_working`
+    or `_calendar`). Either period ends no earlier than start + n calendar days (rest days and
+    holidays only move its end later), so a day up to then is within it without the calendar,
+    which may not know the next year yet (late in December); past it, the calendar decides, or
+    raises CalendarYearUnknown."""
+    return day > start + timedelta(days=n) and day > count(start, n)
 
 
 def _deadline(key, label, basis, unit, compute, met_on, today, warn_days):
@@ -104,9 +113,9 @@ def late_fee_fen(case: Case, on: date) -> int:
     never more than the fine (《行政处罚法》第七十二条)."""
     if not case.fine_fen or not case.served_on:
         return 0
+    if not after_period(on, case.served_on, PAYMENT_DAYS, _calendar):
+        return 0  # paid in time: a payment within 15 days needs no calendar
     late_days = (on - payment_due(case)).days
-    if late_days <= 0:
-        return 0
     return min(case.fine_fen, case.fine_fen * LATE_FEE_PERMILLE_PER_DAY * late_days // 1000)
 
 

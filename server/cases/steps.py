@@ -64,9 +64,9 @@ def _notify(user, case, data, on):
 
 
 def _request_hearing(user, case, data, on):
-    from .deadlines import HEARING_WORKING_DAYS, _working
+    from .deadlines import HEARING_WORKING_DAYS, after_period
 
-    if on > _working(case.notified_on, HEARING_WORKING_DAYS):
+    if after_period(on, case.notified_on, HEARING_WORKING_DAYS):
         raise ApiError("case.hearing_period_over")
     return {"hearing_requested": True}, None
 

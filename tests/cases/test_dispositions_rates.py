@@ -235,6 +235,63 @@ def test_a_payment_period_in_an_unknown_year_never_blocks_reading_or_paying(app,
     assert answer.status_code == 200 and answer.get_json()["paid_fen"] == 150_000, answer.get_json()
 
 
+def test_a_fine_paid_within_its_15_days_closes_the_case_though_the_calendar_does_not_know_the_year(
+        app, personas):
+    """As a fine served late in December is paid in January before the next year's holidays
+    are entered: the period ends on the 15th day or later (a rest day moves it later, never
+    earlier), so a fine paid in full by then is paid in time, and the case closes. Paid after
+    the 15 days, the calendar is needed. (Steps cannot be dated in the future, so the year not
+    known here is the one before the calendar's first.)"""
+    from server import workdays
+
+    year = workdays.known_years()[0].year - 1
+    app.config["PAYMENT_PLATFORM_SECRET"] = "platform-key"
+    supervisor, o1, o2 = personas["supervisor1"], personas["officer1"], personas["officer2"]
+    on_time, late = (approved_row([o1, o2], o1.team_id, "overload", 2, ["within_limit"], date(year, 5, 4),
+                                  plate, computed={"excess_mass": 3500}) for plate in ("浙F00011", "浙F00012"))
+    for inspection in (on_time, late):
+        dispositions.propose_disposition(supervisor, inspection, "within_limit", {"kind": "case"})
+    cases = {case.inspection_uuid: case for case in db.session.query(Case)}
+    for case in cases.values():
+        CaseWalk.by_service(case).steps((user, action, {"on": date(year, 5, day)}) for user, action, day in (
+            (supervisor, "approve_opening", 4), (o1, "notify", 5), (o1, "record_statement", 5),
+            (supervisor, "decide", 8), (o1, "serve", 8)))
+    db.session.commit()
+    client = app.test_client()
+    client.login("supervisor1")
+    for case, paid_on in ((cases[on_time.uuid], date(year, 5, 23)), (cases[late.uuid], date(year, 5, 24))):
+        raw, headers = _signed(app, {"case_number": case.number, "amount_fen": 150_000,
+                                     "reference": f"PF-{case.id}", "paid_on": paid_on.isoformat()})
+        assert client.post("/api/payments/notices", data=raw, headers=headers).status_code == 200
+
+    paid = client.get(f"/api/cases/{cases[on_time.uuid].id}").get_json()
+    assert paid["owed_fen"] == 0 and paid["allowed"]["close"] is None, paid
+    db.session.rollback()
+    with write_intent():
+        CaseWalk.by_service(cases[on_time.uuid]).step(supervisor, "close", on=date(year, 5, 25))
+        db.session.commit()
+    assert cases[on_time.uuid].status == "closed"
+    # Paid on the 16th day: only the calendar knows whether the 15th was a rest day.
+    after = client.get(f"/api/cases/{cases[late.uuid].id}").get_json()
+    assert after["owed_fen"] is None and after["allowed"]["close"] == "calendar.year_unknown"
+
+
+def test_a_day_within_a_period_s_nominal_length_needs_no_calendar():
+    from server import workdays
+    from server.cases.deadlines import _calendar, after_period
+
+    # 5 working days from 2026-09-30: 国庆 1-7 Oct, Saturday 10 Oct worked, so the 13th.
+    assert not after_period(date(2026, 10, 13), date(2026, 9, 30), 5)
+    assert after_period(date(2026, 10, 14), date(2026, 9, 30), 5)
+    # 15 calendar days from 2026-09-20 end on 5 Oct, a holiday: moved to the 8th.
+    assert not after_period(date(2026, 10, 8), date(2026, 9, 20), 15, _calendar)
+    assert after_period(date(2026, 10, 9), date(2026, 9, 20), 15, _calendar)
+    # Into 2027, not known: up to start + 5 the day is within the period; after it, not known.
+    assert not after_period(date(2027, 1, 4), date(2026, 12, 30), 5)
+    with pytest.raises(workdays.CalendarYearUnknown):
+        after_period(date(2027, 1, 5), date(2026, 12, 30), 5)
+
+
 def test_an_approved_extension_moves_the_decision_deadline_at_most_30_days(app, personas):
     from server.cases.deadlines import case_deadlines
     from server.errors import ApiError
