@@ -113,9 +113,9 @@ def late_fee_fen(case: Case, on: date) -> int:
     never more than the fine (《行政处罚法》第七十二条)."""
     if not case.fine_fen or not case.served_on:
         return 0
-    if not after_period(on, case.served_on, PAYMENT_DAYS, _calendar):
-        return 0  # paid in time: a payment within 15 days needs no calendar
-    late_days = (on - payment_due(case)).days
+    if on <= case.served_on + timedelta(days=PAYMENT_DAYS):
+        return 0  # within the period's nominal length: in time, without the calendar (after_period)
+    late_days = max(0, (on - payment_due(case)).days)
     return min(case.fine_fen, case.fine_fen * LATE_FEE_PERMILLE_PER_DAY * late_days // 1000)
 
 
