@@ -71,6 +71,12 @@ class Notice:
     holidays: tuple[tuple[str, date, date], ...]   # (name, first day, last day)
     working_weekend_days: tuple[date, ...]
     entered_at: datetime | None = None  # entered by an admin (not in the data file): when
+    # An entered year corrected (server/calendar_years): the latest correction's time, number
+    # (from 1) and reason; the SHA-256 of the entry counted with, which a correction names.
+    corrected_at: datetime | None = None
+    correction: int = 0
+    correction_reason: str | None = None
+    entry_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,16 @@ class Calendar:
             raise EntryRefused(f"{year.notice.year}: both holiday and working day: {days}",
                                f"{year.notice.year} 年：以下日期既是放假日又是调休上班日：{days}。")
         return Calendar({**self.notices, year.notice.year: year.notice}, holidays, worked)
+
+    def without(self, year: int) -> Calendar:
+        """This calendar without `year`'s notice and the days it names (some may lie in the
+        year before), to put a corrected entry of the year in its place."""
+        notice = self.notices[year]
+        named = {day for _name, first, last in notice.holidays
+                 for day in (first + timedelta(days=i) for i in range((last - first).days + 1))}
+        return Calendar({y: n for y, n in self.notices.items() if y != year},
+                        {d: name for d, name in self.holidays.items() if d not in named},
+                        self.working_weekend_days - set(notice.working_weekend_days))
 
 
 @dataclass(frozen=True)
@@ -213,25 +229,32 @@ ENTERED_RECHECK_S = 60.0
 
 class EnteredYears:
     """An app's years entered by an admin (server/calendar_years/), merged with the data
-    file's: `read()` gives every stored year's (entry, entered_at), in the app's context."""
+    file's: `read()` gives every stored year's (year, entry, {Notice field: value}: when it was
+    entered, its latest correction), in the app's context. A year known is read again after
+    ENTERED_RECHECK_S too, since a correction may have changed it in another process."""
 
-    def __init__(self, read: Callable[[], list[tuple[str, dict, datetime]]]):
+    def __init__(self, read: Callable[[], list[tuple[str, dict, dict]]]):
         self._read = read
         self._lock = threading.Lock()
         self._calendar = CALENDAR
+        self._read_at = -ENTERED_RECHECK_S  # monotonic time of the last read: never
         self._missing: dict[int, float] = {}  # year -> when it was last found missing
 
     def calendar_knowing(self, year: int) -> Calendar | None:
         """The calendar with `year`, if it is entered; None if not (asked again after
         ENTERED_RECHECK_S)."""
         calendar = self._calendar
-        if year in calendar.notices:
+        if year in calendar.notices and (not calendar.notices[year].entered_at
+                                         or time.monotonic() - self._read_at < ENTERED_RECHECK_S):
             return calendar
         with self._lock:
+            if year in calendar.notices:  # an entered year, read long enough ago: read it again
+                calendar = self._calendar = self._merged_now()
+                return calendar if year in calendar.notices else None
             asked = self._missing.get(year)
             if asked is not None and time.monotonic() - asked < ENTERED_RECHECK_S:
                 return None
-            calendar = self._calendar = self.merged()
+            calendar = self._calendar = self._merged_now()
             if year in calendar.notices:
                 self._missing.pop(year, None)
                 return calendar
@@ -249,16 +272,22 @@ class EnteredYears:
         return calendar
 
     def forget(self) -> None:
-        """Ask the database again at the next deadline (a year was entered in this process)."""
+        """Read the database again at the next deadline (a year was entered or corrected in
+        this process)."""
         with self._lock:
             self._missing.clear()
+            self._read_at = -ENTERED_RECHECK_S
 
     def merged(self) -> Calendar:
         """The data file's years and every entered one, read now."""
         calendar = CALENDAR
-        for year_text, entry, entered_at in self._read():
+        for year_text, entry, facts in self._read():
             year = read_year(year_text, entry, "entered year")
-            calendar = calendar.with_year(replace(year, notice=replace(year.notice, entered_at=entered_at)))
+            calendar = calendar.with_year(replace(year, notice=replace(year.notice, **facts)))
+        return calendar
+
+    def _merged_now(self) -> Calendar:
+        calendar, self._read_at = self.merged(), time.monotonic()
         return calendar
 
 

@@ -1,13 +1,15 @@
 """The working-day calendar in the API: which years are known (with their notices), the end of a
 period from a date, the problem+json answer for a date beyond the known years
 (`calendar.year_unknown`), an admin's entry of a year from its notice (checked first, then
-entered: server/calendar_years/), and `flask --app server calendar years|add` for the admin."""
+entered: server/calendar_years/) and its correction, and `flask --app server calendar years|add` for the admin."""
 from __future__ import annotations
+
+from functools import wraps
 
 import click
 from flask import Flask, g
 from flask.cli import AppGroup
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from . import workdays
 from .accounts.auth import login_required, roles_required
@@ -37,12 +39,19 @@ class CalendarYearSchema(Schema):
         "description": "null: from the data file of the release; a time: entered by an admin from the "
                        "notice (the review desk's 节假日安排, or `flask calendar add`), for a legal "
                        "reviewer to check against it"})
+    entry_sha256 = fields.String(allow_none=True, metadata={
+        "description": "An entered year: the SHA-256 of the entry counted with, which a correction names"})
+    correction = fields.Integer(metadata={"description": "An entered year: how many times it was corrected"})
+    corrected_at = fields.DateTime(allow_none=True, metadata={"description": "Its latest correction"})
+    correction_reason = fields.String(allow_none=True, metadata={"description": "Why, as the admin said"})
 
 
 def _year_view(n: workdays.Notice) -> dict:
     return {"year": n.year, "title": n.title, "number": n.number, "issued": n.issued, "url": n.url,
             "holidays": [{"name": name, "first": first, "last": last} for name, first, last in n.holidays],
-            "working_weekend_days": list(n.working_weekend_days), "entered_at": n.entered_at}
+            "working_weekend_days": list(n.working_weekend_days), "entered_at": n.entered_at,
+            "entry_sha256": n.entry_sha256, "correction": n.correction, "corrected_at": n.corrected_at,
+            "correction_reason": n.correction_reason}
 
 
 @blp.route("/calendar/years", methods=["GET"])
@@ -85,6 +94,19 @@ class CalendarEntrySchema(StrictSchema):
                                        validate=validate.Length(max=40))
 
 
+def _said(reason: str) -> None:
+    if len(reason.strip()) < 2:
+        raise ValidationError("请写明更正原因（至少 2 个字）。")
+
+
+class CalendarCorrectionSchema(CalendarEntrySchema):
+    """An entered year entered again, whole, as its notice gives it, and why."""
+    reason = fields.String(required=True, validate=[validate.Length(max=500), _said], metadata={
+        "description": "Why the year is corrected, e.g. which day was mistyped", "example": "春节结束日期录错"})
+    corrects_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"), metadata={
+        "description": "The `entry_sha256` of the year as the admin saw it: refused if it was corrected since"})
+
+
 def _entry_of(args: dict) -> tuple[str, dict]:
     """The year and its entry in the data file's shape, dates as text: what is stored."""
     notice = args["notice"]
@@ -102,41 +124,83 @@ def _refused(error: workdays.EntryRefused) -> ApiError:
     return ApiError("calendar.entry_refused", error.zh, reason=str(error))
 
 
-@blp.route("/calendar/years/check", methods=["POST"])
-@db_mode(READER)
-@blp.arguments(CalendarEntrySchema)
-@blp.response(200, CalendarYearSchema)
-@blp.alt_response(422, description="calendar.entry_refused: not right, or the year is known already; "
-                                   "request.validation: a field missing or not a date")
-@roles_required("admin")
+_FIELDS_WRONG = "request.validation: a field missing or wrong"
+
+
+def _admin_entry(path: str, schema, *, stores: bool, refused: str):
+    """An admin's POST of a year's entry: checked (`stores=False`: 200, in a reader transaction)
+    or stored (201), the year as it is (or would be) counted with; EntryRefused is answered
+    `422 calendar.entry_refused` in the admin's words, nothing stored."""
+    def register(view):
+        @wraps(view)
+        def answer(*args, **kwargs):
+            try:
+                return _year_view(view(*args, **kwargs))
+            except workdays.EntryRefused as error:
+                raise _refused(error) from None
+
+        stack = [blp.route(path, methods=["POST"]), *([] if stores else [db_mode(READER)]),
+                 blp.arguments(schema), blp.response(201 if stores else 200, CalendarYearSchema),
+                 blp.alt_response(422, description=f"calendar.entry_refused: {refused}; {_FIELDS_WRONG}"),
+                 roles_required("admin")]
+        for decorate in reversed(stack):
+            answer = decorate(answer)
+        return answer
+    return register
+
+
+@_admin_entry("/calendar/years/check", CalendarEntrySchema, stores=False,
+              refused="not right, or the year is known already")
 def check_calendar_year(args):
     """Check a year's arrangement as entering it would, and store nothing: the year as it would
     be counted with (admins)."""
     from .calendar_years.service import check_year
 
-    try:
-        return _year_view(check_year(*_entry_of(args)))
-    except workdays.EntryRefused as error:
-        raise _refused(error) from None
+    return check_year(*_entry_of(args))
 
 
-@blp.route("/calendar/years", methods=["POST"])
-@blp.arguments(CalendarEntrySchema)
-@blp.response(201, CalendarYearSchema)
-@blp.alt_response(422, description="calendar.entry_refused: not right, or the year is known already "
-                                   "(nothing stored); request.validation: a field missing or not a date")
-@roles_required("admin")
+@_admin_entry("/calendar/years", CalendarEntrySchema, stores=True,
+              refused="not right, or the year is known already (nothing stored)")
 def enter_calendar_year(args):
     """Enter a year's holidays from its State Council notice (admins; audited; written once).
     Deadlines reaching the year are counted from then on, by every worker within a minute."""
     from .calendar_years.service import enter_year, forget_after_commit
 
-    try:
-        notice = enter_year(*_entry_of(args), actor_username=g.user.username)
-    except workdays.EntryRefused as error:
-        raise _refused(error) from None
+    notice = enter_year(*_entry_of(args), actor_username=g.user.username)
     forget_after_commit()
-    return _year_view(notice)
+    return notice
+
+
+def _correcting(year: int, args: dict) -> tuple[str, dict]:
+    if args["year"] != year:
+        raise ApiError("calendar.entry_refused", f"更正的年份（{args['year']}）与所更正的年份（{year}）不一致。",
+                       reason=f"the entry is of {args['year']}, the address of {year}")
+    return _entry_of(args)
+
+
+_CORRECTION = "/calendar/years/<int(min=2000, max=2200):year>/corrections"
+_NOT_CORRECTED = "not right, not an entered year, the same as it is, or corrected since"
+
+
+@_admin_entry(_CORRECTION + "/check", CalendarCorrectionSchema, stores=False, refused=_NOT_CORRECTED)
+def check_calendar_correction(args, year):
+    """Check a correction of an entered year as making it would, and store nothing (admins)."""
+    from .calendar_years.service import check_correction
+
+    return check_correction(*_correcting(year, args), corrects_sha256=args["corrects_sha256"])
+
+
+@_admin_entry(_CORRECTION, CalendarCorrectionSchema, stores=True, refused=_NOT_CORRECTED + " (nothing stored)")
+def correct_calendar_year(args, year):
+    """Correct a year an admin entered, by entering it again whole, with the reason (admins;
+    audited; the entry it replaces stays stored). Deadlines are counted with the correction from
+    then on, by every worker within a minute; steps already taken stay as they were."""
+    from .calendar_years.service import correct_year, forget_after_commit
+
+    notice = correct_year(*_correcting(year, args), reason=args["reason"].strip(),
+                          corrects_sha256=args["corrects_sha256"], actor_username=g.user.username)
+    forget_after_commit()
+    return notice
 
 
 class DeadlineQuerySchema(StrictSchema):
@@ -185,6 +249,8 @@ def list_years():
     """The years whose holidays are known, each with its notice."""
     for n in workdays.known_years():
         entered = f"  entered {n.entered_at:%Y-%m-%d %H:%M} UTC" if n.entered_at else ""
+        if n.correction:
+            entered += f", correction {n.correction} {n.corrected_at:%Y-%m-%d %H:%M} UTC: {n.correction_reason}"
         click.echo(f"{n.year}  {n.number}  {n.issued}  {n.url}{entered}")
     click.echo("Dates in other years are refused; add a year from its notice when it is published "
                "(flask --app server calendar add FILE).")

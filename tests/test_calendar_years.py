@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from server import create_app, workdays
 from server.audit.models import AuditEntry
-from server.calendar_years.models import CalendarYear
+from server.calendar_years.models import CalendarYear, CalendarYearCorrection
 from server.extensions import db
 from testing.concurrent import at_once
 from tests.audit.tampering import tamper
@@ -253,3 +253,173 @@ def test_two_admins_entering_the_same_year_at_once_enter_it_once(login_as):
     assert db.session.execute(sa.select(sa.func.count()).select_from(CalendarYear)).scalar() == 1
     assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry)
                               .where(AuditEntry.action == "calendar.year_entered")).scalar() == 1
+
+
+# The same made-up year with 元旦 typed wrong (to 01-05) and the Sunday worked for it left out.
+MISTYPED_2027 = {**YEAR_2027, "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-05"},
+                                           YEAR_2027["holidays"][1]],
+                 "working_weekend_days": [YEAR_2027["working_weekend_days"][1]]}
+
+
+def correction(entry: dict, corrects: str, reason: str = "元旦放假日期录错，按通知原文更正") -> dict:
+    return {**desk_entry(entry), "reason": reason, "corrects_sha256": corrects}
+
+
+def count(table) -> int:
+    return db.session.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+
+
+def test_an_admin_corrects_an_entered_year_and_deadlines_follow(login_as, runner):
+    """A year entered wrong is entered again, whole, with a reason: counted with from then on;
+    the wrong entry stays stored; both are in the log, and `audit verify` vouches for both."""
+    admin, officer = login_as("admin"), login_as("officer1")
+    entered = admin.post("/api/calendar/years", json=desk_entry(MISTYPED_2027)).get_json()
+    assert officer.get("/api/calendar/deadline?start=2026-12-30&days=3").get_json()["last_day"] == "2027-01-07"
+    assert workdays.is_working_day(date(2026, 12, 27)) is False
+    listed = {y["year"]: y for y in officer.get("/api/calendar/years").get_json()}[2027]
+    assert listed["entry_sha256"] == entered["entry_sha256"] and listed["correction"] == 0
+
+    fix = correction(YEAR_2027, entered["entry_sha256"])
+    checked = admin.post("/api/calendar/years/2027/corrections/check", json=fix)
+    assert checked.status_code == 200, checked.get_json()
+    assert {"name": "元旦", "first": "2027-01-01", "last": "2027-01-03"} in checked.get_json()["holidays"]
+    assert count(CalendarYearCorrection) == 0  # checked only
+    assert officer.get("/api/calendar/deadline?start=2026-12-30&days=3").get_json()["last_day"] == "2027-01-07"
+
+    corrected = admin.post("/api/calendar/years/2027/corrections", json=fix)
+    assert corrected.status_code == 201, corrected.get_json()
+    view = corrected.get_json()
+    assert view["correction"] == 1 and view["corrected_at"] and view["entered_at"] == entered["entered_at"]
+    assert view["correction_reason"] == "元旦放假日期录错，按通知原文更正"
+    # counted with at once in this worker: 01-04 is a working day again, 12-27 a Sunday worked
+    assert officer.get("/api/calendar/deadline?start=2026-12-30&days=3").get_json()["last_day"] == "2027-01-05"
+    assert workdays.is_working_day(date(2026, 12, 27)) is True
+    assert workdays.holiday_name(date(2027, 1, 4)) is None
+    listed = {y["year"]: y for y in officer.get("/api/calendar/years").get_json()}[2027]
+    assert listed["correction"] == 1 and listed["entry_sha256"] == view["entry_sha256"] != entered["entry_sha256"]
+
+    assert json.loads(db.session.execute(sa.select(CalendarYear.entry)).scalar_one()) == MISTYPED_2027  # kept
+    logged = db.session.execute(sa.select(AuditEntry)
+                                .where(AuditEntry.action == "calendar.year_corrected")).scalar_one()
+    assert logged.actor_username == "admin" and logged.object_id == "2027"
+    details = json.loads(logged.details)
+    assert details["corrects_sha256"] == entered["entry_sha256"] and details["reason"] == fix["reason"]
+    assert details["entry_sha256"] == view["entry_sha256"] and details["correction"] == 1
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert ", correction 1 " in runner.invoke(args=["calendar", "years"]).output
+
+    # corrected from what the admin saw before the correction: refused, not overwritten
+    stale = admin.post("/api/calendar/years/2027/corrections", json=correction(MISTYPED_2027, entered["entry_sha256"]))
+    assert stale.status_code == 422 and "刚刚已由他人更正" in stale.get_json()["detail"]
+    same = admin.post("/api/calendar/years/2027/corrections", json=correction(YEAR_2027, view["entry_sha256"]))
+    assert same.status_code == 422 and "完全相同" in same.get_json()["detail"]
+    assert count(CalendarYearCorrection) == 1
+
+    # and corrected again: the latest correction counts
+    again = admin.post("/api/calendar/years/2027/corrections",
+                       json=correction(MISTYPED_2027, view["entry_sha256"], "上次更正有误，恢复"))
+    assert again.status_code == 201 and again.get_json()["correction"] == 2
+    assert officer.get("/api/calendar/deadline?start=2026-12-30&days=3").get_json()["last_day"] == "2027-01-07"
+    assert workdays.is_working_day(date(2026, 12, 27)) is False  # the day before the year, as corrected
+
+
+def another_year(year: int) -> dict:
+    return {"notice": {**YEAR_2027["notice"], "title": YEAR_2027["notice"]["title"].replace("2027", str(year))},
+            "holidays": [{"name": "元旦", "from": f"{year}-01-01", "to": f"{year}-01-03"}],
+            "working_weekend_days": []}
+
+
+@pytest.mark.parametrize("path_year, entry, detail", [
+    (2026, another_year(2026), "2026 年的节假日安排随系统版本发布，不能在此更正"),
+    (2028, another_year(2028), "2028 年的节假日安排尚未录入"),
+    (2028, YEAR_2027, "更正的年份（2027）与所更正的年份（2028）不一致"),
+    (2027, {**YEAR_2027, "working_weekend_days": [{"date": "2027-01-02"}]}, "既是放假日又是调休上班日：2027-01-02"),
+])
+def test_a_wrong_correction_is_refused_in_words_and_stores_nothing(login_as, path_year, entry, detail):
+    admin = login_as("admin")
+    entered = admin.post("/api/calendar/years", json=desk_entry(MISTYPED_2027)).get_json()
+    year = int(next(iter(entry["holidays"]))["from"][:4])
+    body = {**correction(entry, entered["entry_sha256"]), "year": year}
+    for path in (f"/api/calendar/years/{path_year}/corrections/check", f"/api/calendar/years/{path_year}/corrections"):
+        answer = admin.post(path, json=body)
+        assert answer.status_code == 422 and answer.get_json()["code"] == "calendar.entry_refused", answer.get_json()
+        assert detail in answer.get_json()["detail"], answer.get_json()
+    assert count(CalendarYearCorrection) == 0
+    assert count(sa.select(AuditEntry).where(AuditEntry.action == "calendar.year_corrected").subquery()) == 0
+
+
+def test_a_correction_says_why_and_names_what_it_corrects(login_as):
+    admin = login_as("admin")
+    entered = admin.post("/api/calendar/years", json=desk_entry(MISTYPED_2027)).get_json()
+    blank = admin.post("/api/calendar/years/2027/corrections",
+                       json=correction(YEAR_2027, entered["entry_sha256"], "  "))
+    assert blank.status_code == 422 and blank.get_json()["errors"]["reason"] == ["请写明更正原因（至少 2 个字）。"]
+    unnamed = {k: v for k, v in correction(YEAR_2027, entered["entry_sha256"]).items() if k != "corrects_sha256"}
+    answer = admin.post("/api/calendar/years/2027/corrections", json=unnamed)
+    assert answer.status_code == 422 and "corrects_sha256" in answer.get_json()["errors"]
+    assert count(CalendarYearCorrection) == 0
+
+
+@pytest.mark.parametrize("who, status", [(None, 401), ("officer1", 403), ("supervisor1", 403),
+                                         ("reviewer1", 403)])
+def test_only_an_admin_corrects_a_year(app, login_as, who, status):
+    entered = login_as("admin").post("/api/calendar/years", json=desk_entry(MISTYPED_2027)).get_json()
+    client = login_as(who) if who else app.test_client()
+    for path in ("/api/calendar/years/2027/corrections/check", "/api/calendar/years/2027/corrections"):
+        assert client.post(path, json=correction(YEAR_2027, entered["entry_sha256"])).status_code == status
+    assert count(CalendarYearCorrection) == 0
+
+
+def test_two_admins_correcting_a_year_at_once_correct_it_once(login_as):
+    admin = login_as("admin")
+    entered = admin.post("/api/calendar/years", json=desk_entry(MISTYPED_2027)).get_json()
+    admins = [login_as("admin"), login_as("admin")]
+    bodies = [correction(YEAR_2027, entered["entry_sha256"]),
+              correction({**YEAR_2027, "working_weekend_days": []}, entered["entry_sha256"])]
+    answers = at_once([partial(client.post, "/api/calendar/years/2027/corrections", json=body)
+                       for client, body in zip(admins, bodies, strict=True)])
+    assert sorted(a.status_code for a in answers) == [201, 422], [a.get_json() for a in answers]
+    refused = next(a for a in answers if a.status_code == 422).get_json()
+    assert "刚刚已由他人更正" in refused["detail"]
+    db.session.rollback()
+    assert count(CalendarYearCorrection) == 1
+    assert count(sa.select(AuditEntry).where(AuditEntry.action == "calendar.year_corrected").subquery()) == 1
+
+
+def test_another_worker_counts_with_a_correction_once_it_reads_again(app_config, login_as, monkeypatch):
+    admin = login_as("admin")
+    entered = admin.post("/api/calendar/years", json=desk_entry(MISTYPED_2027)).get_json()
+    other = create_app(app_config)
+    with other.app_context():
+        assert workdays.add_working_days(date(2026, 12, 30), 3) == date(2027, 1, 7)
+        db.session.remove()
+    assert admin.post("/api/calendar/years/2027/corrections",
+                      json=correction(YEAR_2027, entered["entry_sha256"])).status_code == 201
+    with other.app_context():
+        assert workdays.add_working_days(date(2026, 12, 30), 3) == date(2027, 1, 7)  # within the recheck time
+        other.extensions["calendar_years"]._read_at -= workdays.ENTERED_RECHECK_S  # time passes
+        assert workdays.add_working_days(date(2026, 12, 30), 3) == date(2027, 1, 5)
+        db.session.remove()
+
+
+def test_a_correction_is_written_once_and_vouched_for_by_the_log(login_as, runner):
+    admin = login_as("admin")
+    entered = admin.post("/api/calendar/years", json=desk_entry(MISTYPED_2027)).get_json()
+    assert admin.post("/api/calendar/years/2027/corrections",
+                      json=correction(YEAR_2027, entered["entry_sha256"])).status_code == 201
+    for statement in ("UPDATE calendar_year_corrections SET reason = 'x'", "DELETE FROM calendar_year_corrections"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            db.session.execute(sa.text(statement))
+        db.session.rollback()
+
+    tamper("UPDATE calendar_year_corrections SET reason = '按领导要求' WHERE year = 2027")
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "calendar_year_corrections year 2027 correction 1: altered" in result.output, result.output
+
+    tamper(sa.text("INSERT INTO calendar_year_corrections (year, number, entry, reason, entered_at) "
+                   "VALUES (2027, 2, :entry, '补录', '2026-12-01 00:00:00')"),
+           entry=json.dumps(MISTYPED_2027, ensure_ascii=False))
+    result = runner.invoke(args=["audit", "verify"])
+    assert "calendar_year_corrections year 2027 correction 2: not in the audit log" in result.output, result.output

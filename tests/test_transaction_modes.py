@@ -55,6 +55,9 @@ WRITE_ROUTES = {
     # the calendar: an admin's entry of a year, checked first with a POST that reads
     "POST /api/calendar/years/check": READER,
     "POST /api/calendar/years": WRITER,
+    # its correction, whole, with a reason; checked the same way first
+    "POST /api/calendar/years/<int(min=2000, max=2200):year>/corrections/check": READER,
+    "POST /api/calendar/years/<int(min=2000, max=2200):year>/corrections": WRITER,
     # documents and the archive (server/documents/, server/archive/)
     "POST /api/documents": WRITER,
     "POST /api/inspections/<uuid:inspection_uuid>/documents/inspection-record": WRITER,

@@ -22,7 +22,14 @@ workdays.ENTERED_RECHECK_S.
 
 A year entered is the admin's reading of the notice: the API and the command line say so
 (`entered_at`), for a legal reviewer to check it against the official text, as the data file's
-years were.
+years were. One found wrong is corrected on the same page: entered again whole, with the reason
+(`POST /api/calendar/years/{year}/corrections`, checked first by `…/corrections/check`), naming
+the SHA-256 of the entry it corrects, so that a correction committed meanwhile is refused rather
+than overwritten. Each correction is a row of its own (`calendar_year_corrections`, written
+once); the latest is the year counted with, by every worker within ENTERED_RECHECK_S (a known
+entered year is read again then too); the entry and the corrections before stay stored, each
+vouched for by its audit entry (`calendar.year_corrected`: the reason, the SHA-256 of the entry
+replaced and of the correction). A year of the data file is corrected by a release only.
 """
 from __future__ import annotations
 
@@ -35,8 +42,8 @@ def init_app(app) -> None:
     from ..audit import vouch_for
     from . import models  # noqa: F401 - the table, for SQLAlchemy and Alembic
     from .service import app_entered_years, stored_years
-    from .vouched import YEARS
+    from .vouched import CORRECTIONS, YEARS
 
     app.extensions["calendar_years"] = workdays.EnteredYears(stored_years)
     workdays.entered_years = app_entered_years
-    vouch_for(app, YEARS)
+    vouch_for(app, YEARS, CORRECTIONS)

@@ -19,3 +19,16 @@ class CalendarYear(db.Model):
     year: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
     entry: Mapped[str] = mapped_column(sa.Text, nullable=False)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class CalendarYearCorrection(db.Model):
+    """An entered year entered again, whole, with the admin's reason: the latest correction of a
+    year (the highest `number`, from 1) is the year counted with. Written once (migration 0031)."""
+
+    __tablename__ = "calendar_year_corrections"
+
+    year: Mapped[int] = mapped_column(sa.ForeignKey("calendar_years.year"), primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    entry: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -14,9 +14,10 @@ from ..audit.fast_canonical import canonical_text
 from ..audit.service import record_event
 from ..clock import utcnow
 from ..extensions import db
-from .models import CalendarYear
+from .models import CalendarYear, CalendarYearCorrection
 
 ENTERED = "calendar.year_entered"
+CORRECTED = "calendar.year_corrected"
 
 
 def entry_sha256(text: str) -> str:
@@ -59,6 +60,67 @@ def enter_year(year_text: str, entry: dict, *, actor_username: str) -> workdays.
     return notice
 
 
+def check_correction(year_text: str, entry: dict, *, corrects_sha256: str | None = None) -> workdays.Notice:
+    """A correction of an entered year checked as `correct_year` checks it, and nothing stored:
+    the notice it would put in the year's place. Raises EntryRefused."""
+    _calendar, year, _known = _corrected(_known_calendar(), year_text, entry, corrects_sha256)
+    return year.notice
+
+
+def correct_year(year_text: str, entry: dict, *, reason: str, corrects_sha256: str | None,
+                 actor_username: str) -> workdays.Notice:
+    """An entered year entered again, whole, with the admin's reason, in the caller's
+    transaction: the year counted with from the commit on (the other workers within
+    workdays.ENTERED_RECHECK_S); the entry it replaces stays stored, and both are in the audit
+    log. `corrects_sha256`: the SHA-256 of the entry the admin corrected (the API's
+    `entry_sha256`), so that a correction made meanwhile is not silently overwritten. Raises
+    EntryRefused and stores nothing if the correction is not right."""
+    _calendar, year, known = _corrected(_known_calendar(), year_text, entry, corrects_sha256)
+    stored, n, now = canonical_text(entry), year.notice, utcnow()
+    number = known.correction + 1
+    try:  # another admin's correction may have committed since the calendar was read
+        with db.session.begin_nested():
+            db.session.add(CalendarYearCorrection(year=n.year, number=number, entry=stored, reason=reason,
+                                                  entered_at=now))
+    except sa.exc.IntegrityError:
+        raise _changed_meanwhile(n.year) from None
+    record_event(CORRECTED, actor_username=actor_username, object_type="calendar_year",
+                 object_id=n.year, details={
+                     "year": n.year, "correction": number, "reason": reason,
+                     "title": n.title, "number": n.number, "issued": n.issued.isoformat(), "url": n.url,
+                     "holidays": len(n.holidays), "working_weekend_days": len(n.working_weekend_days),
+                     "corrects_sha256": known.entry_sha256, "entry_sha256": entry_sha256(stored)})
+    db.session.flush()
+    return replace(n, entered_at=known.entered_at, corrected_at=now, correction=number,
+                   correction_reason=reason, entry_sha256=entry_sha256(stored))
+
+
+def _corrected(calendar: workdays.Calendar, year_text: str, entry, corrects_sha256: str | None):
+    """(the calendar with the corrected year in the known one's place, the year, the known
+    year's notice), or EntryRefused."""
+    year = workdays.read_year(year_text, entry, "the correction", strict=True)
+    n = year.notice.year
+    known = calendar.notices.get(n)
+    if known is None:
+        raise workdays.EntryRefused(f"{n} is not known yet: enter it, not correct it",
+                                    f"{n} 年的节假日安排尚未录入，无需更正，请直接录入。")
+    if known.entered_at is None:
+        raise workdays.EntryRefused(
+            f"{n} comes with the release (server/data/cn-workdays.json): a release corrects it",
+            f"{n} 年的节假日安排随系统版本发布，不能在此更正；如与通知不符，请联系系统维护人员。")
+    if corrects_sha256 is not None and corrects_sha256 != known.entry_sha256:
+        raise _changed_meanwhile(n)
+    if entry_sha256(canonical_text(entry)) == known.entry_sha256:
+        raise workdays.EntryRefused(f"{n}: the correction is the entry counted with already",
+                                    f"更正后的内容与 {n} 年现有的节假日安排完全相同，无需更正。")
+    return calendar.without(n).with_year(year), year, known
+
+
+def _changed_meanwhile(year: int) -> workdays.EntryRefused:
+    return workdays.EntryRefused(f"{year} was corrected meanwhile",
+                                 f"{year} 年的节假日安排刚刚已由他人更正，请刷新页面，对照最新内容后再更正。")
+
+
 def forget_entered() -> None:
     """After the commit: this worker counts with the years entered at once (the others within
     workdays.ENTERED_RECHECK_S)."""
@@ -94,13 +156,26 @@ def _enter(calendar: workdays.Calendar, year_text: str, entry, source: str, now:
                      "issued": n.issued.isoformat(), "url": n.url,
                      "holidays": len(n.holidays), "working_weekend_days": len(n.working_weekend_days),
                      "entry_sha256": entry_sha256(stored)})
-    return calendar, replace(n, entered_at=now)
+    return calendar, replace(n, entered_at=now, entry_sha256=entry_sha256(stored))
 
 
-def stored_years() -> list[tuple[str, dict, datetime]]:
-    rows = db.session.execute(sa.select(CalendarYear.year, CalendarYear.entry, CalendarYear.entered_at)
-                              .order_by(CalendarYear.year)).all()
-    return [(str(year), json.loads(entry), entered_at) for year, entry, entered_at in rows]
+def stored_years() -> list[tuple[str, dict, dict]]:
+    """Each entered year as it is counted with: its latest correction's entry, if any, else
+    the entry; with when it was entered and its latest correction (workdays.EnteredYears)."""
+    latest = {}
+    for row in db.session.execute(sa.select(CalendarYearCorrection).order_by(
+            CalendarYearCorrection.year, CalendarYearCorrection.number)).scalars():
+        latest[row.year] = row
+    years = []
+    for year, text, entered_at in db.session.execute(
+            sa.select(CalendarYear.year, CalendarYear.entry, CalendarYear.entered_at).order_by(CalendarYear.year)):
+        facts = {"entered_at": entered_at}
+        if (correction := latest.get(year)) is not None:
+            text = correction.entry
+            facts.update(corrected_at=correction.entered_at, correction=correction.number,
+                         correction_reason=correction.reason)
+        years.append((str(year), json.loads(text), {**facts, "entry_sha256": entry_sha256(text)}))
+    return years
 
 
 def app_entered_years() -> workdays.EnteredYears | None:

@@ -1,13 +1,14 @@
 """What the audit log vouches for of the entered years, for `audit verify` (server/audit/vouched.py):
-each year's entry, by the SHA-256 of its stored text, as `calendar.year_entered` said it."""
+each year's entry, by the SHA-256 of its stored text, as `calendar.year_entered` said it; each
+correction's entry and reason, as `calendar.year_corrected` said them."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..audit.vouched import Entry, VouchedKind
 from ..extensions import db
-from .models import CalendarYear
-from .service import ENTERED, entry_sha256
+from .models import CalendarYear, CalendarYearCorrection
+from .service import CORRECTED, ENTERED, entry_sha256
 
 
 def _expect(entry: Entry):
@@ -22,3 +23,22 @@ def _rows():
 
 YEARS = VouchedKind(table="calendar_years", actions=(ENTERED,), expect=_expect, rows=_rows,
                     labels={"entry_sha256": "the year's holidays and worked days as entered"})
+
+
+def _expect_correction(entry: Entry):
+    d = entry.details
+    yield f"{d['year']}/{d['correction']}", {"entry_sha256": d["entry_sha256"], "reason": d["reason"]}
+
+
+def _correction_rows():
+    c = CalendarYearCorrection
+    for year, number, text, reason in db.session.execute(
+            sa.select(c.year, c.number, c.entry, c.reason).order_by(c.year, c.number)):
+        yield f"{year}/{number}", f"year {year} correction {number}", {"entry_sha256": entry_sha256(text),
+                                                                       "reason": reason}
+
+
+CORRECTIONS = VouchedKind(table="calendar_year_corrections", actions=(CORRECTED,), expect=_expect_correction,
+                          rows=_correction_rows,
+                          labels={"entry_sha256": "the year's holidays and worked days as corrected",
+                                  "reason": "the reason for the correction"})

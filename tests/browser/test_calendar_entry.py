@@ -1,8 +1,9 @@
 """The holiday calendar on the review desk, in Chromium: an admin enters next year's holidays
 from the notice. A wrong day is refused in words and nothing is stored; the server's check shows
 the year day by day, with the holidays left without dates named; the year is entered only once
-the admin confirms having compared it with the notice. A legal reviewer then sees it marked for
-checking against the notice, and has no entry form.
+the admin confirms having compared it with the notice. A day typed wrong is then corrected: the
+year entered again, prefilled, with the reason, and listed as corrected. A legal reviewer then sees
+it marked for checking against the notice, and has no entry or correction form.
 
 The year typed here is made up (tests/test_calendar_years.py's YEAR_2027), not the State
 Council's 2027 arrangement."""
@@ -75,10 +76,38 @@ def test_an_admin_enters_next_year_s_holidays_and_a_legal_reviewer_sees_them_mar
     assert years[2027]["working_weekend_days"] == ["2026-12-27", "2027-02-20"]
     assert years[2027]["entered_at"] is not None
 
+    # 春节 was typed a day too long: the admin corrects the year, whole, prefilled, with the reason
+    entered.locator("[data-role=correct-year]").click()
+    fix = page.locator("form.calendar-entry[data-mode=correct]")
+    expect(fix.locator("[name=year]")).to_have_value("2027")
+    expect(fix.locator("[name=number]")).to_have_value("测试〔2026〕1号")
+    assert [fix.locator("tr.worked-row .for").nth(i).input_value() for i in range(2)] == ["元旦", "春节"]
+    fix.locator("tr.holiday-row").nth(1).locator(".to").fill("2027-02-13")
+    fix.locator("[data-role=check-entry]").click()
+    expect(fix.locator("[data-role=entry-error]")).to_contain_text("请填写更正原因")
+    fix.locator("[name=reason]").fill("春节放假结束日期录错，通知原文为 2 月 13 日")
+    fix.locator("[data-role=check-entry]").click()
+    preview = fix.locator("[data-role=entry-preview]")
+    expect(preview.locator("[data-role=preview-holidays] li").nth(1)).to_have_text(
+        "春节：2027-02-06（周六）至 2027-02-13（周六），共 8 天")
+    expect(preview.locator("[data-role=preview-reason]")).to_have_text(
+        "更正原因：春节放假结束日期录错，通知原文为 2 月 13 日")
+    assert admin_api.get(live_server.url + "/api/calendar/years").json()[-1]["correction"] == 0  # checked only
+    preview.locator("[data-role=confirm-entry]").check()
+    preview.locator("[data-role=enter-entry]").click()
+    expect(entered).to_contain_text("第 1 次更正")
+    expect(entered).to_contain_text("春节放假结束日期录错")
+    expect(entered).to_contain_text("2027-02-13（周六），共 8 天")
+    expect(page.locator("form.calendar-entry [name=year]")).to_have_value("2028")  # back to entering
+    admin.shot("calendar-03-corrected")
+    corrected = admin_api.get(live_server.url + "/api/calendar/years").json()[-1]
+    assert corrected["correction"] == 1 and corrected["holidays"][1]["last"] == "2027-02-13"
+
     reviewer = Desk(browser, live_server.url, DESK, errors)
     reviewer.login("reviewer1")
     reviewer.page.click("[data-role=calendar-link]")
     expect(reviewer.page.locator("table.calendar-years tr[data-year='2027']")).to_contain_text("待对照通知核对")
+    expect(reviewer.page.locator("[data-role=correct-year]")).to_have_count(0)
     expect(reviewer.page.locator("form.calendar-entry")).to_have_count(0)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert errors == []

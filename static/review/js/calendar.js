@@ -2,7 +2,9 @@
 // its State Council notice; a year entered by an admin is marked for a legal reviewer to check
 // against the notice. An admin enters the next year from its notice: the page has the server
 // check the entry first (nothing stored) and shows it day by day, and enters it only once the admin
-// confirms having compared it with the notice, since an entered year cannot be changed.
+// confirms having compared it with the notice. An entered year found wrong is corrected the same
+// way: entered again whole (prefilled with the year as counted), with the reason; the wrong entry
+// stays stored and both are in the audit log.
 import { formatTime, h, replaceChildren } from "/js/dom.js";
 
 const HOLIDAY_NAMES = ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"];
@@ -22,7 +24,17 @@ function holidayText(holiday) {
     : `${holiday.name}：${holiday.first}（${weekday(holiday.first)}）至 ${holiday.last}（${weekday(holiday.last)}），共 ${days} 天`;
 }
 
-function yearsTable(years) {
+function source(y, onCorrect) {
+  if (!y.entered_at) return h("span", { class: "status" }, "随系统版本发布");
+  const text = y.correction
+    ? `管理员录入 ${formatTime(y.entered_at)}；第 ${y.correction} 次更正 ${formatTime(y.corrected_at)}（原因：${y.correction_reason}），待对照通知核对`
+    : `管理员录入 ${formatTime(y.entered_at)}，待对照通知核对`;
+  return [h("span", { class: "status status-incomplete", title: "请法制审核人员对照通知原文核对" }, text),
+    onCorrect ? h("div", {}, h("button", { type: "button", class: "link", dataset: { role: "correct-year" },
+      onclick: () => onCorrect(y) }, "更正")) : null];
+}
+
+function yearsTable(years, onCorrect) {
   return h("table", { class: "calendar-years" },
     h("thead", {}, h("tr", {}, ["年份", "国务院办公厅通知", "放假", "调休上班", "来源"].map((t) => h("th", {}, t)))),
     h("tbody", {}, years.map((y) => h("tr", { dataset: { year: String(y.year), entered: y.entered_at ? "true" : "false" } },
@@ -32,20 +44,17 @@ function yearsTable(years) {
       h("td", {}, h("ul", { class: "plain" }, y.holidays.map((d) => h("li", {}, holidayText(d))))),
       h("td", {}, y.working_weekend_days.length
         ? y.working_weekend_days.map((d) => `${d}（${weekday(d)}）`).join("、") : "无"),
-      h("td", {}, y.entered_at
-        ? h("span", { class: "status status-incomplete", title: "请法制审核人员对照通知原文核对" },
-          `管理员录入 ${formatTime(y.entered_at)}，待对照通知核对`)
-        : h("span", { class: "status" }, "随系统版本发布"))))));
+      h("td", {}, source(y, onCorrect))))));
 }
 
 function dateInput(value = "") {
   return h("input", { type: "date", value, min: "1999-12-01", max: "2200-12-31" });
 }
 
-function holidayRow(name = "") {
+function holidayRow(name = "", from = "", to = "") {
   const row = h("tr", { class: "holiday-row" },
     h("td", {}, h("input", { class: "name", value: name, size: 8, maxlength: 40, "aria-label": "节日" })),
-    h("td", {}, dateInput()), h("td", {}, dateInput()),
+    h("td", {}, dateInput(from)), h("td", {}, dateInput(to)),
     h("td", {}, h("button", { type: "button", class: "link", onclick: () => row.remove() }, "删除")));
   const [first, last] = row.querySelectorAll("input[type=date]");
   first.classList.add("from");
@@ -55,10 +64,10 @@ function holidayRow(name = "") {
   return row;
 }
 
-function workedRow() {
+function workedRow(date = "", holiday = "") {
   const row = h("tr", { class: "worked-row" },
-    h("td", {}, h("input", { type: "date", class: "date", min: "1999-12-01", max: "2200-12-31", "aria-label": "调休上班日期" })),
-    h("td", {}, h("input", { class: "for", size: 8, maxlength: 40, list: "holiday-names", "aria-label": "对应节日" })),
+    h("td", {}, h("input", { type: "date", class: "date", value: date, min: "1999-12-01", max: "2200-12-31", "aria-label": "调休上班日期" })),
+    h("td", {}, h("input", { class: "for", value: holiday, size: 8, maxlength: 40, list: "holiday-names", "aria-label": "对应节日" })),
     h("td", {}, h("button", { type: "button", class: "link", onclick: () => row.remove() }, "删除")));
   return row;
 }
@@ -96,13 +105,15 @@ function readForm(form) {
     if (!value(name)) problems.push(`请填写${label}。`);
   }
   if (!holidays.length) problems.push("请至少填写一个节日的放假日期。");
+  const reason = form.querySelector("[name=reason]")?.value.trim();
+  if (reason === "") problems.push("请填写更正原因（哪一项与通知原文不符）。");
   const entry = {
     year,
     notice: { title: value("title"), number: value("number"), issued: value("issued"), url: value("url") },
     holidays,
     working_weekend_days: worked,
   };
-  return { entry, problems, skipped };
+  return { entry, problems, skipped, reason };
 }
 
 function problemList(error) {
@@ -115,29 +126,49 @@ function problemList(error) {
   return lines;
 }
 
-function entryForm(ctx, nextYear) {
+/** The holiday a worked weekend day is nearest to: what the entry's "for" most likely said. */
+function nearestHoliday(day, holidays) {
+  const at = Date.parse(`${day}T00:00:00Z`);
+  const distance = (d) => Math.min(Math.abs(Date.parse(`${d.first}T00:00:00Z`) - at), Math.abs(Date.parse(`${d.last}T00:00:00Z`) - at));
+  return holidays.length ? holidays.reduce((a, b) => (distance(b) < distance(a) ? b : a)).name : "";
+}
+
+/** The form entering the next year, or (`known`: an entered year, as listed) correcting it. */
+function entryForm(ctx, nextYear, known = null, onCancel = null) {
   const message = h("div", { class: "notice error", role: "alert", hidden: true, dataset: { role: "entry-error" } });
   const preview = h("section", { class: "card", hidden: true, dataset: { role: "entry-preview" } });
-  const holidays = h("tbody", {}, HOLIDAY_NAMES.map((name) => holidayRow(name)));
-  const worked = h("tbody", {});
-  const year = h("input", { name: "year", type: "number", min: 2000, max: 2200, value: String(nextYear), required: true });
-  const title = h("input", { name: "title", size: 40, maxlength: 200, value: `国务院办公厅关于${nextYear}年部分节假日安排的通知` });
-  let titleTouched = false;
+  const holidays = h("tbody", {}, known
+    ? known.holidays.map((d) => holidayRow(d.name, d.first, d.last))
+    : HOLIDAY_NAMES.map((name) => holidayRow(name)));
+  const worked = h("tbody", {}, known
+    ? known.working_weekend_days.map((d) => workedRow(d, nearestHoliday(d, known.holidays))) : []);
+  const year = h("input", { name: "year", type: "number", min: 2000, max: 2200, value: String(nextYear), required: true,
+    readonly: Boolean(known) });
+  const title = h("input", { name: "title", size: 40, maxlength: 200,
+    value: known ? known.title : `国务院办公厅关于${nextYear}年部分节假日安排的通知` });
+  let titleTouched = Boolean(known);
   title.addEventListener("input", () => { titleTouched = true; });
   year.addEventListener("input", () => {
     if (!titleTouched) title.value = `国务院办公厅关于${year.value}年部分节假日安排的通知`;
   });
+  const reason = known ? h("label", { class: "block" }, "更正原因 ",
+    h("textarea", { name: "reason", rows: 2, cols: 60, maxlength: 500, required: true,
+      placeholder: "例如：春节放假结束日期录错，通知原文为 2 月 14 日" })) : null;
 
-  const form = h("form", { class: "card calendar-entry", novalidate: true },
-    h("h2", {}, "录入新一年的节假日安排"),
-    h("p", { class: "muted" }, "国务院办公厅每年 11 月前后发布下一年的放假通知。请对照通知原文逐项填写；未填日期的节日不录入。",
-      "通知可以把上一年 12 月下旬的周末调为上班日，也按实际日期填写。"),
+  const form = h("form", { class: "card calendar-entry", novalidate: true, dataset: { mode: known ? "correct" : "enter" } },
+    h("h2", {}, known ? `更正 ${known.year} 年的节假日安排` : "录入新一年的节假日安排"),
+    known
+      ? h("p", { class: "muted" }, "按当前计算所用的内容预填。请对照通知原文改正有误之处，并写明原因；更正后按更正内容计算法定期限，",
+        "已办理的环节不变。原录入内容和每次更正均保留并记入审计日志。")
+      : h("p", { class: "muted" }, "国务院办公厅每年 11 月前后发布下一年的放假通知。请对照通知原文逐项填写；未填日期的节日不录入。",
+        "通知可以把上一年 12 月下旬的周末调为上班日，也按实际日期填写。"),
     h("div", { class: "filters" },
       h("label", {}, "年份 ", year),
       h("label", {}, "通知标题 ", title),
-      h("label", {}, "文号 ", h("input", { name: "number", size: 20, maxlength: 100, placeholder: "国办发明电〔2026〕X号" })),
-      h("label", {}, "发布日期 ", h("input", { name: "issued", type: "date" })),
-      h("label", {}, "网址 ", h("input", { name: "url", type: "url", size: 48, maxlength: 500,
+      h("label", {}, "文号 ", h("input", { name: "number", size: 20, maxlength: 100, value: known?.number ?? "",
+        placeholder: "国办发明电〔2026〕X号" })),
+      h("label", {}, "发布日期 ", h("input", { name: "issued", type: "date", value: known?.issued ?? "" })),
+      h("label", {}, "网址 ", h("input", { name: "url", type: "url", size: 48, maxlength: 500, value: known?.url ?? "",
         placeholder: "https://www.gov.cn/zhengce/content/…" }))),
     h("h3", {}, "放假安排"),
     h("table", { class: "entry-table" },
@@ -148,8 +179,10 @@ function entryForm(ctx, nextYear) {
       h("thead", {}, h("tr", {}, ["日期", "对应节日", ""].map((t) => h("th", {}, t)))), worked),
     h("datalist", { id: "holiday-names" }, HOLIDAY_NAMES.map((n) => h("option", { value: n }))),
     h("button", { type: "button", dataset: { role: "add-worked" }, onclick: () => worked.append(workedRow()) }, "＋ 添加调休上班日"),
+    reason,
     message,
-    h("p", {}, h("button", { type: "submit", class: "primary", dataset: { role: "check-entry" } }, "核对")),
+    h("p", {}, h("button", { type: "submit", class: "primary", dataset: { role: "check-entry" } }, "核对"),
+      onCancel ? h("button", { type: "button", dataset: { role: "cancel-correction" }, onclick: onCancel }, "取消更正") : null),
     preview);
 
   const showProblems = (lines) => {
@@ -164,23 +197,26 @@ function entryForm(ctx, nextYear) {
     event.preventDefault();
     message.hidden = true;
     preview.hidden = true;
-    const { entry, problems, skipped } = readForm(form);
-    if (problems.length) return showProblems(problems);
+    const read = readForm(form);
+    if (read.problems.length) return showProblems(read.problems);
+    const { skipped } = read;
+    const entry = known ? { ...read.entry, reason: read.reason, corrects_sha256: known.entry_sha256 } : read.entry;
+    const path = known ? `/api/calendar/years/${known.year}/corrections` : "/api/calendar/years";
     let checked;
     try {
-      checked = await ctx.api.post("/api/calendar/years/check", entry);
+      checked = await ctx.api.post(`${path}/check`, entry);
     } catch (error) {
       return showProblems([error.detail, ...problemList(error)]);
     }
     const confirm = h("input", { type: "checkbox", dataset: { role: "confirm-entry" } });
     const enter = h("button", { type: "button", class: "primary", disabled: true, dataset: { role: "enter-entry" } },
-      `录入 ${checked.year} 年节假日安排`);
+      known ? `更正 ${checked.year} 年节假日安排` : `录入 ${checked.year} 年节假日安排`);
     confirm.addEventListener("change", () => { enter.disabled = !confirm.checked; });
     enter.addEventListener("click", async () => {
       enter.disabled = true;
       try {
-        const entered = await ctx.api.post("/api/calendar/years", entry);
-        ctx.toast(`已录入 ${entered.year} 年节假日安排，请法制审核人员对照通知核对。`);
+        const entered = await ctx.api.post(path, entry);
+        ctx.toast(`已${known ? "更正" : "录入"} ${entered.year} 年节假日安排，请法制审核人员对照通知核对。`);
         await ctx.rerender();
       } catch (error) {
         enter.disabled = !confirm.checked;
@@ -195,7 +231,10 @@ function entryForm(ctx, nextYear) {
         ? checked.working_weekend_days.map((d) => `${d}（${weekday(d)}）`).join("、") : "无"),
       skipped.length ? h("p", { class: "notice warn", dataset: { role: "preview-skipped" } },
         `未填日期、不录入的节日：${skipped.join("、")}。如通知中有这些节日，请补填后重新核对。`) : null,
-      h("label", { class: "check" }, confirm, " 我已对照国务院办公厅通知原文逐条核对无误。录入后不能修改或删除。"),
+      known ? h("p", { dataset: { role: "preview-reason" } }, `更正原因：${read.reason}`) : null,
+      h("label", { class: "check" }, confirm, known
+        ? " 我已对照国务院办公厅通知原文逐条核对无误。更正后按更正内容计算期限，原录入内容和更正原因均留痕。"
+        : " 我已对照国务院办公厅通知原文逐条核对无误。录入后只能整年更正，原录入内容留痕。"),
       h("p", {}, enter));
     preview.hidden = false;
     preview.scrollIntoView({ block: "nearest" });
@@ -207,12 +246,17 @@ export async function render(ctx) {
   const years = await ctx.api.get("/api/calendar/years");
   const isAdmin = ctx.me.roles.includes("admin");
   const last = years.length ? Math.max(...years.map((y) => y.year)) : new Date().getFullYear();
+  const slot = h("div", { dataset: { role: "entry-slot" } }, isAdmin ? entryForm(ctx, last + 1) : null);
+  const correct = (y) => {
+    replaceChildren(slot, entryForm(ctx, y.year, y, () => replaceChildren(slot, entryForm(ctx, last + 1))));
+    slot.scrollIntoView({ block: "start" });
+  };
   const page = h("div", { class: "calendar-page" },
     h("h1", {}, "节假日安排（法定期限计算）"),
     h("p", {}, `按工作日计算的法定期限，依据国务院办公厅每年发布的节假日安排通知。已录入 ${years[0]?.year ?? "—"}–${last} 年；`,
       "期限涉及其他年份的日期时，系统拒绝计算，不作推测。"),
-    h("section", { class: "card" }, h("h2", {}, "已知年份"), yearsTable(years)),
-    isAdmin ? entryForm(ctx, last + 1) : h("p", { class: "muted" }, "新一年的节假日安排由管理员对照通知录入。"),
+    h("section", { class: "card" }, h("h2", {}, "已知年份"), yearsTable(years, isAdmin ? correct : null)),
+    isAdmin ? slot : h("p", { class: "muted" }, "新一年的节假日安排由管理员对照通知录入，录错的由管理员整年更正。"),
     h("a", { class: "button", href: "#/" }, "返回列表"));
   page.dataset.title = "节假日安排";
   return page;
