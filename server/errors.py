@@ -58,6 +58,8 @@ CATALOG: dict[str, tuple[int, str, str]] = {
                               "该年度节假日安排尚未录入，无法计算期限。请管理员录入当年国务院办公厅放假通知后重试。"),
     "calendar.entry_refused": (422, "Holiday arrangement not entered",
                                "录入的节假日安排有误或该年已录入，未保存任何内容。请对照国务院办公厅通知修改后重试。"),
+    "calendar.check_refused": (422, "Holiday arrangement check not recorded",
+                               "该年份无需核对、刚刚已被更正，或由您本人录入，核对未记录。请刷新页面后重试。"),
     # Discretion benchmarks and the penalty calculator (discretion/)
     "discretion.unknown_violation": (422, "No benchmark for the violation",
                                      "没有该违法行为的裁量基准，请检查违法行为代码或更新应用。"),

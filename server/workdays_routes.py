@@ -9,7 +9,7 @@ from functools import wraps
 import click
 from flask import Flask, g
 from flask.cli import AppGroup
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from . import workdays
 from .accounts.auth import login_required, roles_required
@@ -25,6 +25,14 @@ class HolidaySchema(Schema):
     name = fields.String(metadata={"example": "春节"})
     first = fields.Date()
     last = fields.Date()
+
+
+class CalendarCheckViewSchema(Schema):
+    verdict = fields.String(metadata={"description": "confirmed (核对无误) or wrong (有误)"})
+    note = fields.String(allow_none=True, metadata={"description": "What is wrong, as the reviewer said"})
+    by = fields.String(metadata={"description": "The legal reviewer's username"})
+    by_name = fields.String()
+    at = fields.DateTime()
 
 
 class CalendarYearSchema(Schema):
@@ -44,6 +52,9 @@ class CalendarYearSchema(Schema):
     correction = fields.Integer(metadata={"description": "An entered year: how many times it was corrected"})
     corrected_at = fields.DateTime(allow_none=True, metadata={"description": "Its latest correction"})
     correction_reason = fields.String(allow_none=True, metadata={"description": "Why, as the admin said"})
+    check = fields.Nested(CalendarCheckViewSchema, allow_none=True, metadata={
+        "description": "An entered year: a legal reviewer's check of the entry counted with against its notice; "
+                       "null: not checked (or corrected since)"})
 
 
 def _year_view(n: workdays.Notice) -> dict:
@@ -51,15 +62,19 @@ def _year_view(n: workdays.Notice) -> dict:
             "holidays": [{"name": name, "first": first, "last": last} for name, first, last in n.holidays],
             "working_weekend_days": list(n.working_weekend_days), "entered_at": n.entered_at,
             "entry_sha256": n.entry_sha256, "correction": n.correction, "corrected_at": n.corrected_at,
-            "correction_reason": n.correction_reason}
+            "correction_reason": n.correction_reason, "check": None}
 
 
 @blp.route("/calendar/years", methods=["GET"])
 @blp.response(200, CalendarYearSchema(many=True))
 @login_required
 def list_calendar_years():
-    """The years whose holidays are known, each with its notice; a date outside them is refused."""
-    return [_year_view(n) for n in workdays.known_years()]
+    """The years whose holidays are known, each with its notice; a date outside them is refused.
+    An entered year says whether a legal reviewer checked it against the notice."""
+    from .calendar_years.service import year_checks
+
+    checks = year_checks()
+    return [{**_year_view(n), "check": checks.get(n.year)} for n in workdays.known_years()]
 
 
 _NAME = validate.Length(1, 40)
@@ -232,6 +247,41 @@ def compute_deadline(args):
     else:
         last = workdays.add_calendar_days_with_holiday_extension(args["start"], args["days"])
     return {**args, "last_day": last}
+
+
+class CalendarCheckSchema(StrictSchema):
+    """A legal reviewer's check of an entered year against its notice."""
+    entry_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"), metadata={
+        "description": "The `entry_sha256` of the year as the reviewer saw it: refused if it was corrected since"})
+    verdict = fields.String(required=True, validate=validate.OneOf(["confirmed", "wrong"]), metadata={
+        "description": "confirmed: 核对无误; wrong: 有误, saying what in `note`"})
+    note = fields.String(load_default=None, validate=validate.Length(max=500))
+
+    @validates_schema
+    def _wrong_says_what(self, data, **_kwargs):
+        if data.get("verdict") == "wrong" and len((data.get("note") or "").strip()) < 2:
+            raise ValidationError("请写明哪一项与通知原文不符。", field_name="note")
+
+
+@blp.route("/calendar/years/<int(min=2000, max=2200):year>/checks", methods=["POST"])
+@blp.arguments(CalendarCheckSchema)
+@blp.response(201, CalendarYearSchema)
+@blp.alt_response(422, description="calendar.check_refused: not an entered year, corrected since, or entered "
+                                   "or last corrected by the reviewer; " + _FIELDS_WRONG)
+@roles_required("legal_reviewer")
+def check_calendar_year_against_notice(args, year):
+    """A legal reviewer checks an entered year against its notice: 核对无误, or 有误 saying what
+    (audited; written once). A correction after it leaves the year unchecked again."""
+    from .calendar_years.service import check_against_notice
+
+    note = (args["note"] or "").strip() or None
+    try:
+        check = check_against_notice(year, entry_sha256=args["entry_sha256"], verdict=args["verdict"], note=note,
+                                     reviewer_username=g.user.username)
+    except workdays.EntryRefused as error:
+        raise ApiError("calendar.check_refused", error.zh, reason=str(error)) from None
+    notice = next(n for n in workdays.known_years() if n.year == year)
+    return {**_year_view(notice), "check": check}
 
 
 def _year_unknown(error: workdays.CalendarYearUnknown):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from server import create_app, workdays
 from server.audit.models import AuditEntry
-from server.calendar_years.models import CalendarYear, CalendarYearCorrection
+from server.calendar_years.models import CalendarYear, CalendarYearCheck, CalendarYearCorrection
 from server.extensions import db
 from testing.concurrent import at_once
 from tests.audit.tampering import tamper
@@ -423,3 +423,62 @@ def test_a_correction_is_written_once_and_vouched_for_by_the_log(login_as, runne
            entry=json.dumps(MISTYPED_2027, ensure_ascii=False))
     result = runner.invoke(args=["audit", "verify"])
     assert "calendar_year_corrections year 2027 correction 2: not in the audit log" in result.output, result.output
+
+
+def listed(client, year: int = 2027) -> dict:
+    return {y["year"]: y for y in client.get("/api/calendar/years").get_json()}[year]
+
+
+def test_a_legal_reviewer_checks_an_entered_year_and_a_correction_unchecks_it(login_as, runner):
+    admin, reviewer, officer = login_as("admin"), login_as("reviewer1"), login_as("officer1")
+    entered = admin.post("/api/calendar/years", json=desk_entry(MISTYPED_2027)).get_json()
+    assert listed(officer)["check"] is None and listed(officer, 2026)["check"] is None
+
+    wrong = reviewer.post("/api/calendar/years/2027/checks", json={
+        "entry_sha256": entered["entry_sha256"], "verdict": "wrong", "note": "元旦应为 1 月 1 日至 3 日"})
+    assert wrong.status_code == 201, wrong.get_json()
+    check = listed(officer)["check"]
+    assert (check["verdict"], check["note"], check["by"]) == ("wrong", "元旦应为 1 月 1 日至 3 日", "reviewer1")
+
+    fixed = admin.post("/api/calendar/years/2027/corrections", json=correction(YEAR_2027, entered["entry_sha256"]))
+    assert listed(officer)["check"] is None  # the correction is not checked yet
+    stale = reviewer.post("/api/calendar/years/2027/checks", json={
+        "entry_sha256": entered["entry_sha256"], "verdict": "confirmed"})
+    assert stale.status_code == 422 and stale.get_json()["code"] == "calendar.check_refused"
+    assert "刚刚已被更正" in stale.get_json()["detail"]
+
+    confirmed = reviewer.post("/api/calendar/years/2027/checks", json={
+        "entry_sha256": fixed.get_json()["entry_sha256"], "verdict": "confirmed"})
+    assert confirmed.status_code == 201 and confirmed.get_json()["check"]["verdict"] == "confirmed"
+    assert listed(officer)["check"]["verdict"] == "confirmed"
+    logged = db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "calendar.year_checked")
+                                .order_by(AuditEntry.seq)).scalars().all()
+    assert [(e.actor_username, json.loads(e.details)["verdict"]) for e in logged] == [
+        ("reviewer1", "wrong"), ("reviewer1", "confirmed")]
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+    tamper("UPDATE calendar_year_checks SET verdict = 'confirmed' WHERE number = 1")
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "calendar_year_checks year 2027 check 1: altered" in result.output, result.output
+
+
+def test_a_check_is_refused_where_there_is_nothing_to_check_or_the_checker_entered_it(login_as, create_user):
+    create_user("both", roles=("admin", "legal_reviewer"))
+    both, reviewer = login_as("both"), login_as("reviewer1")
+    entered = both.post("/api/calendar/years", json=desk_entry(MISTYPED_2027)).get_json()
+    own = both.post("/api/calendar/years/2027/checks", json={"entry_sha256": entered["entry_sha256"],
+                                                             "verdict": "confirmed"})
+    assert own.status_code == 422 and "须由其他法制审核人员核对" in own.get_json()["detail"]
+    release = reviewer.post("/api/calendar/years/2026/checks", json={"entry_sha256": "0" * 64, "verdict": "confirmed"})
+    assert release.status_code == 422 and "不是管理员录入的年份" in release.get_json()["detail"]
+    unsaid = reviewer.post("/api/calendar/years/2027/checks", json={"entry_sha256": entered["entry_sha256"],
+                                                                    "verdict": "wrong", "note": " "})
+    assert unsaid.status_code == 422 and unsaid.get_json()["errors"]["note"] == ["请写明哪一项与通知原文不符。"]
+    for who in ("admin", "officer1", "supervisor1"):
+        answer = login_as(who).post("/api/calendar/years/2027/checks", json={
+            "entry_sha256": entered["entry_sha256"], "verdict": "confirmed"})
+        assert answer.status_code == 403
+    assert count(CalendarYearCheck) == 0
+    # another legal reviewer may check it
+    assert reviewer.post("/api/calendar/years/2027/checks", json={
+        "entry_sha256": entered["entry_sha256"], "verdict": "confirmed"}).status_code == 201

@@ -58,6 +58,8 @@ WRITE_ROUTES = {
     # its correction, whole, with a reason; checked the same way first
     "POST /api/calendar/years/<int(min=2000, max=2200):year>/corrections/check": READER,
     "POST /api/calendar/years/<int(min=2000, max=2200):year>/corrections": WRITER,
+    # a legal reviewer's check of an entered year against its notice
+    "POST /api/calendar/years/<int(min=2000, max=2200):year>/checks": WRITER,
     # documents and the archive (server/documents/, server/archive/)
     "POST /api/documents": WRITER,
     "POST /api/inspections/<uuid:inspection_uuid>/documents/inspection-record": WRITER,

@@ -30,6 +30,12 @@ once); the latest is the year counted with, by every worker within ENTERED_RECHE
 entered year is read again then too); the entry and the corrections before stay stored, each
 vouched for by its audit entry (`calendar.year_corrected`: the reason, the SHA-256 of the entry
 replaced and of the correction). A year of the data file is corrected by a release only.
+
+A legal reviewer checks an entered year against its notice on the same page: 核对无误, or 有误
+saying what (`POST /api/calendar/years/{year}/checks`), a write-once row of
+`calendar_year_checks` naming the SHA-256 of the entry checked, so that a correction after it
+leaves the year unchecked again; vouched for by `calendar.year_checked`. Whoever entered the
+year or last corrected it cannot check it (two people: one types, another checks).
 """
 from __future__ import annotations
 
@@ -42,8 +48,8 @@ def init_app(app) -> None:
     from ..audit import vouch_for
     from . import models  # noqa: F401 - the table, for SQLAlchemy and Alembic
     from .service import app_entered_years, stored_years
-    from .vouched import CORRECTIONS, YEARS
+    from .vouched import CHECKS, CORRECTIONS, YEARS
 
     app.extensions["calendar_years"] = workdays.EnteredYears(stored_years)
     workdays.entered_years = app_entered_years
-    vouch_for(app, YEARS, CORRECTIONS)
+    vouch_for(app, YEARS, CORRECTIONS, CHECKS)

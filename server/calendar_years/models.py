@@ -32,3 +32,20 @@ class CalendarYearCorrection(db.Model):
     entry: Mapped[str] = mapped_column(sa.Text, nullable=False)
     reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class CalendarYearCheck(db.Model):
+    """A legal reviewer's check of an entered year against its notice, made on the entry whose
+    SHA-256 it names: `confirmed` (核对无误) or `wrong` (有误, what is wrong in `note`). Written
+    once (migration 0032)."""
+
+    __tablename__ = "calendar_year_checks"
+    __table_args__ = (sa.CheckConstraint("verdict IN ('confirmed', 'wrong')", name="calendar_year_checks_verdict"),)
+
+    year: Mapped[int] = mapped_column(sa.ForeignKey("calendar_years.year"), primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    entry_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    verdict: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    reviewer_username: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -11,13 +11,15 @@ from flask import current_app, has_app_context
 
 from .. import workdays
 from ..audit.fast_canonical import canonical_text
+from ..audit.models import AuditEntry, AuditQueued
 from ..audit.service import record_event
 from ..clock import utcnow
 from ..extensions import db
-from .models import CalendarYear, CalendarYearCorrection
+from .models import CalendarYear, CalendarYearCheck, CalendarYearCorrection
 
 ENTERED = "calendar.year_entered"
 CORRECTED = "calendar.year_corrected"
+CHECKED = "calendar.year_checked"
 
 
 def entry_sha256(text: str) -> str:
@@ -119,6 +121,74 @@ def _corrected(calendar: workdays.Calendar, year_text: str, entry, corrects_sha2
 def _changed_meanwhile(year: int) -> workdays.EntryRefused:
     return workdays.EntryRefused(f"{year} was corrected meanwhile",
                                  f"{year} 年的节假日安排刚刚已由他人更正，请刷新页面，对照最新内容后再更正。")
+
+
+def check_against_notice(year: int, *, entry_sha256: str, verdict: str, note: str | None,
+                         reviewer_username: str) -> dict:
+    """A legal reviewer's check of an entered year against its notice (`confirmed`, or `wrong`
+    with what is wrong in `note`), made on the entry whose SHA-256 the reviewer saw, stored with
+    its audit entry in the caller's transaction: the year's check as `year_checks` gives it.
+    Raises EntryRefused, storing nothing, if the year is not an entered one, was corrected since,
+    or was entered or last corrected by the reviewer (two people: one enters, another checks)."""
+    known = _known_calendar().notices.get(year)
+    if known is None or known.entered_at is None:
+        raise workdays.EntryRefused(f"{year} is not a year an admin entered: nothing to check",
+                                    f"{year} 年不是管理员录入的年份，无需在此核对。")
+    if entry_sha256 != known.entry_sha256:
+        raise workdays.EntryRefused(f"{year} was corrected since",
+                                    f"{year} 年的节假日安排刚刚已被更正，请刷新页面，对照最新内容核对。")
+    if _entered_by(year) == reviewer_username:
+        raise workdays.EntryRefused(f"{year} was entered or last corrected by {reviewer_username}, who cannot check it",
+                                    f"{year} 年的节假日安排是您录入或最近更正的，须由其他法制审核人员核对。")
+    number = (db.session.execute(sa.select(sa.func.max(CalendarYearCheck.number))
+                                 .where(CalendarYearCheck.year == year)).scalar() or 0) + 1
+    row = CalendarYearCheck(year=year, number=number, entry_sha256=entry_sha256, verdict=verdict, note=note,
+                            reviewer_username=reviewer_username, checked_at=utcnow())
+    try:  # another reviewer's check may have committed since the number was read
+        with db.session.begin_nested():
+            db.session.add(row)
+    except sa.exc.IntegrityError:
+        raise workdays.EntryRefused(f"{year} was checked meanwhile",
+                                    f"{year} 年的节假日安排刚刚已有他人核对，请刷新页面查看。") from None
+    record_event(CHECKED, actor_username=reviewer_username, object_type="calendar_year", object_id=year,
+                 details={"year": year, "check": number, "entry_sha256": entry_sha256, "verdict": verdict,
+                          "note": note, "reviewer": reviewer_username})
+    db.session.flush()
+    return _check_view(row)
+
+
+def year_checks() -> dict[int, dict]:
+    """Each entered year's latest check, if it was made on the entry counted with now (a
+    correction after a check leaves the year unchecked): year -> {verdict, note, by, at}."""
+    current = {n.year: n.entry_sha256 for n in _known_calendar().notices.values() if n.entered_at}
+    latest = {}
+    for row in db.session.execute(sa.select(CalendarYearCheck).order_by(CalendarYearCheck.year,
+                                                                       CalendarYearCheck.number)).scalars():
+        if current.get(row.year) == row.entry_sha256:
+            latest[row.year] = _check_view(row)
+    return latest
+
+
+def _check_view(row: CalendarYearCheck) -> dict:
+    from ..accounts.models import User
+
+    name = db.session.execute(sa.select(User.display_name).where(User.username == row.reviewer_username)).scalar()
+    return {"verdict": row.verdict, "note": row.note, "by": row.reviewer_username,
+            "by_name": name or row.reviewer_username, "at": row.checked_at}
+
+
+def _entered_by(year: int) -> str | None:
+    """Who entered the year or last corrected it, as the audit log says (the entries that vouch
+    for the rows): an entry still queued (PostgreSQL, just committed) is newer than any in the log."""
+    for table, order in ((AuditQueued, AuditQueued.id), (AuditEntry, AuditEntry.seq)):
+        actor = db.session.execute(
+            sa.select(table.actor_username)
+            .where(table.object_type == "calendar_year", table.object_id == str(year),
+                   table.action.in_((ENTERED, CORRECTED)))
+            .order_by(order.desc()).limit(1)).scalar()
+        if actor is not None:
+            return actor
+    return None
 
 
 def forget_entered() -> None:

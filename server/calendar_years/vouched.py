@@ -1,14 +1,15 @@
 """What the audit log vouches for of the entered years, for `audit verify` (server/audit/vouched.py):
 each year's entry, by the SHA-256 of its stored text, as `calendar.year_entered` said it; each
-correction's entry and reason, as `calendar.year_corrected` said them."""
+correction's entry and reason, as `calendar.year_corrected` said them; each legal reviewer's
+check (the entry it was made on, the verdict and note), as `calendar.year_checked` said it."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..audit.vouched import Entry, VouchedKind
 from ..extensions import db
-from .models import CalendarYear, CalendarYearCorrection
-from .service import CORRECTED, ENTERED, entry_sha256
+from .models import CalendarYear, CalendarYearCheck, CalendarYearCorrection
+from .service import CHECKED, CORRECTED, ENTERED, entry_sha256
 
 
 def _expect(entry: Entry):
@@ -42,3 +43,23 @@ CORRECTIONS = VouchedKind(table="calendar_year_corrections", actions=(CORRECTED,
                           rows=_correction_rows,
                           labels={"entry_sha256": "the year's holidays and worked days as corrected",
                                   "reason": "the reason for the correction"})
+
+
+_CHECK_FACTS = ("entry_sha256", "verdict", "note", "reviewer")
+
+
+def _expect_check(entry: Entry):
+    d = entry.details
+    yield f"{d['year']}/{d['check']}", {k: d[k] for k in _CHECK_FACTS}
+
+
+def _check_rows():
+    c = CalendarYearCheck
+    query = sa.select(c.year, c.number, c.entry_sha256, c.verdict, c.note, c.reviewer_username)
+    for year, number, *facts in db.session.execute(query.order_by(c.year, c.number)):
+        yield f"{year}/{number}", f"year {year} check {number}", dict(zip(_CHECK_FACTS, facts, strict=True))
+
+
+CHECKS = VouchedKind(table="calendar_year_checks", actions=(CHECKED,), expect=_expect_check, rows=_check_rows,
+                     labels={"entry_sha256": "the entry checked", "verdict": "the verdict", "note": "what is wrong",
+                             "reviewer": "the legal reviewer"})

@@ -2,8 +2,9 @@
 from the notice. A wrong day is refused in words and nothing is stored; the server's check shows
 the year day by day, with the holidays left without dates named; the year is entered only once
 the admin confirms having compared it with the notice. A day typed wrong is then corrected: the
-year entered again, prefilled, with the reason, and listed as corrected. A legal reviewer then sees
-it marked for checking against the notice, and has no entry or correction form.
+year entered again, prefilled, with the reason, and listed as corrected. A legal reviewer (who has
+no entry or correction form) checks the year against the notice: says what is wrong, which the
+admin sees and corrects; the correction is unchecked again, and the reviewer confirms it.
 
 The year typed here is made up (tests/test_calendar_years.py's YEAR_2027), not the State
 Council's 2027 arrangement."""
@@ -76,7 +77,27 @@ def test_an_admin_enters_next_year_s_holidays_and_a_legal_reviewer_sees_them_mar
     assert years[2027]["working_weekend_days"] == ["2026-12-27", "2027-02-20"]
     assert years[2027]["entered_at"] is not None
 
-    # 春节 was typed a day too long: the admin corrects the year, whole, prefilled, with the reason
+    # A legal reviewer checks it against the notice: 春节 was typed a day too long
+    reviewer = Desk(browser, live_server.url, DESK, errors)
+    reviewer.login("reviewer1")
+    reviewer.page.click("[data-role=calendar-link]")
+    row = reviewer.page.locator("table.calendar-years tr[data-year='2027']")
+    expect(row.locator("[data-role=check-status]")).to_have_text("待对照通知核对")
+    expect(reviewer.page.locator("[data-role=correct-year]")).to_have_count(0)
+    expect(reviewer.page.locator("form.calendar-entry")).to_have_count(0)
+    released = reviewer.page.locator("table.calendar-years tr[data-entered=false]")
+    expect(released.locator("[data-role=check-actions]")).to_have_count(0)
+    row.locator("[data-role=check-wrong]").click()
+    row.locator("[data-role=check-send]").click()
+    expect(row.locator("[role=alert]")).to_contain_text("请写明哪一项与通知原文不符")
+    row.locator("[name=check-note]").fill("春节放假应至 2 月 13 日（周六）")
+    row.locator("[data-role=check-send]").click()
+    expect(row.locator("[data-role=check-status]")).to_contain_text(
+        "指出有误：春节放假应至 2 月 13 日（周六），待管理员更正")
+
+    # the admin sees it and corrects the year, whole, prefilled, with the reason
+    page.reload()
+    expect(entered.locator("[data-role=check-status]")).to_contain_text("指出有误")
     entered.locator("[data-role=correct-year]").click()
     fix = page.locator("form.calendar-entry[data-mode=correct]")
     expect(fix.locator("[name=year]")).to_have_value("2027")
@@ -103,12 +124,16 @@ def test_an_admin_enters_next_year_s_holidays_and_a_legal_reviewer_sees_them_mar
     corrected = admin_api.get(live_server.url + "/api/calendar/years").json()[-1]
     assert corrected["correction"] == 1 and corrected["holidays"][1]["last"] == "2027-02-13"
 
-    reviewer = Desk(browser, live_server.url, DESK, errors)
-    reviewer.login("reviewer1")
-    reviewer.page.click("[data-role=calendar-link]")
-    expect(reviewer.page.locator("table.calendar-years tr[data-year='2027']")).to_contain_text("待对照通知核对")
-    expect(reviewer.page.locator("[data-role=correct-year]")).to_have_count(0)
-    expect(reviewer.page.locator("form.calendar-entry")).to_have_count(0)
+    # the correction is unchecked again; the reviewer compares it with the notice and confirms it
+    reviewer.page.reload()
+    expect(row.locator("[data-role=check-status]")).to_have_text("待对照通知核对")
+    row.locator("[data-role=check-confirm]").click()
+    row.locator("[data-role=check-send]").click()
+    expect(row.locator("[data-role=check-status]")).to_contain_text("核对无误")
+    expect(row.locator("[data-role=check-actions]")).to_have_count(0)
+    reviewer.shot("calendar-04-checked")
+    check = admin_api.get(live_server.url + "/api/calendar/years").json()[-1]["check"]
+    assert check["verdict"] == "confirmed" and check["by"] == "reviewer1"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert errors == []
     admin.context.close()
