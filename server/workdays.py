@@ -249,8 +249,9 @@ class EnteredYears:
             return calendar
         with self._lock:
             if year in calendar.notices:  # an entered year, read long enough ago: read it again
-                calendar = self._calendar = self._merged_now()
-                return calendar if year in calendar.notices else None
+                if time.monotonic() - self._read_at >= ENTERED_RECHECK_S:  # unless a thread just did
+                    self._calendar = self._merged_now()
+                return self._calendar if year in self._calendar.notices else None
             asked = self._missing.get(year)
             if asked is not None and time.monotonic() - asked < ENTERED_RECHECK_S:
                 return None

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from .. import workdays
+from ..accounts.models import User
 from ..audit.fast_canonical import canonical_text
 from ..audit.models import AuditEntry, AuditQueued
 from ..audit.service import record_event
@@ -170,8 +171,6 @@ def year_checks() -> dict[int, dict]:
 
 
 def _check_view(row: CalendarYearCheck) -> dict:
-    from ..accounts.models import User
-
     name = db.session.execute(sa.select(User.display_name).where(User.username == row.reviewer_username)).scalar()
     return {"verdict": row.verdict, "note": row.note, "by": row.reviewer_username,
             "by_name": name or row.reviewer_username, "at": row.checked_at}
