@@ -4,7 +4,7 @@ The data file (server/data/cn-workdays.json) holds the years known at a release.
 notice comes out in November or December, and from then on a legal period counted from a date
 late in the year reaches into it: without it, deadlines are refused (`calendar.year_unknown`),
 and the cases whose steps depend on them wait. So an admin enters the year from its notice, on
-the review desk's 节假日安排 page (static/review/js/calendar.js: `POST /api/calendar/years/check`
+the review desk's 节假日安排 page (static/review/js/calendar.js and calendar_entry.js: `POST /api/calendar/years/check`
 shows it as it would be counted, storing nothing; `POST /api/calendar/years` enters it) or on
 the server:
 
