@@ -73,8 +73,9 @@ def list_calendar_years():
     An entered year says whether a legal reviewer checked it against the notice."""
     from .calendar_years.service import year_checks
 
-    checks = year_checks()
-    return [{**_year_view(n), "check": checks.get(n.year)} for n in workdays.known_years()]
+    notices = workdays.known_years()
+    checks = year_checks(notices)
+    return [{**_year_view(n), "check": checks.get(n.year)} for n in notices]
 
 
 _NAME = validate.Length(1, 40)
@@ -276,11 +277,10 @@ def check_calendar_year_against_notice(args, year):
 
     note = (args["note"] or "").strip() or None
     try:
-        check = check_against_notice(year, entry_sha256=args["entry_sha256"], verdict=args["verdict"], note=note,
-                                     reviewer_username=g.user.username)
+        notice, check = check_against_notice(year, entry_sha256=args["entry_sha256"], verdict=args["verdict"],
+                                             note=note, reviewer_username=g.user.username)
     except workdays.EntryRefused as error:
         raise ApiError("calendar.check_refused", error.zh, reason=str(error)) from None
-    notice = next(n for n in workdays.known_years() if n.year == year)
     return {**_year_view(notice), "check": check}
 
 

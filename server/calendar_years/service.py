@@ -125,10 +125,11 @@ def _changed_meanwhile(year: int) -> workdays.EntryRefused:
 
 
 def check_against_notice(year: int, *, entry_sha256: str, verdict: str, note: str | None,
-                         reviewer_username: str) -> dict:
+                         reviewer_username: str) -> tuple[workdays.Notice, dict]:
     """A legal reviewer's check of an entered year against its notice (`confirmed`, or `wrong`
     with what is wrong in `note`), made on the entry whose SHA-256 the reviewer saw, stored with
-    its audit entry in the caller's transaction: the year's check as `year_checks` gives it.
+    its audit entry in the caller's transaction: the year's notice and its check as `year_checks`
+    gives it.
     Raises EntryRefused, storing nothing, if the year is not an entered one, was corrected since,
     or was entered or last corrected by the reviewer (two people: one enters, another checks)."""
     known = _known_calendar().notices.get(year)
@@ -155,19 +156,19 @@ def check_against_notice(year: int, *, entry_sha256: str, verdict: str, note: st
                  details={"year": year, "check": number, "entry_sha256": entry_sha256, "verdict": verdict,
                           "note": note, "reviewer": reviewer_username})
     db.session.flush()
-    return _check_view(row)
+    return known, _check_view(row)
 
 
-def year_checks() -> dict[int, dict]:
-    """Each entered year's latest check, if it was made on the entry counted with now (a
+def year_checks(notices: list[workdays.Notice]) -> dict[int, dict]:
+    """Each of these entered years' latest check, if it was made on the entry counted with now (a
     correction after a check leaves the year unchecked): year -> {verdict, note, by, at}."""
-    current = {n.year: n.entry_sha256 for n in _known_calendar().notices.values() if n.entered_at}
+    current = {n.year: n.entry_sha256 for n in notices if n.entered_at}
     latest = {}
     for row in db.session.execute(sa.select(CalendarYearCheck).order_by(CalendarYearCheck.year,
                                                                        CalendarYearCheck.number)).scalars():
         if current.get(row.year) == row.entry_sha256:
-            latest[row.year] = _check_view(row)
-    return latest
+            latest[row.year] = row
+    return {year: _check_view(row) for year, row in latest.items()}
 
 
 def _check_view(row: CalendarYearCheck) -> dict:
