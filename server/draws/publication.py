@@ -14,6 +14,8 @@ being (抽查检查结果形成之日).
 The period is counted on the official calendar (server/workdays.py): the day of the inspection
 is not counted, the limit is the 20th working day after it. A limit or a today in a year the
 calendar does not hold is "not computable", with the calendar's own message; it is never guessed.
+A limit already passed is overdue even when today is in a year not entered yet: only the count
+of working days overdue waits for the calendar.
 """
 from __future__ import annotations
 
@@ -34,41 +36,47 @@ PUBLICATION_WORKING_DAYS = 20
 @dataclass
 class PublicationDue:
     """One result not yet public: when it was inspected, its limit and the working days left
-    (negative: overdue by that many), or why they cannot be computed."""
+    (negative: overdue by that many), or why they cannot be counted. A limit passed in a year the
+    calendar does not hold yet (early January, before the year is entered) is overdue all the
+    same: only how many working days it is overdue by waits for the calendar."""
     task: Task
     inspected_on: date
     limit_on: date | None
     working_days_left: int | None
     not_computable: str | None
-
-    @property
-    def overdue(self) -> bool:
-        return self.working_days_left is not None and self.working_days_left < 0
+    overdue: bool
 
     @property
     def state(self) -> str:
+        if self.overdue:
+            # None: not countable yet; 0: a rest day right after the limit
+            return f"已逾期 {-self.working_days_left} 个工作日" if self.working_days_left else "已逾期"
         if self.not_computable:
             return "无法计算期限"
-        if self.overdue:
-            return f"已逾期 {-self.working_days_left} 个工作日"
         return "今天截止" if self.working_days_left == 0 else f"剩 {self.working_days_left} 个工作日"
 
 
 def publication_limit(inspected_on: date, today: date) -> tuple[date | None, int | None, str | None]:
-    """(limit, working days left, None), or (None, None, the calendar's message)."""
+    """(limit, working days left, None); or (limit, None, why) when the limit has passed but the
+    working days since cannot be counted yet; or (None, None, the calendar's message)."""
     try:
         limit = workdays.add_working_days(inspected_on, PUBLICATION_WORKING_DAYS)
-        return limit, workdays.working_days_between(today, limit), None
     except workdays.CalendarYearUnknown as unknown:
         return None, None, str(unknown)
+    try:
+        return limit, workdays.working_days_between(today, limit), None
+    except workdays.CalendarYearUnknown as unknown:  # today is past the limit, in a year not entered yet
+        return limit, None, f"{unknown.year} 年节假日安排尚未录入，逾期的工作日数暂无法计算。"
 
 
 def _urgency(due: PublicationDue) -> tuple:
-    # Overdue and near-limit first; a limit the calendar cannot give comes after those it can
-    # (it is at least weeks away: only next year's days are unknown), oldest inspection first.
-    if due.not_computable:
-        return (1, 0, due.inspected_on)
-    return (0, due.working_days_left, due.inspected_on)
+    # Overdue first, most overdue first; one whose overdue working days cannot be counted yet
+    # (today is in a year not entered) comes before them, oldest inspection first. A limit the
+    # calendar cannot give comes last (it is at least weeks away: only next year's days are
+    # unknown).
+    if due.working_days_left is not None:
+        return (1, due.working_days_left, not due.overdue, due.inspected_on)
+    return (0 if due.overdue else 2, 0, False, due.inspected_on)
 
 
 def unpublished_results(today: date) -> list[PublicationDue]:
@@ -80,5 +88,6 @@ def unpublished_results(today: date) -> list[PublicationDue]:
     for task, finished_at in rows:
         inspected_on = to_local(finished_at).date()
         limit, left, message = publication_limit(inspected_on, today)
-        found.append(PublicationDue(task, inspected_on, limit, left, message))
+        found.append(PublicationDue(task, inspected_on, limit, left, message,
+                                    overdue=limit is not None and limit < today))
     return sorted(found, key=_urgency)

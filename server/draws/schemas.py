@@ -133,7 +133,11 @@ class PublicationDueSchema(Schema):
     inspection_uuid = fields.Function(lambda d: str(d.task.inspection_uuid))
     inspected_on = fields.Date(metadata={"description": "The day the inspection was done (local)"})
     limit_on = fields.Date(allow_none=True, metadata={"description": "Last day to publish; null if not computable"})
-    working_days_left = fields.Integer(allow_none=True, metadata={"description": "Negative: overdue by that many"})
-    overdue = fields.Boolean()
-    state = fields.String(metadata={"description": "剩 N 个工作日 / 今天截止 / 已逾期 N 个工作日 / 无法计算期限"})
-    not_computable = fields.String(allow_none=True, metadata={"description": "The calendar's message"})
+    working_days_left = fields.Integer(allow_none=True, metadata={
+        "description": "Negative: overdue by that many; null if the calendar cannot count them yet"})
+    overdue = fields.Boolean(metadata={
+        "description": "The limit has passed (even if the days since cannot be counted)"})
+    state = fields.String(metadata={
+        "description": "剩 N 个工作日 / 今天截止 / 已逾期 N 个工作日 / 已逾期 / 无法计算期限"})
+    not_computable = fields.String(allow_none=True, metadata={
+        "description": "Why the limit, or the working days overdue, cannot be counted: the calendar's message"})

@@ -1,7 +1,8 @@
 """一公开 timeliness: a supervisor lists the results not yet public, each with the last day it may
 be published (the 20th working day after the inspection, on the official 2026 calendar) and the
 working days left; overdue first; a limit in 2027 (a year the calendar does not hold) is shown as
-not computable with the calendar's message, never guessed."""
+not computable with the calendar's message, never guessed; a limit passed stays overdue when
+today is in 2027, only the count of days overdue waiting for the calendar."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -10,7 +11,8 @@ import sqlalchemy as sa
 
 from server.accounts.models import User
 from server.clock import LOCAL_ZONE, local_today
-from server.draws.publication import publication_limit
+from server.draws import publication
+from server.draws.publication import PublicationDue, publication_limit
 from server.extensions import db
 from server.officers.service import add_certificate, certificates_of, revoke_certificate
 from server.workdays import CalendarYearUnknown, add_working_days, working_days_between
@@ -27,6 +29,23 @@ def test_the_limit_skips_the_national_day_holiday_and_weekends():
     assert left == 15  # 10-10, 10-12..16, 19..23, 26..29
     limit, left, _ = publication_limit(date(2026, 9, 25), today=date(2026, 10, 30))
     assert left == -1  # the day after the limit: overdue by one working day
+
+
+def test_a_rest_day_right_after_the_limit_is_overdue_not_the_last_day():
+    # Inspected Friday 2026-11-06, limit Friday 12-04; Saturday 12-05 has no working day since,
+    # yet the limit has passed.
+    limit, left, _ = publication_limit(date(2026, 11, 6), today=date(2026, 12, 5))
+    assert limit == date(2026, 12, 4) and left == 0
+    due = PublicationDue(None, date(2026, 11, 6), limit, left, None, overdue=limit < date(2026, 12, 5))
+    assert due.overdue and due.state == "已逾期"
+
+
+def test_a_passed_limit_stays_overdue_when_today_is_in_a_year_not_entered():
+    # Early January, before the new year's holidays are entered: a limit of last October has
+    # passed all the same; only the working days since cannot be counted yet.
+    limit, left, message = publication_limit(date(2026, 9, 25), today=date(2027, 1, 11))
+    assert limit == date(2026, 10, 29) and left is None
+    assert message == "2027 年节假日安排尚未录入，逾期的工作日数暂无法计算。"
 
 
 def test_a_limit_in_an_unknown_year_is_not_computable():
@@ -95,6 +114,14 @@ def test_supervisors_list_unpublished_results_near_limit_first(app, directory, l
     section = page[page.index('data-role="unpublished"'):page.index("</section>")]
     assert "2026-10-29" in section and 'class="overdue"' in section and "已逾期" in section
     assert fresh["task_id"] not in section and old["task_id"] in section
+
+    # In January, before 2027's holidays are entered: the overdue result still leads the list,
+    # marked overdue, its limit shown, the count of days waiting for the calendar.
+    with app.app_context():
+        january = publication.unpublished_results(date(2027, 1, 11))
+    assert str(january[0].task.id) == old["task_id"]
+    assert january[0].overdue and january[0].limit_on == date(2026, 10, 29) and january[0].state == "已逾期"
+    assert "2027 年节假日安排尚未录入" in january[0].not_computable
 
     assert login_as("officer1").get("/api/tasks/unpublished").status_code == 403
     assert client.get("/api/tasks/unpublished").status_code == 401
