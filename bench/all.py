@@ -179,6 +179,9 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
     costs = sync_costs.measure(batches=3 if quick else 20)
     rows += [("sync cost", measure, value, unit, compared, ratio, "", "")
              for measure, value, unit, compared, ratio in sync_costs.rows(costs)]
+    by_stage = sync_costs.stages(batches=2 if quick else 8, rounds=1 if quick else 5)
+    rows += [("sync stage", measure, value, unit, compared, ratio, "", "")
+             for measure, value, unit, compared, ratio in sync_costs.stage_rows(by_stage)]
     rows += load_rows(quick)
     rows += serialized_rows(quick)
     notes.append("machine limits: audit verify entries vs the driver reading the same rows alone; files vs "

@@ -8,12 +8,19 @@ its schema (compiled loader, and marshmallow's own load for comparison), the for
 content hash, and the answers' text for their column (json.dumps for comparison); then a whole batch of 50 through
 the app in-process (Flask test client, no HTTP), so that what the steps leave out shows too.
 At 2 cores, 1 s / (CPU time per record) x 2 is the most records/s any number of workers can sync.
+
+A second table splits that whole batch by stage, measured inside the requests themselves
+(`stages`): each stage's own CPU time, the stages it calls left out, so that the stages and what
+lies outside them add up to the whole (issue 19: the profile of what is left, per step).
 """
 from __future__ import annotations
 
+import functools
 import json
+import shutil
 import time
 import timeit
+from contextlib import contextmanager
 
 from bench.harness import FAST_HASHING, PASSWORD, prepare_instance, print_table
 from testing.accounts import login_test_client
@@ -66,6 +73,128 @@ def measure(batches: int = 20) -> dict:
     return {"steps": steps, "whole_us": min(rounds)}
 
 
+# The stages of a sync request that `stages` times: (label, module, owner in it, attribute). A
+# stage's time leaves out the stages it calls; listed outer stages first.
+STAGES = (
+    ("the request's JSON body (I-JSON checks)", "server.schemas", None, "loads_strict"),
+    ("the batch's look-ups (users, forms)", "server.inspections.checks", "BatchLookups", "__init__"),
+    ("checks: load by the record schema", "server.inspections.service", None, "_load_valid_record"),
+    ("checks: content hash", "server.inspections.service", None, "record_content_hash"),
+    ("checks: the form's rules", "server.inspections.checks", None, "validate_answers"),
+    ("checks: times, officers, evidence (check_record's own)", "server.inspections.checks", None,
+     "check_record"),
+    ("rows to insert and their audit facts (Rows.of)", "server.inspections.sync_rows", "Rows", "of"),
+    ("rows bound for SQLite's driver (bind_ahead)", "server.inspections.sync_rows", "Rows", "bind_ahead"),
+    ("the checking loop's own", "server.inspections.service", None, "_check_records"),
+    ("writer's turn: insert the records", "server.inspections.service", None, "_insert_new_records"),
+    ("writer's turn: audit entries", "server.inspections.sync_rows", None, "record_events"),
+    ("writer's turn: officers, evidence rows (Writes.flush's own)", "server.inspections.sync_rows",
+     "Writes", "flush"),
+    ("writer's turn: rechecks and answers (_write_batch's own)", "server.inspections.service", None,
+     "_write_batch"),
+    ("the turn taken, BEGIN and COMMIT (the group commit's own)", "server.group_commit", "GroupCommit",
+     "_run_group"),
+    ("sync_batch's own", "server.inspections.service", None, "sync_batch"),
+    ("the answer's JSON", "server.inspections.routes", None, "sync_response"),
+)
+OUTSIDE = "outside these: Flask, the session's user, the request's schema, the timers"
+
+
+@contextmanager
+def timed_stages(totals: dict[str, float]):
+    """Wrap each of STAGES so that its own CPU time on the calling thread (time.thread_time, less
+    the stages it calls) adds to `totals[label]`, in seconds; the originals are put back after.
+    One thread at a time: the in-process requests of `stages`, whose group commit is led by the
+    request's own thread."""
+    import importlib
+
+    stack: list[list[float]] = []  # per open stage: [its start, the time of the stages it called]
+
+    def timer(label: str, function):
+        @functools.wraps(function)
+        def timed(*args, **kwargs):
+            frame = [time.thread_time(), 0.0]
+            stack.append(frame)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                stack.pop()
+                spent = time.thread_time() - frame[0]
+                totals[label] = totals.get(label, 0.0) + spent - frame[1]
+                if stack:
+                    stack[-1][1] += spent
+        return timed
+
+    restore = []
+    try:
+        for label, module_name, owner_name, attribute in STAGES:
+            module = importlib.import_module(module_name)
+            owner = getattr(module, owner_name) if owner_name else module
+            original = owner.__dict__[attribute] if owner_name else getattr(module, attribute)
+            if isinstance(original, classmethod):
+                wrapped = classmethod(timer(label, original.__func__))
+            else:
+                wrapped = timer(label, original)
+            setattr(owner, attribute, wrapped)
+            restore.append((owner, attribute, original))
+        yield totals
+    finally:
+        for owner, attribute, original in reversed(restore):
+            setattr(owner, attribute, original)
+
+
+def stages(batches: int = 8, rounds: int = 5) -> dict:
+    """CPU per record of each stage of a batch of 50 synced in-process, in the round (of
+    `batches` batches) whose whole took least, as `measure` takes the best batch: the machine's
+    speed drifts by half from one minute to the next. The first batch warms caches and is not
+    counted. {"stages": {label: µs}, "timed_whole_us": that round's whole with the timers set,
+    outside the stages included}. The timers cost about 1 µs a call: compare the whole with
+    `measure`'s."""
+    from server import create_app
+    from server.extensions import db
+
+    url, storage = prepare_instance()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
+    client = app.test_client()
+    token = login_test_client(client, "officer1", PASSWORD)
+    headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
+
+    def body() -> bytes:
+        return json.dumps(sync_body(*[overload_record() for _ in range(50)]), ensure_ascii=False).encode()
+
+    best: tuple[float, dict] | None = None
+    try:
+        with timed_stages({}) as totals:
+            assert client.post("/api/sync", data=body(), headers=headers).status_code == 200
+            for _ in range(rounds):
+                bodies = [body() for _ in range(batches)]
+                totals.clear()
+                whole = 0.0
+                for data in bodies:
+                    started = time.thread_time()
+                    assert client.post("/api/sync", data=data, headers=headers).status_code == 200
+                    whole += time.thread_time() - started
+                if best is None or whole < best[0]:
+                    best = whole, dict(totals)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(storage, ignore_errors=True)
+    whole, spent = best
+    records = batches * 50
+    per_record = {label: spent.get(label, 0.0) / records * 1e6 for label, *_ in STAGES}
+    per_record[OUTSIDE] = (whole - sum(spent.values())) / records * 1e6
+    return {"stages": per_record, "timed_whole_us": whole / records * 1e6}
+
+
+def stage_rows(figures: dict) -> list[tuple]:
+    whole = figures["timed_whole_us"]
+    table = [(stage, f"{us:,.0f}", "µs/record", f"whole {whole:,.0f}", f"{us / whole:.2f}")
+             for stage, us in sorted(figures["stages"].items(), key=lambda item: -item[1])]
+    table.append(("whole, with the stage timers set", f"{whole:,.0f}", "µs/record", "", ""))
+    return table
+
+
 def rows(figures: dict) -> list[tuple]:
     whole = figures["whole_us"]
     table = [(step, f"{us:,.0f}", "µs/record", f"whole {whole:,.0f}", f"{us / whole:.2f}")
@@ -78,6 +207,8 @@ def rows(figures: dict) -> list[tuple]:
 
 def main() -> None:
     print_table("Sync: CPU per record, by step", rows(measure()))
+    print()
+    print_table("Sync: CPU per record of a batch of 50, by stage inside the request", stage_rows(stages()))
 
 
 if __name__ == "__main__":
