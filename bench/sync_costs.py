@@ -143,9 +143,9 @@ def timed_stages(totals: dict[str, float]):
             setattr(owner, attribute, original)
 
 
-def stages(batches: int = 8, rounds: int = 5) -> dict:
-    """CPU per record of each stage of a batch of 50 synced in-process, in the round (of
-    `batches` batches) whose whole took least, as `measure` takes the best batch: the machine's
+def stages(batches: int = 8, rounds: int = 5, size: int = 50) -> dict:
+    """CPU per record of each stage of a batch of `size` records synced in-process, in the round
+    (of `batches` batches) whose whole took least, as `measure` takes the best batch: the machine's
     speed drifts by half from one minute to the next. The first batch warms caches and is not
     counted. {"stages": {label: µs}, "timed_whole_us": that round's whole with the timers set,
     outside the stages included}. The timers cost about 1 µs a call: compare the whole with
@@ -160,7 +160,7 @@ def stages(batches: int = 8, rounds: int = 5) -> dict:
     headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
 
     def body() -> bytes:
-        return json.dumps(sync_body(*[overload_record() for _ in range(50)]), ensure_ascii=False).encode()
+        return json.dumps(sync_body(*[overload_record() for _ in range(size)]), ensure_ascii=False).encode()
 
     best: tuple[float, dict] | None = None
     try:
@@ -181,7 +181,7 @@ def stages(batches: int = 8, rounds: int = 5) -> dict:
             db.engine.dispose()
         shutil.rmtree(storage, ignore_errors=True)
     whole, spent = best
-    records = batches * 50
+    records = batches * size
     per_record = {label: spent.get(label, 0.0) / records * 1e6 for label, *_ in STAGES}
     per_record[OUTSIDE] = (whole - sum(spent.values())) / records * 1e6
     return {"stages": per_record, "timed_whole_us": whole / records * 1e6}
@@ -209,6 +209,9 @@ def main() -> None:
     print_table("Sync: CPU per record, by step", rows(measure()))
     print()
     print_table("Sync: CPU per record of a batch of 50, by stage inside the request", stage_rows(stages()))
+    print()
+    print_table("Sync: CPU of a one-record sync, by stage inside the request",
+                stage_rows(stages(batches=200, size=1)))
 
 
 if __name__ == "__main__":
