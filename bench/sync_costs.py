@@ -9,9 +9,11 @@ content hash, and the answers' text for their column (json.dumps for comparison)
 the app in-process (Flask test client, no HTTP), so that what the steps leave out shows too.
 At 2 cores, 1 s / (CPU time per record) x 2 is the most records/s any number of workers can sync.
 
-A second table splits that whole batch by stage, measured inside the requests themselves
-(`stages`): each stage's own CPU time, the stages it calls left out, so that the stages and what
-lies outside them add up to the whole (issue 19: the profile of what is left, per step).
+Two more tables split that whole batch, and a one-record sync, by stage, measured inside the
+requests themselves (`stages`): each stage's own CPU time, the stages it calls left out, so that
+the stages and what lies outside them add up to the whole (issue 19: the profile of what is left,
+per step). Inside a request a step costs more than on its own, where one record is loaded again
+and again with warm caches.
 """
 from __future__ import annotations
 
