@@ -18,6 +18,7 @@ and again with warm caches.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import shutil
 import time
@@ -33,8 +34,34 @@ def _best_us(function, number: int) -> float:
     return min(timeit.repeat(function, number=number, repeat=5)) / number * 1e6
 
 
-def measure(batches: int = 20) -> dict:
+def _batch_body(size: int = 50) -> bytes:
+    return json.dumps(sync_body(*[overload_record() for _ in range(size)]), ensure_ascii=False).encode()
+
+
+@contextmanager
+def _instance():
+    """A fresh instance with officer1 logged in (in-process, Flask test client): yields the app
+    and `sync(body)`, which posts a sync and checks it was answered; removed afterwards."""
     from server import create_app
+    from server.extensions import db
+
+    url, storage = prepare_instance()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
+    try:
+        client = app.test_client()
+        headers = {"X-CSRF-Token": login_test_client(client, "officer1", PASSWORD),
+                   "Content-Type": "application/json"}
+
+        def sync(body: bytes) -> None:
+            assert client.post("/api/sync", data=body, headers=headers).status_code == 200
+        yield app, sync
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(storage, ignore_errors=True)
+
+
+def measure(batches: int = 20) -> dict:
     from server.forms import service as forms
     from server.forms.validation import validate_answers
     from server.inspections.record_loader import compile_loader
@@ -43,35 +70,29 @@ def measure(batches: int = 20) -> dict:
     from server.json_text import stored_json_text
     from server.schemas import loads_strict, strict_reading
 
-    url, storage = prepare_instance()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
     record, schema = overload_record(), RecordSchema()
     load = compile_loader(schema)
-    body = json.dumps(sync_body(*[overload_record() for _ in range(50)]), ensure_ascii=False).encode()
-    with app.app_context():
-        form = forms.get_form_version("overload", 1)
-        answers = schema.load(record)["answers"]
-        steps = {
-            "read the JSON body (I-JSON checks)": _best_us(lambda: loads_strict(body), 20) / 50,
-            "  the strict reading alone, for comparison": _best_us(lambda: strict_reading(body), 20) / 50,
-            "load by the record schema (compiled)": _best_us(lambda: load(record), 300),
-            "  marshmallow's own load, for comparison": _best_us(lambda: schema.load(record), 100),
-            "the form's rules (validate_answers)": _best_us(lambda: validate_answers(form, answers), 200),
-            "content hash (canonical JSON, SHA-256)": _best_us(lambda: record_content_hash(record), 500),
-            "answers' text for their column": _best_us(lambda: stored_json_text(answers), 2000),
-            "  json.dumps, for comparison": _best_us(lambda: json.dumps(answers), 2000),
-        }
-    client = app.test_client()
-    token = login_test_client(client, "officer1", PASSWORD)
-    bodies = [json.dumps(sync_body(*[overload_record() for _ in range(50)]), ensure_ascii=False).encode()
-              for _ in range(batches + 1)]
-    headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
-    rounds = []
-    for index, data in enumerate(bodies):
-        started = time.process_time()
-        assert client.post("/api/sync", data=data, headers=headers).status_code == 200
-        if index:  # the first batch warms caches
-            rounds.append((time.process_time() - started) / 50 * 1e6)
+    body = _batch_body()
+    with _instance() as (app, sync):
+        with app.app_context():
+            form = forms.get_form_version("overload", 1)
+            answers = schema.load(record)["answers"]
+            steps = {
+                "read the JSON body (I-JSON checks)": _best_us(lambda: loads_strict(body), 20) / 50,
+                "  the strict reading alone, for comparison": _best_us(lambda: strict_reading(body), 20) / 50,
+                "load by the record schema (compiled)": _best_us(lambda: load(record), 300),
+                "  marshmallow's own load, for comparison": _best_us(lambda: schema.load(record), 100),
+                "the form's rules (validate_answers)": _best_us(lambda: validate_answers(form, answers), 200),
+                "content hash (canonical JSON, SHA-256)": _best_us(lambda: record_content_hash(record), 500),
+                "answers' text for their column": _best_us(lambda: stored_json_text(answers), 2000),
+                "  json.dumps, for comparison": _best_us(lambda: json.dumps(answers), 2000),
+            }
+        rounds = []
+        for index, data in enumerate([_batch_body() for _ in range(batches + 1)]):
+            started = time.process_time()
+            sync(data)
+            if index:  # the first batch warms caches
+                rounds.append((time.process_time() - started) / 50 * 1e6)
     return {"steps": steps, "whole_us": min(rounds)}
 
 
@@ -108,8 +129,6 @@ def timed_stages(totals: dict[str, float]):
     the stages it calls) adds to `totals[label]`, in seconds; the originals are put back after.
     One thread at a time: the in-process requests of `stages`, whose group commit is led by the
     request's own thread."""
-    import importlib
-
     stack: list[list[float]] = []  # per open stage: [its start, the time of the stages it called]
 
     def timer(label: str, function):
@@ -152,36 +171,19 @@ def stages(batches: int = 8, rounds: int = 5, size: int = 50) -> dict:
     counted. {"stages": {label: µs}, "timed_whole_us": that round's whole with the timers set,
     outside the stages included}. The timers cost about 1 µs a call: compare the whole with
     `measure`'s."""
-    from server import create_app
-    from server.extensions import db
-
-    url, storage = prepare_instance()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
-    client = app.test_client()
-    token = login_test_client(client, "officer1", PASSWORD)
-    headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
-
-    def body() -> bytes:
-        return json.dumps(sync_body(*[overload_record() for _ in range(size)]), ensure_ascii=False).encode()
-
     best: tuple[float, dict] | None = None
-    try:
-        with timed_stages({}) as totals:
-            assert client.post("/api/sync", data=body(), headers=headers).status_code == 200
-            for _ in range(rounds):
-                bodies = [body() for _ in range(batches)]
-                totals.clear()
-                whole = 0.0
-                for data in bodies:
-                    started = time.thread_time()
-                    assert client.post("/api/sync", data=data, headers=headers).status_code == 200
-                    whole += time.thread_time() - started
-                if best is None or whole < best[0]:
-                    best = whole, dict(totals)
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(storage, ignore_errors=True)
+    with _instance() as (_app, sync), timed_stages({}) as totals:
+        sync(_batch_body(size))
+        for _ in range(rounds):
+            bodies = [_batch_body(size) for _ in range(batches)]
+            totals.clear()
+            whole = 0.0
+            for data in bodies:
+                started = time.thread_time()
+                sync(data)
+                whole += time.thread_time() - started
+            if best is None or whole < best[0]:
+                best = whole, dict(totals)
     whole, spent = best
     records = batches * size
     per_record = {label: spent.get(label, 0.0) / records * 1e6 for label, *_ in STAGES}

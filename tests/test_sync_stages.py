@@ -37,16 +37,16 @@ def test_a_stage_nested_in_another_counts_in_the_inner_one_only(monkeypatch):
 
 
 def test_the_timers_are_taken_off_afterwards():
-    before = (service._load_valid_record, service.sync_batch, checks.check_record,
-              checks.BatchLookups.__init__, sync_rows.Rows.__dict__["of"], sync_rows.Rows.bind_ahead,
-              sync_rows.record_events)
+    def timed_functions():
+        return (service._load_valid_record, service.sync_batch, checks.check_record,
+                checks.BatchLookups.__init__, sync_rows.Rows.__dict__["of"], sync_rows.Rows.bind_ahead,
+                sync_rows.record_events)
+
+    before = timed_functions()
     with sync_costs.timed_stages({}):
         assert service._load_valid_record is not before[0]
         assert isinstance(sync_rows.Rows.__dict__["of"], classmethod)
-    after = (service._load_valid_record, service.sync_batch, checks.check_record,
-             checks.BatchLookups.__init__, sync_rows.Rows.__dict__["of"], sync_rows.Rows.bind_ahead,
-             sync_rows.record_events)
-    assert after == before
+    assert timed_functions() == before
 
 
 def _busy_for(seconds: float):
