@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import audit, audit_verify, documents, peer, photos, sync, sync_costs, upload, wrk_sync
+from bench import audit, audit_verify, documents, peer, photos, sync, sync_costs, sync_floor, upload, wrk_sync
 from bench.harness import (
     DEFAULT_WORKERS,
     MB,
@@ -182,6 +182,8 @@ def collect(s: Sizes, folder: Path, with_peer: bool, quick: bool) -> tuple[list[
     by_stage = sync_costs.stages(batches=2 if quick else 8, rounds=1 if quick else 5)
     rows += [("sync stage", measure, value, unit, compared, ratio, "", "")
              for measure, value, unit, compared, ratio in sync_costs.stage_rows(by_stage)]
+    rows += [("sync floor", measure, value, unit, compared, ratio, "", "")
+             for measure, value, unit, compared, ratio in sync_floor.rows(sync_floor.measure(3 if quick else 20))]
     rows += load_rows(quick)
     rows += serialized_rows(quick)
     notes.append("machine limits: audit verify entries vs the driver reading the same rows alone; files vs "
