@@ -11,6 +11,9 @@ best of five repeats:
   datetime.fromisoformat), no other check of the record's shape or bounds;
 - the form's rules: FieldCase's compiled checks (server/forms/form_checks.py), the cheapest
   implementation of them there is (nothing checks less and still checks the form);
+- rows: the record's values as the driver takes them, a tuple per row (times as text, the
+  answers as orjson's text);
+- the rows' facts, which the audit entry vouches for: SHA-256 of orjson's text of those tuples;
 - content hash: SHA-256 of orjson's sorted-keys text (not the canonical JSON that FieldCase
   hashes);
 - the durable write: the rows FieldCase wrote for a batch of 50, inserted again under new UUIDs
@@ -161,6 +164,9 @@ def measure(batches: int = 20) -> dict:
     typed = [_typed(r) for r in records]
     steps["rows: the values as the driver takes them (answers' text by orjson)"] = _best_us(
         lambda: [_row_values(r, t) for r, t in zip(records, typed, strict=True)], 50) / SIZE
+    built = [_row_values(r, t) for r, t in zip(records, typed, strict=True)]
+    steps["the rows' facts hashed for the audit entry to vouch for (SHA-256 of orjson)"] = _best_us(
+        lambda: [hashlib.sha256(orjson.dumps(rows)).hexdigest() for rows in built], 50) / SIZE
     with sync_costs._instance() as (app, sync):
         with app.app_context():
             check = checks_of(forms.get_form_version("overload", 1))
