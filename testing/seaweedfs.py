@@ -63,7 +63,8 @@ def weed_mini_command(folder: Path, s3_port: int, ports: dict[str, int]) -> list
     config = folder / "s3.json"
     config.write_text(json.dumps(identities))
     (folder / "data").mkdir(exist_ok=True)
-    return [str(weed_binary()), "mini", f"-dir={folder / 'data'}", "-ip=127.0.0.1",
+    # Its logs (glog: /tmp by default) stay in the folder too.
+    return [str(weed_binary()), f"-logdir={folder}", "mini", f"-dir={folder / 'data'}", "-ip=127.0.0.1",
             "-ip.bind=127.0.0.1", f"-s3.port={s3_port}", f"-s3.config={config}",
             "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
