@@ -3,8 +3,10 @@ for their evidence files, gunicorn, the machine's limits (raw SQLite, disk write
 a table."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -37,15 +39,33 @@ def officer_names(count: int) -> list[str]:
     return [f"officer{n}" for n in range(1, count + 1)]
 
 
+_SCRATCH: list[Path] = []
+
+
+def remove_at_exit(folder: Path) -> Path:
+    """`folder`, removed when the process ends (a benchmark's instance holds 150 MB and more):
+    each bench that made one would otherwise leave it in the temp folder."""
+    if not _SCRATCH:
+        atexit.register(_remove_scratch)
+    _SCRATCH.append(folder)
+    return folder
+
+
+def _remove_scratch() -> None:
+    for folder in _SCRATCH:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def prepare_instance(database_url: str | None = None, officers: int = 2) -> tuple[str, Path]:
     """A fresh storage folder and migrated database with `officers` certified officers,
-    officer1, officer2 …, in teams of ten: A 执法一中队, B 执法二中队 …"""
+    officer1, officer2 …, in teams of ten: A 执法一中队, B 执法二中队 …; the folder is removed
+    when the process ends, if its bench has not removed it before."""
     from flask_migrate import upgrade
 
     from server.accounts import service
     from server.clock import local_today
 
-    storage = Path(tempfile.mkdtemp(prefix="fieldcase-bench-"))
+    storage = remove_at_exit(Path(tempfile.mkdtemp(prefix="fieldcase-bench-")))
     url = database_url or f"sqlite:///{storage / 'fieldcase.sqlite3'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
     with app.app_context():

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from unittest import mock
 
-from bench.harness import FAST_HASHING, PASSWORD, prepare_instance
+from bench.harness import FAST_HASHING, PASSWORD, prepare_instance, remove_at_exit
 from bench.photos import list_photos, photo_set
 from testing.accounts import login_test_client
 from testing.tus import metadata_header
@@ -32,7 +32,7 @@ def run(count: int, profile: int, one_request: bool) -> dict:
     from server import create_app
     from server.extensions import db
 
-    folder = Path(tempfile.mkdtemp(prefix="fieldcase-photo-profile-"))
+    folder = remove_at_exit(Path(tempfile.mkdtemp(prefix="fieldcase-photo-profile-")))
     photos = photo_set(folder, count + profile, 0)
     url, storage = prepare_instance()
     pairs = list_photos(url, photos)

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 
 import pytest
 from PIL import Image
@@ -114,3 +115,20 @@ def test_wrk_summary_is_read_from_the_latency_distribution_lines():
                                           "failures": 3, "requests": 2720}
     with pytest.raises(RuntimeError, match="no latency"):
         read_summary(_WRK_SUMMARY.split("  Latency Distribution")[0] + "Requests/sec:      0.00\n")
+
+
+def test_a_benchmark_s_instance_is_removed_when_its_process_ends():
+    """Each bench makes a migrated instance of 150 MB and more in the temp folder (and
+    bench.photo_profile a folder of photos besides): gone once the bench's process has ended."""
+    script = ("from pathlib import Path\n"
+              "from bench.harness import prepare_instance, remove_at_exit\n"
+              "url, storage = prepare_instance()\n"
+              "extra = remove_at_exit(Path(storage.parent / (storage.name + '-extra')))\n"
+              "extra.mkdir()\n"
+              "print(storage, extra, flush=True)\n"
+              "assert (storage / 'fieldcase.sqlite3').exists()\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=True)
+    storage, extra = done.stdout.split()[-2:]
+    assert storage.startswith(tempfile.gettempdir()) and "fieldcase-bench-" in storage
+    assert not os.path.exists(storage) and not os.path.exists(extra)
