@@ -48,7 +48,7 @@ def rebuild_previews_command():
     rows = db.session.execute(sa.select(EvidenceFile.sha256).where(
         EvidenceFile.has_previews.is_(True)).distinct()).scalars().all()
     for sha256 in rows:
-        make_derived_files(sha256, ("preview", "thumbnail"), stores, images.decoder)
+        make_derived_files(sha256, ("preview", "thumbnail"), stores, images.decoder, images.work_dir)
     images.decoder.close()
     click.echo(f"rebuilt previews of {len(rows)} photos")
 

@@ -151,3 +151,26 @@ def test_a_decoding_child_whose_worker_is_gone_leaves_quietly(tmp_path):
     child.stdin.close()
     assert child.wait(60) == 0
     assert b"Traceback" not in child.stderr.read()
+
+
+def test_copies_of_originals_left_by_a_killed_worker_are_removed_when_a_worker_starts(app):
+    """A worker killed while decoding a remote original (SIGKILL, a power cut) leaves its local
+    copy behind: the next worker to build its decoder removes copies over an hour old, and
+    leaves a copy being decoded now, and anything else in the folder, alone."""
+    from server.evidence.derived import STALE_COPY_SECONDS
+    from server.evidence.uploads import staging_dir
+
+    work_dir = staging_dir(app.config) / "decoding"
+    work_dir.mkdir(parents=True)
+    old = time.time() - STALE_COPY_SECONDS - 60
+    left, busy, other, folder = (work_dir / "original-left.tmp", work_dir / "original-busy.tmp",
+                                 work_dir / "notes.tmp", work_dir / "original-dir.tmp")
+    for path in (left, busy, other):
+        path.write_bytes(b"\xff\xd8\xff" + b"\0" * 100)
+    folder.mkdir()
+    for path in (left, other, folder):
+        os.utime(path, (old, old))
+    images = get_derived_images()  # the worker's first use builds its decoder
+    assert images.work_dir == work_dir
+    assert not left.exists()
+    assert busy.exists() and other.exists() and folder.is_dir()

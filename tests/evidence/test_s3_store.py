@@ -126,6 +126,7 @@ def test_audit_verify_names_an_original_altered_or_hidden_in_the_bucket(app, rec
 
 def test_a_lost_thumbnail_is_made_again_from_the_original_in_the_bucket(app, received, login_as):
     from server.evidence.storage import get_stores
+    from server.evidence.uploads import staging_dir
 
     listed = received.evidence[0]
     derived = get_stores().derived
@@ -136,6 +137,10 @@ def test_a_lost_thumbnail_is_made_again_from_the_original_in_the_bucket(app, rec
     answer = login_as("officer1").get(f"/api/evidence/{listed.uuid}/thumbnail")
     assert answer.status_code == 200 and answer.data[:3] == b"\xff\xd8\xff"
     assert derived.exists(key)
+    # The original was decoded from a local copy in the staging folder's decoding/ (local disk,
+    # not the system's temp folder), removed once decoded.
+    work_dir = app.extensions["evidence_derived_images"].work_dir
+    assert work_dir.parent == staging_dir(app.config) and list(work_dir.iterdir()) == []
 
 
 MEMORY_PROBE = """
