@@ -113,8 +113,8 @@ class DerivedImages:
 
 def build_derived_images(config, stores: Stores) -> DerivedImages:
     """The derived images of one app, its decoder set by the EVIDENCE_DECODER_* settings. Local
-    copies of remote originals go to `decoding/` in the uploads' staging folder (local disk, even
-    when the evidence store is not), where copies left over by a killed process are removed now."""
+    copies of remote originals go to `decoding/` in the uploads' staging folder (a file system,
+    even when the evidence store is not), where copies left by a killed process are removed now."""
     from .uploads import staging_dir
 
     decoder = Decoder(config["EVIDENCE_MAX_PIXELS"], max_jobs=config["EVIDENCE_DECODER_MAX_JOBS"],

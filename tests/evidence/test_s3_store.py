@@ -137,8 +137,8 @@ def test_a_lost_thumbnail_is_made_again_from_the_original_in_the_bucket(app, rec
     answer = login_as("officer1").get(f"/api/evidence/{listed.uuid}/thumbnail")
     assert answer.status_code == 200 and answer.data[:3] == b"\xff\xd8\xff"
     assert derived.exists(key)
-    # The original was decoded from a local copy in the staging folder's decoding/ (local disk,
-    # not the system's temp folder), removed once decoded.
+    # The original was decoded from a local copy in the staging folder's decoding/ (not the
+    # system's temp folder), removed once decoded.
     work_dir = app.extensions["evidence_derived_images"].work_dir
     assert work_dir.parent == staging_dir(app.config) and list(work_dir.iterdir()) == []
 
