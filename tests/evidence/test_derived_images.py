@@ -155,7 +155,7 @@ def test_a_decoding_child_whose_worker_is_gone_leaves_quietly(tmp_path):
 
 def test_copies_of_originals_left_by_a_killed_worker_are_removed_when_a_worker_starts(app):
     """A worker killed while decoding a remote original (SIGKILL, a power cut) leaves its local
-    copy behind: the next worker to build its decoder removes copies over an hour old, and
+    copy behind: the next worker to build its decoder (its first photo) removes copies over an hour old, and
     leaves a copy being decoded now, and anything else in the folder, alone."""
     from server.evidence.derived import STALE_COPY_SECONDS
     from server.evidence.uploads import staging_dir
