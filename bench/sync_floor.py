@@ -32,7 +32,6 @@ import argparse
 import hashlib
 import sqlite3
 import time
-import timeit
 import uuid
 from datetime import datetime
 
@@ -40,15 +39,12 @@ import orjson
 
 from bench import sync_costs
 from bench.harness import print_table
+from bench.sync_costs import _best_us
 from testing.records import overload_record, sync_body
 
 TARGET_US = 150
 SIZE = 50
-WRITE = "the durable write: rows and chained audit entries, sqlite3, one commit"
-
-
-def _best_us(function, number: int) -> float:
-    return min(timeit.repeat(function, number=number, repeat=5)) / number * 1e6
+WRITE = "the durable write: rows and audit entries, sqlite3, one commit"
 
 
 def _typed(record: dict) -> tuple:
