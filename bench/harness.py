@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import logging
 import os
 import shutil
 import sqlite3
@@ -56,6 +57,19 @@ def _remove_scratch() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def quiet_migrations():
+    """Alembic's INFO lines (each migration's whole docstring, about 1,000 lines for a fresh
+    database) left out of a bench's output; its warnings and errors still show. The migrations'
+    env.py configures logging anew on every upgrade (fileConfig), so a logger's level set before
+    it would not hold: `logging.disable` is the one switch that configuration leaves alone."""
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
 def prepare_instance(database_url: str | None = None, officers: int = 2) -> tuple[str, Path]:
     """A fresh storage folder and migrated database with `officers` certified officers,
     officer1, officer2 …, in teams of ten: A 执法一中队, B 执法二中队 …; the folder is removed
@@ -69,7 +83,8 @@ def prepare_instance(database_url: str | None = None, officers: int = 2) -> tupl
     url = database_url or f"sqlite:///{storage / 'fieldcase.sqlite3'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage, **FAST_HASHING})
     with app.app_context():
-        upgrade()
+        with quiet_migrations():
+            upgrade()
         today = local_today()
         for n, name in enumerate(officer_names(officers)):
             team = n // TEAM_SIZE

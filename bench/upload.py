@@ -37,7 +37,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import MB, list_evidence, raw_disk_rate, sha256_rate  # noqa: E402
+from bench.harness import MB, list_evidence, quiet_migrations, raw_disk_rate, sha256_rate  # noqa: E402
 from testing.accounts import login_session  # noqa: E402
 
 PASSWORD = "bench-password-123"
@@ -57,7 +57,8 @@ def prepare(storage: Path, files: list[tuple[str, int, str]]):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": storage,
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1})
     with app.app_context():
-        upgrade()
+        with quiet_migrations():
+            upgrade()
         accounts.create_team("A", "执法A中队")
         today = local_today()
         users = [accounts.create_user(name, PASSWORD, team_code="A", certificate_number="33" + name,

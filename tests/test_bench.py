@@ -132,3 +132,19 @@ def test_a_benchmark_s_instance_is_removed_when_its_process_ends():
     storage, extra = done.stdout.split()[-2:]
     assert storage.startswith(tempfile.gettempdir()) and "fieldcase-bench-" in storage
     assert not os.path.exists(storage) and not os.path.exists(extra)
+    # Nor does its set-up print every migration's docstring (about 1,000 lines) into the table's output.
+    assert "Running upgrade" not in done.stderr + done.stdout
+
+
+def test_quiet_migrations_keeps_warnings_and_restores_info(caplog):
+    import logging
+
+    from bench.harness import quiet_migrations
+
+    log = logging.getLogger("alembic.runtime.migration")
+    with caplog.at_level(logging.INFO, logger="alembic"):
+        with quiet_migrations():
+            log.info("Running upgrade a -> b")
+            log.warning("a migration's warning")
+        log.info("after the upgrade")
+    assert [r.getMessage() for r in caplog.records] == ["a migration's warning", "after the upgrade"]

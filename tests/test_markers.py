@@ -30,7 +30,8 @@ def test_the_fast_selection_leaves_out_browsers_servers_chaos_and_the_bench_run(
     assert {test for test in fast if test.startswith("tests/test_bench.py")} == {  # not the bench run
         "tests/test_bench.py::test_photo_files_are_distinct_jpegs_of_the_stated_size",
         "tests/test_bench.py::test_wrk_summary_is_read_from_the_latency_distribution_lines",
-        "tests/test_bench.py::test_a_benchmark_s_instance_is_removed_when_its_process_ends"}
+        "tests/test_bench.py::test_a_benchmark_s_instance_is_removed_when_its_process_ends",
+        "tests/test_bench.py::test_quiet_migrations_keeps_warnings_and_restores_info"}
 
 
 def test_an_unmarked_test_that_starts_gunicorn_fails_in_the_fast_loop(monkeypatch, tmp_path):
