@@ -62,12 +62,14 @@ def quiet_migrations():
     """Alembic's INFO lines (each migration's whole docstring, about 1,000 lines for a fresh
     database) left out of a bench's output; its warnings and errors still show. The migrations'
     env.py configures logging anew on every upgrade (fileConfig), so a logger's level set before
-    it would not hold: `logging.disable` is the one switch that configuration leaves alone."""
-    logging.disable(logging.INFO)
+    it would not hold: `logging.disable` is the one switch that configuration leaves alone. What
+    was disabled before (a caller's own, higher switch) is what holds again afterwards."""
+    before = logging.root.manager.disable
+    logging.disable(max(before, logging.INFO))
     try:
         yield
     finally:
-        logging.disable(logging.NOTSET)
+        logging.disable(before)
 
 
 def prepare_instance(database_url: str | None = None, officers: int = 2) -> tuple[str, Path]:

@@ -148,3 +148,11 @@ def test_quiet_migrations_keeps_warnings_and_restores_info(caplog):
             log.warning("a migration's warning")
         log.info("after the upgrade")
     assert [r.getMessage() for r in caplog.records] == ["a migration's warning", "after the upgrade"]
+    # A caller's own, higher switch holds again afterwards, not cleared by the upgrade's.
+    logging.disable(logging.WARNING)
+    try:
+        with quiet_migrations():
+            pass
+        assert logging.root.manager.disable == logging.WARNING
+    finally:
+        logging.disable(logging.NOTSET)
